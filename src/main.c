@@ -1,0 +1,491 @@
+/* SPDX-License-Identifier: MIT */
+/* The command line: argv and CANNERY_* variables into a cannery_config, then run it and
+ * wait for signals. No logic beyond that lives here. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "cannery/cannery.h"
+#include "diag.h"
+#include "util/xalloc.h"
+
+#define EXIT_USAGE 2
+
+static const char usage_text[] =
+	"cannery - a mock API server: YAML stubs in, canned JSON out\n"
+	"\n"
+	"usage:\n"
+	"  cannery serve [DIR ...] [options]    serve stubs (default DIR: ./stubs)\n"
+	"  cannery check [DIR ...]              validate stub files, print every error, exit 1 if any\n"
+	"  cannery record --upstream URL [--out DIR] [options]\n"
+	"                                       proxy to URL and write each exchange as a stub (not supported yet)\n"
+	"  cannery --version | --help | help COMMAND\n";
+
+static const char serve_text[] =
+	"usage: cannery serve [DIR ...] [options]\n"
+	"\n"
+	"Serves every *.yaml / *.yml stub under each DIR (default ./stubs).\n"
+	"Each option can also be set as CANNERY_<NAME> (e.g. CANNERY_PORT=0); a flag beats the environment.\n"
+	"\n"
+	"  --host ADDR          listen address (default 127.0.0.1; others print a warning)\n"
+	"  --port N             listen port (default 62893; 0 picks a free one)\n"
+	"  --no-watch           do not hot-reload stub files\n"
+	"  --cors / --no-cors   CORS for stub routes (default on; not supported yet)\n"
+	"  --journal-limit N    requests kept in memory (default 10000; not supported yet)\n"
+	"  --journal-file F     append every journal entry to F as NDJSON (not supported yet)\n"
+	"  --proxy URL          forward unmatched requests to URL (not supported yet)\n"
+	"  --record DIR         with --proxy: write proxied exchanges as stubs (not supported yet)\n"
+	"  --admin-token T      admin API requires 'Authorization: Bearer T' (not supported yet)\n"
+	"  --allow-host NAME    extra Host header value accepted (repeatable)\n"
+	"  --max-body BYTES     larger request bodies get 413 (default 10485760)\n"
+	"  --quiet / --verbose  no access log / access log with every near-miss mismatch\n"
+	"  --seed N             reproducible uuid, random_int and delays (not supported yet)\n"
+	"\n"
+	"Ready line on stdout: 'cannery: serving N stubs on http://HOST:PORT'.\n"
+	"SIGINT/SIGTERM stop gracefully; SIGHUP reloads the stubs.\n";
+
+static const char check_text[] =
+	"usage: cannery check [DIR ...]\n"
+	"\n"
+	"Loads every stub file under each DIR (default ./stubs) and prints each problem as\n"
+	"FILE:LINE:COLUMN: error: message. Exits 0 when all are valid, 1 otherwise.\n";
+
+static const char record_text[] =
+	"usage: cannery record --upstream URL [--out DIR] [--record-mode first|sequence] [options]\n"
+	"\n"
+	"Proxies every request to URL and writes each exchange as a stub into DIR\n"
+	"(default ./stubs/recorded). Not supported yet.\n";
+
+enum opt_kind { OPT_FLAG, OPT_VALUE, OPT_LIST };
+
+struct opt {
+	const char *name;        /* without the leading "--" */
+	enum opt_kind kind;
+	bool supported;
+};
+
+static const struct opt serve_opts[] = {
+	{ "host", OPT_VALUE, true },
+	{ "port", OPT_VALUE, true },
+	{ "no-watch", OPT_FLAG, true },
+	{ "cors", OPT_FLAG, false },
+	{ "no-cors", OPT_FLAG, false },
+	{ "journal-limit", OPT_VALUE, false },
+	{ "journal-file", OPT_VALUE, false },
+	{ "proxy", OPT_VALUE, false },
+	{ "record", OPT_VALUE, false },
+	{ "admin-token", OPT_VALUE, false },
+	{ "allow-host", OPT_LIST, true },
+	{ "max-body", OPT_VALUE, true },
+	{ "quiet", OPT_FLAG, true },
+	{ "verbose", OPT_FLAG, true },
+	{ "seed", OPT_VALUE, false },
+	{ NULL, OPT_FLAG, false },
+};
+
+/* What the command line asked for, before it becomes a cannery_config. */
+struct cli {
+	const char **dirs;
+	size_t ndirs;
+	const char **allow_hosts;
+	size_t nallow_hosts;
+	char *env_allow_hosts;          /* owned copy that allow_hosts may point into */
+	struct cannery_config cfg;
+	char unsupported[64];           /* the first option given whose feature is not built yet */
+	const char *proxy;
+	const char *record;
+	bool quiet, verbose;
+};
+
+__attribute__((format(printf, 1, 2), noreturn))
+static void die_usage(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "cannery: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\ntry 'cannery --help'\n");
+	va_end(ap);
+	exit(EXIT_USAGE);
+}
+
+static bool parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+{
+	if (!s || !*s)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int parse_bool(const char *s)
+{
+	static const char *const yes[] = { "1", "true", "yes", "on" };
+	static const char *const no[] = { "0", "false", "no", "off", "" };
+	for (size_t i = 0; i < sizeof(yes) / sizeof(*yes); i++)
+		if (strcasecmp(s, yes[i]) == 0)
+			return 1;
+	for (size_t i = 0; i < sizeof(no) / sizeof(*no); i++)
+		if (strcasecmp(s, no[i]) == 0)
+			return 0;
+	return -1;
+}
+
+static void push(const char ***v, size_t *n, const char *s)
+{
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = s;
+}
+
+/* Applies one option; `from` names where it came from ("--port" or "CANNERY_PORT"). */
+static void apply(struct cli *cli, const struct opt *o, const char *value, const char *from)
+{
+	const char *n = o->name;
+	unsigned long long v;
+	if (strcmp(n, "host") == 0) {
+		if (!*value)
+			die_usage("invalid value '%s' for %s: expected an IP address or host name", value, from);
+		cli->cfg.host = value;
+	} else if (strcmp(n, "port") == 0) {
+		if (!parse_uint(value, 65535, &v))
+			die_usage("invalid value '%s' for %s: expected an integer from 0 to 65535", value, from);
+		cli->cfg.port = (unsigned)v;
+	} else if (strcmp(n, "max-body") == 0) {
+		if (!parse_uint(value, (unsigned long long)SIZE_MAX / 2, &v))
+			die_usage("invalid value '%s' for %s: expected a number of bytes", value, from);
+		cli->cfg.max_body = (size_t)v;
+	} else if (strcmp(n, "journal-limit") == 0) {
+		if (!parse_uint(value, 100000000, &v) || v == 0)
+			die_usage("invalid value '%s' for %s: expected an integer from 1 to 100000000", value, from);
+	} else if (strcmp(n, "seed") == 0) {
+		if (!parse_uint(value, UINT64_MAX, &v))
+			die_usage("invalid value '%s' for %s: expected a non-negative integer", value, from);
+	} else if (strcmp(n, "proxy") == 0) {
+		if (strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0)
+			die_usage("invalid value '%s' for %s: expected an http:// or https:// URL", value, from);
+		cli->proxy = value;
+	} else if (strcmp(n, "record") == 0 || strcmp(n, "journal-file") == 0 || strcmp(n, "admin-token") == 0) {
+		if (!*value)
+			die_usage("invalid value '%s' for %s: expected a non-empty value", value, from);
+		if (strcmp(n, "record") == 0)
+			cli->record = value;
+	} else if (strcmp(n, "allow-host") == 0) {
+		if (!*value)
+			die_usage("invalid value '%s' for %s: expected a host name", value, from);
+		push(&cli->allow_hosts, &cli->nallow_hosts, value);
+	} else if (strcmp(n, "quiet") == 0) {
+		cli->quiet = true;
+	} else if (strcmp(n, "verbose") == 0) {
+		cli->verbose = true;
+	}
+	if (!o->supported && !cli->unsupported[0])
+		snprintf(cli->unsupported, sizeof(cli->unsupported), "%s", from);
+}
+
+static const struct opt *find_opt(const struct opt *opts, const char *name, size_t len)
+{
+	for (size_t i = 0; opts[i].name; i++)
+		if (strlen(opts[i].name) == len && strncmp(opts[i].name, name, len) == 0)
+			return &opts[i];
+	return NULL;
+}
+
+static void unknown_option(const struct opt *opts, const char *arg, size_t len)
+{
+	const char *known[32];
+	size_t n = 0;
+	for (size_t i = 0; opts[i].name && n < 31; i++)
+		known[n++] = opts[i].name;
+	known[n] = NULL;
+	char *word = xstrndup(arg + 2, len - 2);
+	const char *hint = diag_suggest(word, known);
+	fprintf(stderr, "cannery: unknown option '%.*s'", (int)len, arg);
+	if (hint)
+		fprintf(stderr, " (did you mean '--%s'?)", hint);
+	fprintf(stderr, "\ntry 'cannery --help'\n");
+	free(word);
+	exit(EXIT_USAGE);
+}
+
+static void env_name(const char *opt, char *buf, size_t size)
+{
+	size_t i = 0;
+	i += (size_t)snprintf(buf, size, "CANNERY_");
+	for (const char *p = opt; *p && i + 1 < size; p++)
+		buf[i++] = *p == '-' ? '_' : (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+	buf[i] = '\0';
+}
+
+/* The environment first: flags given later override it. */
+static void apply_env(struct cli *cli, const struct opt *opts)
+{
+	for (size_t i = 0; opts[i].name; i++) {
+		char name[40];
+		env_name(opts[i].name, name, sizeof(name));
+		const char *value = getenv(name);
+		if (!value)
+			continue;
+		if (opts[i].kind == OPT_FLAG) {
+			int b = parse_bool(value);
+			if (b < 0)
+				die_usage("invalid value '%s' for %s: expected 1/true/yes or 0/false/no", value, name);
+			if (b)
+				apply(cli, &opts[i], "", name);
+		} else if (opts[i].kind == OPT_LIST) {
+			cli->env_allow_hosts = xstrdup(value);
+			for (char *p = cli->env_allow_hosts; p;) {
+				char *comma = strchr(p, ',');
+				if (comma)
+					*comma = '\0';
+				apply(cli, &opts[i], p, name);
+				p = comma ? comma + 1 : NULL;
+			}
+		} else {
+			apply(cli, &opts[i], value, name);
+		}
+	}
+}
+
+static void parse_args(struct cli *cli, const struct opt *opts, int argc, char **argv, int first)
+{
+	bool only_dirs = false;
+	for (int i = first; i < argc; i++) {
+		const char *arg = argv[i];
+		if (only_dirs || arg[0] != '-' || strcmp(arg, "-") == 0) {
+			push(&cli->dirs, &cli->ndirs, arg);
+			continue;
+		}
+		if (strcmp(arg, "--") == 0) {
+			only_dirs = true;
+			continue;
+		}
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
+			return;
+		if (arg[1] != '-')
+			die_usage("unknown option '%s'", arg);
+		const char *eq = strchr(arg, '=');
+		size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+		const struct opt *o = find_opt(opts, arg + 2, len - 2);
+		if (!o)
+			unknown_option(opts, arg, len);
+		char from[64];
+		snprintf(from, sizeof(from), "%.*s", (int)len, arg);
+		if (o->kind == OPT_FLAG) {
+			if (eq)
+				die_usage("option '%s' takes no value", from);
+			apply(cli, o, "", from);
+			continue;
+		}
+		const char *value = eq ? eq + 1 : NULL;
+		if (!value) {
+			if (i + 1 >= argc)
+				die_usage("option '%s' needs a value", from);
+			value = argv[++i];
+		}
+		apply(cli, o, value, from);
+	}
+}
+
+static bool wants_help(int argc, char **argv, int first)
+{
+	for (int i = first; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return false;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	}
+	return false;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	if (wants_help(argc, argv, 2)) {
+		fputs(check_text, stdout);
+		return 0;
+	}
+	static const struct opt none[] = { { NULL, OPT_FLAG, false } };
+	struct cli cli = { 0 };
+	parse_args(&cli, none, argc, argv, 2);
+	static const char *const default_dirs[] = { "stubs" };
+	const char *const *dirs = cli.ndirs ? cli.dirs : default_dirs;
+	size_t ndirs = cli.ndirs ? cli.ndirs : 1;
+	size_t nstubs = 0, nfiles = 0;
+	char *errors = NULL;
+	int rc = cannery_check(dirs, ndirs, &nstubs, &nfiles, &errors);
+	free(cli.dirs);
+	if (rc < 0) {
+		fputs(errors, stderr);
+		free(errors);
+		return 1;
+	}
+	printf("cannery: %zu stub%s in %zu file%s ok\n", nstubs, nstubs == 1 ? "" : "s", nfiles, nfiles == 1 ? "" : "s");
+	return 0;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+	if (wants_help(argc, argv, 2)) {
+		fputs(serve_text, stdout);
+		return 0;
+	}
+	struct cli cli = { 0 };
+	cannery_config_init(&cli.cfg);
+	apply_env(&cli, serve_opts);
+	parse_args(&cli, serve_opts, argc, argv, 2);
+	if (cli.record && !cli.proxy)
+		die_usage("--record needs --proxy URL");
+	if (cli.unsupported[0]) {
+		fprintf(stderr, "cannery: %s is not supported yet\n", cli.unsupported);
+		free(cli.dirs);
+		free(cli.allow_hosts);
+		free(cli.env_allow_hosts);
+		return EXIT_USAGE;
+	}
+	if (cli.ndirs) {
+		cli.cfg.dirs = cli.dirs;
+		cli.cfg.ndirs = cli.ndirs;
+	}
+	cli.cfg.allow_hosts = cli.allow_hosts;
+	cli.cfg.nallow_hosts = cli.nallow_hosts;
+	cli.cfg.log = cli.quiet ? CANNERY_LOG_QUIET : cli.verbose ? CANNERY_LOG_VERBOSE : CANNERY_LOG_NORMAL;
+	cli.cfg.log_color = isatty(STDERR_FILENO);
+
+	/* Block the signals we wait for before any thread starts, so that every server
+	 * thread inherits the mask and sigwait below is the only place they land. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct cannery_server *srv = NULL;
+	char *err = NULL;
+	int rc = cannery_server_create(&cli.cfg, &srv, &err);
+	if (rc < 0) {
+		if (err)
+			fputs(err, stderr);
+		else
+			fprintf(stderr, "cannery: cannot load stubs: %s\n", strerror(-rc));
+		free(err);
+		goto out;
+	}
+	rc = cannery_server_start(srv, &err);
+	if (rc < 0) {
+		fprintf(stderr, "cannery: %s\n", err);
+		free(err);
+		goto out;
+	}
+	if (!cannery_server_is_loopback(srv))
+		fprintf(stderr, "cannery: warning: listening on %s, which is not a loopback address: "
+			"anyone who can reach this machine can use the mock API and its admin API\n", cli.cfg.host);
+	size_t n = cannery_server_stub_count(srv);
+	printf("cannery: serving %zu stub%s on %s\n", n, n == 1 ? "" : "s", cannery_server_url(srv));
+	fflush(stdout);
+
+	for (;;) {
+		int sig = 0;
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			char *errors = NULL;
+			if (cannery_server_reload(srv, &errors) == 0) {
+				size_t k = cannery_server_stub_count(srv);
+				fprintf(stderr, "cannery: reloaded: serving %zu stub%s\n", k, k == 1 ? "" : "s");
+			} else {
+				fputs(errors, stderr);
+				fprintf(stderr, "cannery: reload failed; still serving the previous %zu stubs\n",
+					cannery_server_stub_count(srv));
+			}
+			free(errors);
+			continue;
+		}
+		break;
+	}
+	fprintf(stderr, "cannery: shutting down\n");
+	rc = 0;
+out:
+	cannery_server_destroy(srv);
+	free(cli.dirs);
+	free(cli.allow_hosts);
+	free(cli.env_allow_hosts);
+	return rc < 0 ? 1 : 0;
+}
+
+static int cmd_record(int argc, char **argv)
+{
+	if (wants_help(argc, argv, 2)) {
+		fputs(record_text, stdout);
+		return 0;
+	}
+	fprintf(stderr, "cannery: the 'record' command is not supported yet\n");
+	return EXIT_USAGE;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	const char *topic = argc > 2 ? argv[2] : NULL;
+	if (!topic)
+		fputs(usage_text, stdout);
+	else if (strcmp(topic, "serve") == 0)
+		fputs(serve_text, stdout);
+	else if (strcmp(topic, "check") == 0)
+		fputs(check_text, stdout);
+	else if (strcmp(topic, "record") == 0)
+		fputs(record_text, stdout);
+	else
+		die_usage("no help for '%s': try serve, check or record", topic);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	/* before any thread exists (STYLE 3.5) */
+	cJSON_Hooks hooks = { malloc, free };
+	cJSON_InitHooks(&hooks);
+	if (argc < 2) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+		printf("cannery %s\n", cannery_version());
+		return 0;
+	}
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "serve") == 0)
+		return cmd_serve(argc, argv);
+	if (strcmp(cmd, "check") == 0)
+		return cmd_check(argc, argv);
+	if (strcmp(cmd, "record") == 0)
+		return cmd_record(argc, argv);
+	if (strcmp(cmd, "help") == 0)
+		return cmd_help(argc, argv);
+	static const char *const cmds[] = { "serve", "check", "record", "help", NULL };
+	const char *hint = diag_suggest(cmd, cmds);
+	fprintf(stderr, "cannery: unknown command '%s'", cmd);
+	if (hint)
+		fprintf(stderr, " (did you mean '%s'?)", hint);
+	fprintf(stderr, "\ntry 'cannery --help'\n");
+	return EXIT_USAGE;
+}

@@ -1,0 +1,962 @@
+/* SPDX-License-Identifier: MIT */
+/* Request predicates: matchers, a stub's method, path and conditions, and the mismatch
+ * text that explains a miss. Reads frozen stubs only and keeps per-request state in the
+ * req_view, so every function here is safe on any thread. */
+#include "matcher.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "regex.h"
+#include "util/arena.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+
+/*
+ * Mismatch text: request values are cut to about this many bytes, expected JSON bodies
+ * (which can be large documents) to the second.
+ */
+#define GOT_LIMIT 80
+#define EXPECTED_JSON_LIMIT 200
+/* Named groups a path_regex may hand back as params. */
+#define MAX_REGEX_PARAMS 32
+
+static const char form_type[] = "application/x-www-form-urlencoded";
+
+static unsigned char ascii_lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
+}
+
+static bool bytes_eq(const char *a, const char *b, size_t n, bool icase)
+{
+	if (!icase)
+		return memcmp(a, b, n) == 0;
+	for (size_t i = 0; i < n; i++)
+		if (ascii_lower((unsigned char)a[i]) != ascii_lower((unsigned char)b[i]))
+			return false;
+	return true;
+}
+
+/*
+ * ASCII-only on purpose: header names and methods are tokens, and the C library's
+ * strcasecmp depends on the locale.
+ */
+static bool str_eq_icase(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		if (ascii_lower((unsigned char)*a) != ascii_lower((unsigned char)*b))
+			return false;
+		if (!*a)
+			return true;
+	}
+}
+
+static bool bytes_contain(const char *hay, size_t hlen, const char *needle, size_t nlen, bool icase)
+{
+	if (nlen > hlen)
+		return false;
+	for (size_t i = 0; i + nlen <= hlen; i++)
+		if (bytes_eq(hay + i, needle, nlen, icase))
+			return true;
+	return false;
+}
+
+static bool value_eq(const char *value, size_t len, const char *text, bool icase)
+{
+	size_t tlen = strlen(text);
+	return tlen == len && bytes_eq(value, text, len, icase);
+}
+
+static bool clause_test(const struct match_clause *c, bool icase, const char *value, size_t len)
+{
+	if (c->op == MATCH_PRESENT)
+		return c->present == (value != NULL);
+	if (c->op == MATCH_NOT)
+		return !(c->inner && matcher_test(c->inner, value, len));
+	if (!value)
+		return false;
+	switch (c->op) {
+	case MATCH_EQUALS:
+		return c->text && value_eq(value, len, c->text, icase);
+	case MATCH_CONTAINS:
+		return c->text && bytes_contain(value, len, c->text, strlen(c->text), icase);
+	case MATCH_PREFIX: {
+		size_t tlen = c->text ? strlen(c->text) : 0;
+		return c->text && tlen <= len && bytes_eq(value, c->text, tlen, icase);
+	}
+	case MATCH_SUFFIX: {
+		size_t tlen = c->text ? strlen(c->text) : 0;
+		return c->text && tlen <= len && bytes_eq(value + len - tlen, c->text, tlen, icase);
+	}
+	case MATCH_REGEX:
+		/* compiled anchored at both ends, caseless when ignore_case was set */
+		return c->re && regex_match(c->re, value, len);
+	case MATCH_ONE_OF:
+		for (size_t i = 0; i < c->nlist; i++)
+			if (value_eq(value, len, c->list[i], icase))
+				return true;
+		return false;
+	case MATCH_PRESENT:
+	case MATCH_NOT:
+		break;
+	}
+	return false;
+}
+
+bool matcher_test(const struct matcher *m, const char *value, size_t len)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (!clause_test(&m->clauses[i], m->ignore_case, value, len))
+			return false;
+	return true;
+}
+
+/* ---- multi-valued parts ------------------------------------------------------- */
+
+static bool kv_named(const struct kv *kv, const char *name, bool icase_name)
+{
+	return icase_name ? str_eq_icase(kv->name, name) : strcmp(kv->name, name) == 0;
+}
+
+/*
+ * A repeated name matches when any of its values satisfies the whole matcher; an
+ * absent name is tested once as NULL.
+ */
+static bool named_test(const struct named_matcher *nm, const struct kv *kvs, size_t n, bool icase_name)
+{
+	bool seen = false;
+	for (size_t i = 0; i < n; i++) {
+		if (!kv_named(&kvs[i], nm->name, icase_name))
+			continue;
+		if (matcher_test(&nm->m, kvs[i].value, kvs[i].len))
+			return true;
+		seen = true;
+	}
+	return !seen && matcher_test(&nm->m, NULL, 0);
+}
+
+static bool all_named_ok(const struct named_matcher *v, size_t nv, const struct kv *kvs, size_t n, bool icase_name)
+{
+	for (size_t i = 0; i < nv; i++)
+		if (!named_test(&v[i], kvs, n, icase_name))
+			return false;
+	return true;
+}
+
+/* ---- body: JSON --------------------------------------------------------------- */
+
+/*
+ * Parses the body once per request. cJSON_ParseWithLengthOpts reports where it stopped,
+ * which lets us refuse trailing garbage without touching cJSON's global error pointer.
+ */
+static const cJSON *body_json(struct req_view *r)
+{
+	if (r->json_state == 0) {
+		r->json_state = -1;
+		if (r->body && r->body_len > 0) {
+			const char *end = NULL;
+			cJSON *j = cJSON_ParseWithLengthOpts(r->body, r->body_len, &end, false);
+			const char *stop = r->body + r->body_len;
+			while (j && end && end < stop && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+				end++;
+			if (j && end == stop) {
+				r->json = j;
+				r->json_state = 1;
+			} else {
+				cJSON_Delete(j);
+			}
+		}
+	}
+	return r->json_state == 1 ? r->json : NULL;
+}
+
+/* cJSON keeps flags (IsReference, StringIsConst) above the low byte of type. */
+static int json_type(const cJSON *j)
+{
+	return j->type & 0xFF;
+}
+
+static const cJSON *json_member(const cJSON *obj, const char *key, size_t klen)
+{
+	for (const cJSON *c = obj->child; c; c = c->next)
+		if (c->string && strlen(c->string) == klen && memcmp(c->string, key, klen) == 0)
+			return c;
+	return NULL;
+}
+
+static bool json_scalar_equal(const cJSON *a, const cJSON *b)
+{
+	switch (json_type(a)) {
+	case cJSON_Number:
+		return a->valuedouble == b->valuedouble;
+	case cJSON_String:
+	case cJSON_Raw:
+		return a->valuestring && b->valuestring && strcmp(a->valuestring, b->valuestring) == 0;
+	default:
+		/* true, false and null carry no value beyond their type */
+		return true;
+	}
+}
+
+/* Deep equality: key order ignored, numbers by value, array order significant. */
+static bool json_equal(const cJSON *a, const cJSON *b)
+{
+	if (json_type(a) != json_type(b))
+		return false;
+	if (cJSON_IsArray(a)) {
+		const cJSON *x = a->child, *y = b->child;
+		for (; x && y; x = x->next, y = y->next)
+			if (!json_equal(x, y))
+				return false;
+		return !x && !y;
+	}
+	if (cJSON_IsObject(a)) {
+		if (cJSON_GetArraySize(a) != cJSON_GetArraySize(b))
+			return false;
+		for (const cJSON *x = a->child; x; x = x->next) {
+			const cJSON *y = x->string ? json_member(b, x->string, strlen(x->string)) : NULL;
+			if (!y || !json_equal(x, y))
+				return false;
+		}
+		return true;
+	}
+	return json_scalar_equal(a, b);
+}
+
+/*
+ * Every key of expected present in actual with a partially matching value; arrays
+ * element by element with the same length; scalars equal.
+ */
+static bool json_partial(const cJSON *expected, const cJSON *actual)
+{
+	if (json_type(expected) != json_type(actual))
+		return false;
+	if (cJSON_IsArray(expected)) {
+		const cJSON *x = expected->child, *y = actual->child;
+		for (; x && y; x = x->next, y = y->next)
+			if (!json_partial(x, y))
+				return false;
+		return !x && !y;
+	}
+	if (cJSON_IsObject(expected)) {
+		for (const cJSON *x = expected->child; x; x = x->next) {
+			const cJSON *y = x->string ? json_member(actual, x->string, strlen(x->string)) : NULL;
+			if (!y || !json_partial(x, y))
+				return false;
+		}
+		return true;
+	}
+	return json_scalar_equal(expected, actual);
+}
+
+static bool parse_index(const char *s, size_t n, size_t *out)
+{
+	size_t v = 0;
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		if (v > (SIZE_MAX - 9) / 10)
+			return false;
+		v = v * 10 + (size_t)(s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/*
+ * Resolves `user.name` or `items.0.id`: a segment names a member of an object, or a
+ * decimal index into an array. NULL when any step is missing.
+ */
+static const cJSON *json_path_get(const cJSON *root, const char *path)
+{
+	const cJSON *cur = root;
+	const char *p = path;
+	for (;;) {
+		const char *dot = strchr(p, '.');
+		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+		const cJSON *next = NULL;
+		size_t idx;
+		if (cJSON_IsObject(cur)) {
+			next = json_member(cur, p, n);
+		} else if (cJSON_IsArray(cur) && parse_index(p, n, &idx)) {
+			next = cur->child;
+			while (next && idx--)
+				next = next->next;
+		}
+		if (!next)
+			return NULL;
+		cur = next;
+		if (!dot)
+			return cur;
+		p = dot + 1;
+	}
+}
+
+/*
+ * The text a json_path matcher sees: strings raw, everything else as compact JSON
+ * (numbers exactly as cJSON_PrintUnformatted writes them). NULL when absent.
+ */
+static const char *json_path_text(struct req_view *r, const char *path, size_t *len)
+{
+	const cJSON *root = body_json(r);
+	const cJSON *j = root ? json_path_get(root, path) : NULL;
+	const char *text;
+	if (!j)
+		return NULL;
+	switch (json_type(j)) {
+	case cJSON_String:
+		text = j->valuestring ? j->valuestring : "";
+		break;
+	case cJSON_True:
+		text = "true";
+		break;
+	case cJSON_False:
+		text = "false";
+		break;
+	case cJSON_NULL:
+		text = "null";
+		break;
+	default: {
+		char *printed = cJSON_PrintUnformatted(j);
+		if (!printed)
+			return NULL;
+		char *copy = arena_strdup(r->arena, printed);
+		cJSON_free(printed);
+		*len = strlen(copy);
+		return copy;
+	}
+	}
+	*len = strlen(text);
+	return text;
+}
+
+/* ---- body: form --------------------------------------------------------------- */
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* '+' is a space, %XX a byte; a malformed escape stays as written. */
+static char *form_decode(struct arena *a, const char *s, size_t n, size_t *len)
+{
+	char *out = arena_alloc(a, n + 1);
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		int hi, lo;
+		if (s[i] == '+') {
+			out[o++] = ' ';
+		} else if (s[i] == '%' && i + 2 < n && (hi = hex_value(s[i + 1])) >= 0 && (lo = hex_value(s[i + 2])) >= 0) {
+			out[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else {
+			out[o++] = s[i];
+		}
+	}
+	out[o] = '\0';
+	if (len)
+		*len = o;
+	return out;
+}
+
+static const struct kv *find_header(const struct req_view *r, const char *name)
+{
+	for (size_t i = 0; i < r->nheaders; i++)
+		if (str_eq_icase(r->headers[i].name, name))
+			return &r->headers[i];
+	return NULL;
+}
+
+/*
+ * Parses the body into fields once per request, only when the request says it is a
+ * form (Content-Type prefix, case-insensitive); otherwise every field is absent.
+ */
+static void form_parse(struct req_view *r)
+{
+	if (r->form_state)
+		return;
+	r->form_state = 1;
+	r->form = NULL;
+	r->nform = 0;
+	const struct kv *ct = find_header(r, "content-type");
+	size_t tlen = sizeof(form_type) - 1;
+	if (!ct || ct->len < tlen || !bytes_eq(ct->value, form_type, tlen, true))
+		return;
+	if (!r->body || r->body_len == 0)
+		return;
+	size_t max = 1;
+	for (size_t i = 0; i < r->body_len; i++)
+		if (r->body[i] == '&')
+			max++;
+	r->form = arena_alloc(r->arena, max * sizeof(*r->form));
+	const char *p = r->body, *end = r->body + r->body_len;
+	while (p <= end) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		const char *stop = amp ? amp : end;
+		if (stop > p) {
+			const char *eq = memchr(p, '=', (size_t)(stop - p));
+			const char *name_end = eq ? eq : stop;
+			struct kv *kv = &r->form[r->nform++];
+			kv->name = form_decode(r->arena, p, (size_t)(name_end - p), NULL);
+			if (eq)
+				kv->value = form_decode(r->arena, eq + 1, (size_t)(stop - eq - 1), &kv->len);
+			else {
+				kv->value = "";
+				kv->len = 0;
+			}
+		}
+		if (!amp)
+			break;
+		p = amp + 1;
+	}
+}
+
+/* ---- body --------------------------------------------------------------------- */
+
+/*
+ * A raw-body matcher always sees a present value: a request without a body is the
+ * empty string "", so `present: false` never matches and `equals: ""` matches an
+ * empty body. HTTP cannot tell "no body" from "empty body" reliably anyway.
+ */
+static bool body_ok(const struct body_match *b, struct req_view *r)
+{
+	const cJSON *j;
+	switch (b->kind) {
+	case BODY_NONE:
+		return true;
+	case BODY_RAW:
+		return matcher_test(&b->raw, r->body ? r->body : "", r->body ? r->body_len : 0);
+	case BODY_JSON:
+		j = body_json(r);
+		return j && b->json && json_equal(b->json, j);
+	case BODY_JSON_PARTIAL:
+		j = body_json(r);
+		return j && b->json && json_partial(b->json, j);
+	case BODY_JSON_PATH:
+		for (size_t i = 0; i < b->nfields; i++) {
+			size_t len = 0;
+			const char *text = json_path_text(r, b->fields[i].name, &len);
+			if (!matcher_test(&b->fields[i].m, text, len))
+				return false;
+		}
+		return true;
+	case BODY_FORM:
+		form_parse(r);
+		return all_named_ok(b->fields, b->nfields, r->form, r->nform, false);
+	}
+	return false;
+}
+
+/* ---- method and path ---------------------------------------------------------- */
+
+bool stub_method_ok(const struct stub *s, const char *method)
+{
+	if (s->req.nmethods == 0)
+		return true;
+	for (size_t i = 0; i < s->req.nmethods; i++)
+		if (str_eq_icase(s->req.methods[i], method) || strcmp(s->req.methods[i], "ANY") == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Segments follow the leading '/': "/users/" is "users", "" (a trailing slash is
+ * significant). {name} takes exactly one non-empty segment; {name*} takes the rest of
+ * the path, slashes included, and needs at least one byte of it: "/files/" does not
+ * match "/files/{path*}". With params, fills the captures into arena.
+ */
+static bool template_match(const struct stub_request *q, const char *path, struct arena *arena,
+			   struct params *params)
+{
+	if (path[0] != '/')
+		return false;
+	const char *p = path + 1;       /* start of the current segment; NULL once all are used */
+	size_t np = 0;
+	for (size_t i = 0; i < q->nsegs; i++) {
+		const struct path_seg *seg = &q->segs[i];
+		if (!p)
+			return false;
+		if (seg->is_rest) {
+			if (!*p)
+				return false;
+			if (params) {
+				params->items[np].name = seg->text;
+				params->items[np].len = strlen(p);
+				params->items[np].value = arena_strndup(arena, p, params->items[np].len);
+				np++;
+			}
+			p = NULL;
+			continue;
+		}
+		const char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+		if (seg->is_param) {
+			if (n == 0)
+				return false;
+			if (params) {
+				params->items[np].name = seg->text;
+				params->items[np].value = arena_strndup(arena, p, n);
+				params->items[np].len = n;
+				np++;
+			}
+		} else if (strlen(seg->text) != n || memcmp(seg->text, p, n) != 0) {
+			return false;
+		}
+		p = slash ? slash + 1 : NULL;
+	}
+	if (p)
+		return false;
+	if (params)
+		params->n = np;
+	return true;
+}
+
+static bool regex_path_match(const struct stub *s, struct req_view *r, struct params *params)
+{
+	if (!s->req.path_re)
+		return false;
+	if (!params)
+		return regex_match(s->req.path_re, r->path, strlen(r->path));
+	struct regex_capture caps[MAX_REGEX_PARAMS];
+	int n = regex_match_named(s->req.path_re, r->path, strlen(r->path), r->arena, caps, MAX_REGEX_PARAMS);
+	if (n < 0)
+		return false;
+	params->n = (size_t)n;
+	params->items = n > 0 ? arena_alloc(r->arena, (size_t)n * sizeof(*params->items)) : NULL;
+	for (int i = 0; i < n; i++) {
+		params->items[i].name = caps[i].name;
+		params->items[i].value = caps[i].value;
+		params->items[i].len = strlen(caps[i].value);
+	}
+	return true;
+}
+
+bool stub_path_ok(const struct stub *s, struct req_view *r, struct params *params)
+{
+	if (params) {
+		params->items = NULL;
+		params->n = 0;
+	}
+	switch (s->req.path_kind) {
+	case PATH_EXACT:
+		return s->req.path && strcmp(s->req.path, r->path) == 0;
+	case PATH_TEMPLATE: {
+		size_t np = 0;
+		if (!template_match(&s->req, r->path, NULL, NULL))
+			return false;
+		if (!params)
+			return true;
+		for (size_t i = 0; i < s->req.nsegs; i++)
+			if (s->req.segs[i].is_param || s->req.segs[i].is_rest)
+				np++;
+		if (np == 0)
+			return true;
+		params->items = arena_alloc(r->arena, np * sizeof(*params->items));
+		return template_match(&s->req, r->path, r->arena, params);
+	}
+	case PATH_REGEX:
+		return regex_path_match(s, r, params);
+	case PATH_NONE:
+		return true;
+	}
+	return false;
+}
+
+bool stub_conditions_ok(const struct stub *s, struct req_view *r)
+{
+	const struct stub_request *q = &s->req;
+	return all_named_ok(q->query, q->nquery, r->query, r->nquery, false) &&
+	       all_named_ok(q->headers, q->nheaders, r->headers, r->nheaders, true) &&
+	       all_named_ok(q->cookies, q->ncookies, r->cookies, r->ncookies, false) &&
+	       body_ok(&q->body, r);
+}
+
+/* ---- descriptions ------------------------------------------------------------- */
+
+static void add_quoted(struct strbuf *out, const char *s)
+{
+	strbuf_add_json_string(out, s, strlen(s));
+}
+
+static void describe(const struct matcher *m, struct strbuf *out, bool top);
+
+static void clause_describe(const struct match_clause *c, struct strbuf *out, bool plain_equals)
+{
+	static const char *const words[] = {
+		[MATCH_EQUALS] = "equals ",
+		[MATCH_CONTAINS] = "contains ",
+		[MATCH_PREFIX] = "prefix ",
+		[MATCH_SUFFIX] = "suffix ",
+		[MATCH_REGEX] = "regex ",
+	};
+	switch (c->op) {
+	case MATCH_EQUALS:
+	case MATCH_CONTAINS:
+	case MATCH_PREFIX:
+	case MATCH_SUFFIX:
+		if (!(c->op == MATCH_EQUALS && plain_equals))
+			strbuf_adds(out, words[c->op]);
+		add_quoted(out, c->text ? c->text : "");
+		break;
+	case MATCH_REGEX:
+		strbuf_adds(out, words[c->op]);
+		add_quoted(out, c->text ? c->text : c->re ? regex_source(c->re) : "");
+		break;
+	case MATCH_ONE_OF:
+		strbuf_adds(out, "one of [");
+		for (size_t i = 0; i < c->nlist; i++) {
+			if (i)
+				strbuf_adds(out, ", ");
+			add_quoted(out, c->list[i]);
+		}
+		strbuf_addc(out, ']');
+		break;
+	case MATCH_PRESENT:
+		strbuf_adds(out, c->present ? "present" : "absent");
+		break;
+	case MATCH_NOT:
+		strbuf_adds(out, "not ");
+		if (!c->inner) {
+			strbuf_adds(out, "anything");
+		} else if (c->inner->n > 1) {
+			strbuf_addc(out, '(');
+			describe(c->inner, out, false);
+			strbuf_addc(out, ')');
+		} else {
+			describe(c->inner, out, false);
+		}
+		break;
+	}
+}
+
+/* Whether ignore_case changes anything: present/absent and not ignore it. */
+static bool folds_case(const struct matcher *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->clauses[i].op != MATCH_PRESENT && m->clauses[i].op != MATCH_NOT)
+			return true;
+	return false;
+}
+
+/*
+ * One style throughout: a matcher that is a lone `equals` (the YAML scalar form) reads
+ * as the plain quoted value, `"GET"`; every other clause carries its operator word,
+ * `prefix "Bearer "`, `not equals "x"`. ignore_case adds " (ignore case)".
+ */
+static void describe(const struct matcher *m, struct strbuf *out, bool top)
+{
+	if (m->n == 0)
+		strbuf_adds(out, "anything");
+	for (size_t i = 0; i < m->n; i++) {
+		if (i)
+			strbuf_adds(out, " and ");
+		clause_describe(&m->clauses[i], out, top && m->n == 1);
+	}
+	if (m->ignore_case && folds_case(m))
+		strbuf_adds(out, " (ignore case)");
+}
+
+void matcher_describe(const struct matcher *m, struct strbuf *out)
+{
+	describe(m, out, true);
+}
+
+/* ---- mismatches --------------------------------------------------------------- */
+
+void mismatches_release(struct mismatches *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free(m->items[i]);
+	free(m->items);
+	memset(m, 0, sizeof(*m));
+}
+
+void req_view_release(struct req_view *r)
+{
+	cJSON_Delete(r->json);
+	r->json = NULL;
+	r->json_state = 0;
+	r->form = NULL;
+	r->nform = 0;
+	r->form_state = 0;
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 when invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t len;
+	unsigned char lo = 0x80, hi = 0xBF;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		len = 2;
+	else if (c >= 0xE0 && c <= 0xEF)
+		len = 3;
+	else if (c >= 0xF0 && c <= 0xF4)
+		len = 4;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	if (c == 0xE0)
+		lo = 0xA0;
+	else if (c == 0xED)
+		hi = 0x9F;
+	else if (c == 0xF0)
+		lo = 0x90;
+	else if (c == 0xF4)
+		hi = 0x8F;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xBF)
+			return 0;
+	return len;
+}
+
+/*
+ * Appends a request value as a JSON string cut to about limit bytes (on a character
+ * boundary, "..." marking the cut). Invalid UTF-8 becomes U+FFFD so the text can go
+ * into JSON responses and logs as it is.
+ */
+static void add_value(struct strbuf *out, const char *s, size_t len, size_t limit)
+{
+	struct strbuf tmp = STRBUF_INIT;
+	size_t i = 0;
+	bool cut = false;
+	while (i < len) {
+		size_t n = utf8_seq((const unsigned char *)s + i, len - i);
+		if (i + (n ? n : 1) > limit) {
+			cut = true;
+			break;
+		}
+		if (n)
+			strbuf_add(&tmp, s + i, n);
+		else
+			strbuf_adds(&tmp, "\xEF\xBF\xBD");
+		i += n ? n : 1;
+	}
+	if (cut)
+		strbuf_adds(&tmp, "...");
+	strbuf_add_json_string(out, strbuf_str(&tmp), tmp.len);
+	strbuf_release(&tmp);
+}
+
+struct explain_ctx {
+	struct mismatches *out;         /* NULL: count only */
+	unsigned count;
+	unsigned limit;                 /* stop once count reaches it */
+};
+
+/* Records one failure; line (when text is wanted) is taken over. True to stop. */
+static bool explain_fail(struct explain_ctx *x, struct strbuf *line)
+{
+	x->count++;
+	if (x->out && line) {
+		struct mismatches *m = x->out;
+		if (m->n == m->alloc) {
+			m->alloc = m->alloc ? 2 * m->alloc : 4;
+			m->items = xrealloc(m->items, m->alloc * sizeof(*m->items));
+		}
+		m->items[m->n++] = strbuf_detach(line, NULL);
+	}
+	strbuf_release(line);
+	return x->count >= x->limit;
+}
+
+static void add_got_values(struct strbuf *line, const struct kv *kvs, size_t n, const char *name, bool icase_name)
+{
+	struct strbuf joined = STRBUF_INIT;
+	bool seen = false;
+	for (size_t i = 0; i < n; i++) {
+		if (!kv_named(&kvs[i], name, icase_name))
+			continue;
+		if (seen)
+			strbuf_adds(&joined, ", ");
+		strbuf_add(&joined, kvs[i].value, kvs[i].len);
+		seen = true;
+	}
+	strbuf_adds(line, ", got ");
+	if (seen)
+		add_value(line, strbuf_str(&joined), joined.len, GOT_LIMIT);
+	else
+		strbuf_adds(line, "nothing");
+	strbuf_release(&joined);
+}
+
+static void add_lower(struct strbuf *out, const char *s)
+{
+	for (; *s; s++)
+		strbuf_addc(out, (char)ascii_lower((unsigned char)*s));
+}
+
+static bool explain_named(struct explain_ctx *x, const char *part, const struct named_matcher *v, size_t nv,
+			  const struct kv *kvs, size_t n, bool icase_name)
+{
+	for (size_t i = 0; i < nv; i++) {
+		struct strbuf line = STRBUF_INIT;
+		if (named_test(&v[i], kvs, n, icase_name))
+			continue;
+		if (x->out) {
+			strbuf_adds(&line, part);
+			strbuf_addc(&line, ' ');
+			if (icase_name)
+				add_lower(&line, v[i].name);
+			else
+				strbuf_adds(&line, v[i].name);
+			strbuf_adds(&line, ": expected ");
+			matcher_describe(&v[i].m, &line);
+			add_got_values(&line, kvs, n, v[i].name, icase_name);
+		}
+		if (explain_fail(x, &line))
+			return true;
+	}
+	return false;
+}
+
+static void add_got_body(struct strbuf *line, const struct req_view *r)
+{
+	strbuf_adds(line, ", got ");
+	add_value(line, r->body ? r->body : "", r->body ? r->body_len : 0, GOT_LIMIT);
+}
+
+static void add_expected_json(struct strbuf *line, const cJSON *j)
+{
+	char *printed = j ? cJSON_PrintUnformatted(j) : NULL;
+	if (!printed) {
+		strbuf_adds(line, "null");
+		return;
+	}
+	size_t len = strlen(printed);
+	if (len > EXPECTED_JSON_LIMIT) {
+		strbuf_add(line, printed, EXPECTED_JSON_LIMIT);
+		strbuf_adds(line, "...");
+	} else {
+		strbuf_add(line, printed, len);
+	}
+	cJSON_free(printed);
+}
+
+static bool explain_body(struct explain_ctx *x, const struct body_match *b, struct req_view *r)
+{
+	struct strbuf line = STRBUF_INIT;
+	switch (b->kind) {
+	case BODY_NONE:
+		return false;
+	case BODY_RAW:
+		if (body_ok(b, r))
+			return false;
+		if (x->out) {
+			strbuf_adds(&line, "body: expected ");
+			matcher_describe(&b->raw, &line);
+			add_got_body(&line, r);
+		}
+		return explain_fail(x, &line);
+	case BODY_JSON:
+	case BODY_JSON_PARTIAL:
+		if (body_ok(b, r))
+			return false;
+		if (x->out) {
+			strbuf_adds(&line, b->kind == BODY_JSON ? "body: expected json " : "body: expected json_partial ");
+			add_expected_json(&line, b->json);
+			add_got_body(&line, r);
+		}
+		return explain_fail(x, &line);
+	case BODY_JSON_PATH:
+		for (size_t i = 0; i < b->nfields; i++) {
+			size_t len = 0;
+			const char *text = json_path_text(r, b->fields[i].name, &len);
+			if (matcher_test(&b->fields[i].m, text, len))
+				continue;
+			if (x->out) {
+				strbuf_adds(&line, "body json_path ");
+				strbuf_adds(&line, b->fields[i].name);
+				strbuf_adds(&line, ": expected ");
+				matcher_describe(&b->fields[i].m, &line);
+				strbuf_adds(&line, ", got ");
+				if (text)
+					add_value(&line, text, len, GOT_LIMIT);
+				else
+					strbuf_adds(&line, "nothing");
+			}
+			if (explain_fail(x, &line))
+				return true;
+		}
+		return false;
+	case BODY_FORM:
+		form_parse(r);
+		return explain_named(x, "body form", b->fields, b->nfields, r->form, r->nform, false);
+	}
+	return false;
+}
+
+static void add_methods(struct strbuf *line, const struct stub_request *q)
+{
+	if (q->nmethods == 1) {
+		add_quoted(line, q->methods[0]);
+		return;
+	}
+	strbuf_adds(line, "one of [");
+	for (size_t i = 0; i < q->nmethods; i++) {
+		if (i)
+			strbuf_adds(line, ", ");
+		add_quoted(line, q->methods[i]);
+	}
+	strbuf_addc(line, ']');
+}
+
+static unsigned explain(const struct stub *s, struct req_view *r, struct mismatches *out, unsigned limit)
+{
+	struct explain_ctx x = { out, 0, limit ? limit : UINT_MAX };
+	const struct stub_request *q = &s->req;
+	struct strbuf line = STRBUF_INIT;
+
+	if (!stub_method_ok(s, r->method)) {
+		if (out) {
+			strbuf_adds(&line, "method: expected ");
+			add_methods(&line, q);
+			strbuf_adds(&line, ", got ");
+			add_value(&line, r->method, strlen(r->method), GOT_LIMIT);
+		}
+		if (explain_fail(&x, &line))
+			return x.count;
+	}
+	if (!stub_path_ok(s, r, NULL)) {
+		if (out) {
+			strbuf_adds(&line, q->path_kind == PATH_REGEX ? "path: expected regex " : "path: expected ");
+			add_quoted(&line, q->path ? q->path : q->path_re ? regex_source(q->path_re) : "");
+			strbuf_adds(&line, ", got ");
+			add_value(&line, r->path, strlen(r->path), GOT_LIMIT);
+		}
+		if (explain_fail(&x, &line))
+			return x.count;
+	}
+	if (explain_named(&x, "query", q->query, q->nquery, r->query, r->nquery, false) ||
+	    explain_named(&x, "header", q->headers, q->nheaders, r->headers, r->nheaders, true) ||
+	    explain_named(&x, "cookie", q->cookies, q->ncookies, r->cookies, r->ncookies, false))
+		return x.count;
+	explain_body(&x, &q->body, r);
+	return x.count;
+}
+
+unsigned stub_explain(const struct stub *s, struct req_view *r, struct mismatches *out)
+{
+	return explain(s, r, out, 0);
+}
+
+unsigned stub_explain_count(const struct stub *s, struct req_view *r, unsigned limit)
+{
+	return explain(s, r, NULL, limit);
+}

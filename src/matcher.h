@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/* Predicates over one request: matchers, a stub's conditions, and the mismatch text
+ * that explains a miss. Pure functions over frozen stubs; safe on any thread. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "stub.h"
+
+struct arena;
+struct strbuf;
+
+/** A name/value pair borrowed from the request. value is never NULL ("" when empty). */
+struct kv {
+	const char *name;
+	const char *value;
+	size_t len;              /* strlen(value) unless the value holds NUL bytes */
+};
+
+/** What the matchers see of a request. The caller fills the first part (all borrowed,
+ *  valid while the view is used) and zeroes the rest; the matcher fills the caches
+ *  lazily. Release with req_view_release. One thread at a time. */
+struct req_view {
+	const char *method;             /* as received, e.g. "GET" */
+	const char *path;               /* percent-decoded, without the query string */
+	const struct kv *query;         /* decoded names and values ('+' is a space), in order */
+	size_t nquery;
+	const struct kv *headers;       /* names as received: compared case-insensitively */
+	size_t nheaders;
+	const struct kv *cookies;
+	size_t ncookies;
+	const char *body;               /* raw body; may be NULL when empty */
+	size_t body_len;
+	struct arena *arena;            /* for captures and parsed parts; required */
+
+	/* caches: zero-initialise, then leave to the matcher */
+	int json_state;                 /* 0 not tried, 1 parsed, -1 not JSON */
+	cJSON *json;                    /* owned; freed by req_view_release */
+	int form_state;                 /* 0 not tried, 1 parsed */
+	struct kv *form;                /* in arena */
+	size_t nform;
+};
+
+void req_view_release(struct req_view *r);
+
+/** Values captured by a path template or by named groups of a path_regex. */
+struct params {
+	struct kv *items;               /* in the request's arena */
+	size_t n;
+};
+
+/** Whether value satisfies every clause of m. value == NULL means absent: only
+ *  `present: false` and `not` (of something that fails on absence) hold then. */
+bool matcher_test(const struct matcher *m, const char *value, size_t len);
+
+/** Appends a description of m in the mismatch style: `prefix "Bearer "`,
+ *  `regex "[0-9]+"`, `one of ["a", "b"]`, `present`, `absent`, `not equals "x"`;
+ *  several clauses are joined with " and ". Strings in double quotes (JSON-escaped). */
+void matcher_describe(const struct matcher *m, struct strbuf *out);
+
+/** Whether the stub accepts this method (no methods, or ANY, accepts all; compared
+ *  case-insensitively). */
+bool stub_method_ok(const struct stub *s, const char *method);
+
+/** Whether the stub's path (exact, template or regex; NONE always holds) accepts
+ *  r->path. On success, when params is not NULL, fills it with the captures
+ *  (template names, or named regex groups), allocated in r->arena. */
+bool stub_path_ok(const struct stub *s, struct req_view *r, struct params *params);
+
+/** Whether every query, header, cookie and body condition holds. Stops at the first failure. */
+bool stub_conditions_ok(const struct stub *s, struct req_view *r);
+
+/** A list of mismatch strings, each owned by the list. */
+struct mismatches {
+	char **items;
+	size_t n, alloc;
+};
+void mismatches_release(struct mismatches *m);
+
+/** Checks every condition of the stub, method and path included, and returns how many
+ *  failed. For each failure, when out is not NULL, appends one line in the form
+ *  `PART NAME: expected OP VALUE, got ACTUAL` (PART is method, path, query, header,
+ *  cookie or body; header names lower-case; `got nothing` when absent), e.g.
+ *  `header authorization: expected prefix "Bearer ", got nothing`,
+ *  `method: expected "GET", got "POST"`, `path: expected "/api/users/{id}", got "/api/orders"`. */
+unsigned stub_explain(const struct stub *s, struct req_view *r, struct mismatches *out);
+
+/** Like stub_explain without the text, but stops as soon as the count reaches limit
+ *  (and returns limit then); 0 means no limit. Lets a near-miss scan give up early on
+ *  stubs that cannot beat the ones it already keeps. */
+unsigned stub_explain_count(const struct stub *s, struct req_view *r, unsigned limit);

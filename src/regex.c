@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/* PCRE2 adapter: compile once (JIT when the platform has it), match whole subjects. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "regex.h"
+
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/arena.h"
+#include "util/xalloc.h"
+
+struct regex {
+	pcre2_code *code;
+	char *source;
+	uint32_t ncaptures;
+};
+
+struct regex *regex_compile(const char *pattern, bool ignore_case, char **err, size_t *offset)
+{
+	int code;
+	PCRE2_SIZE off;
+	uint32_t opts = PCRE2_ANCHORED | PCRE2_ENDANCHORED | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
+	if (ignore_case)
+		opts |= PCRE2_CASELESS;
+	pcre2_code *c = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, opts, &code, &off, NULL);
+	if (!c) {
+		PCRE2_UCHAR buf[256];
+		pcre2_get_error_message(code, buf, sizeof(buf));
+		if (err)
+			*err = xstrdup((const char *)buf);
+		if (offset)
+			*offset = off;
+		return NULL;
+	}
+	/* JIT is an optimisation: where it is unavailable the interpreter still works */
+	(void)pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
+	struct regex *re = xcalloc(1, sizeof(*re));
+	re->code = c;
+	re->source = xstrdup(pattern);
+	pcre2_pattern_info(c, PCRE2_INFO_CAPTURECOUNT, &re->ncaptures);
+	return re;
+}
+
+void regex_destroy(struct regex *re)
+{
+	if (!re)
+		return;
+	pcre2_code_free(re->code);
+	free(re->source);
+	free(re);
+}
+
+const char *regex_source(const struct regex *re)
+{
+	return re->source;
+}
+
+bool regex_match(const struct regex *re, const char *subject, size_t len)
+{
+	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+	if (!md)
+		return false;
+	int rc = pcre2_match(re->code, (PCRE2_SPTR)subject, len, 0, 0, md, NULL);
+	pcre2_match_data_free(md);
+	return rc >= 0;
+}
+
+int regex_match_named(const struct regex *re, const char *subject, size_t len,
+		      struct arena *arena, struct regex_capture *caps, size_t max)
+{
+	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re->code, NULL);
+	if (!md)
+		return -1;
+	int rc = pcre2_match(re->code, (PCRE2_SPTR)subject, len, 0, 0, md, NULL);
+	if (rc < 0) {
+		pcre2_match_data_free(md);
+		return -1;
+	}
+	uint32_t count = 0, entry_size = 0;
+	PCRE2_SPTR table = NULL;
+	pcre2_pattern_info(re->code, PCRE2_INFO_NAMECOUNT, &count);
+	pcre2_pattern_info(re->code, PCRE2_INFO_NAMEENTRYSIZE, &entry_size);
+	pcre2_pattern_info(re->code, PCRE2_INFO_NAMETABLE, &table);
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+	size_t n = 0;
+	for (uint32_t i = 0; i < count && n < max; i++) {
+		PCRE2_SPTR e = table + (size_t)i * entry_size;
+		unsigned group = ((unsigned)e[0] << 8) | e[1];
+		if ((int)group >= rc || ov[2 * group] == PCRE2_UNSET)
+			continue;
+		caps[n].name = (const char *)(e + 2);
+		caps[n].value = arena_strndup(arena, subject + ov[2 * group], ov[2 * group + 1] - ov[2 * group]);
+		n++;
+	}
+	pcre2_match_data_free(md);
+	return (int)n;
+}

@@ -1,0 +1,551 @@
+/* SPDX-License-Identifier: MIT */
+/* The route index: stubs sorted into winner order, a hash on (method, exact path), a
+ * segment trie for templates and a rank-ordered list for regex and pathless stubs.
+ * Built once, then read-only: lookups from many threads need no lock. */
+#include "router.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/xalloc.h"
+
+struct cand_list {
+	struct stub **v;                /* sorted by rank */
+	size_t n, alloc;
+};
+
+/* One (method, exact path) key. method NULL is the any-method list of that path. */
+struct exact_entry {
+	const char *method;             /* borrowed from a stub; upper-case */
+	const char *path;               /* borrowed; NULL marks an empty slot */
+	uint64_t hash;
+	struct cand_list list;
+};
+
+struct trie_node;
+
+struct trie_child {
+	const char *text;               /* borrowed from a stub's segment */
+	size_t len;
+	struct trie_node *node;
+};
+
+struct trie_node {
+	struct trie_child *lit;         /* literal children, sorted by (bytes, length) */
+	size_t nlit, alit;
+	struct trie_node *param;        /* {name}: any one non-empty segment */
+	struct cand_list end;           /* templates that end at this node */
+	struct cand_list rest;          /* templates whose {name*} stands at this depth */
+	size_t min_rank;                /* lowest rank in this subtree; SIZE_MAX when empty */
+};
+
+struct router {
+	struct stub **sorted;           /* every stub in winner order; sorted[i]->rank == i */
+	size_t n;
+	struct exact_entry *table;      /* open addressing, linear probing; cap is a power of 2 */
+	size_t cap;
+	struct trie_node *trie;         /* NULL without template stubs */
+	struct cand_list scan;          /* PATH_REGEX and PATH_NONE stubs */
+};
+
+static void list_push(struct cand_list *l, struct stub *s)
+{
+	if (l->n && l->v[l->n - 1] == s)
+		return;
+	if (l->n == l->alloc) {
+		l->alloc = l->alloc ? 2 * l->alloc : 2;
+		l->v = xrealloc(l->v, l->alloc * sizeof(*l->v));
+	}
+	l->v[l->n++] = s;
+}
+
+static int cmp_rank(const void *a, const void *b)
+{
+	const struct stub *x = *(struct stub *const *)a, *y = *(struct stub *const *)b;
+	return x->rank < y->rank ? -1 : x->rank > y->rank;
+}
+
+/* ---- winner order ------------------------------------------------------------- */
+
+struct sort_item {
+	struct stub *s;
+	size_t index;                   /* position in the input: keeps the order total */
+};
+
+static int cmp_winner(const void *a, const void *b)
+{
+	const struct sort_item *x = a, *y = b;
+	const struct stub *s = x->s, *t = y->s;
+	if (s->priority != t->priority)
+		return s->priority < t->priority ? -1 : 1;
+	if (s->req.path_kind != t->req.path_kind)
+		return s->req.path_kind < t->req.path_kind ? -1 : 1;
+	if (s->nconds != t->nconds)
+		return s->nconds > t->nconds ? -1 : 1;
+	if (s->order != t->order)
+		return s->order < t->order ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* ---- exact hash --------------------------------------------------------------- */
+
+static unsigned char ascii_upper(unsigned char c)
+{
+	return c >= 'a' && c <= 'z' ? (unsigned char)(c - ('a' - 'A')) : c;
+}
+
+/*
+ * FNV-1a over the path, then over the method folded to upper case, so a lookup can
+ * hash the request's method as received without copying it.
+ */
+static uint64_t path_hash(const char *path)
+{
+	uint64_t h = 14695981039346656037ULL;
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return h;
+}
+
+static uint64_t key_hash(const char *method, uint64_t h)
+{
+	if (!method)
+		return (h ^ 0x2a) * 1099511628211ULL;
+	h = (h ^ 0xff) * 1099511628211ULL;
+	for (const unsigned char *p = (const unsigned char *)method; *p; p++)
+		h = (h ^ ascii_upper(*p)) * 1099511628211ULL;
+	return h;
+}
+
+static bool method_eq(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		if (ascii_upper((unsigned char)*a) != ascii_upper((unsigned char)*b))
+			return false;
+		if (!*a)
+			return true;
+	}
+}
+
+static struct exact_entry *table_find(const struct router *r, const char *method, const char *path, uint64_t h)
+{
+	if (!r->cap)
+		return NULL;
+	for (size_t i = (size_t)h & (r->cap - 1);; i = (i + 1) & (r->cap - 1)) {
+		struct exact_entry *e = &r->table[i];
+		if (!e->path)
+			return NULL;
+		if (e->hash == h && strcmp(e->path, path) == 0 &&
+		    (method ? e->method && method_eq(e->method, method) : !e->method))
+			return e;
+	}
+}
+
+static void table_add(struct router *r, const char *method, struct stub *s)
+{
+	uint64_t h = key_hash(method, path_hash(s->req.path));
+	struct exact_entry *e = table_find(r, method, s->req.path, h);
+	if (!e) {
+		size_t i = (size_t)h & (r->cap - 1);
+		while (r->table[i].path)
+			i = (i + 1) & (r->cap - 1);
+		e = &r->table[i];
+		e->method = method;
+		e->path = s->req.path;
+		e->hash = h;
+	}
+	list_push(&e->list, s);
+}
+
+static bool any_method(const struct stub *s)
+{
+	if (s->req.nmethods == 0)
+		return true;
+	for (size_t i = 0; i < s->req.nmethods; i++)
+		if (strcmp(s->req.methods[i], "ANY") == 0)
+			return true;
+	return false;
+}
+
+static void build_table(struct router *r)
+{
+	size_t keys = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct stub *s = r->sorted[i];
+		if (s->req.path_kind == PATH_EXACT && s->req.path)
+			keys += any_method(s) ? 1 : s->req.nmethods;
+	}
+	if (!keys)
+		return;
+	r->cap = 8;
+	while (r->cap < 2 * keys)
+		r->cap *= 2;
+	r->table = xcalloc(r->cap, sizeof(*r->table));
+	/* in winner order, so every candidate list comes out sorted by rank */
+	for (size_t i = 0; i < r->n; i++) {
+		struct stub *s = r->sorted[i];
+		if (s->req.path_kind != PATH_EXACT || !s->req.path)
+			continue;
+		if (any_method(s)) {
+			table_add(r, NULL, s);
+			continue;
+		}
+		for (size_t j = 0; j < s->req.nmethods; j++)
+			table_add(r, s->req.methods[j], s);
+	}
+}
+
+/* ---- template trie ------------------------------------------------------------ */
+
+static int seg_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+	if (c)
+		return c;
+	return alen < blen ? -1 : alen > blen;
+}
+
+/*
+ * Kinds order literal < param < rest; any total order works as long as templates
+ * that share a prefix end up next to each other.
+ */
+static int seg_kind(const struct path_seg *g)
+{
+	return g->is_rest ? 2 : g->is_param ? 1 : 0;
+}
+
+static int cmp_template(const void *a, const void *b)
+{
+	const struct stub *s = *(struct stub *const *)a, *t = *(struct stub *const *)b;
+	size_t n = s->req.nsegs < t->req.nsegs ? s->req.nsegs : t->req.nsegs;
+	for (size_t i = 0; i < n; i++) {
+		const struct path_seg *x = &s->req.segs[i], *y = &t->req.segs[i];
+		int kx = seg_kind(x), ky = seg_kind(y);
+		if (kx != ky)
+			return kx - ky;
+		if (kx == 0) {
+			int c = seg_cmp(x->text, strlen(x->text), y->text, strlen(y->text));
+			if (c)
+				return c;
+		}
+	}
+	if (s->req.nsegs != t->req.nsegs)
+		return s->req.nsegs < t->req.nsegs ? -1 : 1;
+	return cmp_rank(a, b);
+}
+
+static struct trie_node *node_create(void)
+{
+	struct trie_node *n = xcalloc(1, sizeof(*n));
+	n->min_rank = SIZE_MAX;
+	return n;
+}
+
+/*
+ * Templates arrive sorted by their segments, so a literal child equal to the one we
+ * need is always the last one added, and children are appended in sorted order.
+ */
+static struct trie_node *literal_child(struct trie_node *node, const char *text)
+{
+	size_t len = strlen(text);
+	if (node->nlit) {
+		struct trie_child *last = &node->lit[node->nlit - 1];
+		if (seg_cmp(last->text, last->len, text, len) == 0)
+			return last->node;
+	}
+	if (node->nlit == node->alit) {
+		node->alit = node->alit ? 2 * node->alit : 2;
+		node->lit = xrealloc(node->lit, node->alit * sizeof(*node->lit));
+	}
+	struct trie_child *c = &node->lit[node->nlit++];
+	c->text = text;
+	c->len = len;
+	c->node = node_create();
+	return c->node;
+}
+
+static void trie_insert(struct trie_node *root, struct stub *s)
+{
+	struct trie_node *node = root;
+	for (size_t i = 0; i < s->req.nsegs; i++) {
+		const struct path_seg *g = &s->req.segs[i];
+		if (g->is_rest) {
+			/* {name*} swallows whatever follows; it stands last */
+			list_push(&node->rest, s);
+			return;
+		}
+		if (g->is_param) {
+			if (!node->param)
+				node->param = node_create();
+			node = node->param;
+		} else {
+			node = literal_child(node, g->text);
+		}
+	}
+	list_push(&node->end, s);
+}
+
+/* Sorts the candidate lists by rank and computes each subtree's minimum rank. */
+static size_t trie_finish(struct trie_node *node)
+{
+	size_t min = SIZE_MAX;
+	if (node->end.n > 1)
+		qsort(node->end.v, node->end.n, sizeof(*node->end.v), cmp_rank);
+	if (node->rest.n > 1)
+		qsort(node->rest.v, node->rest.n, sizeof(*node->rest.v), cmp_rank);
+	if (node->end.n)
+		min = node->end.v[0]->rank;
+	if (node->rest.n && node->rest.v[0]->rank < min)
+		min = node->rest.v[0]->rank;
+	for (size_t i = 0; i < node->nlit; i++) {
+		size_t m = trie_finish(node->lit[i].node);
+		if (m < min)
+			min = m;
+	}
+	if (node->param) {
+		size_t m = trie_finish(node->param);
+		if (m < min)
+			min = m;
+	}
+	node->min_rank = min;
+	return min;
+}
+
+static void trie_destroy(struct trie_node *node)
+{
+	if (!node)
+		return;
+	for (size_t i = 0; i < node->nlit; i++)
+		trie_destroy(node->lit[i].node);
+	free(node->lit);
+	trie_destroy(node->param);
+	free(node->end.v);
+	free(node->rest.v);
+	free(node);
+}
+
+static void build_trie(struct router *r)
+{
+	struct stub **v = NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->sorted[i]->req.path_kind == PATH_TEMPLATE)
+			n++;
+	if (!n)
+		return;
+	v = xmalloc(n * sizeof(*v));
+	n = 0;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->sorted[i]->req.path_kind == PATH_TEMPLATE)
+			v[n++] = r->sorted[i];
+	qsort(v, n, sizeof(*v), cmp_template);
+	r->trie = node_create();
+	for (size_t i = 0; i < n; i++)
+		trie_insert(r->trie, v[i]);
+	free(v);
+	trie_finish(r->trie);
+}
+
+/* ---- build -------------------------------------------------------------------- */
+
+struct router *router_build(struct stub *const *stubs, size_t n)
+{
+	struct router *r = xcalloc(1, sizeof(*r));
+	struct sort_item *items = n ? xmalloc(n * sizeof(*items)) : NULL;
+	for (size_t i = 0; i < n; i++) {
+		items[i].s = stubs[i];
+		items[i].index = i;
+	}
+	if (n)
+		qsort(items, n, sizeof(*items), cmp_winner);
+	r->n = n;
+	r->sorted = n ? xmalloc(n * sizeof(*r->sorted)) : NULL;
+	for (size_t i = 0; i < n; i++) {
+		r->sorted[i] = items[i].s;
+		r->sorted[i]->rank = i;
+	}
+	free(items);
+
+	build_table(r);
+	build_trie(r);
+	for (size_t i = 0; i < n; i++) {
+		enum path_kind k = r->sorted[i]->req.path_kind;
+		if (k == PATH_REGEX || k == PATH_NONE)
+			list_push(&r->scan, r->sorted[i]);
+	}
+	return r;
+}
+
+void router_destroy(struct router *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->cap; i++)
+		free(r->table[i].list.v);
+	free(r->table);
+	trie_destroy(r->trie);
+	free(r->scan.v);
+	free(r->sorted);
+	free(r);
+}
+
+/* ---- lookup ------------------------------------------------------------------- */
+
+/* Runs on any thread; everything it touches besides req is read-only. */
+struct best {
+	const struct stub *stub;
+	size_t rank;                    /* SIZE_MAX while nothing matched */
+};
+
+static bool accepts(const struct stub *s, struct req_view *req)
+{
+	return stub_method_ok(s, req->method) && stub_path_ok(s, req, NULL) && stub_conditions_ok(s, req);
+}
+
+static void consider(struct best *b, const struct stub *s)
+{
+	b->stub = s;
+	b->rank = s->rank;
+}
+
+/* The first accepting stub of a rank-sorted list, if it beats the best so far. */
+static void scan_list(const struct cand_list *l, struct req_view *req, struct best *b)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct stub *s = l->v[i];
+		if (s->rank >= b->rank)
+			return;
+		if (accepts(s, req)) {
+			consider(b, s);
+			return;
+		}
+	}
+}
+
+static const struct trie_node *find_literal(const struct trie_node *node, const char *seg, size_t len)
+{
+	size_t lo = 0, hi = node->nlit;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = seg_cmp(node->lit[mid].text, node->lit[mid].len, seg, len);
+		if (c == 0)
+			return node->lit[mid].node;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/*
+ * p is the start of the current segment, NULL once every segment is used. Explores
+ * the literal and the param branch (a literal match does not rule out a better-ranked
+ * template behind the param), skipping subtrees that cannot beat the best so far.
+ * Depth is bounded by the longest template, not by the request.
+ */
+static void trie_search(const struct trie_node *node, const char *p, struct req_view *req, struct best *b)
+{
+	if (node->min_rank >= b->rank)
+		return;
+	if (!p) {
+		scan_list(&node->end, req, b);
+		return;
+	}
+	if (*p)
+		scan_list(&node->rest, req, b);
+	const char *slash = strchr(p, '/');
+	size_t len = slash ? (size_t)(slash - p) : strlen(p);
+	const char *next = slash ? slash + 1 : NULL;
+	const struct trie_node *child = find_literal(node, p, len);
+	if (child)
+		trie_search(child, next, req, b);
+	if (len && node->param)
+		trie_search(node->param, next, req, b);
+}
+
+static void exact_search(const struct router *r, struct req_view *req, struct best *b)
+{
+	const struct exact_entry *m, *any;
+	if (!r->cap)
+		return;
+	uint64_t ph = path_hash(req->path);
+	m = table_find(r, req->method, req->path, key_hash(req->method, ph));
+	any = table_find(r, NULL, req->path, key_hash(NULL, ph));
+	size_t i = 0, j = 0, mn = m ? m->list.n : 0, an = any ? any->list.n : 0;
+	/* merge the method's list with the any-method list by rank */
+	while (i < mn || j < an) {
+		const struct stub *s;
+		if (j >= an || (i < mn && m->list.v[i]->rank < any->list.v[j]->rank))
+			s = m->list.v[i++];
+		else
+			s = any->list.v[j++];
+		if (s->rank >= b->rank)
+			return;
+		if (accepts(s, req)) {
+			consider(b, s);
+			return;
+		}
+	}
+}
+
+const struct stub *router_lookup(const struct router *r, struct req_view *req, struct params *params)
+{
+	struct best b = { NULL, SIZE_MAX };
+	if (params) {
+		params->items = NULL;
+		params->n = 0;
+	}
+	if (!r || !req->path || !req->method)
+		return NULL;
+	exact_search(r, req, &b);
+	if (r->trie && req->path[0] == '/')
+		trie_search(r->trie, req->path + 1, req, &b);
+	scan_list(&r->scan, req, &b);
+	if (b.stub && params)
+		stub_path_ok(b.stub, req, params);
+	return b.stub;
+}
+
+/* ---- near misses -------------------------------------------------------------- */
+
+size_t router_near_misses(const struct router *r, struct req_view *req, struct near_miss *out, size_t max)
+{
+	size_t kept = 0;
+	if (!r || max == 0)
+		return 0;
+	/*
+	 * Count first, text later: out[] holds the best so far sorted by (failed, rank),
+	 * and once it is full a stub is only counted until it ties the worst kept one
+	 * (in winner order a tie never displaces an earlier stub).
+	 */
+	for (size_t i = 0; i < r->n; i++) {
+		const struct stub *s = r->sorted[i];
+		unsigned limit = 0;
+		if (kept == max) {
+			if (out[max - 1].failed == 0)
+				break;
+			limit = out[max - 1].failed;
+		}
+		unsigned failed = stub_explain_count(s, req, limit);
+		if (kept == max && failed >= limit)
+			continue;
+		size_t at = kept < max ? kept++ : max - 1;
+		while (at > 0 && out[at - 1].failed > failed) {
+			out[at] = out[at - 1];
+			at--;
+		}
+		memset(&out[at], 0, sizeof(out[at]));
+		out[at].stub = s;
+		out[at].failed = failed;
+	}
+	for (size_t i = 0; i < kept; i++)
+		out[i].failed = stub_explain(out[i].stub, req, &out[i].why);
+	return kept;
+}
+
+void near_miss_release(struct near_miss *nm, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		mismatches_release(&nm[i].why);
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/* The route index: picks the winning stub for a request without scanning every stub.
+ * A hash on (method, exact path), a segment trie for templates, and a scan only over
+ * path_regex stubs and stubs without a path. Immutable once built; safe on any thread. */
+#pragma once
+#include <stddef.h>
+
+#include "matcher.h"
+#include "stub.h"
+
+struct router;
+
+/** Builds the index over stubs[0..n) (borrowed: they must outlive the router). Sorts a
+ *  copy into the winner order (priority, path kind, more conditions, order) and sets each
+ *  stub's rank to its position in it. */
+struct router *router_build(struct stub *const *stubs, size_t n);
+void router_destroy(struct router *r);
+
+/** The winning stub for the request, or NULL. Fills params (when not NULL) with the
+ *  winner's path captures, allocated in req->arena. */
+const struct stub *router_lookup(const struct router *r, struct req_view *req, struct params *params);
+
+/** One stub that came close to matching a request that matched nothing. */
+struct near_miss {
+	const struct stub *stub;
+	unsigned failed;                /* failed conditions, method and path included */
+	struct mismatches why;          /* owned; release with near_miss_release */
+};
+
+/** Up to max stubs with the fewest failed conditions (ties in winner order), with their
+ *  mismatch text. Scans every stub: call it only on a miss. Returns how many were filled. */
+size_t router_near_misses(const struct router *r, struct req_view *req, struct near_miss *out, size_t max);
+void near_miss_release(struct near_miss *nm, size_t n);

@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: MIT */
+/* Server glue: loads stub sets, swaps them in atomically, owns the socket and HTTP layer. */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "diag.h"
+#include "http.h"
+#include "stub_load.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+
+void cannery_config_init(struct cannery_config *cfg)
+{
+	static const char *const default_dirs[] = { "stubs" };
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->host = "127.0.0.1";
+	cfg->port = 62893;
+	cfg->dirs = default_dirs;
+	cfg->ndirs = 1;
+	cfg->max_body = 10485760;
+	cfg->max_connections = 1024;
+	cfg->idle_timeout_s = 30;
+	cfg->log = CANNERY_LOG_NORMAL;
+	cfg->log_fd = 2;
+}
+
+const char *cannery_version(void)
+{
+	return CANNERY_VERSION;
+}
+
+static char **copy_strv(const char *const *v, size_t n)
+{
+	char **r = xcalloc(n + 1, sizeof(*r));
+	for (size_t i = 0; i < n; i++)
+		r[i] = xstrdup(v[i]);
+	return r;
+}
+
+static void free_strv(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+static char *format_diags(const struct diag_list *diags)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < diags->n; i++) {
+		char *line = diag_format(&diags->items[i]);
+		strbuf_adds(&sb, line);
+		strbuf_addc(&sb, '\n');
+		free(line);
+	}
+	if (diags->dropped)
+		strbuf_addf(&sb, "error: %zu more errors not shown\n", diags->dropped);
+	return strbuf_detach(&sb, NULL);
+}
+
+static size_t count_stub_files(const struct load_result *res)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < res->npaths; i++) {
+		size_t len = strlen(res->paths[i]);
+		if ((len > 5 && strcmp(res->paths[i] + len - 5, ".yaml") == 0) ||
+		    (len > 4 && strcmp(res->paths[i] + len - 4, ".yml") == 0))
+			n++;
+	}
+	return n;
+}
+
+/* Loads every DIR into a new, prepared (not yet published) set. */
+static int build_set(struct cannery_server *srv, struct stub_set **out, char **errors)
+{
+	struct load_result res = { 0 };
+	struct diag_list diags = DIAG_LIST_INIT;
+	if (stub_load_dirs((const char *const *)srv->dirs, srv->cfg.ndirs, &res, &diags) < 0) {
+		if (errors)
+			*errors = format_diags(&diags);
+		diag_list_release(&diags);
+		return -EINVAL;
+	}
+	diag_list_release(&diags);
+	struct stub_set *set = stub_set_create(res.stubs, res.n);
+	res.stubs = NULL;
+	res.n = 0;
+	load_result_release(&res);
+	http_prepare_set(set);
+	*out = set;
+	return 0;
+}
+
+int cannery_check(const char *const *dirs, size_t ndirs, size_t *nstubs, size_t *nfiles, char **errors)
+{
+	struct load_result res = { 0 };
+	struct diag_list diags = DIAG_LIST_INIT;
+	int rc = 0;
+	if (stub_load_dirs(dirs, ndirs, &res, &diags) < 0) {
+		if (errors)
+			*errors = format_diags(&diags);
+		rc = -EINVAL;
+	} else {
+		if (nstubs)
+			*nstubs = res.n;
+		if (nfiles)
+			*nfiles = count_stub_files(&res);
+	}
+	diag_list_release(&diags);
+	load_result_release(&res);
+	return rc;
+}
+
+int cannery_server_create(const struct cannery_config *cfg, struct cannery_server **out, char **errors)
+{
+	struct cannery_server *srv = xcalloc(1, sizeof(*srv));
+	srv->cfg = *cfg;
+	srv->dirs = copy_strv(cfg->dirs, cfg->ndirs);
+	srv->allow_hosts = copy_strv(cfg->allow_hosts, cfg->nallow_hosts);
+	srv->host = xstrdup(cfg->host ? cfg->host : "127.0.0.1");
+	srv->cfg.dirs = (const char *const *)srv->dirs;
+	srv->cfg.allow_hosts = (const char *const *)srv->allow_hosts;
+	srv->cfg.host = srv->host;
+	srv->listen_fd = -1;
+	pthread_mutex_init(&srv->slot_lock, NULL);
+	pthread_mutex_init(&srv->reload_lock, NULL);
+	int rc = build_set(srv, &srv->current, errors);
+	if (rc < 0) {
+		cannery_server_destroy(srv);
+		return rc;
+	}
+	*out = srv;
+	return 0;
+}
+
+struct stub_set *server_acquire(struct cannery_server *srv)
+{
+	pthread_mutex_lock(&srv->slot_lock);
+	struct stub_set *set = stub_set_ref(srv->current);
+	pthread_mutex_unlock(&srv->slot_lock);
+	return set;
+}
+
+size_t cannery_server_stub_count(const struct cannery_server *srv)
+{
+	struct cannery_server *s = (struct cannery_server *)srv;
+	struct stub_set *set = server_acquire(s);
+	size_t n = set->n;
+	stub_set_unref(set);
+	return n;
+}
+
+int cannery_server_reload(struct cannery_server *srv, char **errors)
+{
+	/* the parse runs outside slot_lock, so request threads never wait on it */
+	pthread_mutex_lock(&srv->reload_lock);
+	struct stub_set *set = NULL;
+	int rc = build_set(srv, &set, errors);
+	if (rc == 0) {
+		pthread_mutex_lock(&srv->slot_lock);
+		struct stub_set *old = srv->current;
+		srv->current = set;
+		pthread_mutex_unlock(&srv->slot_lock);
+		stub_set_unref(old);
+		atomic_fetch_add(&srv->reloads, 1);
+	} else {
+		atomic_fetch_add(&srv->reload_errors, 1);
+	}
+	pthread_mutex_unlock(&srv->reload_lock);
+	return rc;
+}
+
+static bool addr_is_loopback(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+		if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
+			return true;
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
+			return in6->sin6_addr.s6_addr[12] == 127;
+	}
+	return false;
+}
+
+/* Creates the listening socket ourselves so that a failure names the address and errno. */
+static int open_listener(struct cannery_server *srv, char **error)
+{
+	char port[16];
+	snprintf(port, sizeof(port), "%u", srv->cfg.port);
+	struct addrinfo hints = { 0 }, *ai = NULL;
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	const char *host = srv->host;
+	char unbracketed[64];
+	size_t hl = strlen(host);
+	if (hl > 2 && host[0] == '[' && host[hl - 1] == ']' && hl - 2 < sizeof(unbracketed)) {
+		memcpy(unbracketed, host + 1, hl - 2);
+		unbracketed[hl - 2] = '\0';
+		host = unbracketed;
+	}
+	int gai = getaddrinfo(host, port, &hints, &ai);
+	if (gai != 0) {
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_addf(&sb, "cannot resolve listen address '%s': %s", srv->host, gai_strerror(gai));
+		*error = strbuf_detach(&sb, NULL);
+		return -EINVAL;
+	}
+	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+	int err = 0;
+	if (fd < 0) {
+		err = errno;
+		goto fail;
+	}
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 511) < 0) {
+		err = errno;
+		goto fail;
+	}
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	getsockname(fd, (struct sockaddr *)&ss, &sl);
+	char ip[INET6_ADDRSTRLEN] = "";
+	if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
+		srv->port = ntohs(in6->sin6_port);
+		snprintf(srv->url, sizeof(srv->url), "http://[%s]:%u", ip, srv->port);
+	} else {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
+		srv->port = ntohs(in->sin_port);
+		snprintf(srv->url, sizeof(srv->url), "http://%s:%u", ip, srv->port);
+	}
+	srv->loopback = addr_is_loopback((struct sockaddr *)&ss);
+	srv->listen_fd = fd;
+	freeaddrinfo(ai);
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(ai);
+	struct strbuf sb = STRBUF_INIT;
+	if (strchr(srv->host, ':') && srv->host[0] != '[')
+		strbuf_addf(&sb, "cannot listen on [%s]:%u: %s", srv->host, srv->cfg.port, strerror(err));
+	else
+		strbuf_addf(&sb, "cannot listen on %s:%u: %s", srv->host, srv->cfg.port, strerror(err));
+	*error = strbuf_detach(&sb, NULL);
+	return -err;
+}
+
+int cannery_server_start(struct cannery_server *srv, char **error)
+{
+	int rc = open_listener(srv, error);
+	if (rc < 0)
+		return rc;
+	srv->http = http_create(srv);
+	/* the HTTP layer owns the socket from here on, whatever happens */
+	rc = http_start(srv->http, srv->listen_fd, error);
+	srv->listen_fd = -1;
+	if (rc < 0) {
+		http_destroy(srv->http);
+		srv->http = NULL;
+		return rc;
+	}
+	return 0;
+}
+
+unsigned cannery_server_port(const struct cannery_server *srv)
+{
+	return srv->port;
+}
+
+bool cannery_server_is_loopback(const struct cannery_server *srv)
+{
+	return srv->loopback;
+}
+
+const char *cannery_server_url(const struct cannery_server *srv)
+{
+	return srv->url[0] ? srv->url : NULL;
+}
+
+void cannery_server_stop(struct cannery_server *srv)
+{
+	if (!srv || srv->stopped || !srv->http)
+		return;
+	srv->stopped = true;
+	http_stop(srv->http);
+}
+
+void cannery_server_destroy(struct cannery_server *srv)
+{
+	if (!srv)
+		return;
+	cannery_server_stop(srv);
+	http_destroy(srv->http);
+	if (srv->listen_fd >= 0)
+		close(srv->listen_fd);
+	stub_set_unref(srv->current);
+	pthread_mutex_destroy(&srv->slot_lock);
+	pthread_mutex_destroy(&srv->reload_lock);
+	free_strv(srv->dirs);
+	free_strv(srv->allow_hosts);
+	free(srv->host);
+	free(srv);
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/* The stub model: what a stub file means once loaded, and the immutable, refcounted
+ * stub set that requests hold while they run. Built by stub_load, read by matcher,
+ * router and http; never changed once published. */
+#pragma once
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+struct regex;
+struct router;
+
+enum match_op {
+	MATCH_EQUALS,
+	MATCH_CONTAINS,
+	MATCH_PREFIX,
+	MATCH_SUFFIX,
+	MATCH_REGEX,
+	MATCH_ONE_OF,
+	MATCH_PRESENT,
+	MATCH_NOT,
+};
+
+/** One operation of a matcher mapping, e.g. `prefix: "Bearer "`. */
+struct match_clause {
+	enum match_op op;
+	char *text;              /* EQUALS, CONTAINS, PREFIX, SUFFIX: the operand; REGEX: its source */
+	struct regex *re;        /* REGEX: compiled (with ignore_case folded in) */
+	char **list;             /* ONE_OF: the allowed values */
+	size_t nlist;
+	bool present;            /* PRESENT: true = must be there, false = must be absent */
+	struct matcher *inner;   /* NOT: the negated matcher */
+};
+
+/** A matcher: every clause must hold. A scalar in YAML is one MATCH_EQUALS clause. */
+struct matcher {
+	struct match_clause *clauses;
+	size_t n;
+	bool ignore_case;        /* applies to EQUALS..ONE_OF (REGEX is compiled caseless) */
+};
+
+/** A matcher bound to a name: a query parameter, header, cookie, form field or JSON path. */
+struct named_matcher {
+	char *name;              /* headers: stored lower-case */
+	struct matcher m;
+	int line, col;           /* where the name stands in the file, 1-based */
+};
+
+enum body_kind {
+	BODY_NONE,               /* no body condition */
+	BODY_RAW,                /* matcher on the raw body text */
+	BODY_JSON,               /* body parses as JSON equal to json */
+	BODY_JSON_PARTIAL,       /* every key of json present with a matching value */
+	BODY_JSON_PATH,          /* fields: DOTTED.PATH -> matcher */
+	BODY_FORM,               /* fields: form field -> matcher */
+};
+
+struct body_match {
+	enum body_kind kind;
+	struct matcher raw;      /* BODY_RAW */
+	cJSON *json;             /* BODY_JSON, BODY_JSON_PARTIAL; owned */
+	struct named_matcher *fields;   /* BODY_JSON_PATH, BODY_FORM */
+	size_t nfields;
+};
+
+/* Path kinds in precedence order: a lower value wins a tie on priority. */
+enum path_kind {
+	PATH_EXACT = 0,
+	PATH_TEMPLATE = 1,
+	PATH_REGEX = 2,
+	PATH_NONE = 3,
+};
+
+/** One segment of a path template: "/api/users/{id}" is "api", "users", {id}. */
+struct path_seg {
+	char *text;              /* literal text, or the parameter name */
+	bool is_param;           /* {name} */
+	bool is_rest;            /* {name*}: only as the last segment; captures the rest, slashes included */
+};
+
+struct stub_request {
+	char **methods;          /* upper-case; nmethods == 0 means any method */
+	size_t nmethods;
+	enum path_kind path_kind;
+	char *path;              /* EXACT: the path; TEMPLATE: the template source; REGEX: the regex source; NONE: NULL */
+	struct path_seg *segs;   /* TEMPLATE: segments after the leading '/' */
+	size_t nsegs;
+	struct regex *path_re;   /* REGEX */
+	struct named_matcher *query, *headers, *cookies;
+	size_t nquery, nheaders, ncookies;
+	struct body_match body;
+	int path_line, path_col; /* where path/path_regex stands, for messages */
+};
+
+/** A response header; one entry per line sent (a YAML list becomes several entries). */
+struct header {
+	char *name;
+	char *value;
+};
+
+struct stub_response {
+	int status;                 /* 100..599, default 200 */
+	struct header *headers;
+	size_t nheaders;
+	char *body;                 /* serialized once at load time (json compact, body as is, file contents) */
+	size_t body_len;
+	char *content_type;         /* from json/body/file, unless headers carry Content-Type (then NULL) */
+};
+
+struct stub {
+	char *id;                   /* name, or RELPATH#INDEX */
+	char *name;                 /* NULL when the stub has none */
+	char *file;                 /* display path "DIR/RELPATH"; NULL for runtime stubs */
+	int line, col;              /* where the stub's mapping starts, 1-based */
+	int priority;               /* lower wins; default 100 */
+	struct stub_request req;
+	struct stub_response resp;
+	unsigned nconds;            /* query + headers + cookies entries, + 1 with a body condition */
+	size_t order;               /* load-order key: lower comes first among equals */
+	size_t rank;                /* position in the full winner order of its set (router_build sets it) */
+	size_t slot;                /* index in its set's stubs[] (stub_set_create sets it) */
+};
+
+/** Frees a stub and everything it owns. NULL does nothing. */
+void stub_destroy(struct stub *s);
+void matcher_release(struct matcher *m);
+
+/** The immutable set of stubs one request sees. Shared between threads: the refcount is
+ *  atomic; everything else is read-only after stub_set_create returns. */
+struct stub_set {
+	atomic_uint refs;
+	struct stub **stubs;        /* in load order; owned */
+	size_t n;
+	struct router *router;      /* owned */
+	/* Per-stub data attached by the HTTP layer before the set is published (prebuilt
+	 * responses); freed by attached_free(attached, n) when the set goes. */
+	void **attached;
+	void (*attached_free)(void **attached, size_t n);
+};
+
+/** Takes ownership of stubs[0..n) (and of the array), builds the route index. Refcount 1. */
+struct stub_set *stub_set_create(struct stub **stubs, size_t n);
+/** Adds a reference; returns set. Thread-safe. */
+struct stub_set *stub_set_ref(struct stub_set *set);
+/** Drops a reference; the last one frees the set. NULL does nothing. Thread-safe. */
+void stub_set_unref(struct stub_set *set);
+/** The stub with this id, or NULL. */
+const struct stub *stub_set_find(const struct stub_set *set, const char *id);

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* Stub files to stubs: libyaml events into located nodes, nodes into struct stub.
+ * The only file that includes <yaml.h>. Each call owns its own parser, so loads may run
+ * on any thread. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+#include "stub.h"
+
+/** What a load produced. Everything is owned by the result. */
+struct load_result {
+	struct stub **stubs;        /* in load order: files in byte order of relative path, then document order */
+	size_t n;
+	char **paths;               /* every stub file and file: body read, as opened (for the watcher) */
+	size_t npaths;
+};
+
+void load_result_release(struct load_result *res);
+
+/* Bounds that keep hostile YAML from exhausting memory or the stack. */
+#define LOAD_MAX_DEPTH 64            /* nesting of mappings and sequences */
+#define LOAD_MAX_NODES 1000000       /* nodes of a document once aliases are expanded */
+#define LOAD_MAX_ALIAS_BYTES (64u << 20)   /* scalar bytes a document's aliases may repeat */
+
+/** Loads every *.yaml / *.yml file under each DIR, recursively, in byte order of the
+ *  relative path, skipping names that start with '.'. Returns 0 when everything loaded,
+ *  or -1 with every problem found appended to diags (FILE as "DIR/RELPATH", LINE and
+ *  COLUMN 1-based); on -1, out holds nothing. Ids must be unique across all DIRs. */
+int stub_load_dirs(const char *const *dirs, size_t ndirs, struct load_result *out, struct diag_list *diags);
+
+/** Loads stubs from YAML (or JSON) text, as a file called label would be. base_dir is
+ *  the directory `file:` paths are relative to and confined to, or NULL to forbid `file:`.
+ *  When runtime is true, stubs get file == NULL and ids from `name` or "runtime-N"
+ *  (the caller renumbers). Returns 0 or -1 as stub_load_dirs does. */
+int stub_load_string(const char *text, size_t len, const char *label, const char *base_dir,
+		     bool runtime, struct load_result *out, struct diag_list *diags);

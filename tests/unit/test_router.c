@@ -1,0 +1,565 @@
+/* SPDX-License-Identifier: MIT */
+/* The route index: winner order, the exact hash with any-method merge, the template
+ * trie with backtracking, the regex/pathless scan, scale, and near misses. */
+#include <criterion/criterion.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "matcher.h"
+#include "regex.h"
+#include "router.h"
+#include "stub.h"
+#include "util/arena.h"
+#include "util/xalloc.h"
+
+/* ---- builders ----------------------------------------------------------------- */
+
+/* Every test's stubs and router; teardown frees them. */
+static struct stub **stubs;
+static size_t nstubs, astubs;
+static struct router *router;
+
+static void setup(void)
+{
+	stubs = NULL;
+	nstubs = astubs = 0;
+	router = NULL;
+}
+
+static void teardown(void)
+{
+	router_destroy(router);
+	for (size_t i = 0; i < nstubs; i++)
+		stub_destroy(stubs[i]);
+	free(stubs);
+}
+
+TestSuite(router, .init = setup, .fini = teardown);
+
+/*
+ * A stub in load order (order = its index) accepting methods (a space-separated list,
+ * "" for any) and path: "/x" exact, "/x/{id}" template, "~REGEX" path_regex, NULL none.
+ */
+static struct stub *add_stub(const char *id, const char *methods, const char *path)
+{
+	struct stub *s = xcalloc(1, sizeof(*s));
+	s->id = xstrdup(id);
+	s->priority = 100;
+	s->order = nstubs;
+	for (const char *p = methods; *p;) {
+		size_t n = strcspn(p, " ");
+		s->req.methods = xrealloc(s->req.methods, (s->req.nmethods + 1) * sizeof(char *));
+		s->req.methods[s->req.nmethods++] = xstrndup(p, n);
+		p += n;
+		p += strspn(p, " ");
+	}
+	if (!path) {
+		s->req.path_kind = PATH_NONE;
+	} else if (path[0] == '~') {
+		char *err = NULL;
+		size_t off = 0;
+		s->req.path_kind = PATH_REGEX;
+		s->req.path = xstrdup(path + 1);
+		s->req.path_re = regex_compile(path + 1, false, &err, &off);
+		cr_assert_not_null(s->req.path_re);
+	} else if (!strchr(path, '{')) {
+		s->req.path_kind = PATH_EXACT;
+		s->req.path = xstrdup(path);
+	} else {
+		s->req.path_kind = PATH_TEMPLATE;
+		s->req.path = xstrdup(path);
+		for (const char *p = path + 1;;) {
+			const char *slash = strchr(p, '/');
+			size_t n = slash ? (size_t)(slash - p) : strlen(p);
+			s->req.segs = xrealloc(s->req.segs, (s->req.nsegs + 1) * sizeof(*s->req.segs));
+			struct path_seg *g = &s->req.segs[s->req.nsegs++];
+			memset(g, 0, sizeof(*g));
+			if (n >= 2 && p[0] == '{' && p[n - 1] == '}') {
+				g->is_rest = p[n - 2] == '*';
+				g->is_param = !g->is_rest;
+				g->text = xstrndup(p + 1, n - 2 - (g->is_rest ? 1 : 0));
+			} else {
+				g->text = xstrndup(p, n);
+			}
+			if (!slash)
+				break;
+			p = slash + 1;
+		}
+	}
+	if (nstubs == astubs) {
+		astubs = astubs ? 2 * astubs : 16;
+		stubs = xrealloc(stubs, astubs * sizeof(*stubs));
+	}
+	stubs[nstubs++] = s;
+	return s;
+}
+
+/* Adds a header condition `name: equals value`. */
+static void add_header_cond(struct stub *s, const char *name, const char *value)
+{
+	s->req.headers = xrealloc(s->req.headers, (s->req.nheaders + 1) * sizeof(*s->req.headers));
+	struct named_matcher *nm = &s->req.headers[s->req.nheaders++];
+	memset(nm, 0, sizeof(*nm));
+	nm->name = xstrdup(name);
+	nm->m.clauses = xcalloc(1, sizeof(*nm->m.clauses));
+	nm->m.n = 1;
+	nm->m.clauses[0].op = MATCH_EQUALS;
+	nm->m.clauses[0].text = xstrdup(value);
+	s->nconds++;
+}
+
+static void build(void)
+{
+	router = router_build(stubs, nstubs);
+	cr_assert_not_null(router);
+}
+
+struct req {
+	struct arena arena;
+	struct req_view v;
+	struct kv headers[8];
+	struct params params;
+};
+
+static void req_init(struct req *q, const char *method, const char *path)
+{
+	memset(q, 0, sizeof(*q));
+	arena_init(&q->arena);
+	q->v.method = method;
+	q->v.path = path;
+	q->v.headers = q->headers;
+	q->v.arena = &q->arena;
+}
+
+static void req_header(struct req *q, const char *name, const char *value)
+{
+	struct kv *kv = &q->headers[q->v.nheaders++];
+	kv->name = name;
+	kv->value = value;
+	kv->len = strlen(value);
+}
+
+static void req_fini(struct req *q)
+{
+	req_view_release(&q->v);
+	arena_release(&q->arena);
+}
+
+/* The id of the winner for a bare request, or "(none)". */
+static const char *winner(const char *method, const char *path)
+{
+	static char id[64];
+	struct req q;
+	req_init(&q, method, path);
+	const struct stub *s = router_lookup(router, &q.v, &q.params);
+	snprintf(id, sizeof(id), "%s", s ? s->id : "(none)");
+	req_fini(&q);
+	return id;
+}
+
+static const char *param(const struct params *p, const char *name)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->items[i].name, name) == 0)
+			return p->items[i].value;
+	return NULL;
+}
+
+/* ---- winner order ------------------------------------------------------------- */
+
+Test(router, empty)
+{
+	build();
+	cr_expect_str_eq(winner("GET", "/"), "(none)");
+	cr_expect_null(router_lookup(NULL, &(struct req_view){ .method = "GET", .path = "/" }, NULL));
+}
+
+Test(router, priority_wins)
+{
+	add_stub("late-but-urgent", "GET", "/x")->priority = 100;
+	add_stub("first", "GET", "/x")->priority = 200;
+	stubs[0]->order = 5;
+	build();
+	cr_expect_str_eq(winner("GET", "/x"), "late-but-urgent");
+	cr_expect_eq(stubs[0]->rank, 0);
+	cr_expect_eq(stubs[1]->rank, 1);
+}
+
+Test(router, priority_beats_path_kind)
+{
+	add_stub("exact", "GET", "/users/me");
+	add_stub("template", "GET", "/users/{id}")->priority = 1;
+	add_stub("none", "GET", NULL)->priority = 0;
+	add_stub("regex", "GET", "~/users/.*")->priority = 50;
+	build();
+	cr_expect_str_eq(winner("GET", "/users/me"), "none");
+	stubs[2]->req.methods[0][0] = 'X';      /* "XET": the pathless stub no longer applies */
+	cr_expect_str_eq(winner("GET", "/users/me"), "template");
+}
+
+Test(router, exact_beats_template)
+{
+	add_stub("template", "GET", "/users/{id}");
+	add_stub("exact", "GET", "/users/me");
+	build();
+	cr_expect_str_eq(winner("GET", "/users/me"), "exact");
+	cr_expect_str_eq(winner("GET", "/users/42"), "template");
+}
+
+Test(router, template_beats_regex)
+{
+	add_stub("regex", "GET", "~/users/[a-z0-9]+");
+	add_stub("template", "GET", "/users/{id}");
+	build();
+	cr_expect_str_eq(winner("GET", "/users/me"), "template");
+	cr_expect_str_eq(winner("GET", "/users/"), "(none)");
+}
+
+Test(router, regex_beats_none)
+{
+	add_stub("none", "", NULL);
+	add_stub("regex", "", "~/r/.*");
+	build();
+	cr_expect_str_eq(winner("GET", "/r/1"), "regex");
+	cr_expect_str_eq(winner("GET", "/other"), "none");
+}
+
+Test(router, more_conditions_first)
+{
+	add_stub("plain", "GET", "/x");
+	add_header_cond(add_stub("one", "GET", "/x"), "a", "1");
+	struct stub *two = add_stub("two", "GET", "/x");
+	add_header_cond(two, "a", "1");
+	add_header_cond(two, "b", "2");
+	build();
+	struct req q;
+	req_init(&q, "GET", "/x");
+	cr_expect_str_eq(router_lookup(router, &q.v, NULL)->id, "plain");
+	req_header(&q, "A", "1");
+	cr_expect_str_eq(router_lookup(router, &q.v, NULL)->id, "one");
+	req_header(&q, "B", "2");
+	cr_expect_str_eq(router_lookup(router, &q.v, NULL)->id, "two");
+	req_fini(&q);
+	cr_expect_eq(two->rank, 0);
+}
+
+Test(router, load_order_last)
+{
+	add_stub("b", "GET", "/x")->order = 2;
+	add_stub("a", "GET", "/x")->order = 1;
+	add_stub("c", "GET", "/x")->order = 3;
+	build();
+	cr_expect_str_eq(winner("GET", "/x"), "a");
+	cr_expect_eq(stubs[1]->rank, 0);
+	cr_expect_eq(stubs[0]->rank, 1);
+	cr_expect_eq(stubs[2]->rank, 2);
+}
+
+/* ---- exact hash --------------------------------------------------------------- */
+
+Test(router, exact_and_any_method_merge)
+{
+	add_stub("get", "GET", "/x");
+	add_stub("any", "", "/x");
+	add_stub("post-put", "POST PUT", "/x");
+	add_stub("any-kw", "ANY", "/y");
+	build();
+	cr_expect_str_eq(winner("GET", "/x"), "get");
+	cr_expect_str_eq(winner("get", "/x"), "get");
+	cr_expect_str_eq(winner("DELETE", "/x"), "any");
+	cr_expect_str_eq(winner("put", "/x"), "any");
+	cr_expect_str_eq(winner("PATCH", "/y"), "any-kw");
+	cr_expect_str_eq(winner("GET", "/x/"), "(none)");
+}
+
+Test(router, exact_any_first_by_rank)
+{
+	add_stub("any", "", "/x");
+	add_header_cond(add_stub("get-cond", "GET", "/x"), "h", "1");
+	add_stub("get", "GET", "/x");
+	build();
+	/* get-cond ranks first (a condition), then any (earlier), then get */
+	struct req q;
+	req_init(&q, "GET", "/x");
+	req_header(&q, "h", "1");
+	cr_expect_str_eq(router_lookup(router, &q.v, NULL)->id, "get-cond");
+	req_fini(&q);
+	cr_expect_str_eq(winner("GET", "/x"), "any");
+}
+
+Test(router, exact_params_empty)
+{
+	add_stub("x", "", "/x");
+	build();
+	struct req q;
+	req_init(&q, "GET", "/x");
+	q.params.n = 99;
+	cr_assert_not_null(router_lookup(router, &q.v, &q.params));
+	cr_expect_eq(q.params.n, 0);
+	req_fini(&q);
+}
+
+/* ---- template trie ------------------------------------------------------------ */
+
+Test(router, template_literal_and_param_at_same_level)
+{
+	add_stub("by-id", "GET", "/users/{id}/profile");
+	add_stub("me", "GET", "/users/me/{section}/edit");
+	add_stub("me-any", "GET", "/users/me/{section}");
+	build();
+	/* literal branch dead-ends at "profile" != "edit": backtrack into {id} */
+	struct req q;
+	req_init(&q, "GET", "/users/me/profile");
+	const struct stub *s = router_lookup(router, &q.v, &q.params);
+	cr_assert_not_null(s);
+	cr_expect_str_eq(s->id, "by-id");
+	cr_expect_str_eq(param(&q.params, "id"), "me");
+	req_fini(&q);
+	cr_expect_str_eq(winner("GET", "/users/me/x/edit"), "me");
+	cr_expect_str_eq(winner("GET", "/users/me/x"), "me-any");
+	cr_expect_str_eq(winner("GET", "/users/42/profile"), "by-id");
+	cr_expect_str_eq(winner("GET", "/users/42/x"), "(none)");
+}
+
+Test(router, template_param_branch_can_win_by_rank)
+{
+	add_stub("param", "GET", "/a/{x}/c");
+	add_stub("literal", "GET", "/a/b/{y}");
+	build();
+	cr_expect_str_eq(winner("GET", "/a/b/c"), "param");
+	cr_expect_str_eq(winner("GET", "/a/b/d"), "literal");
+	cr_expect_str_eq(winner("GET", "/a/z/c"), "param");
+}
+
+Test(router, template_conditions_fall_through)
+{
+	add_header_cond(add_stub("admin", "GET", "/users/{id}"), "x-role", "admin");
+	add_stub("user", "GET", "/users/{id}");
+	add_stub("post", "POST", "/users/{id}");
+	build();
+	struct req q;
+	req_init(&q, "GET", "/users/7");
+	req_header(&q, "X-Role", "admin");
+	cr_expect_str_eq(router_lookup(router, &q.v, NULL)->id, "admin");
+	req_fini(&q);
+	cr_expect_str_eq(winner("GET", "/users/7"), "user");
+	cr_expect_str_eq(winner("POST", "/users/7"), "post");
+	cr_expect_str_eq(winner("DELETE", "/users/7"), "(none)");
+}
+
+Test(router, template_rest)
+{
+	add_stub("rest", "GET", "/files/{path*}");
+	add_stub("meta", "GET", "/files/{id}/meta");
+	build();
+	struct req q;
+	req_init(&q, "GET", "/files/a/b/c.txt");
+	const struct stub *s = router_lookup(router, &q.v, &q.params);
+	cr_assert_not_null(s);
+	cr_expect_str_eq(s->id, "rest");
+	cr_assert_eq(q.params.n, 1);
+	cr_expect_str_eq(param(&q.params, "path"), "a/b/c.txt");
+	req_fini(&q);
+	/* same kind and conditions: load order decides, the rest stub came first */
+	cr_expect_str_eq(winner("GET", "/files/1/meta"), "rest");
+	cr_expect_str_eq(winner("GET", "/files/x"), "rest");
+	cr_expect_str_eq(winner("GET", "/files/"), "(none)");
+	cr_expect_str_eq(winner("GET", "/files"), "(none)");
+}
+
+Test(router, template_rest_loses_to_earlier_specific)
+{
+	add_stub("meta", "GET", "/files/{id}/meta");
+	add_stub("rest", "GET", "/files/{path*}");
+	build();
+	cr_expect_str_eq(winner("GET", "/files/1/meta"), "meta");
+	cr_expect_str_eq(winner("GET", "/files/1/meta/x"), "rest");
+}
+
+Test(router, template_trailing_slash)
+{
+	add_stub("one", "GET", "/u/{id}");
+	add_stub("slash", "GET", "/u/{id}/");
+	build();
+	cr_expect_str_eq(winner("GET", "/u/1"), "one");
+	cr_expect_str_eq(winner("GET", "/u/1/"), "slash");
+	cr_expect_str_eq(winner("GET", "/u/"), "(none)");
+	cr_expect_str_eq(winner("GET", "/u//"), "(none)");
+	cr_expect_str_eq(winner("GET", "u/1"), "(none)");
+}
+
+/* ---- regex and pathless ------------------------------------------------------- */
+
+Test(router, regex_fallback_with_params)
+{
+	add_stub("exact", "GET", "/orders/new");
+	add_stub("regex", "GET", "~/orders/(?<id>[0-9]+)");
+	add_stub("catch-all", "", NULL);
+	build();
+	cr_expect_str_eq(winner("GET", "/orders/new"), "exact");
+	struct req q;
+	req_init(&q, "GET", "/orders/42");
+	const struct stub *s = router_lookup(router, &q.v, &q.params);
+	cr_assert_not_null(s);
+	cr_expect_str_eq(s->id, "regex");
+	cr_expect_str_eq(param(&q.params, "id"), "42");
+	req_fini(&q);
+	cr_expect_str_eq(winner("GET", "/orders/x"), "catch-all");
+	cr_expect_str_eq(winner("POST", "/orders/42"), "catch-all");
+}
+
+/* ---- scale -------------------------------------------------------------------- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+#define MANY 10000
+
+Test(router, ten_thousand_exact, .timeout = 60)
+{
+	char path[64];
+	for (size_t i = 0; i < MANY; i++) {
+		snprintf(path, sizeof(path), "/items/%zu", i);
+		char id[32];
+		snprintf(id, sizeof(id), "e%zu", i);
+		add_stub(id, i % 2 ? "GET" : "", path)->order = MANY - i;   /* reverse load order */
+	}
+	build();
+	cr_expect_str_eq(winner("GET", "/items/0"), "e0");
+	cr_expect_str_eq(winner("GET", "/items/9999"), "e9999");
+	cr_expect_str_eq(winner("POST", "/items/9998"), "e9998");
+	cr_expect_str_eq(winner("POST", "/items/9999"), "(none)");
+	cr_expect_str_eq(winner("GET", "/items/10000"), "(none)");
+
+	/* a hit costs a hash probe, not a scan: 50k lookups of the last stub are fast */
+	struct req q;
+	req_init(&q, "GET", "/items/9999");
+	double t0 = now_s();
+	for (int i = 0; i < 50000; i++)
+		cr_assert_not_null(router_lookup(router, &q.v, NULL));
+	double dt = now_s() - t0;
+	req_fini(&q);
+	cr_expect_lt(dt, 2.0, "50000 lookups took %.3fs", dt);
+}
+
+Test(router, ten_thousand_templates, .timeout = 60)
+{
+	char path[64];
+	/* interleave literal levels so the trie has wide and deep nodes */
+	for (size_t i = 0; i < MANY; i++) {
+		snprintf(path, sizeof(path), "/t/%zu/{id}/v%zu", i % 100, i);
+		char id[32];
+		snprintf(id, sizeof(id), "t%zu", i);
+		add_stub(id, "GET", path)->order = (i * 7919) % MANY;  /* scrambled load order */
+	}
+	build();
+	struct req q;
+	req_init(&q, "GET", "/t/0/abc/v0");
+	const struct stub *s = router_lookup(router, &q.v, &q.params);
+	cr_assert_not_null(s);
+	cr_expect_str_eq(s->id, "t0");
+	cr_expect_str_eq(param(&q.params, "id"), "abc");
+	req_fini(&q);
+	cr_expect_str_eq(winner("GET", "/t/99/x/v9999"), "t9999");
+	cr_expect_str_eq(winner("GET", "/t/98/x/v9999"), "(none)");
+	cr_expect_str_eq(winner("GET", "/t/42/x/v4242"), "t4242");
+
+	req_init(&q, "GET", "/t/99/x/v9999");
+	double t0 = now_s();
+	for (int i = 0; i < 50000; i++)
+		cr_assert_not_null(router_lookup(router, &q.v, NULL));
+	double dt = now_s() - t0;
+	req_fini(&q);
+	cr_expect_lt(dt, 2.0, "50000 lookups took %.3fs", dt);
+}
+
+/* ---- near misses -------------------------------------------------------------- */
+
+Test(router, near_misses_order_limit_and_text)
+{
+	/* 0 failures impossible here: nothing matches the request below */
+	struct stub *a = add_stub("wrong-everything", "POST", "/other");
+	add_header_cond(a, "x", "1");
+	struct stub *b = add_stub("needs-auth", "GET", "/api/users");
+	add_header_cond(b, "authorization", "Bearer t");
+	add_stub("wrong-method", "DELETE", "/api/users");
+	add_stub("wrong-path", "GET", "/api/orders");
+	struct stub *e = add_stub("two-headers", "GET", "/api/users");
+	add_header_cond(e, "a", "1");
+	add_header_cond(e, "b", "2");
+	build();
+	/* ranks: two-headers(0), wrong-everything(1), needs-auth(2), wrong-method(3), wrong-path(4) */
+
+	struct req q;
+	req_init(&q, "GET", "/api/users");
+	cr_assert_null(router_lookup(router, &q.v, NULL));
+	struct near_miss nm[3];
+	size_t n = router_near_misses(router, &q.v, nm, 3);
+	cr_assert_eq(n, 3);
+	cr_expect_str_eq(nm[0].stub->id, "needs-auth");
+	cr_expect_eq(nm[0].failed, 1);
+	cr_assert_eq(nm[0].why.n, 1);
+	cr_expect_str_eq(nm[0].why.items[0], "header authorization: expected \"Bearer t\", got nothing");
+	cr_expect_str_eq(nm[1].stub->id, "wrong-method");
+	cr_expect_eq(nm[1].failed, 1);
+	cr_expect_str_eq(nm[1].why.items[0], "method: expected \"DELETE\", got \"GET\"");
+	cr_expect_str_eq(nm[2].stub->id, "wrong-path");
+	cr_expect_str_eq(nm[2].why.items[0], "path: expected \"/api/orders\", got \"/api/users\"");
+	near_miss_release(nm, n);
+
+	/* a bigger budget brings in the rest, worst last, failures counted in full */
+	struct near_miss all[8];
+	n = router_near_misses(router, &q.v, all, 8);
+	cr_assert_eq(n, 5);
+	cr_expect_str_eq(all[3].stub->id, "two-headers");
+	cr_expect_eq(all[3].failed, 2);
+	cr_expect_str_eq(all[4].stub->id, "wrong-everything");
+	cr_expect_eq(all[4].failed, 3);
+	cr_assert_eq(all[4].why.n, 3);
+	cr_expect_str_eq(all[4].why.items[0], "method: expected \"POST\", got \"GET\"");
+	cr_expect_str_eq(all[4].why.items[1], "path: expected \"/other\", got \"/api/users\"");
+	cr_expect_str_eq(all[4].why.items[2], "header x: expected \"1\", got nothing");
+	near_miss_release(all, n);
+
+	cr_expect_eq(router_near_misses(router, &q.v, nm, 0), 0);
+	req_fini(&q);
+}
+
+Test(router, near_misses_fewer_stubs_than_max)
+{
+	add_stub("only", "GET", "/a");
+	build();
+	struct req q;
+	req_init(&q, "GET", "/b");
+	struct near_miss nm[3];
+	size_t n = router_near_misses(router, &q.v, nm, 3);
+	cr_assert_eq(n, 1);
+	cr_expect_str_eq(nm[0].stub->id, "only");
+	cr_expect_str_eq(nm[0].why.items[0], "path: expected \"/a\", got \"/b\"");
+	near_miss_release(nm, n);
+	req_fini(&q);
+}
+
+Test(router, near_misses_ties_keep_winner_order)
+{
+	add_stub("a", "GET", "/a");
+	add_stub("b", "GET", "/b");
+	add_header_cond(add_stub("c", "POST", "/c"), "x", "1");
+	build();
+	struct req q;
+	req_init(&q, "GET", "/c");
+	struct near_miss nm[1];
+	/* a and b fail once (path); c twice (method, header) and ranks first */
+	size_t n = router_near_misses(router, &q.v, nm, 1);
+	cr_assert_eq(n, 1);
+	cr_expect_str_eq(nm[0].stub->id, "a");
+	cr_expect_eq(nm[0].failed, 1);
+	near_miss_release(nm, n);
+	req_fini(&q);
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for util/: strbuf, arena, xalloc. */
+#include <criterion/criterion.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/arena.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+
+Test(strbuf, grows_and_stays_terminated)
+{
+	struct strbuf sb = STRBUF_INIT;
+	cr_assert_str_eq(strbuf_str(&sb), "");
+	for (int i = 0; i < 1000; i++)
+		strbuf_addc(&sb, 'a');
+	cr_assert_eq(sb.len, 1000);
+	cr_assert_eq(sb.buf[1000], '\0');
+	strbuf_addf(&sb, "%d-%s", 42, "x");
+	cr_assert_str_eq(sb.buf + 1000, "42-x");
+	strbuf_reset(&sb);
+	cr_assert_str_eq(strbuf_str(&sb), "");
+	strbuf_release(&sb);
+}
+
+Test(strbuf, addf_longer_than_the_first_guess)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char big[5000];
+	memset(big, 'z', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	strbuf_addf(&sb, "<%s>", big);
+	cr_assert_eq(sb.len, sizeof(big) + 1);
+	cr_assert_eq(sb.buf[0], '<');
+	cr_assert_eq(sb.buf[sb.len - 1], '>');
+	strbuf_release(&sb);
+}
+
+Test(strbuf, json_string_escapes_controls_and_quotes)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char in[] = "a\"b\\c\n\t\x01 \xc3\xa9";
+	strbuf_add_json_string(&sb, in, sizeof(in) - 1);
+	cr_assert_str_eq(sb.buf, "\"a\\\"b\\\\c\\n\\t\\u0001 \xc3\xa9\"");
+	strbuf_release(&sb);
+}
+
+Test(strbuf, detach_hands_over_the_buffer)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t len = 99;
+	char *empty = strbuf_detach(&sb, &len);
+	cr_assert_str_eq(empty, "");
+	cr_assert_eq(len, 0);
+	free(empty);
+	strbuf_adds(&sb, "hello");
+	char *s = strbuf_detach(&sb, &len);
+	cr_assert_str_eq(s, "hello");
+	cr_assert_eq(len, 5);
+	cr_assert_null(sb.buf);
+	free(s);
+}
+
+Test(arena, aligned_allocations_across_blocks)
+{
+	struct arena a;
+	arena_init(&a);
+	for (int i = 0; i < 2000; i++) {
+		char *p = arena_alloc(&a, (size_t)(i % 37) + 1);
+		cr_assert_eq((uintptr_t)p % 16, 0);
+		memset(p, 'x', (size_t)(i % 37) + 1);
+	}
+	char *big = arena_alloc(&a, 100000);
+	memset(big, 0, 100000);
+	char *s = arena_strndup(&a, "abcdef", 3);
+	cr_assert_str_eq(s, "abc");
+	cr_assert_str_eq(arena_strdup(&a, "xyz"), "xyz");
+	char *z = arena_calloc(&a, 64);
+	for (int i = 0; i < 64; i++)
+		cr_assert_eq(z[i], 0);
+	arena_release(&a);
+	/* reusable after release */
+	cr_assert_not_null(arena_alloc(&a, 10));
+	arena_release(&a);
+}
+
+Test(xalloc, dup_helpers)
+{
+	char *a = xstrdup("abc");
+	char *b = xstrndup("abcdef", 2);
+	char *c = xmemdup0("a\0b", 3);
+	cr_assert_str_eq(a, "abc");
+	cr_assert_str_eq(b, "ab");
+	cr_assert_eq(c[1], '\0');
+	cr_assert_eq(c[2], 'b');
+	cr_assert_eq(c[3], '\0');
+	free(a);
+	free(b);
+	free(c);
+}
