@@ -509,35 +509,65 @@ const struct stub *router_lookup(const struct router *r, struct req_view *req, s
 
 /* ---- near misses -------------------------------------------------------------- */
 
+/* How far the request path is from the stub's: 0 when it matches, else 1 + the bytes
+ * on both sides past their common prefix (a template counts up to its first '{'). A
+ * regex path that fails is as far as the whole request path. */
+static size_t path_distance(const struct stub *s, struct req_view *req)
+{
+	if (stub_path_ok(s, req, NULL))
+		return 0;
+	const char *a = s->req.path, *b = req->path;
+	if (s->req.path_kind == PATH_REGEX || !a)
+		return 1 + strlen(b);
+	size_t i = 0;
+	while (a[i] && b[i] && a[i] == b[i] && a[i] != '{')
+		i++;
+	size_t rest = strlen(b + i);
+	for (const char *p = a + i; *p && *p != '{'; p++)
+		rest++;
+	return 1 + rest;
+}
+
+static bool closer(unsigned failed, size_t dist, const struct near_miss *than, size_t than_dist)
+{
+	return failed < than->failed || (failed == than->failed && dist < than_dist);
+}
+
 size_t router_near_misses(const struct router *r, struct req_view *req, struct near_miss *out, size_t max)
 {
 	size_t kept = 0;
+	size_t dist[ROUTER_MAX_NEAR_MISSES];
+	if (max > ROUTER_MAX_NEAR_MISSES)
+		max = ROUTER_MAX_NEAR_MISSES;
 	if (!r || max == 0)
 		return 0;
 	/*
-	 * Count first, text later: out[] holds the best so far sorted by (failed, rank),
-	 * and once it is full a stub is only counted until it ties the worst kept one
-	 * (in winner order a tie never displaces an earlier stub).
+	 * Count first, text later: out[] holds the best so far sorted by (failed, path
+	 * distance, rank), so that among stubs that fail equally often the one whose path
+	 * is closest to the request comes first. Once out[] is full a stub is only counted
+	 * until it exceeds the worst kept one (winner order breaks the remaining ties).
 	 */
 	for (size_t i = 0; i < r->n; i++) {
 		const struct stub *s = r->sorted[i];
 		unsigned limit = 0;
-		if (kept == max) {
-			if (out[max - 1].failed == 0)
-				break;
-			limit = out[max - 1].failed;
-		}
+		if (kept == max)
+			limit = out[max - 1].failed + 1;
 		unsigned failed = stub_explain_count(s, req, limit);
 		if (kept == max && failed >= limit)
 			continue;
+		size_t d = path_distance(s, req);
+		if (kept == max && !closer(failed, d, &out[max - 1], dist[max - 1]))
+			continue;
 		size_t at = kept < max ? kept++ : max - 1;
-		while (at > 0 && out[at - 1].failed > failed) {
+		while (at > 0 && closer(failed, d, &out[at - 1], dist[at - 1])) {
 			out[at] = out[at - 1];
+			dist[at] = dist[at - 1];
 			at--;
 		}
 		memset(&out[at], 0, sizeof(out[at]));
 		out[at].stub = s;
 		out[at].failed = failed;
+		dist[at] = d;
 	}
 	for (size_t i = 0; i < kept; i++)
 		out[i].failed = stub_explain(out[i].stub, req, &out[i].why);

@@ -27,7 +27,10 @@ struct near_miss {
 	struct mismatches why;          /* owned; release with near_miss_release */
 };
 
-/** Up to max stubs with the fewest failed conditions (ties in winner order), with their
+#define ROUTER_MAX_NEAR_MISSES 16
+
+/** Up to max (at most ROUTER_MAX_NEAR_MISSES) stubs with the fewest failed conditions (ties go to
+ *  the stub whose path is closest to the request path, then to winner order), with their
  *  mismatch text. Scans every stub: call it only on a miss. Returns how many were filled. */
 size_t router_near_misses(const struct router *r, struct req_view *req, struct near_miss *out, size_t max);
 void near_miss_release(struct near_miss *nm, size_t n);

@@ -807,6 +807,9 @@ static void to_named(struct loader *ld, const struct node *v, const char *key, c
 	hmap_release(&names, NULL);
 }
 
+#define BODY_MIX_MSG "'body' mixes '%s' with '%s': give either a matcher or one of json, json_partial, json_path, form"
+
+/* body: a matcher on the raw text, or exactly one of json, json_partial, json_path, form. */
 static void to_body(struct loader *ld, const struct node *v, struct body_match *b)
 {
 	if (v->type == NODE_SEQUENCE) {
@@ -833,15 +836,13 @@ static void to_body(struct loader *ld, const struct node *v, struct body_match *
 				err(ld, k, "'body' has both '%s' and '%s': give only one", kind_key->text, k->text);
 			bad = true;
 		} else if (is_kind && op_key) {
-			err(ld, k, "'body' mixes '%s' with '%s': give either a matcher or one of json, json_partial, json_path, form",
-			    op_key->text, k->text);
+			err(ld, k, BODY_MIX_MSG, op_key->text, k->text);
 			bad = true;
 		} else if (is_kind) {
 			kind_key = k;
 			kind_val = v->kids[i + 1];
 		} else if (is_op && kind_key) {
-			err(ld, k, "'body' mixes '%s' with '%s': give either a matcher or one of json, json_partial, json_path, form",
-			    kind_key->text, k->text);
+			err(ld, k, BODY_MIX_MSG, kind_key->text, k->text);
 			bad = true;
 		} else if (is_op && !op_key) {
 			op_key = k;
@@ -1064,6 +1065,10 @@ static void to_path(struct loader *ld, const struct node *v, struct stub_request
 		err(ld, v, "'path' must start with '/', got %s", got(ld, v));
 		return;
 	}
+	if (strlen(v->text) != v->len) {
+		err(ld, v, "'path' must not contain a NUL byte");
+		return;
+	}
 	if (reserved_path(v->text)) {
 		err(ld, v, RESERVED_MSG);
 		return;
@@ -1083,7 +1088,7 @@ static void to_path_regex(struct loader *ld, const struct node *v, struct stub_r
 {
 	req->path_line = v->line;
 	req->path_col = v->col;
-	if (v->type != NODE_SCALAR || v->len == 0) {
+	if (v->type != NODE_SCALAR || v->len == 0 || strlen(v->text) != v->len) {
 		err(ld, v, "'path_regex' must be a regex string, got %s", got(ld, v));
 		return;
 	}

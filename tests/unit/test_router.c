@@ -531,6 +531,27 @@ Test(router, near_misses_order_limit_and_text)
 	req_fini(&q);
 }
 
+Test(router, near_misses_prefer_the_closest_path_on_a_tie)
+{
+	/* all four fail once; the template under /api/users is the one a user meant */
+	add_stub("logo", "GET", "/static/logo.svg");
+	add_stub("orders", "GET", "/api/orders");
+	add_stub("user", "GET", "/api/users/{id}");
+	add_stub("users-post", "POST", "/api/users/7/x");
+	build();
+	struct req q;
+	req_init(&q, "GET", "/api/users/7/x");
+	struct near_miss nm[3];
+	size_t n = router_near_misses(router, &q.v, nm, 3);
+	cr_assert_eq(n, 3);
+	/* the path holds and only the method differs: closest of all */
+	cr_expect_str_eq(nm[0].stub->id, "users-post");
+	cr_expect_str_eq(nm[1].stub->id, "user");
+	cr_expect_str_eq(nm[2].stub->id, "orders");
+	near_miss_release(nm, n);
+	req_fini(&q);
+}
+
 Test(router, near_misses_fewer_stubs_than_max)
 {
 	add_stub("only", "GET", "/a");
