@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "server.h"
 #include "util/strbuf.h"
@@ -78,6 +79,16 @@ static int reload(struct cannery_server *srv, struct strbuf *out)
 		cJSON_AddItemToArray(arr, cJSON_CreateString(strbuf_str(&one)));
 		strbuf_release(&one);
 		line = nl ? nl + 1 : line + len;
+	}
+	/* logged as SIGHUP's reload does, so a failed reload is never silent */
+	if (srv->cfg.log != CANNERY_LOG_QUIET) {
+		struct strbuf log = STRBUF_INIT;
+		strbuf_adds(&log, errors ? errors : "");
+		strbuf_addf(&log, "cannery: reload failed; still serving the previous %zu stubs\n",
+			    cannery_server_stub_count(srv));
+		ssize_t w = write(srv->cfg.log_fd, log.buf, log.len);
+		(void)w;
+		strbuf_release(&log);
 	}
 	free(errors);
 	json_out(out, o);

@@ -43,6 +43,7 @@ struct req_ctx {
 	int status;                  /* what was answered, for the log */
 	const char *stub_id;         /* borrowed from set */
 	struct strbuf note;          /* near-miss summary for the log */
+	struct strbuf detail;        /* --verbose: every mismatch, on lines after the log line */
 	unsigned refuse;             /* 400/403/413 decided from the headers alone */
 	const char *refuse_msg;
 	bool overflow;               /* the body grew past --max-body */
@@ -289,7 +290,7 @@ static enum MHD_Result queue_miss(struct MHD_Connection *c, struct req_ctx *ctx,
 	if (ctx->h->srv->cfg.log == CANNERY_LOG_VERBOSE) {
 		for (size_t i = 0; i < n; i++)
 			for (size_t j = 0; j < nm[i].why.n; j++)
-				strbuf_addf(&ctx->note, "\n    %s: %s", nm[i].stub->id, nm[i].why.items[j]);
+				strbuf_addf(&ctx->detail, "    %s: %s\n", nm[i].stub->id, nm[i].why.items[j]);
 	}
 	strbuf_addc(&sb, '}');
 	near_miss_release(nm, n);
@@ -419,6 +420,8 @@ static void log_request(struct http *h, struct req_ctx *ctx, enum MHD_RequestTer
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		strbuf_adds(&sb, " (connection ended early)");
 	strbuf_addf(&sb, " %.2fms\n", ms);
+	if (ctx->detail.len)
+		strbuf_add(&sb, ctx->detail.buf, ctx->detail.len);
 	/* one write per line keeps lines from different threads whole */
 	ssize_t w = write(cfg->log_fd, sb.buf, sb.len);
 	(void)w;
@@ -437,6 +440,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, en
 	stub_set_unref(ctx->set);
 	strbuf_release(&ctx->body);
 	strbuf_release(&ctx->note);
+	strbuf_release(&ctx->detail);
 	arena_release(&ctx->arena);
 	free(ctx);
 	*req_cls = NULL;

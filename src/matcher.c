@@ -776,24 +776,22 @@ static bool explain_fail(struct explain_ctx *x, struct strbuf *line)
 	return x->count >= x->limit;
 }
 
+/* Each value quoted on its own, so that two header lines "a" and "b" read
+ * `got "a", "b"` and cannot be mistaken for one line "a, b". */
 static void add_got_values(struct strbuf *line, const struct kv *kvs, size_t n, const char *name, bool icase_name)
 {
-	struct strbuf joined = STRBUF_INIT;
 	bool seen = false;
+	strbuf_adds(line, ", got ");
 	for (size_t i = 0; i < n; i++) {
 		if (!kv_named(&kvs[i], name, icase_name))
 			continue;
 		if (seen)
-			strbuf_adds(&joined, ", ");
-		strbuf_add(&joined, kvs[i].value, kvs[i].len);
+			strbuf_adds(line, ", ");
+		add_value(line, kvs[i].value, kvs[i].len, GOT_LIMIT);
 		seen = true;
 	}
-	strbuf_adds(line, ", got ");
-	if (seen)
-		add_value(line, strbuf_str(&joined), joined.len, GOT_LIMIT);
-	else
+	if (!seen)
 		strbuf_adds(line, "nothing");
-	strbuf_release(&joined);
 }
 
 static void add_lower(struct strbuf *out, const char *s)

@@ -510,20 +510,24 @@ const struct stub *router_lookup(const struct router *r, struct req_view *req, s
 /* ---- near misses -------------------------------------------------------------- */
 
 /* How far the request path is from the stub's: 0 when it matches, else 1 + the bytes
- * on both sides past their common prefix (a template counts up to its first '{'). A
- * regex path that fails is as far as the whole request path. */
+ * on both sides past their common prefix, counting only the literal start of a
+ * template (up to its first '{') or of a regex (up to its first metacharacter). */
 static size_t path_distance(const struct stub *s, struct req_view *req)
 {
 	if (stub_path_ok(s, req, NULL))
 		return 0;
 	const char *a = s->req.path, *b = req->path;
-	if (s->req.path_kind == PATH_REGEX || !a)
+	if (!a)
 		return 1 + strlen(b);
+	/* a template's literal part ends at '{', a regex's at its first metacharacter */
+	const char *stop = s->req.path_kind == PATH_REGEX ? "\\.^$|?*+()[]{}" : "{";
+	if (s->req.path_kind == PATH_REGEX && a[0] == '^')
+		a++;
 	size_t i = 0;
-	while (a[i] && b[i] && a[i] == b[i] && a[i] != '{')
+	while (a[i] && b[i] && a[i] == b[i] && !strchr(stop, a[i]))
 		i++;
 	size_t rest = strlen(b + i);
-	for (const char *p = a + i; *p && *p != '{'; p++)
+	for (const char *p = a + i; *p && !strchr(stop, *p); p++)
 		rest++;
 	return 1 + rest;
 }

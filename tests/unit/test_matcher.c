@@ -976,7 +976,7 @@ Test(mismatch, query)
 	req_query(&q, "page", "a");
 	req_query(&q, "x", "1");
 	req_query(&q, "page", "b");
-	expect_one_mismatch(s, &q, "query page: expected regex \"[0-9]+\", got \"a, b\"");
+	expect_one_mismatch(s, &q, "query page: expected regex \"[0-9]+\", got \"a\", \"b\"");
 	req_fini(&q);
 	stub_destroy(s);
 }
@@ -1107,7 +1107,7 @@ Test(mismatch, body_json_path_and_form)
 	req_init(&q, "POST", "/");
 	req_header(&q, "content-type", "application/x-www-form-urlencoded");
 	req_body(&q, "name=Bob+B&name=Carl");
-	expect_one_mismatch(s, &q, "body form name: expected prefix \"A\", got \"Bob B, Carl\"");
+	expect_one_mismatch(s, &q, "body form name: expected prefix \"A\", got \"Bob B\", \"Carl\"");
 	req_fini(&q);
 	req_init(&q, "POST", "/");
 	req_body(&q, "name=Bob");
