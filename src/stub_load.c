@@ -366,6 +366,21 @@ static void unknown_key(struct loader *ld, const struct node *k, const char *whe
 		err(ld, k, "unknown key %s in %s", shown(ld, k->text, k->len), where);
 }
 
+/* The index of key k in known, or -1 after reporting it: "not supported yet" when it
+ * is in later (a key of a feature still to come), else unknown with a hint. */
+static int lookup_key(struct loader *ld, const struct node *k, const char *const *known,
+		      const char *const *later, const char *where)
+{
+	int ki = key_index(k, known);
+	if (ki >= 0)
+		return ki;
+	if (later && key_index(k, later) >= 0)
+		err(ld, k, "'%s' is not supported yet", k->text);
+	else
+		unknown_key(ld, k, where, known);
+	return -1;
+}
+
 /* Marks key number ki as seen; false (after an error) when it was seen before. */
 static bool first_time(struct loader *ld, unsigned *seen, int ki, const struct node *k, const char *where)
 {
@@ -1327,14 +1342,9 @@ static void to_response(struct loader *ld, const struct node *map, struct stub_r
 		const struct node *k = map->kids[i], *v = map->kids[i + 1];
 		if (!key_ok(ld, k))
 			continue;
-		int ki = key_index(k, response_keys);
-		if (ki < 0) {
-			if (key_index(k, response_later) >= 0)
-				err(ld, k, "'%s' is not supported yet", k->text);
-			else
-				unknown_key(ld, k, "'response'", response_keys);
+		int ki = lookup_key(ld, k, response_keys, response_later, "'response'");
+		if (ki < 0)
 			continue;
-		}
 		if (!first_time(ld, &seen, ki, k, "'response'"))
 			continue;
 		if (ki >= PK_JSON) {
@@ -1445,14 +1455,9 @@ static void convert_stub(struct loader *ld, const struct node *map)
 		const struct node *k = map->kids[i], *v = map->kids[i + 1];
 		if (!key_ok(ld, k))
 			continue;
-		int ki = key_index(k, stub_keys);
-		if (ki < 0) {
-			if (key_index(k, stub_later) >= 0)
-				err(ld, k, "'%s' is not supported yet", k->text);
-			else
-				unknown_key(ld, k, "stub", stub_keys);
+		int ki = lookup_key(ld, k, stub_keys, stub_later, "stub");
+		if (ki < 0)
 			continue;
-		}
 		if (!first_time(ld, &seen, ki, k, "stub"))
 			continue;
 		switch (ki) {
