@@ -189,6 +189,8 @@ static void apply(struct cli *cli, const struct opt *o, const char *value, const
 		if (!*value)
 			die_usage("invalid value '%s' for %s: expected a host name", value, from);
 		push(&cli->allow_hosts, &cli->nallow_hosts, value);
+	} else if (strcmp(n, "no-watch") == 0) {
+		cli->cfg.watch = false;
 	} else if (strcmp(n, "quiet") == 0) {
 		cli->quiet = true;
 	} else if (strcmp(n, "verbose") == 0) {

@@ -18,6 +18,7 @@
 #include "stub_load.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
+#include "watch.h"
 
 void cannery_config_init(struct cannery_config *cfg)
 {
@@ -32,6 +33,7 @@ void cannery_config_init(struct cannery_config *cfg)
 	cfg->idle_timeout_s = 30;
 	cfg->log = CANNERY_LOG_NORMAL;
 	cfg->log_fd = 2;
+	cfg->watch = true;
 }
 
 const char *cannery_version(void)
@@ -95,6 +97,8 @@ static int build_set(struct cannery_server *srv, struct stub_set **out, char **e
 	struct stub_set *set = stub_set_create(res.stubs, res.n);
 	res.stubs = NULL;
 	res.n = 0;
+	if (srv->watch)
+		watch_track_files(srv->watch, (const char *const *)res.paths, res.npaths);
 	load_result_release(&res);
 	http_prepare_set(set);
 	*out = set;
@@ -121,6 +125,59 @@ int cannery_check(const char *const *dirs, size_t ndirs, size_t *nstubs, size_t 
 	return rc;
 }
 
+static void log_line(const struct cannery_server *srv, const struct strbuf *sb)
+{
+	ssize_t w = write(srv->cfg.log_fd, sb->buf, sb->len);
+	(void)w;
+}
+
+/* Runs on the caller's thread. Hot reload is a convenience: without inotify the server
+ * still serves, and says how to reload by hand. */
+static void start_watching(struct cannery_server *srv)
+{
+	char *error = NULL;
+	if (watch_create((const char *const *)srv->dirs, srv->cfg.ndirs, srv->cfg.log_fd, &srv->watch, &error) == 0)
+		return;
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "cannery: warning: %s; hot reload is off (SIGHUP and POST /__cannery/reload still work)\n",
+		    error);
+	log_line(srv, &sb);
+	strbuf_release(&sb);
+	free(error);
+	srv->watch = NULL;
+}
+
+/* Runs on the watcher thread, once per settled burst of changes. Each outcome is logged
+ * once: errors identical to the ones last logged are not repeated, only acknowledged. */
+static void on_files_changed(void *arg)
+{
+	struct cannery_server *srv = arg;
+	char *errors = NULL;
+	int rc = cannery_server_reload(srv, &errors);
+	size_t n = cannery_server_stub_count(srv);
+	const char *s = n == 1 ? "" : "s";
+	struct strbuf sb = STRBUF_INIT;
+	if (rc == 0) {
+		free(srv->watch_errors);
+		srv->watch_errors = NULL;
+		if (srv->cfg.log != CANNERY_LOG_QUIET)
+			strbuf_addf(&sb, "cannery: reloaded: serving %zu stub%s\n", n, s);
+	} else if (srv->watch_errors && errors && strcmp(srv->watch_errors, errors) == 0) {
+		strbuf_addf(&sb, "cannery: reload failed again with the same errors; still serving the previous %zu stub%s\n",
+			    n, s);
+	} else {
+		strbuf_adds(&sb, errors ? errors : "");
+		strbuf_addf(&sb, "cannery: reload failed; still serving the previous %zu stub%s\n", n, s);
+		free(srv->watch_errors);
+		srv->watch_errors = errors;
+		errors = NULL;
+	}
+	if (sb.len)
+		log_line(srv, &sb);
+	strbuf_release(&sb);
+	free(errors);
+}
+
 int cannery_server_create(const struct cannery_config *cfg, struct cannery_server **out, char **errors)
 {
 	struct cannery_server *srv = xcalloc(1, sizeof(*srv));
@@ -134,6 +191,9 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 	srv->listen_fd = -1;
 	pthread_mutex_init(&srv->slot_lock, NULL);
 	pthread_mutex_init(&srv->reload_lock, NULL);
+	/* watches go in before the first load, so that no change after it can be missed */
+	if (cfg->watch)
+		start_watching(srv);
 	int rc = build_set(srv, &srv->current, errors);
 	if (rc < 0) {
 		cannery_server_destroy(srv);
@@ -278,6 +338,12 @@ int cannery_server_start(struct cannery_server *srv, char **error)
 		srv->http = NULL;
 		return rc;
 	}
+	if (srv->watch && watch_start(srv->watch, on_files_changed, srv) < 0) {
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_adds(&sb, "cannery: warning: cannot start the watcher thread; hot reload is off\n");
+		log_line(srv, &sb);
+		strbuf_release(&sb);
+	}
 	return 0;
 }
 
@@ -301,6 +367,8 @@ void cannery_server_stop(struct cannery_server *srv)
 	if (!srv || srv->stopped || !srv->http)
 		return;
 	srv->stopped = true;
+	/* no reload starts once shutdown has begun */
+	watch_stop(srv->watch);
 	http_stop(srv->http);
 }
 
@@ -310,6 +378,9 @@ void cannery_server_destroy(struct cannery_server *srv)
 		return;
 	cannery_server_stop(srv);
 	http_destroy(srv->http);
+	/* after the HTTP threads, whose admin reloads may still tell it about files */
+	watch_destroy(srv->watch);
+	free(srv->watch_errors);
 	if (srv->listen_fd >= 0)
 		close(srv->listen_fd);
 	stub_set_unref(srv->current);

@@ -29,6 +29,9 @@ struct cannery_server {
 	char url[96];
 	bool loopback;                 /* bound to a loopback address: the Host check applies */
 	bool stopped;
+
+	struct watch *watch;           /* NULL with watching off (or unavailable) */
+	char *watch_errors;            /* the watcher's last logged reload errors; watcher thread only */
 };
 
 /** The current stub set with a reference the caller drops with stub_set_unref.

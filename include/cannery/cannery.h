@@ -38,6 +38,7 @@ struct cannery_config {
 	enum cannery_log log;             /* default CANNERY_LOG_NORMAL */
 	int log_fd;                       /* where the access log goes; default 2 (stderr) */
 	bool log_color;                   /* ANSI colours in the access log; default false */
+	bool watch;                       /* hot reload: watch dirs for changes; default true */
 };
 
 struct cannery_server;
