@@ -442,25 +442,30 @@ Test(cli, check_reports_every_error)
 	cr_expect(!h_contains(r->out, "ok"), "stdout: %s", r->out);
 }
 
-Test(cli, check_unsupported_stub_features)
+Test(cli, check_dynamic_stub_errors)
 {
-	const char *dir = h_stub_dir("later.yaml",
+	const char *dir = h_stub_dir("dynamic.yaml",
 				     "- name: slow\n"
 				     "  request: { path: /slow }\n"
 				     "  response:\n"
 				     "    body: x\n"
-				     "    delay: 250ms\n"
+				     "    delay: 12parsecs\n"
 				     "- name: tpl\n"
 				     "  request: { path: /t }\n"
-				     "  response: { body: \"{{ request.path }}\" }\n",
+				     "  response: { body: \"{{ request.path | uper }}\" }\n"
+				     "- name: fine\n"
+				     "  request: { path: /f }\n"
+				     "  response: { body: \"{{ request.path | upper }}\", delay: 250ms }\n",
 				     NULL);
 	struct h_run *r = h_runv("check", dir, NULL);
-	char *file = h_fmt("%s/later.yaml", dir);
+	char *file = h_fmt("%s/dynamic.yaml", dir);
 
-	expect_exit(r, 1, "check on features not built yet");
-	cr_expect(h_contains(r->err, h_fmt("%s:5:5: error: ", file)), "delay should be an error at 5:5:\n%s", r->err);
-	cr_expect_eq(count_lines_with(r->err, file, "not supported yet"), 2,
-		     "delay and the template should each be 'not supported yet':\n%s", r->err);
+	expect_exit(r, 1, "check on bad delays and templates");
+	cr_expect(h_contains(r->err, h_fmt("%s:5:12: error: 'delay' must be a duration", file)),
+		  "the delay should be an error at 5:12:\n%s", r->err);
+	cr_expect(h_contains(r->err, h_fmt("%s:8:40: error: unknown filter 'uper' (did you mean 'upper'?)", file)),
+		  "the filter should be an error at 8:40:\n%s", r->err);
+	cr_expect_eq(count_lines_with(r->err, file, "error"), 2, "exactly two errors:\n%s", r->err);
 }
 
 Test(cli, check_reserved_admin_prefix)
