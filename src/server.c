@@ -15,6 +15,7 @@
 #include "config.h"
 #include "diag.h"
 #include "http.h"
+#include "state.h"
 #include "stub_load.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -32,6 +33,7 @@ void cannery_config_init(struct cannery_config *cfg)
 	cfg->idle_timeout_s = 30;
 	cfg->log = CANNERY_LOG_NORMAL;
 	cfg->log_fd = 2;
+	cfg->cors = true;
 }
 
 const char *cannery_version(void)
@@ -134,6 +136,11 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 	srv->listen_fd = -1;
 	pthread_mutex_init(&srv->slot_lock, NULL);
 	pthread_mutex_init(&srv->reload_lock, NULL);
+	srv->state = state_create();
+	if (cfg->seeded)
+		rng_seed(&srv->rng, (uint64_t)cfg->seed);
+	else
+		rng_seed_random(&srv->rng);
 	int rc = build_set(srv, &srv->current, errors);
 	if (rc < 0) {
 		cannery_server_destroy(srv);
@@ -149,6 +156,11 @@ struct stub_set *server_acquire(struct cannery_server *srv)
 	struct stub_set *set = stub_set_ref(srv->current);
 	pthread_mutex_unlock(&srv->slot_lock);
 	return set;
+}
+
+void server_reset(struct cannery_server *srv)
+{
+	state_reset(srv->state);
 }
 
 size_t cannery_server_stub_count(const struct cannery_server *srv)
@@ -313,6 +325,7 @@ void cannery_server_destroy(struct cannery_server *srv)
 	if (srv->listen_fd >= 0)
 		close(srv->listen_fd);
 	stub_set_unref(srv->current);
+	state_destroy(srv->state);
 	pthread_mutex_destroy(&srv->slot_lock);
 	pthread_mutex_destroy(&srv->reload_lock);
 	free_strv(srv->dirs);

@@ -6,8 +6,10 @@
 
 #include "cannery/cannery.h"
 #include "stub.h"
+#include "util/rng.h"
 
 struct http;
+struct state;
 
 struct cannery_server {
 	struct cannery_config cfg;     /* pointers below are owned copies */
@@ -29,8 +31,15 @@ struct cannery_server {
 	char url[96];
 	bool loopback;                 /* bound to a loopback address: the Host check applies */
 	bool stopped;
+
+	/* dynamic responses */
+	struct state *state;           /* hit counters and scenario states (its own lock) */
+	struct rng rng;                /* uuid, random_int, random delays (lock-free) */
 };
 
 /** The current stub set with a reference the caller drops with stub_set_unref.
  *  Runs on any thread; never waits on a reload's parse. */
 struct stub_set *server_acquire(struct cannery_server *srv);
+
+/** Clears hit counters, sequence positions and scenario states (stubs stay). Any thread. */
+void server_reset(struct cannery_server *srv);
