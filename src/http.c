@@ -73,6 +73,10 @@ struct req_ctx {
 
 static const char *const status_colors[] = { "\033[32m", "\033[33m", "\033[31m" };
 
+/* Set on a worker thread that just refused a connection on purpose (fault: reset), so the
+ * "internal error" MHD logs right after is not shown; every handler call clears it. */
+static _Thread_local bool fault_on_purpose;
+
 /* ---- security checks on the headers, before any stub is consulted ---- */
 
 struct framing {
@@ -449,16 +453,26 @@ static bool suspend_for(struct MHD_Connection *c, struct req_ctx *ctx, unsigned 
 	return ok;
 }
 
-/* fault: reset. A zero linger turns MHD's close into a TCP reset; MHD_NO makes it close. */
+/*
+ * fault: reset. MHD_NO makes MHD close the connection, but it shuts the write side down
+ * first, which sends a FIN: the client would see a clean end of stream. A zero linger makes
+ * the close send a reset, and on Linux connecting to AF_UNSPEC aborts the connection with a
+ * reset right away (MHD's shutdown then fails harmlessly on the disconnected socket).
+ */
 static enum MHD_Result reset_connection(struct MHD_Connection *c, struct req_ctx *ctx)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 	if (ci) {
 		struct linger lg = { 1, 0 };
+		struct sockaddr unspec;
 		setsockopt(ci->connect_fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		memset(&unspec, 0, sizeof(unspec));
+		unspec.sa_family = AF_UNSPEC;
+		connect(ci->connect_fd, &unspec, sizeof(unspec));
 	}
 	ctx->status = 0;
 	strbuf_adds(&ctx->note, "fault: reset");
+	fault_on_purpose = true;
 	return MHD_NO;
 }
 
@@ -632,6 +646,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
 	struct http *h = cls;
 	struct req_ctx *ctx = *req_cls;
+	fault_on_purpose = false;
 	if (!ctx) {
 		ctx = xcalloc(1, sizeof(*ctx));
 		ctx->h = h;
@@ -742,6 +757,11 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_adds(&sb, "cannery: http: ");
 	strbuf_vaddf(&sb, fmt, ap);
+	if (fault_on_purpose && strstr(sb.buf, "Application reported internal error")) {
+		fault_on_purpose = false;
+		strbuf_release(&sb);
+		return;
+	}
 	if (sb.buf[sb.len - 1] != '\n')
 		strbuf_addc(&sb, '\n');
 	ssize_t w = write(h->srv->cfg.log_fd, sb.buf, sb.len);

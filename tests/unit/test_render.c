@@ -67,8 +67,22 @@ static void setup(void)
 	rng_seed(&rng, 42);
 }
 
+/* Rendered strings, freed at teardown so that tests can compare them freely. */
+static char *kept[1024];
+static size_t nkept;
+
+static const char *keep(char *s)
+{
+	cr_assert_lt(nkept, sizeof(kept) / sizeof(kept[0]));
+	kept[nkept++] = s;
+	return s;
+}
+
 static void teardown(void)
 {
+	for (size_t i = 0; i < nkept; i++)
+		free(kept[i]);
+	nkept = 0;
 	req_view_release(&view);
 	arena_release(&arena);
 }
@@ -81,8 +95,7 @@ static struct render_ctx ctx_with(uint64_t seq)
 	return c;
 }
 
-/* Renders src as a text template; the result lives until the test ends (leaked on
- * purpose: each test is its own process). */
+/* Renders src as a text template; the result lives until teardown. */
 static const char *render_text(const char *src)
 {
 	struct tpl_error err;
@@ -92,7 +105,7 @@ static const char *render_text(const char *src)
 	struct strbuf sb = STRBUF_INIT;
 	tpl_render(t, &c, &sb);
 	tpl_destroy(t);
-	return strbuf_detach(&sb, NULL);
+	return keep(strbuf_detach(&sb, NULL));
 }
 
 static void expect_text(const char *src, const char *want)
@@ -109,13 +122,15 @@ static const char *render_json(const char *json)
 	struct tpl *t = tpl_compile_json(root);
 	const char *out;
 	if (!t) {
-		out = cJSON_PrintUnformatted(root);
+		char *printed = cJSON_PrintUnformatted(root);
+		out = keep(strdup(printed));
+		cJSON_free(printed);
 	} else {
 		struct render_ctx c = ctx_with(3);
 		struct strbuf sb = STRBUF_INIT;
 		tpl_render(t, &c, &sb);
 		tpl_destroy(t);
-		out = strbuf_detach(&sb, NULL);
+		out = keep(strbuf_detach(&sb, NULL));
 	}
 	cJSON_Delete(root);
 	const char *end = NULL;
