@@ -530,6 +530,8 @@ Test(cli, check_shipped_stubs_and_examples)
 	r = run_in(src, ARGS("check", "examples/getting-started/broken"), NULL);
 	expect_exit(r, 1, "check examples/getting-started/broken");
 	cr_expect(has_located_error(r->err, "examples/getting-started/broken/todos.yaml"), "stderr:\n%s", r->err);
+	r = run_in(src, ARGS("check", "examples/cors-frontend/stubs"), NULL);
+	expect_exit(r, 0, "check examples/cors-frontend/stubs");
 }
 
 Test(cli, serve_refuses_invalid_stubs)
