@@ -72,7 +72,9 @@ bool stub_method_ok(const struct stub *s, const char *method);
  *  (template names, or named regex groups), allocated in r->arena. */
 bool stub_path_ok(const struct stub *s, struct req_view *r, struct params *params);
 
-/** Whether every query, header, cookie and body condition holds. Stops at the first failure. */
+/** Whether every query, header, cookie and body condition holds, and the scenario state
+ *  (stub_state_ok). Stops at the first failure. The router's rank-ordered search calls it,
+ *  so a stub in the wrong state simply does not match and the next one by rank may. */
 bool stub_conditions_ok(const struct stub *s, struct req_view *r);
 
 /** A list of mismatch strings, each owned by the list. */
