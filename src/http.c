@@ -6,20 +6,25 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "admin.h"
 #include "matcher.h"
+#include "render.h"
 #include "router.h"
 #include "server.h"
+#include "state.h"
 #include "stub.h"
+#include "timers.h"
 #include "util/arena.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -29,6 +34,11 @@ struct http {
 	struct MHD_Daemon *daemon;
 	int listen_fd;               /* owned until handed to MHD, and again after quiesce */
 	atomic_long inflight;        /* requests between the first handler call and completion */
+	/* timer_lock guards timers and stopping: a delay is only scheduled while the timer
+	 * thread runs, and http_stop fires every pending delay before the daemon stops */
+	pthread_mutex_t timer_lock;
+	struct timers *timers;       /* response delays; NULL before start and once stopping */
+	bool stopping;
 };
 
 /* One request, from the first access-handler call to MHD's completion callback. */
@@ -48,6 +58,13 @@ struct req_ctx {
 	const char *refuse_msg;
 	bool overflow;               /* the body grew past --max-body */
 	size_t discarded;            /* body bytes dropped after the overflow */
+	/* a delayed answer: prepared when the stub matched, queued once the timer resumes us */
+	struct MHD_Connection *conn;
+	struct MHD_Response *pending;
+	bool pending_owned;          /* pending was built for this request (else: prebuilt, shared) */
+	unsigned pending_status;
+	bool pending_reset;          /* fault: reset once the delay is over */
+	bool suspended;              /* waiting for the delay timer */
 };
 
 /* How far past --max-body an oversized chunked body is read (and dropped) before the
@@ -55,6 +72,10 @@ struct req_ctx {
 #define DISCARD_LIMIT ((size_t)16 << 20)
 
 static const char *const status_colors[] = { "\033[32m", "\033[33m", "\033[31m" };
+
+/* Set on a worker thread that just refused a connection on purpose (fault: reset), so the
+ * "internal error" MHD logs right after is not shown; every handler call clears it. */
+static _Thread_local bool fault_on_purpose;
 
 /* ---- security checks on the headers, before any stub is consulted ---- */
 
@@ -170,6 +191,33 @@ static void check_headers(struct http *h, struct MHD_Connection *c, const char *
 	}
 }
 
+/* ---- CORS (stub routes only) ---- */
+
+static bool is_admin_path(const char *path);
+
+/* The request's Origin when CORS applies to it (on, not an admin path), else NULL. */
+static const char *cors_origin(struct MHD_Connection *c, const struct req_ctx *ctx)
+{
+	if (!ctx->h->srv->cfg.cors || is_admin_path(ctx->path))
+		return NULL;
+	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+}
+
+/*
+ * Allow-Origin is the request's Origin (credentials allowed then, so that pages using
+ * cookies work) or "*" without one; Vary: Origin either way, since the answer depends on
+ * it. expose lists the stub's own headers so that scripts may read them.
+ */
+static void add_cors(struct MHD_Response *r, const char *origin, const char *expose)
+{
+	MHD_add_response_header(r, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, origin ? origin : "*");
+	if (origin)
+		MHD_add_response_header(r, "Access-Control-Allow-Credentials", "true");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Origin");
+	if (expose)
+		MHD_add_response_header(r, "Access-Control-Expose-Headers", expose);
+}
+
 /* ---- responses ---- */
 
 static enum MHD_Result queue_json(struct MHD_Connection *c, struct req_ctx *ctx, unsigned status,
@@ -179,6 +227,8 @@ static enum MHD_Result queue_json(struct MHD_Connection *c, struct req_ctx *ctx,
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	if (ctx->h->srv->cfg.cors && !is_admin_path(ctx->path))
+		add_cors(r, cors_origin(c, ctx), NULL);
 	enum MHD_Result ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	ctx->status = (int)status;
@@ -315,10 +365,237 @@ static bool is_admin_path(const char *path)
 	return strncmp(path, ADMIN_PREFIX, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
+/* ---- dynamic answers: templates, delays, faults, preflights ---- */
+
+/* Per stub, attached to its set: the prebuilt responses of each of its responses. */
+struct prepared_resp {
+	struct MHD_Response *plain;  /* no CORS headers; NULL when the response is rendered per request */
+	struct MHD_Response *star;   /* the same with Access-Control-Allow-Origin: * */
+	char *expose;                /* Access-Control-Expose-Headers: the stub's header names, or NULL */
+	bool own_cors;               /* the stub sets Access-Control-Allow-Origin itself: add nothing */
+};
+
+struct prepared {
+	size_t n;
+	struct prepared_resp r[];
+};
+
+/* Header values rendered from request data must stay on one line. */
+static void one_line(char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (((unsigned char)s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f)
+			s[i] = ' ';
+}
+
+/* Builds the response of sr for this request: its body rendered (or borrowed from the stub,
+ * which the request's set keeps alive), its headers rendered, CORS for origin. */
+static struct MHD_Response *build_response(const struct stub_response *sr, const struct prepared_resp *pr,
+					   struct render_ctx *rc, const char *origin, bool cors)
+{
+	struct MHD_Response *r;
+	if (sr->body_tpl) {
+		struct strbuf out = STRBUF_INIT;
+		tpl_render(sr->body_tpl, rc, &out);
+		size_t len;
+		char *buf = strbuf_detach(&out, &len);
+		r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+		if (!r)
+			free(buf);
+	} else {
+		r = MHD_create_response_from_buffer(sr->body_len, sr->body, MHD_RESPMEM_PERSISTENT);
+	}
+	if (!r)
+		return NULL;
+	if (sr->content_type)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, sr->content_type);
+	for (size_t i = 0; i < sr->nheaders; i++) {
+		const struct header *hd = &sr->headers[i];
+		if (!hd->tpl) {
+			MHD_add_response_header(r, hd->name, hd->value);
+			continue;
+		}
+		struct strbuf v = STRBUF_INIT;
+		tpl_render(hd->tpl, rc, &v);
+		strbuf_addc(&v, '\0');
+		one_line(v.buf, v.len - 1);
+		MHD_add_response_header(r, hd->name, v.buf);
+		strbuf_release(&v);
+	}
+	if (cors && !pr->own_cors)
+		add_cors(r, origin, pr->expose);
+	return r;
+}
+
+/* Runs on the timer thread (or on the thread stopping the server, cancelled = true): the
+ * delay is over, or the server is going away and answers now. */
+static void on_delay_over(void *arg, bool cancelled)
+{
+	struct req_ctx *ctx = arg;
+	(void)cancelled;
+	MHD_resume_connection(ctx->conn);
+}
+
+/* Suspends the connection for ms; false (nothing done) once the server is stopping. */
+static bool suspend_for(struct MHD_Connection *c, struct req_ctx *ctx, unsigned ms)
+{
+	struct http *h = ctx->h;
+	bool ok = false;
+	pthread_mutex_lock(&h->timer_lock);
+	if (h->timers && !h->stopping) {
+		ctx->conn = c;
+		ctx->suspended = true;
+		MHD_suspend_connection(c);
+		timers_add(h->timers, ms, on_delay_over, ctx);
+		ok = true;
+	}
+	pthread_mutex_unlock(&h->timer_lock);
+	return ok;
+}
+
+/*
+ * fault: reset. MHD_NO makes MHD close the connection, but it shuts the write side down
+ * first, which sends a FIN: the client would see a clean end of stream. A zero linger makes
+ * the close send a reset, and on Linux connecting to AF_UNSPEC aborts the connection with a
+ * reset right away (MHD's shutdown then fails harmlessly on the disconnected socket).
+ */
+static enum MHD_Result reset_connection(struct MHD_Connection *c, struct req_ctx *ctx)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci) {
+		struct linger lg = { 1, 0 };
+		struct sockaddr unspec;
+		setsockopt(ci->connect_fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		memset(&unspec, 0, sizeof(unspec));
+		unspec.sa_family = AF_UNSPEC;
+		connect(ci->connect_fd, &unspec, sizeof(unspec));
+	}
+	ctx->status = 0;
+	strbuf_adds(&ctx->note, "fault: reset");
+	fault_on_purpose = true;
+	return MHD_NO;
+}
+
+/* Queues what a delay held back; runs on the handler call that follows the resume. */
+static enum MHD_Result finish_pending(struct MHD_Connection *c, struct req_ctx *ctx)
+{
+	ctx->suspended = false;
+	if (ctx->pending_reset)
+		return reset_connection(c, ctx);
+	enum MHD_Result ret = MHD_queue_response(c, ctx->pending_status, ctx->pending);
+	if (ctx->pending_owned)
+		MHD_destroy_response(ctx->pending);
+	ctx->pending = NULL;
+	return ret;
+}
+
+static unsigned pick_delay(struct cannery_server *srv, const struct stub_response *sr)
+{
+	if (sr->delay_max_ms <= sr->delay_min_ms)
+		return sr->delay_min_ms;
+	return sr->delay_min_ms + (unsigned)rng_below(&srv->rng, (uint64_t)(sr->delay_max_ms - sr->delay_min_ms) + 1);
+}
+
+/* Answers with response idx of stub s (seq: its hit count). */
+static enum MHD_Result answer(struct MHD_Connection *c, struct req_ctx *ctx, const struct stub *s, size_t idx,
+			      uint64_t seq, struct req_view *view, const char *origin)
+{
+	struct cannery_server *srv = ctx->h->srv;
+	const struct stub_response *sr = stub_response_at(s, idx);
+	const struct prepared *pp = ctx->set->attached[s->slot];
+	const struct prepared_resp *pr = &pp->r[idx < pp->n ? idx : 0];
+	bool cors = srv->cfg.cors;
+	ctx->stub_id = s->id;
+	ctx->status = sr->status;
+	unsigned delay = pick_delay(srv, sr);
+	struct MHD_Response *r = NULL;
+	bool owned = false;
+	if (!sr->fault_reset) {
+		if (!sr->dynamic && (!origin || pr->own_cors)) {
+			/* the fast path: a prebuilt response, nothing allocated */
+			r = cors && !pr->own_cors ? pr->star : pr->plain;
+		} else {
+			struct params params = { NULL, 0 };
+			if (sr->dynamic)
+				stub_path_ok(s, view, &params);
+			struct render_ctx rc = { view, &params, &srv->rng, seq, 0 };
+			r = build_response(sr, pr, &rc, origin, cors);
+			owned = true;
+			if (!r)
+				return MHD_NO;
+		}
+	}
+	if (delay) {
+		ctx->pending = r;
+		ctx->pending_owned = owned;
+		ctx->pending_status = (unsigned)sr->status;
+		ctx->pending_reset = sr->fault_reset;
+		if (suspend_for(c, ctx, delay))
+			return MHD_YES;
+		ctx->pending = NULL;
+	}
+	if (sr->fault_reset)
+		return reset_connection(c, ctx);
+	enum MHD_Result ret = MHD_queue_response(c, (unsigned)sr->status, r);
+	if (owned)
+		MHD_destroy_response(r);
+	return ret;
+}
+
+/* OPTIONS with Origin and Access-Control-Request-Method. */
+static bool is_preflight(struct MHD_Connection *c, const struct req_ctx *ctx, const char *origin)
+{
+	return origin && strcmp(ctx->method, "OPTIONS") == 0 &&
+	       MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Access-Control-Request-Method");
+}
+
+/* The best stub that lists OPTIONS explicitly and accepts the request: it answers the
+ * preflight instead of the built-in one (a stub with any method does not). */
+static const struct stub *options_stub(const struct stub_set *set, struct req_view *view)
+{
+	for (size_t i = 0; i < set->noptions; i++) {
+		const struct stub *s = set->options[i];
+		if (stub_path_ok(s, view, NULL) && stub_conditions_ok(s, view))
+			return s;
+	}
+	return NULL;
+}
+
+static enum MHD_Result queue_preflight(struct MHD_Connection *c, struct req_ctx *ctx, const char *origin)
+{
+	const char *method = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Access-Control-Request-Method");
+	const char *headers = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Access-Control-Request-Headers");
+	const char *pna = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Access-Control-Request-Private-Network");
+	struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+	MHD_add_response_header(r, "Access-Control-Allow-Credentials", "true");
+	MHD_add_response_header(r, "Access-Control-Allow-Methods", method);
+	if (headers && *headers)
+		MHD_add_response_header(r, "Access-Control-Allow-Headers", headers);
+	/* Chrome asks before a public page may call a loopback server */
+	if (pna && strcasecmp(pna, "true") == 0)
+		MHD_add_response_header(r, "Access-Control-Allow-Private-Network", "true");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Origin");
+	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_NO_CONTENT, r);
+	MHD_destroy_response(r);
+	ctx->status = MHD_HTTP_NO_CONTENT;
+	strbuf_adds(&ctx->note, "cors preflight");
+	return ret;
+}
+
+/*
+ * Matching, choosing the response and moving the scenario are one step under the state
+ * lock when it matters: when the set has `state:` stubs the whole lookup runs under it
+ * (the matchers read scenario states), else only the hit count of a stub that needs one.
+ */
 static enum MHD_Result respond(struct MHD_Connection *c, struct req_ctx *ctx)
 {
 	if (is_admin_path(ctx->path))
 		return queue_admin(c, ctx);
+	struct cannery_server *srv = ctx->h->srv;
+	struct state *st = srv->state;
 	struct req_view view = { 0 };
 	view.method = ctx->method;
 	view.path = ctx->path;
@@ -328,14 +605,33 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct req_ctx *ctx)
 	view.cookies = collect(c, MHD_COOKIE_KIND, &ctx->arena, &view.ncookies);
 	view.body = ctx->body.buf;
 	view.body_len = ctx->body.len;
+	const char *origin = cors_origin(c, ctx);
+	bool preflight = is_preflight(c, ctx, origin);
+	bool locked = false;
+	if (ctx->set->has_states) {
+		view.scenario_state = state_scenario_locked;
+		view.scenario_cls = st;
+		state_lock(st);
+		locked = true;
+	}
 	enum MHD_Result ret;
-	const struct stub *s = router_lookup(ctx->set->router, &view, NULL);
-	if (s) {
-		ctx->stub_id = s->id;
-		ctx->status = s->resp.status;
-		ret = MHD_queue_response(c, (unsigned)s->resp.status, ctx->set->attached[s->slot]);
+	const struct stub *s = preflight ? options_stub(ctx->set, &view) : router_lookup(ctx->set->router, &view, NULL);
+	if (!s) {
+		ret = preflight ? queue_preflight(c, ctx, origin) : queue_miss(c, ctx, &view);
+		if (locked)
+			state_unlock(st);
 	} else {
-		ret = queue_miss(c, ctx, &view);
+		size_t idx = 0;
+		uint64_t seq = 0;
+		if (s->counts_hits) {
+			if (!locked)
+				state_lock(st);
+			locked = true;
+			idx = state_hit_locked(st, s, &seq);
+		}
+		if (locked)
+			state_unlock(st);
+		ret = answer(c, ctx, s, idx, seq, &view, origin);
 	}
 	req_view_release(&view);
 	return ret;
@@ -350,6 +646,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
 	struct http *h = cls;
 	struct req_ctx *ctx = *req_cls;
+	fault_on_purpose = false;
 	if (!ctx) {
 		ctx = xcalloc(1, sizeof(*ctx));
 		ctx->h = h;
@@ -366,6 +663,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return queue_refusal(c, ctx, ctx->refuse, ctx->refuse_msg);
 		return MHD_YES;
 	}
+	if (ctx->suspended)
+		return finish_pending(c, ctx);
 	if (*upload_data_size) {
 		size_t n = *upload_data_size;
 		*upload_data_size = 0;
@@ -437,6 +736,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, en
 	if (!ctx)
 		return;
 	log_request(h, ctx, toe);
+	if (ctx->pending && ctx->pending_owned)
+		MHD_destroy_response(ctx->pending);
 	stub_set_unref(ctx->set);
 	strbuf_release(&ctx->body);
 	strbuf_release(&ctx->note);
@@ -456,6 +757,11 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_adds(&sb, "cannery: http: ");
 	strbuf_vaddf(&sb, fmt, ap);
+	if (fault_on_purpose && strstr(sb.buf, "Application reported internal error")) {
+		fault_on_purpose = false;
+		strbuf_release(&sb);
+		return;
+	}
 	if (sb.buf[sb.len - 1] != '\n')
 		strbuf_addc(&sb, '\n');
 	ssize_t w = write(h->srv->cfg.log_fd, sb.buf, sb.len);
@@ -467,10 +773,63 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 static void free_prepared(void **attached, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (attached[i])
-			MHD_destroy_response(attached[i]);
+	for (size_t i = 0; i < n; i++) {
+		struct prepared *p = attached[i];
+		if (!p)
+			continue;
+		for (size_t j = 0; j < p->n; j++) {
+			if (p->r[j].plain)
+				MHD_destroy_response(p->r[j].plain);
+			if (p->r[j].star)
+				MHD_destroy_response(p->r[j].star);
+			free(p->r[j].expose);
+		}
+		free(p);
+	}
 	free(attached);
+}
+
+static struct MHD_Response *prebuilt(const struct stub_response *sr, const struct prepared_resp *pr, bool star)
+{
+	/* PERSISTENT: the bytes live in the stub, which outlives every request that
+	 * holds this set */
+	struct MHD_Response *r = MHD_create_response_from_buffer(sr->body_len, sr->body, MHD_RESPMEM_PERSISTENT);
+	if (!r) {
+		fprintf(stderr, "cannery: out of memory building responses\n");
+		abort();
+	}
+	if (sr->content_type)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, sr->content_type);
+	for (size_t j = 0; j < sr->nheaders; j++)
+		MHD_add_response_header(r, sr->headers[j].name, sr->headers[j].value);
+	if (star && !pr->own_cors)
+		add_cors(r, NULL, pr->expose);
+	return r;
+}
+
+/* The stub's own header names for Access-Control-Expose-Headers (Content-Type and CORS
+ * headers left out: scripts may read the first anyway), or NULL. */
+static char *expose_list(const struct stub_response *sr, bool *own_cors)
+{
+	struct strbuf sb = STRBUF_INIT;
+	*own_cors = false;
+	for (size_t i = 0; i < sr->nheaders; i++) {
+		const char *name = sr->headers[i].name;
+		if (strcasecmp(name, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN) == 0)
+			*own_cors = true;
+		if (strcasecmp(name, MHD_HTTP_HEADER_CONTENT_TYPE) == 0 || strncasecmp(name, "access-control-", 15) == 0)
+			continue;
+		bool dup = false;
+		for (size_t j = 0; j < i; j++)
+			if (strcasecmp(sr->headers[j].name, name) == 0)
+				dup = true;
+		if (dup)
+			continue;
+		if (sb.len)
+			strbuf_adds(&sb, ", ");
+		strbuf_adds(&sb, name);
+	}
+	return sb.len ? strbuf_detach(&sb, NULL) : NULL;
 }
 
 void http_prepare_set(struct stub_set *set)
@@ -479,19 +838,19 @@ void http_prepare_set(struct stub_set *set)
 	set->attached_free = free_prepared;
 	for (size_t i = 0; i < set->n; i++) {
 		struct stub *s = set->stubs[i];
-		/* PERSISTENT: the bytes live in the stub, which outlives every request that
-		 * holds this set */
-		struct MHD_Response *r = MHD_create_response_from_buffer(s->resp.body_len, s->resp.body,
-									  MHD_RESPMEM_PERSISTENT);
-		if (!r) {
-			fprintf(stderr, "cannery: out of memory building responses\n");
-			abort();
+		size_t n = stub_response_count(s);
+		struct prepared *p = xcalloc(1, sizeof(*p) + n * sizeof(p->r[0]));
+		p->n = n;
+		for (size_t j = 0; j < n; j++) {
+			const struct stub_response *sr = stub_response_at(s, j);
+			struct prepared_resp *pr = &p->r[j];
+			pr->expose = expose_list(sr, &pr->own_cors);
+			if (sr->dynamic || sr->fault_reset)
+				continue;
+			pr->plain = prebuilt(sr, pr, false);
+			pr->star = prebuilt(sr, pr, true);
 		}
-		if (s->resp.content_type)
-			MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, s->resp.content_type);
-		for (size_t j = 0; j < s->resp.nheaders; j++)
-			MHD_add_response_header(r, s->resp.headers[j].name, s->resp.headers[j].value);
-		set->attached[i] = r;
+		set->attached[i] = p;
 	}
 }
 
@@ -503,6 +862,7 @@ struct http *http_create(struct cannery_server *srv)
 	h->srv = srv;
 	h->listen_fd = -1;
 	atomic_init(&h->inflight, 0);
+	pthread_mutex_init(&h->timer_lock, NULL);
 	return h;
 }
 
@@ -518,6 +878,7 @@ int http_start(struct http *h, int listen_fd, char **error)
 	int flags = fcntl(listen_fd, F_GETFL);
 	fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK);
 	h->listen_fd = listen_fd;
+	h->timers = timers_create();
 	unsigned threads = cfg->threads ? cfg->threads : ncores();
 	h->daemon = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME,
@@ -539,6 +900,18 @@ int http_start(struct http *h, int listen_fd, char **error)
 	return 0;
 }
 
+/* No delay is scheduled after this; every pending one fires now (cancelled), resuming
+ * its connection, so that no connection is left suspended when the daemon stops. */
+static void stop_timers(struct http *h)
+{
+	pthread_mutex_lock(&h->timer_lock);
+	h->stopping = true;
+	struct timers *t = h->timers;
+	h->timers = NULL;
+	pthread_mutex_unlock(&h->timer_lock);
+	timers_destroy(t);
+}
+
 void http_stop(struct http *h)
 {
 	if (!h || !h->daemon)
@@ -547,6 +920,7 @@ void http_stop(struct http *h)
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
 	h->listen_fd = -1;
+	stop_timers(h);
 	/* let requests in flight finish: poll, bounded, since MHD has no completion wait */
 	for (int i = 0; i < 1000 && atomic_load(&h->inflight) > 0; i++) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
@@ -561,7 +935,9 @@ void http_destroy(struct http *h)
 	if (!h)
 		return;
 	http_stop(h);
+	stop_timers(h);
 	if (h->listen_fd >= 0)
 		close(h->listen_fd);
+	pthread_mutex_destroy(&h->timer_lock);
 	free(h);
 }

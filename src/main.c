@@ -39,7 +39,7 @@ static const char serve_text[] =
 	"  --host ADDR          listen address (default 127.0.0.1; others print a warning)\n"
 	"  --port N             listen port (default 62893; 0 picks a free one)\n"
 	"  --no-watch           do not hot-reload stub files\n"
-	"  --cors / --no-cors   CORS for stub routes (default on; not supported yet)\n"
+	"  --cors / --no-cors   CORS for stub routes (default on)\n"
 	"  --journal-limit N    requests kept in memory (default 10000; not supported yet)\n"
 	"  --journal-file F     append every journal entry to F as NDJSON (not supported yet)\n"
 	"  --proxy URL          forward unmatched requests to URL (not supported yet)\n"
@@ -48,7 +48,7 @@ static const char serve_text[] =
 	"  --allow-host NAME    extra Host header value accepted (repeatable)\n"
 	"  --max-body BYTES     larger request bodies get 413 (default 10485760)\n"
 	"  --quiet / --verbose  no access log / access log with every near-miss mismatch\n"
-	"  --seed N             reproducible uuid, random_int and delays (not supported yet)\n"
+	"  --seed N             reproducible uuid, random_int and random delays (default: random)\n"
 	"\n"
 	"Ready line on stdout: 'cannery: serving N stubs on http://HOST:PORT'.\n"
 	"SIGINT/SIGTERM stop gracefully; SIGHUP reloads the stubs.\n";
@@ -77,8 +77,8 @@ static const struct opt serve_opts[] = {
 	{ "host", OPT_VALUE, true },
 	{ "port", OPT_VALUE, true },
 	{ "no-watch", OPT_FLAG, true },
-	{ "cors", OPT_FLAG, false },
-	{ "no-cors", OPT_FLAG, false },
+	{ "cors", OPT_FLAG, true },
+	{ "no-cors", OPT_FLAG, true },
 	{ "journal-limit", OPT_VALUE, false },
 	{ "journal-file", OPT_VALUE, false },
 	{ "proxy", OPT_VALUE, false },
@@ -88,7 +88,7 @@ static const struct opt serve_opts[] = {
 	{ "max-body", OPT_VALUE, true },
 	{ "quiet", OPT_FLAG, true },
 	{ "verbose", OPT_FLAG, true },
-	{ "seed", OPT_VALUE, false },
+	{ "seed", OPT_VALUE, true },
 	{ NULL, OPT_FLAG, false },
 };
 
@@ -176,6 +176,8 @@ static void apply(struct cli *cli, const struct opt *o, const char *value, const
 	} else if (strcmp(n, "seed") == 0) {
 		if (!parse_uint(value, UINT64_MAX, &v))
 			die_usage("invalid value '%s' for %s: expected a non-negative integer", value, from);
+		cli->cfg.seeded = true;
+		cli->cfg.seed = v;
 	} else if (strcmp(n, "proxy") == 0) {
 		if (strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0)
 			die_usage("invalid value '%s' for %s: expected an http:// or https:// URL", value, from);
@@ -191,6 +193,8 @@ static void apply(struct cli *cli, const struct opt *o, const char *value, const
 		push(&cli->allow_hosts, &cli->nallow_hosts, value);
 	} else if (strcmp(n, "no-watch") == 0) {
 		cli->cfg.watch = false;
+	} else if (strcmp(n, "cors") == 0 || strcmp(n, "no-cors") == 0) {
+		cli->cfg.cors = strcmp(n, "cors") == 0;
 	} else if (strcmp(n, "quiet") == 0) {
 		cli->quiet = true;
 	} else if (strcmp(n, "verbose") == 0) {
@@ -249,6 +253,9 @@ static void apply_env(struct cli *cli, const struct opt *opts)
 				die_usage("invalid value '%s' for %s: expected 1/true/yes or 0/false/no", value, name);
 			if (b)
 				apply(cli, &opts[i], "", name);
+			else if (strcmp(opts[i].name, "cors") == 0)
+				/* CANNERY_CORS=0 reads as "off", like CANNERY_NO_CORS=1 */
+				apply(cli, find_opt(opts, "no-cors", 7), "", name);
 		} else if (opts[i].kind == OPT_LIST) {
 			cli->env_allow_hosts = xstrdup(value);
 			for (char *p = cli->env_allow_hosts; p;) {

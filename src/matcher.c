@@ -579,7 +579,7 @@ bool stub_conditions_ok(const struct stub *s, struct req_view *r)
 	return all_named_ok(q->query, q->nquery, r->query, r->nquery, false) &&
 	       all_named_ok(q->headers, q->nheaders, r->headers, r->nheaders, true) &&
 	       all_named_ok(q->cookies, q->ncookies, r->cookies, r->ncookies, false) &&
-	       body_ok(&q->body, r);
+	       body_ok(&q->body, r) && stub_state_ok(s, r);
 }
 
 /* ---- descriptions ------------------------------------------------------------- */
@@ -915,6 +915,11 @@ static void add_methods(struct strbuf *line, const struct stub_request *q)
 	strbuf_addc(line, ']');
 }
 
+static const char *scenario_now(struct req_view *r, const char *scenario)
+{
+	return r->scenario_state ? r->scenario_state(r->scenario_cls, scenario) : "start";
+}
+
 static unsigned explain(const struct stub *s, struct req_view *r, struct mismatches *out, unsigned limit)
 {
 	struct explain_ctx x = { out, 0, limit ? limit : UINT_MAX };
@@ -945,7 +950,19 @@ static unsigned explain(const struct stub *s, struct req_view *r, struct mismatc
 	    explain_named(&x, "header", q->headers, q->nheaders, r->headers, r->nheaders, true) ||
 	    explain_named(&x, "cookie", q->cookies, q->ncookies, r->cookies, r->ncookies, false))
 		return x.count;
-	explain_body(&x, &q->body, r);
+	if (explain_body(&x, &q->body, r))
+		return x.count;
+	if (!stub_state_ok(s, r)) {
+		if (out) {
+			strbuf_adds(&line, "scenario ");
+			strbuf_adds(&line, s->scenario);
+			strbuf_adds(&line, ": expected state ");
+			add_quoted(&line, s->state);
+			strbuf_adds(&line, ", got ");
+			add_quoted(&line, scenario_now(r, s->scenario));
+		}
+		explain_fail(&x, &line);
+	}
 	return x.count;
 }
 
@@ -957,4 +974,26 @@ unsigned stub_explain(const struct stub *s, struct req_view *r, struct mismatche
 unsigned stub_explain_count(const struct stub *s, struct req_view *r, unsigned limit)
 {
 	return explain(s, r, NULL, limit);
+}
+
+/* ---- for templates and scenarios ------------------------------------------------ */
+
+const cJSON *req_view_json(struct req_view *r)
+{
+	return body_json(r);
+}
+
+const cJSON *req_view_json_path(struct req_view *r, const char *path)
+{
+	const cJSON *root = body_json(r);
+	if (!root || !path[0])
+		return root;
+	return json_path_get(root, path);
+}
+
+bool stub_state_ok(const struct stub *s, struct req_view *r)
+{
+	if (!s->state || !s->scenario)
+		return true;
+	return strcmp(scenario_now(r, s->scenario), s->state) == 0;
 }

@@ -39,6 +39,11 @@ struct req_view {
 	int form_state;                 /* 0 not tried, 1 parsed */
 	struct kv *form;                /* in arena */
 	size_t nform;
+
+	/* Scenario states for stubs with `state:`: returns the current state of a scenario
+	 * (borrowed while the caller keeps it stable). NULL: every scenario is in "start". */
+	const char *(*scenario_state)(void *cls, const char *scenario);
+	void *scenario_cls;
 };
 
 void req_view_release(struct req_view *r);
@@ -67,7 +72,9 @@ bool stub_method_ok(const struct stub *s, const char *method);
  *  (template names, or named regex groups), allocated in r->arena. */
 bool stub_path_ok(const struct stub *s, struct req_view *r, struct params *params);
 
-/** Whether every query, header, cookie and body condition holds. Stops at the first failure. */
+/** Whether every query, header, cookie and body condition holds, and the scenario state
+ *  (stub_state_ok). Stops at the first failure. The router's rank-ordered search calls it,
+ *  so a stub in the wrong state simply does not match and the next one by rank may. */
 bool stub_conditions_ok(const struct stub *s, struct req_view *r);
 
 /** A list of mismatch strings, each owned by the list. */
@@ -89,3 +96,14 @@ unsigned stub_explain(const struct stub *s, struct req_view *r, struct mismatche
  *  (and returns limit then); 0 means no limit. Lets a near-miss scan give up early on
  *  stubs that cannot beat the ones it already keeps. */
 unsigned stub_explain_count(const struct stub *s, struct req_view *r, unsigned limit);
+
+/** The request body parsed as JSON (cached in r), or NULL when it is not JSON. */
+const cJSON *req_view_json(struct req_view *r);
+
+/** The value at DOTTED.PATH of the JSON body (`user.name`, `items.0.id`; "" is the whole
+ *  body), or NULL when the body is not JSON or the path is missing. Borrowed from r. */
+const cJSON *req_view_json_path(struct req_view *r, const char *path);
+
+/** Whether the stub's scenario is in the state the stub requires (always true for a stub
+ *  without `state:`), as r->scenario_state tells. */
+bool stub_state_ok(const struct stub *s, struct req_view *r);

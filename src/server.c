@@ -15,6 +15,7 @@
 #include "config.h"
 #include "diag.h"
 #include "http.h"
+#include "state.h"
 #include "stub_load.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -34,6 +35,7 @@ void cannery_config_init(struct cannery_config *cfg)
 	cfg->log = CANNERY_LOG_NORMAL;
 	cfg->log_fd = 2;
 	cfg->watch = true;
+	cfg->cors = true;
 }
 
 const char *cannery_version(void)
@@ -194,6 +196,11 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 	/* watches go in before the first load, so that no change after it can be missed */
 	if (cfg->watch)
 		start_watching(srv);
+	srv->state = state_create();
+	if (cfg->seeded)
+		rng_seed(&srv->rng, (uint64_t)cfg->seed);
+	else
+		rng_seed_random(&srv->rng);
 	int rc = build_set(srv, &srv->current, errors);
 	if (rc < 0) {
 		cannery_server_destroy(srv);
@@ -209,6 +216,11 @@ struct stub_set *server_acquire(struct cannery_server *srv)
 	struct stub_set *set = stub_set_ref(srv->current);
 	pthread_mutex_unlock(&srv->slot_lock);
 	return set;
+}
+
+void server_reset(struct cannery_server *srv)
+{
+	state_reset(srv->state);
 }
 
 size_t cannery_server_stub_count(const struct cannery_server *srv)
@@ -384,6 +396,7 @@ void cannery_server_destroy(struct cannery_server *srv)
 	if (srv->listen_fd >= 0)
 		close(srv->listen_fd);
 	stub_set_unref(srv->current);
+	state_destroy(srv->state);
 	pthread_mutex_destroy(&srv->slot_lock);
 	pthread_mutex_destroy(&srv->reload_lock);
 	free_strv(srv->dirs);

@@ -6,8 +6,10 @@
 
 #include "cannery/cannery.h"
 #include "stub.h"
+#include "util/rng.h"
 
 struct http;
+struct state;
 
 struct cannery_server {
 	struct cannery_config cfg;     /* pointers below are owned copies */
@@ -32,8 +34,14 @@ struct cannery_server {
 
 	struct watch *watch;           /* NULL with watching off (or unavailable) */
 	char *watch_errors;            /* the watcher's last logged reload errors; watcher thread only */
+	/* dynamic responses */
+	struct state *state;           /* hit counters and scenario states (its own lock) */
+	struct rng rng;                /* uuid, random_int, random delays (lock-free) */
 };
 
 /** The current stub set with a reference the caller drops with stub_set_unref.
  *  Runs on any thread; never waits on a reload's parse. */
 struct stub_set *server_acquire(struct cannery_server *srv);
+
+/** Clears hit counters, sequence positions and scenario states (stubs stay). Any thread. */
+void server_reset(struct cannery_server *srv);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "regex.h"
+#include "render.h"
 #include "router.h"
 #include "util/xalloc.h"
 
@@ -57,14 +58,46 @@ void stub_destroy(struct stub *s)
 	matcher_release(&s->req.body.raw);
 	cJSON_Delete(s->req.body.json);
 	named_release(s->req.body.fields, s->req.body.nfields);
-	for (size_t i = 0; i < s->resp.nheaders; i++) {
-		free(s->resp.headers[i].name);
-		free(s->resp.headers[i].value);
+	stub_response_release(&s->resp);
+	for (size_t i = 1; i < s->nresponses; i++) {
+		stub_response_release(s->responses[i]);
+		free(s->responses[i]);
 	}
-	free(s->resp.headers);
-	free(s->resp.body);
-	free(s->resp.content_type);
+	free(s->responses);
+	free(s->scenario);
+	free(s->state);
+	free(s->next_state);
 	free(s);
+}
+
+void stub_response_release(struct stub_response *r)
+{
+	for (size_t i = 0; i < r->nheaders; i++) {
+		free(r->headers[i].name);
+		free(r->headers[i].value);
+		tpl_destroy(r->headers[i].tpl);
+	}
+	free(r->headers);
+	free(r->body);
+	free(r->content_type);
+	tpl_destroy(r->body_tpl);
+	memset(r, 0, sizeof(*r));
+}
+
+size_t stub_response_count(const struct stub *s)
+{
+	return s->nresponses ? s->nresponses : 1;
+}
+
+const struct stub_response *stub_response_at(const struct stub *s, size_t i)
+{
+	return s->nresponses && i < s->nresponses ? s->responses[i] : &s->resp;
+}
+
+static int cmp_rank(const void *a, const void *b)
+{
+	const struct stub *x = *(struct stub *const *)a, *y = *(struct stub *const *)b;
+	return x->rank < y->rank ? -1 : x->rank > y->rank;
 }
 
 struct stub_set *stub_set_create(struct stub **stubs, size_t n)
@@ -76,6 +109,20 @@ struct stub_set *stub_set_create(struct stub **stubs, size_t n)
 	for (size_t i = 0; i < n; i++)
 		stubs[i]->slot = i;
 	set->router = router_build(stubs, n);
+	/* after router_build: the OPTIONS list is kept in winner order (rank) */
+	for (size_t i = 0; i < n; i++) {
+		if (stubs[i]->state)
+			set->has_states = true;
+		for (size_t j = 0; j < stubs[i]->req.nmethods; j++) {
+			if (strcmp(stubs[i]->req.methods[j], "OPTIONS") == 0) {
+				set->options = xrealloc(set->options, (set->noptions + 1) * sizeof(*set->options));
+				set->options[set->noptions++] = stubs[i];
+				break;
+			}
+		}
+	}
+	if (set->noptions > 1)
+		qsort(set->options, set->noptions, sizeof(*set->options), cmp_rank);
 	return set;
 }
 
@@ -92,6 +139,7 @@ void stub_set_unref(struct stub_set *set)
 	if (set->attached_free)
 		set->attached_free(set->attached, set->n);
 	router_destroy(set->router);
+	free(set->options);
 	for (size_t i = 0; i < set->n; i++)
 		stub_destroy(set->stubs[i]);
 	free(set->stubs);

@@ -11,6 +11,7 @@
 
 struct regex;
 struct router;
+struct tpl;
 
 enum match_op {
 	MATCH_EQUALS,
@@ -98,6 +99,7 @@ struct stub_request {
 struct header {
 	char *name;
 	char *value;
+	struct tpl *tpl;            /* the value compiled when it holds a template; NULL: sent as is */
 };
 
 struct stub_response {
@@ -107,6 +109,18 @@ struct stub_response {
 	char *body;                 /* serialized once at load time (json compact, body as is, file contents) */
 	size_t body_len;
 	char *content_type;         /* from json/body/file, unless headers carry Content-Type (then NULL) */
+	/* dynamic responses */
+	struct tpl *body_tpl;       /* json/body holding templates, compiled; NULL: body is sent as is */
+	bool dynamic;               /* body_tpl or a header tpl: rendered per request */
+	unsigned delay_min_ms;      /* delay: uniform in [min, max]; fixed when equal; 0/0: none */
+	unsigned delay_max_ms;
+	bool fault_reset;           /* fault: reset: close the connection without any response */
+};
+
+/** What follows the last response of a `responses:` list. */
+enum sequence_mode {
+	SEQUENCE_REPEAT_LAST = 0,   /* the default */
+	SEQUENCE_CYCLE,
 };
 
 struct stub {
@@ -121,10 +135,25 @@ struct stub {
 	size_t order;               /* load-order key: lower comes first among equals */
 	size_t rank;                /* position in the full winner order of its set (router_build sets it) */
 	size_t slot;                /* index in its set's stubs[] (stub_set_create sets it) */
+	/* dynamic responses */
+	struct stub_response **responses;  /* responses[0] == &resp; the rest owned; nresponses == 0
+					    * (a stub built by hand) means resp alone */
+	size_t nresponses;
+	enum sequence_mode sequence;
+	char *scenario;             /* NULL without scenario */
+	char *state;                /* required state of scenario, or NULL (any state) */
+	char *next_state;           /* state the scenario moves to once this stub answers, or NULL */
+	bool counts_hits;           /* needs its hit counter: several responses, `seq`, or next_state */
 };
 
 /** Frees a stub and everything it owns. NULL does nothing. */
 void stub_destroy(struct stub *s);
+/** Frees what a response owns (not r itself). */
+void stub_response_release(struct stub_response *r);
+/** How many responses the stub has (1 for `response:`). */
+size_t stub_response_count(const struct stub *s);
+/** Response i (i < stub_response_count(s)). Borrowed from s. */
+const struct stub_response *stub_response_at(const struct stub *s, size_t i);
 void matcher_release(struct matcher *m);
 
 /** The immutable set of stubs one request sees. Shared between threads: the refcount is
@@ -138,6 +167,10 @@ struct stub_set {
 	 * responses); freed by attached_free(attached, n) when the set goes. */
 	void **attached;
 	void (*attached_free)(void **attached, size_t n);
+	/* dynamic responses (stub_set_create fills these) */
+	bool has_states;            /* some stub has `state:`: matching reads scenario states */
+	struct stub **options;      /* stubs that list OPTIONS explicitly, in winner order (CORS) */
+	size_t noptions;
 };
 
 /** Takes ownership of stubs[0..n) (and of the array), builds the route index. Refcount 1. */

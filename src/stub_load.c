@@ -21,10 +21,11 @@
 #include <yaml.h>
 
 #include "regex.h"
+#include "render.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-#define TEMPLATE_MSG "templates are not supported yet (add 'template: false' to the stub to serve '{{' literally)"
+#define MAX_DELAY_MS 600000u      /* 10 minutes: longer delays are load errors */
 #define RESERVED_MSG "stub routes may not live under '/__cannery/' (reserved for the admin API)"
 
 static void die_oom(void)
@@ -206,6 +207,7 @@ struct node {
 	enum node_type type;
 	bool plain;          /* a scalar without quotes, block style or !!str: typed by the core schema */
 	bool open;           /* a collection whose end event has not come yet */
+	char style;          /* scalar: 'p' plain, '\'' or '"' quoted, '|' literal, '>' folded */
 	int line, col;       /* 1-based, where the node starts */
 	char *text;          /* scalar: NUL-terminated */
 	size_t len;
@@ -236,6 +238,8 @@ struct loader {
 	const char *root_shown;     /* ... and must stay inside this directory */
 	const char *root_real;      /* its realpath, or NULL when that failed */
 	size_t index;               /* next stub index in this file, across documents */
+	const unsigned char *src;   /* the text being parsed, to place errors inside a scalar */
+	size_t srclen;
 	/* quoted user text for messages, in a small ring so one message can show several */
 	char shown[4][160];
 	unsigned shown_next;
@@ -520,11 +524,122 @@ static void upper(char *s)
 			*s = (char)(*s - 'a' + 'A');
 }
 
+/* ---- templates ---- */
+
+/* The byte offset of 1-based (line, col) in the text being parsed (col counts
+ * characters, as libyaml does), or SIZE_MAX when it is not there. */
+static size_t source_offset(const struct loader *ld, int line, int col)
+{
+	size_t i = 0;
+	for (int l = 1; l < line; l++) {
+		while (i < ld->srclen && ld->src[i] != '\n')
+			i++;
+		if (i >= ld->srclen)
+			return SIZE_MAX;
+		i++;
+	}
+	for (int c = 1; c < col; c++) {
+		if (i >= ld->srclen || ld->src[i] == '\n')
+			return SIZE_MAX;
+		i++;
+		while (i < ld->srclen && (ld->src[i] & 0xC0) == 0x80)
+			i++;
+	}
+	return i;
+}
+
+static int columns(const unsigned char *s, size_t n)
+{
+	int c = 0;
+	for (size_t i = 0; i < n; i++)
+		if ((s[i] & 0xC0) != 0x80)
+			c++;
+	return c;
+}
+
+/*
+ * Where byte off of a scalar's text stands in the file. Exact for plain and quoted
+ * scalars on one line without escapes before that point, and for literal blocks ('|');
+ * otherwise (folded lines, escapes) the scalar's own start.
+ */
+static void text_location(const struct loader *ld, const struct node *n, size_t off, int *line, int *col)
+{
+	*line = n->line;
+	*col = n->col;
+	size_t start = ld->src ? source_offset(ld, n->line, n->col) : SIZE_MAX;
+	if (start == SIZE_MAX || off > n->len)
+		return;
+	const unsigned char *src = ld->src;
+	if (n->style == '|') {
+		/* the text's line k is the k-th line after the indicator, minus the block indent */
+		size_t k = 0, bol = 0;
+		for (size_t i = 0; i < off; i++)
+			if (n->text[i] == '\n') {
+				k++;
+				bol = i + 1;
+			}
+		size_t p = start;
+		int ln = n->line;
+		for (size_t i = 0; i <= k; i++) {
+			while (p < ld->srclen && src[p] != '\n')
+				p++;
+			if (p >= ld->srclen)
+				return;
+			p++;
+			ln++;
+		}
+		size_t indent = 0;
+		while (p + indent < ld->srclen && src[p + indent] == ' ')
+			indent++;
+		/* the block indent is that of its first line; deeper lines keep the extra spaces */
+		size_t first = start, findent = 0;
+		while (first < ld->srclen && src[first] != '\n')
+			first++;
+		first++;
+		while (first + findent < ld->srclen && src[first + findent] == ' ')
+			findent++;
+		if (findent > indent)
+			return;
+		size_t q = p + findent;
+		for (size_t i = bol; i < off; i++, q++)
+			if (q >= ld->srclen || src[q] != (unsigned char)n->text[i])
+				return;
+		*line = ln;
+		*col = 1 + columns(src + p, q - p);
+		return;
+	}
+	size_t p = start;
+	if (n->style == '\'' || n->style == '"')
+		p++;
+	else if (n->style != 'p')
+		return;
+	for (size_t i = 0; i < off; i++, p++) {
+		unsigned char c = p < ld->srclen ? src[p] : 0;
+		if (c != (unsigned char)n->text[i] || c == '\n' || (c == '\\' && n->style == '"') ||
+		    (c == '\'' && n->style == '\''))
+			return;
+	}
+	*col = n->col + columns(src + start, p - start);
+}
+
+/* Compiles a scalar as a template; NULL after a located error. */
+static struct tpl *compile_tpl(struct loader *ld, const struct node *n)
+{
+	struct tpl_error e;
+	struct tpl *t = tpl_compile(n->text, n->len, &e);
+	if (!t) {
+		int line, col;
+		text_location(ld, n, e.offset, &line, &col);
+		diag_add(ld->diags, ld->file, line, col, "%s", e.msg);
+	}
+	return t;
+}
+
 /* ---- YAML values to cJSON ---- */
 
 enum {
 	JSON_RAW_INTS = 1,   /* integers keep their exact digits (response bodies) */
-	JSON_TEMPLATES = 2,  /* a string with '{{' is an error */
+	JSON_TEMPLATES = 2,  /* a string with '{{' is a template: check that it compiles */
 };
 
 static cJSON *number_json(struct loader *ld, const struct node *n, unsigned flags)
@@ -587,8 +702,8 @@ static cJSON *scalar_json(struct loader *ld, const struct node *n, unsigned flag
 		if (int_base(n->text) || is_float(n->text))
 			return number_json(ld, n, flags);
 	}
-	if ((flags & JSON_TEMPLATES) && strstr(n->text, "{{"))
-		err(ld, n, TEMPLATE_MSG);
+	if ((flags & JSON_TEMPLATES) && tpl_has_expr(n->text, n->len))
+		tpl_destroy(compile_tpl(ld, n));
 	return cj(cJSON_CreateString(n->text));
 }
 
@@ -1285,13 +1400,13 @@ static void add_header(struct loader *ld, struct stub_response *r, const char *n
 		err(ld, v, "header '%s' value must not contain a line break", name);
 		return;
 	}
-	if (tpl && strstr(v->text, "{{")) {
-		err(ld, v, TEMPLATE_MSG);
+	struct tpl *t = NULL;
+	if (tpl && tpl_has_expr(v->text, v->len) && !(t = compile_tpl(ld, v)))
 		return;
-	}
 	r->headers = grow_pow2(r->headers, r->nheaders, sizeof(*r->headers));
 	r->headers[r->nheaders].name = xstrdup(name);
 	r->headers[r->nheaders].value = xstrdup(v->text);
+	r->headers[r->nheaders].tpl = t;
 	r->nheaders++;
 }
 
@@ -1328,10 +1443,124 @@ static bool to_resp_headers(struct loader *ld, const struct node *v, struct stub
 	return has_ct;
 }
 
-static const char *const response_keys[] = { "status", "headers", "json", "body", "file", NULL };
-static const char *const response_later[] = { "delay", "fault", NULL };
+static const char *const response_keys[] = { "status", "headers", "json", "body", "file", "delay", "fault", NULL };
 
-enum { PK_STATUS, PK_HEADERS, PK_JSON, PK_BODY, PK_FILE };
+enum { PK_STATUS, PK_HEADERS, PK_JSON, PK_BODY, PK_FILE, PK_DELAY, PK_FAULT };
+
+/* "250ms", "2s", "1.5s" (spaces allowed before the unit) into milliseconds, rounded; false
+ * when s is not such a duration. *unitless is set for a bare number. */
+static bool parse_duration(const char *s, double *ms, bool *unitless)
+{
+	const char *p = s;
+	*unitless = false;
+	if (!is_dig(*p))
+		return false;
+	while (is_dig(*p))
+		p++;
+	if (*p == '.') {
+		p++;
+		if (!is_dig(*p))
+			return false;
+		while (is_dig(*p))
+			p++;
+	}
+	double v = strtod(s, NULL);
+	while (*p == ' ')
+		p++;
+	if (strcmp(p, "ms") == 0)
+		*ms = v;
+	else if (strcmp(p, "s") == 0)
+		*ms = v * 1000;
+	else {
+		*unitless = *p == '\0';
+		return false;
+	}
+	*ms = floor(*ms + 0.5);
+	return true;
+}
+
+/* One duration of a delay; false after an error. what names it in messages. */
+static bool to_duration(struct loader *ld, const struct node *v, const char *what, unsigned *out)
+{
+	double ms;
+	bool unitless = false;
+	if (v->type != NODE_SCALAR || !parse_duration(v->text, &ms, &unitless)) {
+		if (unitless)
+			err(ld, v, "%s needs a unit: '%sms' or '%ss', got %s", what, v->text, v->text, got(ld, v));
+		else
+			err(ld, v, "%s must be a duration like 250ms or 2s, got %s", what, got(ld, v));
+		return false;
+	}
+	if (ms > MAX_DELAY_MS) {
+		err(ld, v, "%s must be at most %us, got %s", what, MAX_DELAY_MS / 1000, got(ld, v));
+		return false;
+	}
+	*out = (unsigned)ms;
+	return true;
+}
+
+static void to_delay(struct loader *ld, const struct node *v, struct stub_response *r)
+{
+	static const char *const keys[] = { "min", "max", NULL };
+	if (v->type == NODE_SCALAR) {
+		unsigned ms;
+		if (to_duration(ld, v, "'delay'", &ms))
+			r->delay_min_ms = r->delay_max_ms = ms;
+		return;
+	}
+	if (v->type != NODE_MAPPING) {
+		err(ld, v, "'delay' must be a duration like 250ms or a mapping {min: 100ms, max: 400ms}, got %s",
+		    got(ld, v));
+		return;
+	}
+	const struct node *at[2] = { NULL, NULL };
+	unsigned ms[2] = { 0, 0 };
+	unsigned seen = 0;
+	bool ok = true;
+	for (size_t i = 0; i + 1 < v->n; i += 2) {
+		const struct node *k = v->kids[i];
+		if (!key_ok(ld, k)) {
+			ok = false;
+			continue;
+		}
+		int ki = lookup_key(ld, k, keys, NULL, "'delay'");
+		if (ki < 0 || !first_time(ld, &seen, ki, k, "'delay'")) {
+			ok = false;
+			continue;
+		}
+		at[ki] = v->kids[i + 1];
+		if (!to_duration(ld, v->kids[i + 1], ki == 0 ? "'delay' min" : "'delay' max", &ms[ki]))
+			ok = false;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (!at[i] && ok) {
+			err(ld, v, "'delay' needs both 'min' and 'max', e.g. {min: 100ms, max: 400ms}");
+			return;
+		}
+	}
+	if (!ok)
+		return;
+	if (ms[0] > ms[1]) {
+		err(ld, at[0], "'delay' min (%ums) is greater than max (%ums)", ms[0], ms[1]);
+		return;
+	}
+	r->delay_min_ms = ms[0];
+	r->delay_max_ms = ms[1];
+}
+
+static void to_fault(struct loader *ld, const struct node *v, struct stub_response *r)
+{
+	static const char *const faults[] = { "reset", NULL };
+	if (v->type == NODE_SCALAR && strcmp(v->text, "reset") == 0) {
+		r->fault_reset = true;
+		return;
+	}
+	const char *hint = v->type == NODE_SCALAR ? diag_suggest(v->text, faults) : NULL;
+	if (hint)
+		err(ld, v, "unknown fault %s (did you mean '%s'?)", got(ld, v), hint);
+	else
+		err(ld, v, "unknown fault %s (the only fault is 'reset')", got(ld, v));
+}
 
 static void to_response(struct loader *ld, const struct node *map, struct stub_response *r, bool tpl)
 {
@@ -1342,12 +1571,12 @@ static void to_response(struct loader *ld, const struct node *map, struct stub_r
 		const struct node *k = map->kids[i], *v = map->kids[i + 1];
 		if (!key_ok(ld, k))
 			continue;
-		int ki = lookup_key(ld, k, response_keys, response_later, "'response'");
+		int ki = lookup_key(ld, k, response_keys, NULL, "'response'");
 		if (ki < 0)
 			continue;
 		if (!first_time(ld, &seen, ki, k, "'response'"))
 			continue;
-		if (ki >= PK_JSON) {
+		if (ki == PK_JSON || ki == PK_BODY || ki == PK_FILE) {
 			if (body_key) {
 				err(ld, k, "'response' has both '%s' and '%s': give at most one body", body_key->text, k->text);
 				continue;
@@ -1367,8 +1596,11 @@ static void to_response(struct loader *ld, const struct node *map, struct stub_r
 			has_ct = to_resp_headers(ld, v, r, tpl);
 			break;
 		case PK_JSON: {
+			size_t before = nerrors(ld);
 			cJSON *j = to_json(ld, v, JSON_RAW_INTS | (tpl ? JSON_TEMPLATES : 0));
 			char *text = cJSON_PrintUnformatted(j);
+			if (tpl && nerrors(ld) == before)
+				r->body_tpl = tpl_compile_json(j);
 			cJSON_Delete(j);
 			if (!text)
 				die_oom();
@@ -1383,10 +1615,8 @@ static void to_response(struct loader *ld, const struct node *map, struct stub_r
 				err(ld, v, "'body' must be a string, got %s (use 'json' for structured data)", kind_of(v));
 				break;
 			}
-			if (tpl && strstr(v->text, "{{")) {
-				err(ld, v, TEMPLATE_MSG);
+			if (tpl && tpl_has_expr(v->text, v->len) && !(r->body_tpl = compile_tpl(ld, v)))
 				break;
-			}
 			r->body = xmemdup0(v->text, v->len);
 			r->body_len = v->len;
 			r->content_type = xstrdup("text/plain; charset=utf-8");
@@ -1394,8 +1624,18 @@ static void to_response(struct loader *ld, const struct node *map, struct stub_r
 		case PK_FILE:
 			to_file(ld, k, v, r);
 			break;
+		case PK_DELAY:
+			to_delay(ld, v, r);
+			break;
+		case PK_FAULT:
+			to_fault(ld, v, r);
+			break;
 		}
 	}
+	r->dynamic = r->body_tpl != NULL;
+	for (size_t i = 0; i < r->nheaders; i++)
+		if (r->headers[i].tpl)
+			r->dynamic = true;
 	if (has_ct) {
 		free(r->content_type);
 		r->content_type = NULL;
@@ -1404,10 +1644,67 @@ static void to_response(struct loader *ld, const struct node *map, struct stub_r
 
 /* ---- stubs ---- */
 
-static const char *const stub_keys[] = { "name", "priority", "request", "response", "template", NULL };
-static const char *const stub_later[] = { "responses", "scenario", "state", "next_state", "sequence", NULL };
+static const char *const stub_keys[] = {
+	"name", "priority", "request", "response", "template",
+	"responses", "scenario", "state", "next_state", "sequence", NULL,
+};
 
-enum { SK_NAME, SK_PRIORITY, SK_REQUEST, SK_RESPONSE, SK_TEMPLATE };
+enum {
+	SK_NAME, SK_PRIORITY, SK_REQUEST, SK_RESPONSE, SK_TEMPLATE,
+	SK_RESPONSES, SK_SCENARIO, SK_STATE, SK_NEXT_STATE, SK_SEQUENCE,
+};
+
+/* A non-empty string value of a stub key (scenario, state...); NULL after an error. */
+static char *to_name(struct loader *ld, const struct node *k, const struct node *v)
+{
+	if (v->type != NODE_SCALAR || (v->plain && v->len == 0)) {
+		err(ld, v, "'%s' must be a string, got %s", k->text, got(ld, v));
+		return NULL;
+	}
+	if (v->len == 0 || strlen(v->text) != v->len) {
+		err(ld, v, "'%s' must be a non-empty string", k->text);
+		return NULL;
+	}
+	return xstrdup(v->text);
+}
+
+static void to_responses(struct loader *ld, const struct node *v, struct stub *s, bool tpl)
+{
+	if (v->type != NODE_SEQUENCE || v->n == 0) {
+		err(ld, v, "'responses' must be a non-empty list of responses, got %s",
+		    v->type == NODE_SEQUENCE ? "an empty list" : got(ld, v));
+		return;
+	}
+	s->responses = xcalloc(v->n, sizeof(*s->responses));
+	s->responses[0] = &s->resp;
+	for (size_t i = 1; i < v->n; i++) {
+		s->responses[i] = xcalloc(1, sizeof(**s->responses));
+		s->responses[i]->status = 200;
+	}
+	s->nresponses = v->n;
+	for (size_t i = 0; i < v->n; i++) {
+		const struct node *it = v->kids[i];
+		if (is_null(it))
+			continue;
+		if (it->type != NODE_MAPPING)
+			err(ld, it, "each item of 'responses' must be a mapping (a response), got %s", got(ld, it));
+		else
+			to_response(ld, it, s->responses[i], tpl);
+	}
+}
+
+static bool stub_uses_seq(const struct stub *s)
+{
+	for (size_t i = 0; i < stub_response_count(s); i++) {
+		const struct stub_response *r = stub_response_at(s, i);
+		if (tpl_uses_seq(r->body_tpl))
+			return true;
+		for (size_t j = 0; j < r->nheaders; j++)
+			if (tpl_uses_seq(r->headers[j].tpl))
+				return true;
+	}
+	return false;
+}
 
 static void free_id_loc(void *p)
 {
@@ -1437,6 +1734,7 @@ static void convert_stub(struct loader *ld, const struct node *map)
 	size_t before = nerrors(ld);
 	struct stub *s = xcalloc(1, sizeof(*s));
 	const struct node *name_node = NULL;
+	const struct node *at[SK_SEQUENCE + 1] = { NULL };
 	unsigned seen = 0;
 	bool tpl = true;
 
@@ -1455,11 +1753,16 @@ static void convert_stub(struct loader *ld, const struct node *map)
 		const struct node *k = map->kids[i], *v = map->kids[i + 1];
 		if (!key_ok(ld, k))
 			continue;
-		int ki = lookup_key(ld, k, stub_keys, stub_later, "stub");
+		int ki = lookup_key(ld, k, stub_keys, NULL, "stub");
 		if (ki < 0)
 			continue;
 		if (!first_time(ld, &seen, ki, k, "stub"))
 			continue;
+		at[ki] = k;
+		if ((ki == SK_RESPONSE && at[SK_RESPONSES]) || (ki == SK_RESPONSES && at[SK_RESPONSE])) {
+			err(ld, k, "a stub has either 'response' or 'responses' (a list), not both");
+			continue;
+		}
 		switch (ki) {
 		case SK_NAME:
 			if (v->type != NODE_SCALAR || (v->plain && v->len == 0))
@@ -1499,10 +1802,48 @@ static void convert_stub(struct loader *ld, const struct node *map)
 			if (scalar_bool(v) < 0)
 				err(ld, v, "'template' must be true or false, got %s", got(ld, v));
 			break;
+		case SK_RESPONSES:
+			to_responses(ld, v, s, tpl);
+			break;
+		case SK_SCENARIO:
+			s->scenario = to_name(ld, k, v);
+			break;
+		case SK_STATE:
+			s->state = to_name(ld, k, v);
+			break;
+		case SK_NEXT_STATE:
+			s->next_state = to_name(ld, k, v);
+			break;
+		case SK_SEQUENCE: {
+			static const char *const modes[] = { "repeat_last", "cycle", NULL };
+			int mode = v->type == NODE_SCALAR ? key_index(v, modes) : -1;
+			const char *hint = v->type == NODE_SCALAR ? diag_suggest(v->text, modes) : NULL;
+			if (mode >= 0)
+				s->sequence = mode == 1 ? SEQUENCE_CYCLE : SEQUENCE_REPEAT_LAST;
+			else if (hint)
+				err(ld, v, "'sequence' must be repeat_last or cycle, got %s (did you mean '%s'?)", got(ld, v),
+				    hint);
+			else
+				err(ld, v, "'sequence' must be repeat_last or cycle, got %s", got(ld, v));
+			break;
+		}
 		}
 	}
+	if (at[SK_SEQUENCE] && !at[SK_RESPONSES])
+		err(ld, at[SK_SEQUENCE], "'sequence' needs 'responses' (a list of responses to go through)");
+	if (at[SK_STATE] && !at[SK_SCENARIO])
+		err(ld, at[SK_STATE], "'state' needs 'scenario' (the scenario whose state it names)");
+	if (at[SK_NEXT_STATE] && !at[SK_SCENARIO])
+		err(ld, at[SK_NEXT_STATE], "'next_state' needs 'scenario' (the scenario whose state it sets)");
+	if (!s->nresponses) {
+		s->responses = xcalloc(1, sizeof(*s->responses));
+		s->responses[0] = &s->resp;
+		s->nresponses = 1;
+	}
+	s->counts_hits = s->nresponses > 1 || s->next_state || stub_uses_seq(s);
+	/* `state:` is a condition like a header: it counts toward "more conditions win" */
 	s->nconds = (unsigned)(s->req.nquery + s->req.nheaders + s->req.ncookies) +
-		    (s->req.body.kind != BODY_NONE ? 1u : 0u);
+		    (s->req.body.kind != BODY_NONE ? 1u : 0u) + (s->state ? 1u : 0u);
 
 	struct strbuf id = STRBUF_INIT;
 	if (s->name)
@@ -1674,6 +2015,13 @@ static void on_event(struct builder *b, const yaml_event_t *ev)
 		n->text = xmemdup0(ev->data.scalar.value, ev->data.scalar.length);
 		n->len = ev->data.scalar.length;
 		n->bytes = n->len;
+		switch (ev->data.scalar.style) {
+		case YAML_SINGLE_QUOTED_SCALAR_STYLE: n->style = '\''; break;
+		case YAML_DOUBLE_QUOTED_SCALAR_STYLE: n->style = '"'; break;
+		case YAML_LITERAL_SCALAR_STYLE: n->style = '|'; break;
+		case YAML_FOLDED_SCALAR_STYLE: n->style = '>'; break;
+		default: n->style = 'p'; break;
+		}
 		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
 			   !(tag && (strcmp(tag, "!") == 0 || strcmp(tag, YAML_STR_TAG) == 0));
 		attach(b, n);
@@ -1743,6 +2091,8 @@ static void load_text(struct loader *ld, const unsigned char *buf, size_t len)
 	if (!yaml_parser_initialize(&parser))
 		die_oom();
 	yaml_parser_set_input_string(&parser, buf, len);
+	ld->src = buf;
+	ld->srclen = len;
 	while (!b.failed) {
 		yaml_event_t ev;
 		if (!yaml_parser_parse(&parser, &ev)) {
@@ -1762,6 +2112,8 @@ static void load_text(struct loader *ld, const unsigned char *buf, size_t len)
 	}
 	builder_reset(&b);
 	yaml_parser_delete(&parser);
+	ld->src = NULL;
+	ld->srclen = 0;
 }
 
 /* ---- files and directories ---- */

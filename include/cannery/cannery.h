@@ -39,6 +39,10 @@ struct cannery_config {
 	int log_fd;                       /* where the access log goes; default 2 (stderr) */
 	bool log_color;                   /* ANSI colours in the access log; default false */
 	bool watch;                       /* hot reload: watch dirs for changes; default true */
+	bool cors;                        /* CORS headers on stub routes (never admin); default true */
+	bool seeded;                      /* seed below drives uuid, random_int and random delays;
+					   * default false: seeded from the system's entropy */
+	unsigned long long seed;
 };
 
 struct cannery_server;

@@ -204,9 +204,6 @@ Test(cli, unsupported_options)
 		{ "--proxy", { "--proxy", "http://127.0.0.1:9" } },
 		{ NULL, { "--proxy", "http://127.0.0.1:9", "--record", "/tmp" } },
 		{ "--admin-token", { "--admin-token", "t0ken" } },
-		{ "--seed", { "--seed", "42" } },
-		{ "--cors", { "--cors" } },
-		{ "--no-cors", { "--no-cors" } },
 	};
 	const char *dir = h_fixture("one");
 	size_t i;
@@ -230,7 +227,7 @@ Test(cli, unsupported_options)
 
 Test(cli, unsupported_options_still_validate_values)
 {
-	static const char *const opts[] = { "--journal-limit", "--seed", NULL };
+	static const char *const opts[] = { "--journal-limit", NULL };
 	size_t i;
 
 	for (i = 0; opts[i]; i++) {
@@ -306,9 +303,9 @@ Test(cli, env_bad_boolean_names_variable)
 
 Test(cli, env_unsupported_option)
 {
-	struct h_run *r = run_env(ARGS("CANNERY_SEED=7"), ARGS("serve", h_fixture("one"), "--port", "0"));
+	struct h_run *r = run_env(ARGS("CANNERY_ADMIN_TOKEN=t"), ARGS("serve", h_fixture("one"), "--port", "0"));
 
-	expect_exit(r, 2, "CANNERY_SEED=7");
+	expect_exit(r, 2, "CANNERY_ADMIN_TOKEN=t");
 	cr_expect(h_contains(r->err, "is not supported yet"), "stderr:\n%s", r->err);
 	cr_expect(!h_contains(r->out, "serving"), "stdout: %s", r->out);
 }
@@ -442,25 +439,69 @@ Test(cli, check_reports_every_error)
 	cr_expect(!h_contains(r->out, "ok"), "stdout: %s", r->out);
 }
 
-Test(cli, check_unsupported_stub_features)
+Test(cli, check_dynamic_stub_errors)
 {
-	const char *dir = h_stub_dir("later.yaml",
+	const char *dir = h_stub_dir("dynamic.yaml",
 				     "- name: slow\n"
 				     "  request: { path: /slow }\n"
 				     "  response:\n"
 				     "    body: x\n"
-				     "    delay: 250ms\n"
+				     "    delay: 12parsecs\n"
 				     "- name: tpl\n"
 				     "  request: { path: /t }\n"
-				     "  response: { body: \"{{ request.path }}\" }\n",
+				     "  response: { body: \"{{ request.path | uper }}\" }\n"
+				     "- name: fine\n"
+				     "  request: { path: /f }\n"
+				     "  response: { body: \"{{ request.path | upper }}\", delay: 250ms }\n",
 				     NULL);
 	struct h_run *r = h_runv("check", dir, NULL);
-	char *file = h_fmt("%s/later.yaml", dir);
+	char *file = h_fmt("%s/dynamic.yaml", dir);
 
-	expect_exit(r, 1, "check on features not built yet");
-	cr_expect(h_contains(r->err, h_fmt("%s:5:5: error: ", file)), "delay should be an error at 5:5:\n%s", r->err);
-	cr_expect_eq(count_lines_with(r->err, file, "not supported yet"), 2,
-		     "delay and the template should each be 'not supported yet':\n%s", r->err);
+	expect_exit(r, 1, "check on bad delays and templates");
+	cr_expect(h_contains(r->err, h_fmt("%s:5:12: error: 'delay' must be a duration", file)),
+		  "the delay should be an error at 5:12:\n%s", r->err);
+	cr_expect(h_contains(r->err, h_fmt("%s:8:40: error: unknown filter 'uper' (did you mean 'upper'?)", file)),
+		  "the filter should be an error at 8:40:\n%s", r->err);
+	cr_expect_eq(count_lines_with(r->err, file, "error"), 2, "exactly two errors:\n%s", r->err);
+}
+
+Test(cli, seed_and_cors_options)
+{
+	struct h_spawn sp = { ARGS("serve", h_fixture("one"), "--port", "0", "--seed", "42", "--no-cors"), NULL, NULL };
+	struct h_server *s = h_server_spawn(&sp);
+	struct h_response *r = h_get_h(s, "/hello", "Origin: http://app.test");
+
+	h_assert_response(r, "GET /hello", 200, "hello\n");
+	cr_expect_null(h_header(r, "Access-Control-Allow-Origin"), "--no-cors sends no CORS headers");
+	h_server_stop_ok(s);
+
+	sp.args = ARGS("serve", h_fixture("one"), "--port", "0", "--cors");
+	sp.env = ARGS("CANNERY_NO_CORS=1", "CANNERY_SEED=7");
+	s = h_server_spawn(&sp);
+	r = h_get_h(s, "/hello", "Origin: http://app.test");
+	cr_expect_str_eq(h_header(r, "Access-Control-Allow-Origin"), "http://app.test", "--cors beats CANNERY_NO_CORS");
+	h_server_stop_ok(s);
+
+	sp.args = ARGS("serve", h_fixture("one"), "--port", "0");
+	sp.env = ARGS("CANNERY_CORS=0");
+	s = h_server_spawn(&sp);
+	r = h_get_h(s, "/hello", "Origin: http://app.test");
+	cr_expect_null(h_header(r, "Access-Control-Allow-Origin"), "CANNERY_CORS=0 turns CORS off");
+	h_server_stop_ok(s);
+}
+
+Test(cli, bad_seed_value)
+{
+	static const char *const bad[] = { "abc", "-1", "1.5", "", "18446744073709551616", NULL };
+	size_t i;
+
+	for (i = 0; bad[i]; i++) {
+		struct h_run *r = h_runv("serve", h_fixture("one"), "--port", "0", "--seed", bad[i], NULL);
+
+		expect_exit(r, 2, h_fmt("--seed '%s'", bad[i]));
+		cr_expect(h_contains(r->err, h_fmt("cannery: invalid value '%s' for --seed: expected a non-negative integer",
+						   bad[i])), "--seed '%s': stderr:\n%s", bad[i], r->err);
+	}
 }
 
 Test(cli, check_reserved_admin_prefix)
@@ -489,6 +530,8 @@ Test(cli, check_shipped_stubs_and_examples)
 	r = run_in(src, ARGS("check", "examples/getting-started/broken"), NULL);
 	expect_exit(r, 1, "check examples/getting-started/broken");
 	cr_expect(has_located_error(r->err, "examples/getting-started/broken/todos.yaml"), "stderr:\n%s", r->err);
+	r = run_in(src, ARGS("check", "examples/cors-frontend/stubs"), NULL);
+	expect_exit(r, 0, "check examples/cors-frontend/stubs");
 }
 
 Test(cli, serve_refuses_invalid_stubs)

@@ -604,36 +604,181 @@ Test(stub_load, reserved_admin_paths)
 			    "- request: { path: /api/__cannery/ }\n"));
 }
 
-Test(stub_load, not_supported_yet)
+Test(stub_load, dynamic_keys)
 {
-	expect_error("responses: []\nscenario: a\nstate: s\nnext_state: t\nsequence: cycle\n",
-		     "stubs/x.yaml:1:1: error: 'responses' is not supported yet\n"
-		     "stubs/x.yaml:2:1: error: 'scenario' is not supported yet\n"
-		     "stubs/x.yaml:3:1: error: 'state' is not supported yet\n"
-		     "stubs/x.yaml:4:1: error: 'next_state' is not supported yet\n"
-		     "stubs/x.yaml:5:1: error: 'sequence' is not supported yet\n");
-	expect_error("response:\n  delay: 10ms\n  fault: reset\n",
-		     "stubs/x.yaml:2:3: error: 'delay' is not supported yet\n"
-		     "stubs/x.yaml:3:3: error: 'fault' is not supported yet\n");
+	expect_ok(load_yaml("name: d\n"
+			    "scenario: login\n"
+			    "state: start\n"
+			    "next_state: in\n"
+			    "sequence: cycle\n"
+			    "responses:\n"
+			    "  - status: 201\n"
+			    "    body: a\n"
+			    "    delay: 250ms\n"
+			    "  - { body: b, delay: { min: 100ms, max: 1.5s } }\n"
+			    "  - fault: reset\n"
+			    "  -\n"));
+	const struct stub *s = res.stubs[0];
+	cr_assert_eq(s->nresponses, 4);
+	cr_assert_eq(stub_response_count(s), 4);
+	cr_assert_eq(s->responses[0], &s->resp);
+	cr_assert_eq(stub_response_at(s, 0)->status, 201);
+	cr_assert_eq(s->resp.delay_min_ms, 250);
+	cr_assert_eq(s->resp.delay_max_ms, 250);
+	cr_assert_str_eq(stub_response_at(s, 1)->body, "b");
+	cr_assert_eq(stub_response_at(s, 1)->delay_min_ms, 100);
+	cr_assert_eq(stub_response_at(s, 1)->delay_max_ms, 1500);
+	cr_assert(stub_response_at(s, 2)->fault_reset);
+	cr_assert_eq(stub_response_at(s, 3)->status, 200);
+	cr_assert_eq(stub_response_at(s, 3)->body_len, 0);
+	cr_assert_eq(s->sequence, SEQUENCE_CYCLE);
+	cr_assert_str_eq(s->scenario, "login");
+	cr_assert_str_eq(s->state, "start");
+	cr_assert_str_eq(s->next_state, "in");
+	cr_assert(s->counts_hits);
+	cr_assert_eq(s->nconds, 1, "state: counts as a condition");
+
+	/* a plain stub has one response, itself, and needs no counter */
+	expect_ok(load_yaml("response: { body: x }\n"));
+	s = res.stubs[0];
+	cr_assert_eq(s->nresponses, 1);
+	cr_assert_eq(s->responses[0], &s->resp);
+	cr_assert_eq(s->sequence, SEQUENCE_REPEAT_LAST);
+	cr_assert(!s->counts_hits);
+	cr_assert(!s->resp.dynamic);
+	cr_assert_null(s->resp.body_tpl);
+
+	/* seq in a template needs the counter too */
+	expect_ok(load_yaml("response: { headers: { X-N: \"{{seq}}\" } }\n"));
+	cr_assert(res.stubs[0]->counts_hits);
+	cr_assert(res.stubs[0]->resp.dynamic);
+	expect_ok(load_yaml("responses: [ { body: a } ]\nsequence: repeat_last\n"));
+	cr_assert_eq(res.stubs[0]->nresponses, 1);
+	cr_assert(!res.stubs[0]->counts_hits);
+	expect_ok(load_yaml("scenario: s\nnext_state: t\n"));
+	cr_assert(res.stubs[0]->counts_hits);
+	expect_ok(load_yaml("response: { delay: 0ms }\n"));
+	expect_ok(load_yaml("response: { delay: 2 s }\n"));
+	cr_assert_eq(res.stubs[0]->resp.delay_min_ms, 2000);
+	expect_ok(load_yaml("response: { delay: 600s }\n"));
 }
 
-Test(stub_load, templates_need_template_false)
+Test(stub_load, dynamic_key_errors)
 {
-	const char *msg = "error: templates are not supported yet (add 'template: false' to the stub to serve '{{' literally)\n";
-	char want[512];
-	snprintf(want, sizeof(want), "stubs/x.yaml:2:15: %s", msg);
-	expect_error("response:\n  json: { id: \"{{request.params.id}}\" }\n", want);
-	snprintf(want, sizeof(want), "stubs/x.yaml:2:9: %s", msg);
-	expect_error("response:\n  body: hi {{x}}\n", want);
-	snprintf(want, sizeof(want), "stubs/x.yaml:2:23: %s", msg);
-	expect_error("response:\n  headers: { X-A: [a, \"{{uuid}}\"] }\n", want);
+	expect_error("response: { body: a }\nresponses: [ { body: b } ]\n",
+		     "stubs/x.yaml:2:1: error: a stub has either 'response' or 'responses' (a list), not both\n");
+	expect_error("responses: [ { body: b } ]\nresponse: { body: a }\n",
+		     "stubs/x.yaml:2:1: error: a stub has either 'response' or 'responses' (a list), not both\n");
+	expect_error("responses: []\n",
+		     "stubs/x.yaml:1:12: error: 'responses' must be a non-empty list of responses, got an empty list\n");
+	expect_error("responses: ok\n",
+		     "stubs/x.yaml:1:12: error: 'responses' must be a non-empty list of responses, got 'ok'\n");
+	expect_error("responses:\n  - 200\n  - { bodyy: x }\n",
+		     "stubs/x.yaml:2:5: error: each item of 'responses' must be a mapping (a response), got '200'\n"
+		     "stubs/x.yaml:3:7: error: unknown key 'bodyy' in 'response' (did you mean 'body'?)\n");
+	expect_error("responses: [ { body: a } ]\nsequence: loop\n",
+		     "stubs/x.yaml:2:11: error: 'sequence' must be repeat_last or cycle, got 'loop'\n");
+	expect_error("responses: [ { body: a } ]\nsequence: cycel\n",
+		     "stubs/x.yaml:2:11: error: 'sequence' must be repeat_last or cycle, got 'cycel' (did you mean 'cycle'?)\n");
+	expect_error("sequence: cycle\nresponse: { body: a }\n",
+		     "stubs/x.yaml:1:1: error: 'sequence' needs 'responses' (a list of responses to go through)\n");
+	expect_error("state: start\nnext_state: b\n",
+		     "stubs/x.yaml:1:1: error: 'state' needs 'scenario' (the scenario whose state it names)\n"
+		     "stubs/x.yaml:2:1: error: 'next_state' needs 'scenario' (the scenario whose state it sets)\n");
+	expect_error("scenario: ''\nstate: [a]\nnext_state:\n",
+		     "stubs/x.yaml:1:11: error: 'scenario' must be a non-empty string\n"
+		     "stubs/x.yaml:2:8: error: 'state' must be a string, got a sequence\n"
+		     "stubs/x.yaml:3:12: error: 'next_state' must be a string, got nothing\n");
+}
+
+Test(stub_load, delay_and_fault_errors)
+{
+	expect_error("response:\n  delay: 12parsecs\n",
+		     "stubs/x.yaml:2:10: error: 'delay' must be a duration like 250ms or 2s, got '12parsecs'\n");
+	expect_error("response:\n  delay: 250\n",
+		     "stubs/x.yaml:2:10: error: 'delay' needs a unit: '250ms' or '250s', got '250'\n");
+	expect_error("response:\n  delay: -5ms\n",
+		     "stubs/x.yaml:2:10: error: 'delay' must be a duration like 250ms or 2s, got '-5ms'\n");
+	expect_error("response:\n  delay: 601s\n",
+		     "stubs/x.yaml:2:10: error: 'delay' must be at most 600s, got '601s'\n");
+	expect_error("response:\n  delay: [1s]\n",
+		     "stubs/x.yaml:2:10: error: 'delay' must be a duration like 250ms or a mapping {min: 100ms, max: 400ms}, got a sequence\n");
+	expect_error("response:\n  delay: { min: 400ms, max: 100ms }\n",
+		     "stubs/x.yaml:2:17: error: 'delay' min (400ms) is greater than max (100ms)\n");
+	expect_error("response:\n  delay: { min: 1s }\n",
+		     "stubs/x.yaml:2:10: error: 'delay' needs both 'min' and 'max', e.g. {min: 100ms, max: 400ms}\n");
+	expect_error("response:\n  delay: { min: 1s, max: 2x, avg: 1s }\n",
+		     "stubs/x.yaml:2:26: error: 'delay' max must be a duration like 250ms or 2s, got '2x'\n"
+		     "stubs/x.yaml:2:30: error: unknown key 'avg' in 'delay'\n");
+	expect_error("response:\n  fault: close\n",
+		     "stubs/x.yaml:2:10: error: unknown fault 'close' (the only fault is 'reset')\n");
+	expect_error("response:\n  fault: rest\n",
+		     "stubs/x.yaml:2:10: error: unknown fault 'rest' (did you mean 'reset'?)\n");
+	expect_error("response:\n  fault: { reset: true }\n",
+		     "stubs/x.yaml:2:10: error: unknown fault a mapping (the only fault is 'reset')\n");
+}
+
+Test(stub_load, template_errors_are_located)
+{
+	/* inside a double-quoted flow scalar: the column of the filter itself */
+	expect_error("response:\n  json: { id: \"{{request.params.id | uper}}\" }\n",
+		     "stubs/x.yaml:2:38: error: unknown filter 'uper' (did you mean 'upper'?)\n");
+	/* plain scalar */
+	expect_error("response:\n  body: hi {{ x | nope }}\n",
+		     "stubs/x.yaml:2:19: error: unknown filter 'nope' (filters: number, json, upper, lower, default \"x\")\n");
+	/* a header value in a list */
+	expect_error("response:\n  headers: { X-A: [a, \"{{uuid\"] }\n",
+		     "stubs/x.yaml:2:24: error: unclosed '{{' in template (no matching '}}')\n");
+	/* a literal block: line and column inside it */
+	expect_error("response:\n  body: |\n    line one\n      {{ request.path | default }}\n",
+		     "stubs/x.yaml:4:25: error: filter 'default' needs a quoted text, e.g. default \"x\"\n");
+	/* a single-quoted scalar */
+	expect_error("response:\n  body: 'a {{}} b'\n",
+		     "stubs/x.yaml:2:12: error: empty template expression '{{}}'\n");
+	/* an escape before the problem: the scalar's start */
+	expect_error("response:\n  body: \"\\t{{ random_int 5 1 }}\"\n",
+		     "stubs/x.yaml:2:9: error: 'random_int' MIN (5) is greater than MAX (1)\n");
+	expect_error("response:\n  body: \"{{ random_int 5 }}\"\n",
+		     "stubs/x.yaml:2:24: error: 'random_int' needs two integers: random_int MIN MAX\n");
+	expect_error("response:\n  body: \"{{ now | upper 3 }}\"\n",
+		     "stubs/x.yaml:2:25: error: filter 'upper' takes no argument\n");
+	expect_error("response:\n  body: \"{{ request.path request.method }}\"\n",
+		     "stubs/x.yaml:2:26: error: unexpected 'request.method' in template expression (filters follow '|')\n");
+	expect_error("response:\n  body: \"{{ x | default 'y }}\"\n",
+		     "stubs/x.yaml:2:25: error: unterminated string in template expression (missing closing ')\n");
+	/* every template string of a stub is checked, and the stub is dropped */
+	expect_error("response:\n  json: [\"{{ a | x }}\", { k: \"{{ b | y }}\" }]\n",
+		     "stubs/x.yaml:2:18: error: unknown filter 'x' (filters: number, json, upper, lower, default \"x\")\n"
+		     "stubs/x.yaml:2:38: error: unknown filter 'y' (filters: number, json, upper, lower, default \"x\")\n");
+}
+
+Test(stub_load, templates_compile)
+{
+	expect_ok(load_yaml("response:\n"
+			    "  json: { id: \"{{request.params.id | number}}\", plain: x }\n"
+			    "  headers: { X-A: [a, \"{{uuid}}\"] }\n"));
+	const struct stub *s = res.stubs[0];
+	cr_assert(s->resp.dynamic);
+	cr_assert_not_null(s->resp.body_tpl);
+	cr_assert_null(s->resp.headers[0].tpl);
+	cr_assert_not_null(s->resp.headers[1].tpl);
+	/* the static serialization stays available */
+	cr_assert_str_eq(s->resp.body, "{\"id\":\"{{request.params.id | number}}\",\"plain\":\"x\"}");
+	expect_ok(load_yaml("response:\n  body: hi {{x}}\n"));
+	cr_assert_not_null(res.stubs[0]->resp.body_tpl);
+	cr_assert_str_eq(res.stubs[0]->resp.body, "hi {{x}}");
+	/* unknown variables are not errors: they render empty */
+	expect_ok(load_yaml("response:\n  body: \"{{ nothing.here }}\"\n"));
 
 	/* template: false serves '{{' as is, wherever the key stands */
 	expect_ok(load_yaml("response:\n  json: { id: \"{{x}}\" }\n  headers: { X-A: \"{{y}}\" }\ntemplate: false\n"));
 	cr_assert_str_eq(res.stubs[0]->resp.body, "{\"id\":\"{{x}}\"}");
 	cr_assert_str_eq(res.stubs[0]->resp.headers[0].value, "{{y}}");
-	expect_ok(load_yaml("template: false\nresponse: { body: \"{{ x }}\" }\n"));
-	cr_assert_str_eq(res.stubs[0]->resp.body, "{{ x }}");
+	cr_assert(!res.stubs[0]->resp.dynamic);
+	expect_ok(load_yaml("template: false\nresponse: { body: \"{{ x | nope }}\" }\n"));
+	cr_assert_str_eq(res.stubs[0]->resp.body, "{{ x | nope }}");
+	cr_assert_null(res.stubs[0]->resp.body_tpl);
+	expect_ok(load_yaml("template: false\nresponses: [ { body: \"{{\" } ]\n"));
 	/* matchers are not templates */
 	expect_ok(load_yaml("request: { body: { contains: \"{{\" } }\n"));
 }
