@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "journal.h"
 #include "matcher.h"
 #include "router.h"
 #include "server.h"
@@ -48,6 +49,18 @@ struct req_ctx {
 	const char *refuse_msg;
 	bool overflow;               /* the body grew past --max-body */
 	size_t discarded;            /* body bytes dropped after the overflow */
+	/* for the journal: what arrived, collected once into the arena */
+	struct MHD_Connection *conn;
+	struct timespec wall;        /* CLOCK_REALTIME at arrival */
+	bool collected;
+	const struct kv *query, *headers, *cookies;
+	size_t nquery, nheaders, ncookies;
+	bool admin;                  /* admin calls are not journaled */
+	bool recorded;
+	/* a deferred admin answer (requests/wait): written by whichever thread answers, before
+	 * it resumes the connection; read by the handler once MHD calls it again */
+	int answer_status;
+	char *answer;
 };
 
 /* How far past --max-body an oversized chunked body is read (and dropped) before the
@@ -172,17 +185,28 @@ static void check_headers(struct http *h, struct MHD_Connection *c, const char *
 
 /* ---- responses ---- */
 
+static void record(struct MHD_Connection *c, struct req_ctx *ctx);
+
+/* Queues a body of the given type (NULL: none, e.g. for 204); records the request. */
+static enum MHD_Result queue_typed(struct MHD_Connection *c, struct req_ctx *ctx, unsigned status,
+				   const char *body, size_t len, const char *type)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	if (type)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	ctx->status = (int)status;
+	record(c, ctx);
+	enum MHD_Result ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result queue_json(struct MHD_Connection *c, struct req_ctx *ctx, unsigned status,
 				  const char *json, size_t len)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)json, MHD_RESPMEM_MUST_COPY);
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-	enum MHD_Result ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	ctx->status = (int)status;
-	return ret;
+	return queue_typed(c, ctx, status, json, len, "application/json");
 }
 
 static enum MHD_Result queue_refusal(struct MHD_Connection *c, struct req_ctx *ctx, unsigned status, const char *msg)
@@ -243,6 +267,47 @@ static const struct kv *collect(struct MHD_Connection *c, enum MHD_ValueKind kin
 	return f.items;
 }
 
+/* Collects the query, headers and cookies once (MHD keeps them until completion). */
+static void capture(struct MHD_Connection *c, struct req_ctx *ctx)
+{
+	if (ctx->collected)
+		return;
+	ctx->collected = true;
+	ctx->query = collect(c, MHD_GET_ARGUMENT_KIND, &ctx->arena, &ctx->nquery);
+	ctx->headers = collect(c, MHD_HEADER_KIND, &ctx->arena, &ctx->nheaders);
+	ctx->cookies = collect(c, MHD_COOKIE_KIND, &ctx->arena, &ctx->ncookies);
+}
+
+/* Journals the request once its answer is decided, before a byte of it is sent: a client
+ * that has its answer always finds the request in the journal. */
+static void record(struct MHD_Connection *c, struct req_ctx *ctx)
+{
+	if (ctx->admin || ctx->recorded)
+		return;
+	ctx->recorded = true;
+	capture(c, ctx);
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	struct journal_draft d = {
+		.time = ctx->wall,
+		.duration_ms = (double)(now.tv_sec - ctx->start.tv_sec) * 1e3 +
+			       (double)(now.tv_nsec - ctx->start.tv_nsec) / 1e6,
+		.status = ctx->status,
+		.method = ctx->method,
+		.path = ctx->path,
+		.stub = ctx->stub_id,
+		.query = ctx->query,
+		.nquery = ctx->nquery,
+		.headers = ctx->headers,
+		.nheaders = ctx->nheaders,
+		.cookies = ctx->cookies,
+		.ncookies = ctx->ncookies,
+		.body = ctx->body.buf,
+		.body_len = ctx->body.len,
+	};
+	server_record(ctx->h->srv, &d);
+}
+
 static void near_miss_json(struct strbuf *sb, struct strbuf *note, const struct near_miss *nm, size_t n)
 {
 	strbuf_adds(sb, ",\"near_misses\":[");
@@ -299,12 +364,48 @@ static enum MHD_Result queue_miss(struct MHD_Connection *c, struct req_ctx *ctx,
 	return ret;
 }
 
+/* Runs on the handler's thread, inside admin_handle. */
+static void admin_suspend(void *arg)
+{
+	struct req_ctx *ctx = arg;
+	MHD_suspend_connection(ctx->conn);
+}
+
+/* Runs on whichever thread ends a wait; MHD calls the handler again once resumed. */
+static void admin_answer(void *arg, int status, char *json)
+{
+	struct req_ctx *ctx = arg;
+	ctx->answer_status = status;
+	ctx->answer = json;
+	MHD_resume_connection(ctx->conn);
+}
+
 static enum MHD_Result queue_admin(struct MHD_Connection *c, struct req_ctx *ctx)
 {
 	struct strbuf out = STRBUF_INIT;
-	int status = admin_handle(ctx->h->srv, ctx->method, ctx->path, ctx->body.buf, ctx->body.len, &out);
-	enum MHD_Result ret = queue_json(c, ctx, (unsigned)status, strbuf_str(&out), out.len);
+	const char *type = NULL;
+	ctx->admin = true;
 	ctx->stub_id = "admin";
+	capture(c, ctx);
+	struct admin_request req = {
+		.method = ctx->method,
+		.path = ctx->path,
+		.query = ctx->query,
+		.nquery = ctx->nquery,
+		.origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin"),
+		.authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+		.body = ctx->body.buf,
+		.body_len = ctx->body.len,
+		.suspend = admin_suspend,
+		.answer = admin_answer,
+		.arg = ctx,
+	};
+	int status = admin_handle(ctx->h->srv, &req, &out, &type);
+	if (status == ADMIN_DEFERRED) {
+		strbuf_release(&out);
+		return MHD_YES;
+	}
+	enum MHD_Result ret = queue_typed(c, ctx, (unsigned)status, strbuf_str(&out), out.len, type);
 	strbuf_release(&out);
 	return ret;
 }
@@ -323,9 +424,13 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct req_ctx *ctx)
 	view.method = ctx->method;
 	view.path = ctx->path;
 	view.arena = &ctx->arena;
-	view.query = collect(c, MHD_GET_ARGUMENT_KIND, &ctx->arena, &view.nquery);
-	view.headers = collect(c, MHD_HEADER_KIND, &ctx->arena, &view.nheaders);
-	view.cookies = collect(c, MHD_COOKIE_KIND, &ctx->arena, &view.ncookies);
+	capture(c, ctx);
+	view.query = ctx->query;
+	view.nquery = ctx->nquery;
+	view.headers = ctx->headers;
+	view.nheaders = ctx->nheaders;
+	view.cookies = ctx->cookies;
+	view.ncookies = ctx->ncookies;
 	view.body = ctx->body.buf;
 	view.body_len = ctx->body.len;
 	enum MHD_Result ret;
@@ -333,6 +438,7 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct req_ctx *ctx)
 	if (s) {
 		ctx->stub_id = s->id;
 		ctx->status = s->resp.status;
+		record(c, ctx);
 		ret = MHD_queue_response(c, (unsigned)s->resp.status, ctx->set->attached[s->slot]);
 	} else {
 		ret = queue_miss(c, ctx, &view);
@@ -354,6 +460,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		ctx = xcalloc(1, sizeof(*ctx));
 		ctx->h = h;
 		clock_gettime(CLOCK_MONOTONIC, &ctx->start);
+		clock_gettime(CLOCK_REALTIME, &ctx->wall);
+		ctx->conn = c;
 		arena_init(&ctx->arena);
 		ctx->method = arena_strdup(&ctx->arena, method);
 		ctx->path = arena_strdup(&ctx->arena, url);
@@ -384,6 +492,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		}
 		strbuf_add(&ctx->body, upload_data, n);
 		return MHD_YES;
+	}
+	if (ctx->answer) {
+		/* a deferred admin answer: MHD resumed the connection and called us again */
+		char *json = ctx->answer;
+		ctx->answer = NULL;
+		enum MHD_Result ret = queue_json(c, ctx, (unsigned)ctx->answer_status, json, strlen(json));
+		free(json);
+		return ret;
 	}
 	if (ctx->overflow)
 		return queue_refusal(c, ctx, 413, "request body too large");
@@ -441,6 +557,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, en
 	strbuf_release(&ctx->body);
 	strbuf_release(&ctx->note);
 	strbuf_release(&ctx->detail);
+	free(ctx->answer);
 	arena_release(&ctx->arena);
 	free(ctx);
 	*req_cls = NULL;

@@ -138,6 +138,10 @@ struct stub_set {
 	 * responses); freed by attached_free(attached, n) when the set goes. */
 	void **attached;
 	void (*attached_free)(void **attached, size_t n);
+	/* When set, frees stubs[] and the array instead of stub_destroy on each: a set composed
+	 * of shallow copies of stubs owned elsewhere (runtime.h) uses it. */
+	void (*stubs_free)(struct stub **stubs, size_t n, void *arg);
+	void *stubs_free_arg;
 };
 
 /** Takes ownership of stubs[0..n) (and of the array), builds the route index. Refcount 1. */

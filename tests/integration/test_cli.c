@@ -199,11 +199,8 @@ Test(cli, unsupported_options)
 		const char *name;               /* what the message must name */
 		const char *args[4];
 	} cases[] = {
-		{ "--journal-limit", { "--journal-limit", "5" } },
-		{ "--journal-file", { "--journal-file", "/dev/null" } },
 		{ "--proxy", { "--proxy", "http://127.0.0.1:9" } },
 		{ NULL, { "--proxy", "http://127.0.0.1:9", "--record", "/tmp" } },
-		{ "--admin-token", { "--admin-token", "t0ken" } },
 		{ "--seed", { "--seed", "42" } },
 		{ "--cors", { "--cors" } },
 		{ "--no-cors", { "--no-cors" } },
