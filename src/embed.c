@@ -100,7 +100,8 @@ int cannery_server_count(struct cannery_server *srv, const char *matcher, size_t
 	return 0;
 }
 
-static void expectation(struct strbuf *sb, size_t lo, size_t hi)
+/* "at least 1": returns the last number written, for the plural that follows it. */
+static size_t expectation(struct strbuf *sb, size_t lo, size_t hi)
 {
 	if (lo == hi)
 		strbuf_addf(sb, "exactly %zu", lo);
@@ -110,6 +111,7 @@ static void expectation(struct strbuf *sb, size_t lo, size_t hi)
 		strbuf_addf(sb, "at most %zu", hi);
 	else
 		strbuf_addf(sb, "from %zu to %zu", lo, hi);
+	return lo == hi || hi == SIZE_MAX ? lo : hi;
 }
 
 int cannery_server_verify(struct cannery_server *srv, const char *matcher, size_t at_least, size_t at_most,
@@ -129,8 +131,8 @@ int cannery_server_verify(struct cannery_server *srv, const char *matcher, size_
 		if (report) {
 			struct strbuf sb = STRBUF_INIT;
 			strbuf_adds(&sb, "expected ");
-			expectation(&sb, at_least, at_most);
-			strbuf_addf(&sb, " matching request%s, got %zu", at_least == 1 && at_most == at_least ? "" : "s", n);
+			size_t shown = expectation(&sb, at_least, at_most);
+			strbuf_addf(&sb, " matching request%s, got %zu", shown == 1 ? "" : "s", n);
 			struct verify_miss nm[3];
 			size_t k = n < at_least ? verify_near_misses(m, &snap, nm, 3) : 0;
 			strbuf_adds(&sb, k ? "; closest:\n" : "\n");

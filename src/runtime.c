@@ -199,7 +199,8 @@ int runtime_add(struct cannery_server *srv, const char *text, size_t len, const 
 		runtime[i] = stub_group_create(one, 1);
 		out[i] = xstrdup(res.stubs[i]->id);
 	}
-	memcpy(runtime + nnew, srv->runtime, srv->nruntime * sizeof(*runtime));
+	if (srv->nruntime)
+		memcpy(runtime + nnew, srv->runtime, srv->nruntime * sizeof(*runtime));
 	res.n = 0;
 	rc = publish(srv, runtime, ntotal, diags);
 	if (rc < 0) {
