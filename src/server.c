@@ -352,12 +352,13 @@ const char *cannery_server_url(const struct cannery_server *srv)
 
 void cannery_server_stop(struct cannery_server *srv)
 {
-	if (!srv || srv->stopped || !srv->http)
+	if (!srv || srv->stopped)
 		return;
 	srv->stopped = true;
-	/* waiting admin calls are answered first: a suspended connection never finishes */
+	/* waiting calls are answered first: a suspended connection never finishes */
 	waits_close(srv->waits);
-	http_stop(srv->http);
+	if (srv->http)
+		http_stop(srv->http);
 	/* every request has been recorded: make sure the journal file holds them all */
 	journal_sync(srv->journal);
 }

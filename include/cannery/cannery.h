@@ -54,7 +54,9 @@ const char *cannery_version(void);
 /** Loads the stubs of cfg->dirs and prepares a server (not yet listening).
  *  Returns 0 and *out (free with cannery_server_destroy), or a negative errno:
  *  -EINVAL when a stub file is invalid; then, when errors is not NULL, *errors receives
- *  every problem, one `FILE:LINE:COLUMN: error: message` a line (the caller frees it). */
+ *  every problem, one `FILE:LINE:COLUMN: error: message` a line (the caller frees it).
+ *  With cfg->journal_file, a file that cannot be opened is a negative errno too, with one
+ *  line in *errors. */
 int cannery_server_create(const struct cannery_config *cfg, struct cannery_server **out, char **errors);
 
 /** Binds and starts answering. Returns 0, or a negative errno with a one-line message
@@ -80,11 +82,13 @@ size_t cannery_server_stub_count(const struct cannery_server *srv);
  *  receives the problems as for create. */
 int cannery_server_reload(struct cannery_server *srv, char **errors);
 
-/** Stops accepting, lets in-flight requests finish (up to 10 s), then stops the threads.
- *  Safe to call more than once. */
+/** Stops accepting, ends pending waits (cannery_server_wait returns -ECANCELED, HTTP waits
+ *  get 503), lets in-flight requests finish (up to 10 s), stops the threads and flushes the
+ *  journal file. Safe to call more than once, and from another thread than the one waiting. */
 void cannery_server_stop(struct cannery_server *srv);
 
-/** Stops the server if needed and frees it. NULL does nothing. */
+/** Stops the server if needed and frees it. Call it after every other call on srv has
+ *  returned. NULL does nothing. */
 void cannery_server_destroy(struct cannery_server *srv);
 
 /* ---- stubs at runtime, the journal and verification ------------------------------------
@@ -103,7 +107,7 @@ void cannery_server_destroy(struct cannery_server *srv);
  *  (`name`, or "runtime-N"), a NULL-terminated array freed with cannery_strv_free. Returns
  *  -EINVAL when the text does not parse or a stub is invalid (an id already in use
  *  included); then *errors (when not NULL; caller frees) holds one
- *  `stubs:LINE:COLUMN: error: message` a line. */
+ *  `text:LINE:COLUMN: error: message` a line. */
 int cannery_server_add_stubs(struct cannery_server *srv, const char *text, char ***ids, char **errors);
 
 /** Removes a runtime stub. Returns 0, -ENOENT when no stub has this id, -EPERM when it is a

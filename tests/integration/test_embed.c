@@ -310,3 +310,20 @@ Test(embed, create_fails_on_an_unwritable_journal_file)
 	cr_expect(err && strstr(err, "/nonexistent-dir/j.ndjson"), "%s", err ? err : "");
 	free(err);
 }
+
+Test(embed, stop_ends_waits_on_a_server_that_never_started)
+{
+	struct cannery_config cfg;
+	struct cannery_server *srv = NULL;
+	cannery_config_init(&cfg);
+	cfg.ndirs = 0;
+	cfg.log = CANNERY_LOG_QUIET;
+	cr_assert_eq(cannery_server_create(&cfg, &srv, NULL), 0);
+	struct waiter w = { srv, "", 1, 600000, 1, 0 };
+	pthread_t t;
+	cr_assert_eq(pthread_create(&t, NULL, run_wait, &w), 0);
+	cannery_server_stop(srv);
+	pthread_join(t, NULL);
+	cr_expect_eq(w.rc, -ECANCELED);
+	cannery_server_destroy(srv);
+}
