@@ -55,7 +55,7 @@ struct req_ctx {
 	bool collected;
 	const struct kv *query, *headers, *cookies;
 	size_t nquery, nheaders, ncookies;
-	bool admin;                  /* admin calls are not journaled */
+	bool admin;                  /* under /__cannery/: not journaled */
 	bool recorded;
 	/* a deferred admin answer (requests/wait): written by whichever thread answers, before
 	 * it resumes the connection; read by the handler once MHD calls it again */
@@ -465,6 +465,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		arena_init(&ctx->arena);
 		ctx->method = arena_strdup(&ctx->arena, method);
 		ctx->path = arena_strdup(&ctx->arena, url);
+		/* admin calls stay out of the journal, refused ones included */
+		ctx->admin = is_admin_path(ctx->path);
 		ctx->set = server_acquire(h->srv);
 		atomic_fetch_add(&h->inflight, 1);
 		*req_cls = ctx;

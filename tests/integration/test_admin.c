@@ -320,6 +320,7 @@ Test(admin, admin_calls_are_not_journaled)
 	h_assert_get(s, "/__cannery/health", 200, NULL);
 	h_assert_get(s, "/__cannery/stubs", 200, NULL);
 	h_assert_get(s, "/__cannery/nope", 404, NULL);
+	h_assert_response(h_get_h(s, "/__cannery/health", "Host: evil.example"), "refused admin call", 403, NULL);
 	cr_expect_eq(journal_total(s), 0);
 	h_server_stop_ok(s);
 }
