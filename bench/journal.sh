@@ -7,7 +7,8 @@
 #   git archive REV | tar -x -C /tmp/base && (cd /tmp/base && meson setup b -Dbuildtype=release
 #   -Dtests=disabled && ninja -C b cannery)), BIN defaults to build/cannery. Both serve the
 # same stubs on port 0 with --quiet; wrk (2 threads, 50 connections, keep-alive) runs
-# ROUNDS (default 5) alternating rounds of SECONDS_PER_RUN (default 5) against each.
+# ROUNDS (default 5) alternating rounds of SECONDS_PER_RUN (default 5) against each; with
+# PIN=1 the server runs on CPU 0 and wrk on CPU 1 (less noise on a busy machine).
 # Prints each run's requests/s and server CPU time per request, and their medians. Needs wrk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,12 +35,17 @@ YAML
 run() {
 	local out pid url res reqs rps ticks
 	out=$(mktemp)
-	"$@" serve "$stubs" --port 0 --quiet > "$out" 2>/dev/null &
+	local pin_server=() pin_wrk=()
+	if [ "${PIN:-0}" = 1 ]; then
+		pin_server=(taskset -c 0)
+		pin_wrk=(taskset -c 1)
+	fi
+	"${pin_server[@]}" "$@" serve "$stubs" --port 0 --quiet > "$out" 2>/dev/null &
 	pid=$!
 	for _ in $(seq 100); do [ -s "$out" ] && break; sleep 0.05; done
 	url=$(sed -n 's/^cannery: serving .* on //p' "$out")
 	[ -n "$url" ] || { echo "bench: $1 did not start" >&2; exit 1; }
-	res=$(wrk -t2 -c50 -d"${secs}s" -H 'Accept: application/json' "$url/api/users/42?page=2")
+	res=$("${pin_wrk[@]}" wrk -t2 -c50 -d"${secs}s" -H 'Accept: application/json' "$url/api/users/42?page=2")
 	reqs=$(awk '/requests in/ { print $1 }' <<< "$res")
 	rps=$(awk '/Requests\/sec/ { print $2 }' <<< "$res")
 	ticks=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
