@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES="gcc libc6-dev pkg-config meson ninja-build libmicrohttpd-dev libyaml-dev libcjson-dev
-  libpcre2-dev libcurl4-openssl-dev libcriterion-dev curl ca-certificates"
+  libpcre2-dev libcurl4-openssl-dev libcriterion-dev curl ca-certificates python3-pytest"
 
 install_missing() {
 	local missing=()

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 # Sums every test of every build dir given, from meson's testlog.json: Criterion's
-# "Synthesis" line counts the tests inside each executable; an executable that failed
-# without one (it crashed, or timed out) counts as one failure. Prints per-suite lines,
-# then, last, "N passed, N failed". Exits 1 if anything failed or nothing ran.
+# "Synthesis" line, pytest's "N passed, M failed in Xs" line and node --test's TAP
+# "# pass N" / "# fail N" lines count the tests inside each executable; an executable that
+# failed without one (it crashed, or timed out) counts as one failure, and a skipped one
+# counts nothing. Prints per-suite lines, then, last, "N passed, N failed". Exits 1 if
+# anything failed or nothing ran.
 import json
 import re
 import sys
@@ -11,6 +13,27 @@ import sys
 # process reported its result before LeakSanitizer ran at exit.
 SANITIZER = re.compile(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: ")
 SYNTH = re.compile(r"Synthesis: Tested: (\d+) \| Passing: (\d+) \| Failing: (\d+) \| Crashing: (\d+)")
+PYTEST = re.compile(r"^=*\s*((?:\d+ \w+(?:, )?)+) in [\d.]+s", re.M)
+TAP_PASS = re.compile(r"^# pass (\d+)$", re.M)
+TAP_FAIL = re.compile(r"^# fail (\d+)$", re.M)
+
+
+def inner_counts(out):
+    """(tested, passing) from a runner's own summary in out, or None."""
+    m = SYNTH.findall(out)
+    if m:
+        tested, passing, _, _ = map(int, m[-1])
+        return tested, passing
+    m = PYTEST.findall(out)
+    if m:
+        counts = {w: int(n) for n, w in (part.split(" ", 1) for part in m[-1].split(", "))}
+        passing = counts.get("passed", 0) + counts.get("xfailed", 0)
+        failing = sum(counts.get(k, 0) for k in ("failed", "error", "errors", "xpassed"))
+        return passing + failing, passing
+    p, f = TAP_PASS.findall(out), TAP_FAIL.findall(out)
+    if p and f:
+        return int(p[-1]) + int(f[-1]), int(p[-1])
+    return None
 
 total_pass = total_fail = 0
 for build in sys.argv[1:]:
@@ -23,10 +46,12 @@ for build in sys.argv[1:]:
     for line in lines:
         t = json.loads(line)
         out = (t.get("stdout") or "") + (t.get("stderr") or "")
-        m = SYNTH.findall(out)
+        counts = inner_counts(out)
         ok = t.get("result") in ("OK", "EXPECTEDFAIL", "SKIP")
-        if m:
-            tested, passing, failing, crashing = map(int, m[-1])
+        if t.get("result") == "SKIP":
+            p, f = 0, 0
+        elif counts:
+            tested, passing = counts
             p, f = passing, tested - passing
             if not ok and f == 0:
                 f = 1  # the executable failed after its tests (e.g. a leak report)

@@ -1,15 +1,56 @@
 /* SPDX-License-Identifier: MIT */
 /* The admin API under /__cannery/: JSON in, JSON out. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "matcher.h"
 
 struct cannery_server;
 struct strbuf;
 
 #define ADMIN_PREFIX "/__cannery"
 
-/** Handles one admin request. path is the full request path (starting with ADMIN_PREFIX).
- *  Writes a JSON body to out (empty for 204) and returns the HTTP status.
- *  Runs on MHD worker threads. */
-int admin_handle(struct cannery_server *srv, const char *method, const char *path,
-		 const char *body, size_t body_len, struct strbuf *out);
+/** admin_handle's status for an answer that comes later, through req->answer. */
+#define ADMIN_DEFERRED 0
+
+/** One admin request, as the HTTP layer hands it over. Everything is borrowed for the
+ *  duration of admin_handle. */
+struct admin_request {
+	const char *method;
+	const char *path;               /* the full path, starting with ADMIN_PREFIX */
+	const struct kv *query;         /* decoded query parameters */
+	size_t nquery;
+	const char *origin;             /* the Origin header; NULL when absent */
+	const char *authorization;      /* the Authorization header; NULL when absent */
+	const char *body;
+	size_t body_len;
+	/* Deferred answers (POST /__cannery/requests/wait): suspend(arg) is called before the
+	 * answer can come; answer(arg, status, json) then comes exactly once, from any thread,
+	 * and takes over json (malloc'd, NUL-terminated). */
+	void (*suspend)(void *arg);
+	void (*answer)(void *arg, int status, char *json);
+	void *arg;
+};
+
+/** Handles one admin request: writes the body to out (nothing for 204), points
+ *  *content_type at a static string (NULL: no body) and returns the HTTP status, or
+ *  ADMIN_DEFERRED when the answer comes later through req->answer. Runs on MHD worker
+ *  threads. */
+int admin_handle(struct cannery_server *srv, const struct admin_request *req, struct strbuf *out,
+		 const char **content_type);
+
+/** Filters of GET /__cannery/requests. */
+struct requests_filter {
+	const char *method;             /* NULL: any; case-insensitive */
+	const char *path;               /* NULL: any; exact */
+	const char *stub;               /* NULL: any; exact id */
+	int matched;                    /* -1: any; 1: a stub answered; 0: none did */
+	uint64_t since;                 /* entries with seq > since */
+	size_t limit;                   /* the first limit after since; SIZE_MAX: all */
+};
+
+/** Appends {"requests":[..],"total":N,"evicted":E} for the entries passing f (NULL: all).
+ *  Any thread. */
+void admin_requests_json(struct cannery_server *srv, const struct requests_filter *f, struct strbuf *out);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "journal.h"
 #include "matcher.h"
 #include "render.h"
 #include "router.h"
@@ -58,8 +59,19 @@ struct req_ctx {
 	const char *refuse_msg;
 	bool overflow;               /* the body grew past --max-body */
 	size_t discarded;            /* body bytes dropped after the overflow */
-	/* a delayed answer: prepared when the stub matched, queued once the timer resumes us */
 	struct MHD_Connection *conn;
+	/* for the journal: what arrived, collected once into the arena */
+	struct timespec wall;        /* CLOCK_REALTIME at arrival */
+	bool collected;
+	const struct kv *query, *headers, *cookies;
+	size_t nquery, nheaders, ncookies;
+	bool admin;                  /* under /__cannery/: not journaled */
+	bool recorded;
+	/* a deferred admin answer (requests/wait): written by whichever thread answers, before
+	 * it resumes the connection; read by the handler once MHD calls it again */
+	int answer_status;
+	char *answer;
+	/* a delayed answer: prepared when the stub matched, queued once the timer resumes us */
 	struct MHD_Response *pending;
 	bool pending_owned;          /* pending was built for this request (else: prebuilt, shared) */
 	unsigned pending_status;
@@ -220,19 +232,30 @@ static void add_cors(struct MHD_Response *r, const char *origin, const char *exp
 
 /* ---- responses ---- */
 
+static void record(struct MHD_Connection *c, struct req_ctx *ctx);
+
+/* Queues a body of the given type (NULL: none, e.g. for 204); records the request. */
+static enum MHD_Result queue_typed(struct MHD_Connection *c, struct req_ctx *ctx, unsigned status,
+				   const char *body, size_t len, const char *type)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	if (type)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (ctx->h->srv->cfg.cors && !ctx->admin)
+		add_cors(r, cors_origin(c, ctx), NULL);
+	ctx->status = (int)status;
+	record(c, ctx);
+	enum MHD_Result ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result queue_json(struct MHD_Connection *c, struct req_ctx *ctx, unsigned status,
 				  const char *json, size_t len)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)json, MHD_RESPMEM_MUST_COPY);
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-	if (ctx->h->srv->cfg.cors && !is_admin_path(ctx->path))
-		add_cors(r, cors_origin(c, ctx), NULL);
-	enum MHD_Result ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	ctx->status = (int)status;
-	return ret;
+	return queue_typed(c, ctx, status, json, len, "application/json");
 }
 
 static enum MHD_Result queue_refusal(struct MHD_Connection *c, struct req_ctx *ctx, unsigned status, const char *msg)
@@ -293,6 +316,48 @@ static const struct kv *collect(struct MHD_Connection *c, enum MHD_ValueKind kin
 	return f.items;
 }
 
+/* Collects the query, headers and cookies once (MHD keeps them until completion). */
+static void capture(struct MHD_Connection *c, struct req_ctx *ctx)
+{
+	if (ctx->collected)
+		return;
+	ctx->collected = true;
+	ctx->query = collect(c, MHD_GET_ARGUMENT_KIND, &ctx->arena, &ctx->nquery);
+	ctx->headers = collect(c, MHD_HEADER_KIND, &ctx->arena, &ctx->nheaders);
+	ctx->cookies = collect(c, MHD_COOKIE_KIND, &ctx->arena, &ctx->ncookies);
+}
+
+/* Journals the request once its answer is decided, before a byte of it is sent: a client
+ * that has its answer always finds the request in the journal. A delayed answer is
+ * journaled when the delay is over, so its duration includes the delay. */
+static void record(struct MHD_Connection *c, struct req_ctx *ctx)
+{
+	if (ctx->admin || ctx->recorded)
+		return;
+	ctx->recorded = true;
+	capture(c, ctx);
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	struct journal_draft d = {
+		.time = ctx->wall,
+		.duration_ms = (double)(now.tv_sec - ctx->start.tv_sec) * 1e3 +
+			       (double)(now.tv_nsec - ctx->start.tv_nsec) / 1e6,
+		.status = ctx->status,
+		.method = ctx->method,
+		.path = ctx->path,
+		.stub = ctx->stub_id,
+		.query = ctx->query,
+		.nquery = ctx->nquery,
+		.headers = ctx->headers,
+		.nheaders = ctx->nheaders,
+		.cookies = ctx->cookies,
+		.ncookies = ctx->ncookies,
+		.body = ctx->body.buf,
+		.body_len = ctx->body.len,
+	};
+	server_record(ctx->h->srv, &d);
+}
+
 static void near_miss_json(struct strbuf *sb, struct strbuf *note, const struct near_miss *nm, size_t n)
 {
 	strbuf_adds(sb, ",\"near_misses\":[");
@@ -349,12 +414,48 @@ static enum MHD_Result queue_miss(struct MHD_Connection *c, struct req_ctx *ctx,
 	return ret;
 }
 
+/* Runs on the handler's thread, inside admin_handle. */
+static void admin_suspend(void *arg)
+{
+	struct req_ctx *ctx = arg;
+	MHD_suspend_connection(ctx->conn);
+}
+
+/* Runs on whichever thread ends a wait; MHD calls the handler again once resumed. */
+static void admin_answer(void *arg, int status, char *json)
+{
+	struct req_ctx *ctx = arg;
+	ctx->answer_status = status;
+	ctx->answer = json;
+	MHD_resume_connection(ctx->conn);
+}
+
 static enum MHD_Result queue_admin(struct MHD_Connection *c, struct req_ctx *ctx)
 {
 	struct strbuf out = STRBUF_INIT;
-	int status = admin_handle(ctx->h->srv, ctx->method, ctx->path, ctx->body.buf, ctx->body.len, &out);
-	enum MHD_Result ret = queue_json(c, ctx, (unsigned)status, strbuf_str(&out), out.len);
+	const char *type = NULL;
+	ctx->admin = true;
 	ctx->stub_id = "admin";
+	capture(c, ctx);
+	struct admin_request req = {
+		.method = ctx->method,
+		.path = ctx->path,
+		.query = ctx->query,
+		.nquery = ctx->nquery,
+		.origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin"),
+		.authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+		.body = ctx->body.buf,
+		.body_len = ctx->body.len,
+		.suspend = admin_suspend,
+		.answer = admin_answer,
+		.arg = ctx,
+	};
+	int status = admin_handle(ctx->h->srv, &req, &out, &type);
+	if (status == ADMIN_DEFERRED) {
+		strbuf_release(&out);
+		return MHD_YES;
+	}
+	enum MHD_Result ret = queue_typed(c, ctx, (unsigned)status, strbuf_str(&out), out.len, type);
 	strbuf_release(&out);
 	return ret;
 }
@@ -471,6 +572,7 @@ static enum MHD_Result reset_connection(struct MHD_Connection *c, struct req_ctx
 		connect(ci->connect_fd, &unspec, sizeof(unspec));
 	}
 	ctx->status = 0;
+	record(c, ctx);
 	strbuf_adds(&ctx->note, "fault: reset");
 	fault_on_purpose = true;
 	return MHD_NO;
@@ -482,6 +584,7 @@ static enum MHD_Result finish_pending(struct MHD_Connection *c, struct req_ctx *
 	ctx->suspended = false;
 	if (ctx->pending_reset)
 		return reset_connection(c, ctx);
+	record(c, ctx);
 	enum MHD_Result ret = MHD_queue_response(c, ctx->pending_status, ctx->pending);
 	if (ctx->pending_owned)
 		MHD_destroy_response(ctx->pending);
@@ -536,6 +639,7 @@ static enum MHD_Result answer(struct MHD_Connection *c, struct req_ctx *ctx, con
 	}
 	if (sr->fault_reset)
 		return reset_connection(c, ctx);
+	record(c, ctx);
 	enum MHD_Result ret = MHD_queue_response(c, (unsigned)sr->status, r);
 	if (owned)
 		MHD_destroy_response(r);
@@ -578,9 +682,10 @@ static enum MHD_Result queue_preflight(struct MHD_Connection *c, struct req_ctx 
 	if (pna && strcasecmp(pna, "true") == 0)
 		MHD_add_response_header(r, "Access-Control-Allow-Private-Network", "true");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Origin");
+	ctx->status = MHD_HTTP_NO_CONTENT;
+	record(c, ctx);
 	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_NO_CONTENT, r);
 	MHD_destroy_response(r);
-	ctx->status = MHD_HTTP_NO_CONTENT;
 	strbuf_adds(&ctx->note, "cors preflight");
 	return ret;
 }
@@ -600,9 +705,13 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct req_ctx *ctx)
 	view.method = ctx->method;
 	view.path = ctx->path;
 	view.arena = &ctx->arena;
-	view.query = collect(c, MHD_GET_ARGUMENT_KIND, &ctx->arena, &view.nquery);
-	view.headers = collect(c, MHD_HEADER_KIND, &ctx->arena, &view.nheaders);
-	view.cookies = collect(c, MHD_COOKIE_KIND, &ctx->arena, &view.ncookies);
+	capture(c, ctx);
+	view.query = ctx->query;
+	view.nquery = ctx->nquery;
+	view.headers = ctx->headers;
+	view.nheaders = ctx->nheaders;
+	view.cookies = ctx->cookies;
+	view.ncookies = ctx->ncookies;
 	view.body = ctx->body.buf;
 	view.body_len = ctx->body.len;
 	const char *origin = cors_origin(c, ctx);
@@ -651,9 +760,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		ctx = xcalloc(1, sizeof(*ctx));
 		ctx->h = h;
 		clock_gettime(CLOCK_MONOTONIC, &ctx->start);
+		clock_gettime(CLOCK_REALTIME, &ctx->wall);
+		ctx->conn = c;
 		arena_init(&ctx->arena);
 		ctx->method = arena_strdup(&ctx->arena, method);
 		ctx->path = arena_strdup(&ctx->arena, url);
+		/* admin calls stay out of the journal, refused ones included */
+		ctx->admin = is_admin_path(ctx->path);
 		ctx->set = server_acquire(h->srv);
 		atomic_fetch_add(&h->inflight, 1);
 		*req_cls = ctx;
@@ -683,6 +796,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		}
 		strbuf_add(&ctx->body, upload_data, n);
 		return MHD_YES;
+	}
+	if (ctx->answer) {
+		/* a deferred admin answer: MHD resumed the connection and called us again */
+		char *json = ctx->answer;
+		ctx->answer = NULL;
+		enum MHD_Result ret = queue_json(c, ctx, (unsigned)ctx->answer_status, json, strlen(json));
+		free(json);
+		return ret;
 	}
 	if (ctx->overflow)
 		return queue_refusal(c, ctx, 413, "request body too large");
@@ -742,6 +863,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, en
 	strbuf_release(&ctx->body);
 	strbuf_release(&ctx->note);
 	strbuf_release(&ctx->detail);
+	free(ctx->answer);
 	arena_release(&ctx->arena);
 	free(ctx);
 	*req_cls = NULL;

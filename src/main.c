@@ -40,11 +40,11 @@ static const char serve_text[] =
 	"  --port N             listen port (default 62893; 0 picks a free one)\n"
 	"  --no-watch           do not hot-reload stub files\n"
 	"  --cors / --no-cors   CORS for stub routes (default on)\n"
-	"  --journal-limit N    requests kept in memory (default 10000; not supported yet)\n"
-	"  --journal-file F     append every journal entry to F as NDJSON (not supported yet)\n"
+	"  --journal-limit N    requests kept in memory (default 10000; 0 keeps none)\n"
+	"  --journal-file F     also append every journal entry to F as NDJSON\n"
 	"  --proxy URL          forward unmatched requests to URL (not supported yet)\n"
 	"  --record DIR         with --proxy: write proxied exchanges as stubs (not supported yet)\n"
-	"  --admin-token T      admin API requires 'Authorization: Bearer T' (not supported yet)\n"
+	"  --admin-token T      admin API requires 'Authorization: Bearer T'\n"
 	"  --allow-host NAME    extra Host header value accepted (repeatable)\n"
 	"  --max-body BYTES     larger request bodies get 413 (default 10485760)\n"
 	"  --quiet / --verbose  no access log / access log with every near-miss mismatch\n"
@@ -79,11 +79,11 @@ static const struct opt serve_opts[] = {
 	{ "no-watch", OPT_FLAG, true },
 	{ "cors", OPT_FLAG, true },
 	{ "no-cors", OPT_FLAG, true },
-	{ "journal-limit", OPT_VALUE, false },
-	{ "journal-file", OPT_VALUE, false },
+	{ "journal-limit", OPT_VALUE, true },
+	{ "journal-file", OPT_VALUE, true },
 	{ "proxy", OPT_VALUE, false },
 	{ "record", OPT_VALUE, false },
-	{ "admin-token", OPT_VALUE, false },
+	{ "admin-token", OPT_VALUE, true },
 	{ "allow-host", OPT_LIST, true },
 	{ "max-body", OPT_VALUE, true },
 	{ "quiet", OPT_FLAG, true },
@@ -171,8 +171,9 @@ static void apply(struct cli *cli, const struct opt *o, const char *value, const
 			die_usage("invalid value '%s' for %s: expected a number of bytes", value, from);
 		cli->cfg.max_body = (size_t)v;
 	} else if (strcmp(n, "journal-limit") == 0) {
-		if (!parse_uint(value, 100000000, &v) || v == 0)
-			die_usage("invalid value '%s' for %s: expected an integer from 1 to 100000000", value, from);
+		if (!parse_uint(value, 100000000, &v))
+			die_usage("invalid value '%s' for %s: expected an integer from 0 to 100000000", value, from);
+		cli->cfg.journal_limit = (size_t)v;
 	} else if (strcmp(n, "seed") == 0) {
 		if (!parse_uint(value, UINT64_MAX, &v))
 			die_usage("invalid value '%s' for %s: expected a non-negative integer", value, from);
@@ -187,6 +188,10 @@ static void apply(struct cli *cli, const struct opt *o, const char *value, const
 			die_usage("invalid value '%s' for %s: expected a non-empty value", value, from);
 		if (strcmp(n, "record") == 0)
 			cli->record = value;
+		else if (strcmp(n, "journal-file") == 0)
+			cli->cfg.journal_file = value;
+		else
+			cli->cfg.admin_token = value;
 	} else if (strcmp(n, "allow-host") == 0) {
 		if (!*value)
 			die_usage("invalid value '%s' for %s: expected a host name", value, from);

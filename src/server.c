@@ -16,7 +16,12 @@
 #include "diag.h"
 #include "http.h"
 #include "state.h"
+#include "journal.h"
+#include "metrics.h"
+#include "runtime.h"
 #include "stub_load.h"
+#include "timers.h"
+#include "wait.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "watch.h"
@@ -36,6 +41,7 @@ void cannery_config_init(struct cannery_config *cfg)
 	cfg->log_fd = 2;
 	cfg->watch = true;
 	cfg->cors = true;
+	cfg->journal_limit = 10000;
 }
 
 const char *cannery_version(void)
@@ -84,7 +90,8 @@ static size_t count_stub_files(const struct load_result *res)
 	return n;
 }
 
-/* Loads every DIR into a new, prepared (not yet published) set. */
+/* Loads every DIR and composes it with the runtime stubs into a new set, not yet
+ * published; on success srv->files becomes the new load. Under reload_lock. */
 static int build_set(struct cannery_server *srv, struct stub_set **out, char **errors)
 {
 	struct load_result res = { 0 };
@@ -95,14 +102,23 @@ static int build_set(struct cannery_server *srv, struct stub_set **out, char **e
 		diag_list_release(&diags);
 		return -EINVAL;
 	}
-	diag_list_release(&diags);
-	struct stub_set *set = stub_set_create(res.stubs, res.n);
+	struct stub_group *files = stub_group_create(res.stubs, res.n);
 	res.stubs = NULL;
 	res.n = 0;
 	if (srv->watch)
 		watch_track_files(srv->watch, (const char *const *)res.paths, res.npaths);
 	load_result_release(&res);
-	http_prepare_set(set);
+	struct stub_set *set = runtime_compose(files, srv->runtime, srv->nruntime, &diags);
+	if (!set) {
+		if (errors)
+			*errors = format_diags(&diags);
+		diag_list_release(&diags);
+		stub_group_unref(files);
+		return -EINVAL;
+	}
+	diag_list_release(&diags);
+	stub_group_unref(srv->files);
+	srv->files = files;
 	*out = set;
 	return 0;
 }
@@ -201,7 +217,28 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 		rng_seed(&srv->rng, (uint64_t)cfg->seed);
 	else
 		rng_seed_random(&srv->rng);
-	int rc = build_set(srv, &srv->current, errors);
+	srv->journal_file = cfg->journal_file ? xstrdup(cfg->journal_file) : NULL;
+	srv->admin_token = cfg->admin_token ? xstrdup(cfg->admin_token) : NULL;
+	srv->cfg.journal_file = srv->journal_file;
+	srv->cfg.admin_token = srv->admin_token;
+	srv->journal = journal_create(cfg->journal_limit);
+	srv->metrics = metrics_create();
+	srv->timers = timers_create();
+	srv->waits = waits_create(srv->journal, srv->timers);
+	struct stub_set *set = NULL;
+	int rc = build_set(srv, &set, errors);
+	if (rc == 0 && srv->journal_file) {
+		char *msg = NULL;
+		rc = journal_open_file(srv->journal, srv->journal_file, srv->cfg.log_fd, &msg);
+		if (rc < 0 && errors) {
+			struct strbuf sb = STRBUF_INIT;
+			strbuf_addf(&sb, "cannery: %s\n", msg);
+			*errors = strbuf_detach(&sb, NULL);
+		}
+		free(msg);
+	}
+	if (set)
+		server_publish(srv, set);
 	if (rc < 0) {
 		cannery_server_destroy(srv);
 		return rc;
@@ -210,17 +247,34 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 	return 0;
 }
 
+void server_publish(struct cannery_server *srv, struct stub_set *set)
+{
+	http_prepare_set(set);
+	pthread_mutex_lock(&srv->slot_lock);
+	struct stub_set *old = srv->current;
+	srv->current = set;
+	pthread_mutex_unlock(&srv->slot_lock);
+	stub_set_unref(old);
+}
+
+void server_record(struct cannery_server *srv, const struct journal_draft *d)
+{
+	metrics_count(srv->metrics, d->status, d->stub);
+	journal_append(srv->journal, journal_entry_create(d));
+}
+
+void server_reset(struct cannery_server *srv)
+{
+	journal_clear(srv->journal);
+	state_reset(srv->state);
+}
+
 struct stub_set *server_acquire(struct cannery_server *srv)
 {
 	pthread_mutex_lock(&srv->slot_lock);
 	struct stub_set *set = stub_set_ref(srv->current);
 	pthread_mutex_unlock(&srv->slot_lock);
 	return set;
-}
-
-void server_reset(struct cannery_server *srv)
-{
-	state_reset(srv->state);
 }
 
 size_t cannery_server_stub_count(const struct cannery_server *srv)
@@ -239,11 +293,7 @@ int cannery_server_reload(struct cannery_server *srv, char **errors)
 	struct stub_set *set = NULL;
 	int rc = build_set(srv, &set, errors);
 	if (rc == 0) {
-		pthread_mutex_lock(&srv->slot_lock);
-		struct stub_set *old = srv->current;
-		srv->current = set;
-		pthread_mutex_unlock(&srv->slot_lock);
-		stub_set_unref(old);
+		server_publish(srv, set);
 		atomic_fetch_add(&srv->reloads, 1);
 	} else {
 		atomic_fetch_add(&srv->reload_errors, 1);
@@ -376,12 +426,17 @@ const char *cannery_server_url(const struct cannery_server *srv)
 
 void cannery_server_stop(struct cannery_server *srv)
 {
-	if (!srv || srv->stopped || !srv->http)
+	if (!srv || srv->stopped)
 		return;
 	srv->stopped = true;
 	/* no reload starts once shutdown has begun */
 	watch_stop(srv->watch);
-	http_stop(srv->http);
+	/* waiting calls are answered first: a suspended connection never finishes */
+	waits_close(srv->waits);
+	if (srv->http)
+		http_stop(srv->http);
+	/* every request has been recorded: make sure the journal file holds them all */
+	journal_sync(srv->journal);
 }
 
 void cannery_server_destroy(struct cannery_server *srv)
@@ -397,6 +452,16 @@ void cannery_server_destroy(struct cannery_server *srv)
 		close(srv->listen_fd);
 	stub_set_unref(srv->current);
 	state_destroy(srv->state);
+	timers_destroy(srv->timers);
+	waits_destroy(srv->waits);
+	journal_destroy(srv->journal);
+	metrics_destroy(srv->metrics);
+	stub_group_unref(srv->files);
+	for (size_t i = 0; i < srv->nruntime; i++)
+		stub_group_unref(srv->runtime[i]);
+	free(srv->runtime);
+	free(srv->journal_file);
+	free(srv->admin_token);
 	pthread_mutex_destroy(&srv->slot_lock);
 	pthread_mutex_destroy(&srv->reload_lock);
 	free_strv(srv->dirs);

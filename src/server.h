@@ -10,6 +10,12 @@
 
 struct http;
 struct state;
+struct journal;
+struct journal_draft;
+struct metrics;
+struct stub_group;
+struct timers;
+struct waits;
 
 struct cannery_server {
 	struct cannery_config cfg;     /* pointers below are owned copies */
@@ -37,11 +43,33 @@ struct cannery_server {
 	/* dynamic responses */
 	struct state *state;           /* hit counters and scenario states (its own lock) */
 	struct rng rng;                /* uuid, random_int, random delays (lock-free) */
+	/* the stubs a set is composed of (runtime.h); all three under reload_lock */
+	struct stub_group *files;      /* the last good load of the stub files */
+	struct stub_group **runtime;   /* runtime stubs, one per group, newest first */
+	size_t nruntime;
+	unsigned long runtime_next;    /* the last N given to an unnamed runtime stub */
+
+	struct journal *journal;       /* every non-admin request */
+	struct metrics *metrics;
+	struct timers *timers;         /* the server's timer thread (admin waits, delays) */
+	struct waits *waits;           /* pending POST /__cannery/requests/wait calls */
+	char *journal_file;            /* owned copies of the config's strings */
+	char *admin_token;
 };
 
 /** The current stub set with a reference the caller drops with stub_set_unref.
  *  Runs on any thread; never waits on a reload's parse. */
 struct stub_set *server_acquire(struct cannery_server *srv);
 
-/** Clears hit counters, sequence positions and scenario states (stubs stay). Any thread. */
+/** Prepares set for the HTTP layer and makes it the current one; the old set goes once the
+ *  requests holding it finish. Call under reload_lock. */
+void server_publish(struct cannery_server *srv, struct stub_set *set);
+
+/** Records one answered (non-admin) request in the journal and the metrics. Runs on
+ *  request threads. */
+void server_record(struct cannery_server *srv, const struct journal_draft *d);
+
+/** POST /__cannery/reset and cannery_server_reset: clears the journal and every piece of
+ *  per-stub state (sequence positions, hit counters, scenario states); stubs stay.
+ *  Thread-safe. */
 void server_reset(struct cannery_server *srv);

@@ -140,6 +140,11 @@ void stub_set_unref(struct stub_set *set)
 		set->attached_free(set->attached, set->n);
 	router_destroy(set->router);
 	free(set->options);
+	if (set->stubs_free) {
+		set->stubs_free(set->stubs, set->n, set->stubs_free_arg);
+		free(set);
+		return;
+	}
 	for (size_t i = 0; i < set->n; i++)
 		stub_destroy(set->stubs[i]);
 	free(set->stubs);

@@ -171,6 +171,10 @@ struct stub_set {
 	bool has_states;            /* some stub has `state:`: matching reads scenario states */
 	struct stub **options;      /* stubs that list OPTIONS explicitly, in winner order (CORS) */
 	size_t noptions;
+	/* When set, frees stubs[] and the array instead of stub_destroy on each: a set composed
+	 * of shallow copies of stubs owned elsewhere (runtime.h) uses it. */
+	void (*stubs_free)(struct stub **stubs, size_t n, void *arg);
+	void *stubs_free_arg;
 };
 
 /** Takes ownership of stubs[0..n) (and of the array), builds the route index. Refcount 1. */

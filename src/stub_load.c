@@ -243,6 +243,11 @@ struct loader {
 	/* quoted user text for messages, in a small ring so one message can show several */
 	char shown[4][160];
 	unsigned shown_next;
+	/* stub_load_matcher: documents convert into one request matcher instead of stubs */
+	bool matcher_mode;
+	const char *matcher_member;
+	struct stub *matcher;
+	size_t docs;
 };
 
 static size_t nerrors(const struct loader *ld)
@@ -1865,8 +1870,14 @@ static void convert_stub(struct loader *ld, const struct node *map)
 	ld->res->stubs[ld->res->n++] = s;
 }
 
+static void convert_matcher(struct loader *ld, const struct node *root);
+
 static void convert_doc(struct loader *ld, const struct node *root)
 {
+	if (ld->matcher_mode) {
+		convert_matcher(ld, root);
+		return;
+	}
 	if (!root || is_null(root))
 		return;
 	if (root->type == NODE_MAPPING) {
@@ -2288,4 +2299,81 @@ int stub_load_string(const char *text, size_t len, const char *label, const char
 	load_text(&ld, (const unsigned char *)(text ? text : ""), text ? len : 0);
 	free(real);
 	return finish(&ld, before);
+}
+
+/* ---- request matchers (journal count, verify and wait) ---- */
+
+/* The value of the `request` key of a mapping, or NULL. */
+static const struct node *member(const struct node *map, const char *key)
+{
+	for (size_t i = 0; i + 1 < map->n; i += 2)
+		if (map->kids[i]->type == NODE_SCALAR && strcmp(map->kids[i]->text, key) == 0)
+			return map->kids[i + 1];
+	return NULL;
+}
+
+static void convert_matcher(struct loader *ld, const struct node *root)
+{
+	const struct node *v = root;
+	if (ld->docs++) {
+		err(ld, root, "expected one document, got several");
+		return;
+	}
+	if (ld->matcher_member) {
+		if (!root || root->type != NODE_MAPPING) {
+			err(ld, root, "expected a mapping with '%s', got %s", ld->matcher_member,
+			    root ? got(ld, root) : "nothing");
+			return;
+		}
+		v = member(root, ld->matcher_member);
+		if (!v) {
+			err(ld, root, "missing '%s' (a request matcher, as in a stub)", ld->matcher_member);
+			return;
+		}
+	} else if (root && root->type == NODE_MAPPING && root->n == 2 && member(root, "request")) {
+		v = member(root, "request");
+	}
+	struct stub *s = xcalloc(1, sizeof(*s));
+	s->id = xstrdup("matcher");
+	s->priority = 100;
+	s->req.path_kind = PATH_NONE;
+	s->line = v ? v->line : 1;
+	s->col = v ? v->col : 1;
+	if (v && !is_null(v)) {
+		if (v->type != NODE_MAPPING)
+			err(ld, v, "a request matcher must be a mapping, got %s", got(ld, v));
+		else
+			to_request(ld, v, &s->req);
+	}
+	s->nconds = (unsigned)(s->req.nquery + s->req.nheaders + s->req.ncookies) +
+		    (s->req.body.kind != BODY_NONE ? 1u : 0u);
+	ld->matcher = s;
+}
+
+int stub_load_matcher(const char *text, size_t len, const char *label, const char *member_key,
+		      struct stub **out, struct diag_list *diags)
+{
+	struct loader ld;
+	struct load_result res;
+	memset(&ld, 0, sizeof(ld));
+	memset(&res, 0, sizeof(res));
+	ld.diags = diags;
+	ld.res = &res;
+	ld.file = label ? label : "<input>";
+	ld.relpath = ld.file;
+	ld.runtime = true;
+	ld.matcher_mode = true;
+	ld.matcher_member = member_key;
+	size_t before = nerrors(&ld);
+	load_text(&ld, (const unsigned char *)(text ? text : ""), text ? len : 0);
+	if (!ld.docs && nerrors(&ld) == before)
+		convert_matcher(&ld, NULL);
+	finish(&ld, before);
+	if (nerrors(&ld) != before) {
+		stub_destroy(ld.matcher);
+		*out = NULL;
+		return -1;
+	}
+	*out = ld.matcher;
+	return 0;
 }

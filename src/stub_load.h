@@ -36,3 +36,14 @@ int stub_load_dirs(const char *const *dirs, size_t ndirs, struct load_result *ou
  *  (the caller renumbers). Returns 0 or -1 as stub_load_dirs does. */
 int stub_load_string(const char *text, size_t len, const char *label, const char *base_dir,
 		     bool runtime, struct load_result *out, struct diag_list *diags);
+
+/** Loads a request matcher (what a stub's `request:` holds: method, path, query, headers,
+ *  cookies, body) from YAML or JSON text into a stub that has only its request part, for
+ *  matching journal entries with the functions of matcher.h. With member not NULL, the
+ *  text's root must be a mapping and its member key holds the matcher (the caller checks
+ *  the other keys); with member NULL the root is the matcher itself, or a mapping whose
+ *  only key is `request`. No text, or a null matcher, matches every request. Returns 0
+ *  and *out (free with stub_destroy), or -1 with the problems appended to diags (FILE is
+ *  label). Any thread. */
+int stub_load_matcher(const char *text, size_t len, const char *label, const char *member,
+		      struct stub **out, struct diag_list *diags);

@@ -27,7 +27,7 @@ enum cannery_log {
 struct cannery_config {
 	const char *host;                 /* listen address; default "127.0.0.1" */
 	unsigned port;                    /* default 62893; 0 picks a free port */
-	const char *const *dirs;          /* stub directories; default { "stubs" } */
+	const char *const *dirs;          /* stub directories; default { "stubs" }; ndirs 0: none */
 	size_t ndirs;
 	const char *const *allow_hosts;   /* extra Host header names accepted */
 	size_t nallow_hosts;
@@ -43,6 +43,9 @@ struct cannery_config {
 	bool seeded;                      /* seed below drives uuid, random_int and random delays;
 					   * default false: seeded from the system's entropy */
 	unsigned long long seed;
+	size_t journal_limit;             /* requests kept in the journal; default 10000; 0 keeps none */
+	const char *journal_file;         /* also append every journal entry here as NDJSON; default NULL */
+	const char *admin_token;          /* admin API requires "Authorization: Bearer TOKEN"; default NULL */
 };
 
 struct cannery_server;
@@ -56,7 +59,9 @@ const char *cannery_version(void);
 /** Loads the stubs of cfg->dirs and prepares a server (not yet listening).
  *  Returns 0 and *out (free with cannery_server_destroy), or a negative errno:
  *  -EINVAL when a stub file is invalid; then, when errors is not NULL, *errors receives
- *  every problem, one `FILE:LINE:COLUMN: error: message` a line (the caller frees it). */
+ *  every problem, one `FILE:LINE:COLUMN: error: message` a line (the caller frees it).
+ *  With cfg->journal_file, a file that cannot be opened is a negative errno too, with one
+ *  line in *errors. */
 int cannery_server_create(const struct cannery_config *cfg, struct cannery_server **out, char **errors);
 
 /** Binds and starts answering. Returns 0, or a negative errno with a one-line message
@@ -82,12 +87,73 @@ size_t cannery_server_stub_count(const struct cannery_server *srv);
  *  receives the problems as for create. */
 int cannery_server_reload(struct cannery_server *srv, char **errors);
 
-/** Stops accepting, lets in-flight requests finish (up to 10 s), then stops the threads.
- *  Safe to call more than once. */
+/** Stops accepting, ends pending waits (cannery_server_wait returns -ECANCELED, HTTP waits
+ *  get 503), lets in-flight requests finish (up to 10 s), stops the threads and flushes the
+ *  journal file. Safe to call more than once, and from another thread than the one waiting. */
 void cannery_server_stop(struct cannery_server *srv);
 
-/** Stops the server if needed and frees it. NULL does nothing. */
+/** Stops the server if needed and frees it. Call it after every other call on srv has
+ *  returned. NULL does nothing. */
 void cannery_server_destroy(struct cannery_server *srv);
+
+/* ---- stubs at runtime, the journal and verification ------------------------------------
+ *
+ * These work on a created server, started or not, from any thread. Strings the library
+ * returns are the caller's: free them with free() (arrays of strings with cannery_strv_free).
+ * A request matcher is YAML or JSON text in the language of a stub's `request:` part, e.g.
+ * "method: POST\npath: /api/users\nbody: { json_partial: { name: Ada } }"; the wrapped form
+ * `{"request": {...}}` of the admin API is accepted too, and an empty text matches every
+ * request. Matchers see the real header values (the journal JSON redacts secrets).
+ */
+
+/** Adds runtime stubs from YAML or JSON text (one stub or a list, as in a stub file, without
+ *  `file:` bodies): all or nothing. Runtime stubs win over file stubs among equals (newest
+ *  first) and survive reloads. Returns 0 and, when ids is not NULL, *ids: the new stub ids
+ *  (`name`, or "runtime-N"), a NULL-terminated array freed with cannery_strv_free. Returns
+ *  -EINVAL when the text does not parse or a stub is invalid (an id already in use
+ *  included); then *errors (when not NULL; caller frees) holds one
+ *  `text:LINE:COLUMN: error: message` a line. */
+int cannery_server_add_stubs(struct cannery_server *srv, const char *text, char ***ids, char **errors);
+
+/** Removes a runtime stub. Returns 0, -ENOENT when no stub has this id, -EPERM when it is a
+ *  file stub (edit its file instead). */
+int cannery_server_remove_stub(struct cannery_server *srv, const char *id);
+
+/** Clears the journal, sequence positions, hit counters and scenario states (the stubs
+ *  stay), like POST /__cannery/reset. */
+void cannery_server_reset(struct cannery_server *srv);
+
+/** Clears the journal only, like DELETE /__cannery/requests. Sequence numbers keep growing. */
+void cannery_server_clear_requests(struct cannery_server *srv);
+
+/** The journal as GET /__cannery/requests answers it:
+ *  {"requests":[...],"total":N,"evicted":E}. The caller frees the result. */
+char *cannery_server_requests_json(struct cannery_server *srv);
+
+/** Counts the journal entries that match a request matcher. Returns 0 and *count, or
+ *  -EINVAL with the matcher's problems in *error (when not NULL; caller frees). */
+int cannery_server_count(struct cannery_server *srv, const char *matcher, size_t *count, char **error);
+
+/** Checks that the number of matching journal entries is within [at_least, at_most]
+ *  (at_most = (size_t)-1 for no upper bound; at_least = at_most = N for exactly N).
+ *  Returns 0 when it is. Returns -ERANGE when it is not; then *report (when not NULL; caller
+ *  frees) explains, e.g. "expected at least 1 matching request, got 0; closest:\n  #3 GET
+ *  /api/users: header authorization: expected prefix \"Bearer \", got nothing\n".
+ *  Returns -EINVAL when the matcher is invalid (*report holds the problems). *count (when
+ *  not NULL) receives the count in the first two cases. */
+int cannery_server_verify(struct cannery_server *srv, const char *matcher, size_t at_least, size_t at_most,
+			  size_t *count, char **report);
+
+/** Blocks the calling thread until at least want entries match the matcher, or timeout_ms
+ *  pass. Returns 0 when they did; -ETIMEDOUT at the timeout; -ECANCELED when the server
+ *  stops first; -EINVAL when the matcher is invalid (*error holds the problems; caller
+ *  frees). *count (when not NULL) receives the matching count when the wait ended. No
+ *  server thread is held while waiting. */
+int cannery_server_wait(struct cannery_server *srv, const char *matcher, size_t want, unsigned timeout_ms,
+			size_t *count, char **error);
+
+/** Frees a NULL-terminated array of strings and the strings. NULL does nothing. */
+void cannery_strv_free(char **v);
 
 /** Validates stub directories without serving: returns 0 and the number of stubs and
  *  files, or -EINVAL with the problems in *errors (caller frees), as for create. */

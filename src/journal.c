@@ -1,0 +1,587 @@
+/* SPDX-License-Identifier: MIT */
+/* The request journal: entries built in one allocation each, a ring that grows up to its
+ * limit, an NDJSON writer thread, and watches for admin waits. */
+#include "journal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+
+struct journal {
+	/* lock guards every field below it (the file writer's too) and every linked watch's
+	 * prev/next/linked; it is never held while JSON is written or an entry is freed */
+	pthread_mutex_t lock;
+	struct journal_entry **ring;     /* ring[(head + i) % cap] for i < n, oldest first */
+	size_t cap, head, n;
+	size_t limit;
+	uint64_t next_seq;               /* the last seq handed out */
+	uint64_t evicted, evicted_total;
+	struct journal_watch *watches;
+
+	/* the NDJSON file: appended entries queue here for the writer thread */
+	FILE *file;
+	int log_fd;
+	struct journal_entry *qhead, *qtail;
+	bool writing;                    /* the writer holds a batch outside the lock */
+	bool stop;
+	bool write_failed;               /* reported once */
+	pthread_cond_t wake;             /* writer: the queue grew, or stop */
+	pthread_cond_t idle;             /* journal_sync: the writer finished a batch */
+	pthread_t writer;
+};
+
+/* ---- entries ---- */
+
+static size_t kv_bytes(const struct kv *v, size_t n)
+{
+	size_t b = 0;
+	for (size_t i = 0; i < n; i++)
+		b += strlen(v[i].name) + 1 + (v[i].value ? v[i].len : 0) + 1;
+	return b;
+}
+
+static char *put(char **cur, const char *s, size_t len)
+{
+	char *r = *cur;
+	if (len)
+		memcpy(r, s, len);
+	r[len] = '\0';
+	*cur += len + 1;
+	return r;
+}
+
+static const struct kv *put_kvs(struct kv *dst, char **cur, const struct kv *src, size_t n, bool lower)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t nl = strlen(src[i].name);
+		char *name = put(cur, src[i].name, nl);
+		if (lower)
+			for (char *p = name; *p; p++)
+				if (*p >= 'A' && *p <= 'Z')
+					*p = (char)(*p + ('a' - 'A'));
+		dst[i].name = name;
+		dst[i].len = src[i].value ? src[i].len : 0;
+		dst[i].value = put(cur, src[i].value ? src[i].value : "", dst[i].len);
+	}
+	return n ? dst : NULL;
+}
+
+struct journal_entry *journal_entry_create(const struct journal_draft *d)
+{
+	const char *method = d->method ? d->method : "";
+	const char *path = d->path ? d->path : "";
+	size_t ml = strlen(method), pl = strlen(path), sl = d->stub ? strlen(d->stub) : 0;
+	size_t nkv = d->nquery + d->nheaders + d->ncookies;
+	size_t text = ml + 1 + pl + 1 + (d->stub ? sl + 1 : 0) + d->body_len + 1 +
+		      kv_bytes(d->query, d->nquery) + kv_bytes(d->headers, d->nheaders) +
+		      kv_bytes(d->cookies, d->ncookies);
+	/* the entry, then its kv arrays, then every byte of text: one malloc, one free */
+	struct journal_entry *e = xmalloc(sizeof(*e) + nkv * sizeof(struct kv) + text);
+	struct kv *kvs = (struct kv *)(e + 1);
+	char *cur = (char *)(kvs + nkv);
+	memset(e, 0, sizeof(*e));
+	atomic_init(&e->refs, 1);
+	e->time = d->time;
+	e->duration_ms = d->duration_ms;
+	e->status = d->status;
+	e->method = put(&cur, method, ml);
+	e->path = put(&cur, path, pl);
+	e->stub = d->stub ? put(&cur, d->stub, sl) : NULL;
+	e->query = put_kvs(kvs, &cur, d->query, d->nquery, false);
+	e->nquery = d->nquery;
+	e->headers = put_kvs(kvs + d->nquery, &cur, d->headers, d->nheaders, true);
+	e->nheaders = d->nheaders;
+	e->cookies = put_kvs(kvs + d->nquery + d->nheaders, &cur, d->cookies, d->ncookies, false);
+	e->ncookies = d->ncookies;
+	e->body_len = d->body ? d->body_len : 0;
+	e->body = put(&cur, d->body, e->body_len);
+	return e;
+}
+
+struct journal_entry *journal_entry_ref(struct journal_entry *e)
+{
+	atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
+	return e;
+}
+
+void journal_entry_unref(struct journal_entry *e)
+{
+	if (e && atomic_fetch_sub_explicit(&e->refs, 1, memory_order_acq_rel) == 1)
+		free(e);
+}
+
+/* ---- JSON ---- */
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when it is not one:
+ * no overlong forms, no surrogates, nothing above U+10FFFF. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	if (c < 0x80)
+		return 1;
+	size_t len;
+	unsigned min;
+	unsigned cp;
+	if ((c & 0xE0) == 0xC0) {
+		len = 2, min = 0x80, cp = c & 0x1Fu;
+	} else if ((c & 0xF0) == 0xE0) {
+		len = 3, min = 0x800, cp = c & 0x0Fu;
+	} else if ((c & 0xF8) == 0xF0) {
+		len = 4, min = 0x10000, cp = c & 0x07u;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3Fu);
+	}
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return len;
+}
+
+static bool is_utf8(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < n;) {
+		size_t l = utf8_len(p + i, n - i);
+		if (!l)
+			return false;
+		i += l;
+	}
+	return true;
+}
+
+/* A JSON string of text that should be UTF-8: invalid bytes become U+FFFD, so the output
+ * is always valid JSON. */
+static void add_text(struct strbuf *sb, const char *s, size_t n)
+{
+	if (is_utf8(s, n)) {
+		strbuf_add_json_string(sb, s, n);
+		return;
+	}
+	struct strbuf clean = STRBUF_INIT;
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < n;) {
+		size_t l = utf8_len(p + i, n - i);
+		if (l) {
+			strbuf_add(&clean, s + i, l);
+			i += l;
+		} else {
+			strbuf_add(&clean, "\xEF\xBF\xBD", 3);
+			i++;
+		}
+	}
+	strbuf_add_json_string(sb, strbuf_str(&clean), clean.len);
+	strbuf_release(&clean);
+}
+
+static void add_base64(struct strbuf *sb, const char *s, size_t n)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *p = (const unsigned char *)s;
+	strbuf_grow(sb, (n + 2) / 3 * 4 + 2);
+	strbuf_addc(sb, '"');
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)p[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned)p[i + 1] << 8;
+		if (i + 2 < n)
+			v |= p[i + 2];
+		char out[4] = { tab[(v >> 18) & 63], tab[(v >> 12) & 63], i + 1 < n ? tab[(v >> 6) & 63] : '=',
+				i + 2 < n ? tab[v & 63] : '=' };
+		strbuf_add(sb, out, 4);
+	}
+	strbuf_addc(sb, '"');
+}
+
+static bool redacted(const char *name)
+{
+	static const char *const secret[] = { "authorization", "proxy-authorization", "cookie", "x-api-key" };
+	for (size_t i = 0; i < sizeof(secret) / sizeof(*secret); i++)
+		if (strcmp(name, secret[i]) == 0)
+			return true;
+	return false;
+}
+
+/* {"name":"v1, v2", ...}: names in order of first appearance, repeated values joined. */
+static void add_pairs(struct strbuf *sb, const struct kv *v, size_t n, bool redact)
+{
+	strbuf_addc(sb, '{');
+	bool first = true;
+	for (size_t i = 0; i < n; i++) {
+		size_t j;
+		for (j = 0; j < i; j++)
+			if (strcmp(v[j].name, v[i].name) == 0)
+				break;
+		if (j < i)
+			continue;
+		if (!first)
+			strbuf_addc(sb, ',');
+		first = false;
+		add_text(sb, v[i].name, strlen(v[i].name));
+		strbuf_addc(sb, ':');
+		if (redact && redacted(v[i].name)) {
+			strbuf_adds(sb, "\"[redacted]\"");
+			continue;
+		}
+		bool more = false;
+		for (j = i + 1; j < n && !more; j++)
+			more = strcmp(v[j].name, v[i].name) == 0;
+		if (!more) {
+			add_text(sb, v[i].value, v[i].len);
+			continue;
+		}
+		struct strbuf joined = STRBUF_INIT;
+		for (j = i; j < n; j++) {
+			if (strcmp(v[j].name, v[i].name) != 0)
+				continue;
+			if (joined.len || j > i)
+				strbuf_add(&joined, ", ", 2);
+			strbuf_add(&joined, v[j].value, v[j].len);
+		}
+		add_text(sb, strbuf_str(&joined), joined.len);
+		strbuf_release(&joined);
+	}
+	strbuf_addc(sb, '}');
+}
+
+void journal_entry_json(const struct journal_entry *e, struct strbuf *out)
+{
+	struct tm tm;
+	char ts[32];
+	gmtime_r(&e->time.tv_sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	strbuf_addf(out, "{\"seq\":%llu,\"time\":\"%s.%03ldZ\",\"method\":", (unsigned long long)e->seq, ts,
+		    e->time.tv_nsec / 1000000);
+	add_text(out, e->method, strlen(e->method));
+	strbuf_adds(out, ",\"path\":");
+	add_text(out, e->path, strlen(e->path));
+	strbuf_adds(out, ",\"query\":");
+	add_pairs(out, e->query, e->nquery, false);
+	strbuf_adds(out, ",\"headers\":");
+	add_pairs(out, e->headers, e->nheaders, true);
+	if (is_utf8(e->body, e->body_len)) {
+		strbuf_adds(out, ",\"body\":");
+		strbuf_add_json_string(out, e->body, e->body_len);
+	} else {
+		strbuf_adds(out, ",\"body_base64\":");
+		add_base64(out, e->body, e->body_len);
+	}
+	strbuf_adds(out, ",\"stub\":");
+	if (e->stub)
+		add_text(out, e->stub, strlen(e->stub));
+	else
+		strbuf_adds(out, "null");
+	/* milliseconds with up to three decimals, trailing zeros dropped: 0.08, 12, 1.5 */
+	char ms[48];
+	double d = e->duration_ms >= 0 ? e->duration_ms : 0;
+	int len = snprintf(ms, sizeof(ms), "%.3f", d);
+	while (len > 1 && ms[len - 1] == '0')
+		ms[--len] = '\0';
+	if (len > 1 && ms[len - 1] == '.')
+		ms[--len] = '\0';
+	strbuf_addf(out, ",\"status\":%d,\"duration_ms\":%s}", e->status, ms);
+}
+
+/* ---- the ring ---- */
+
+struct journal *journal_create(size_t limit)
+{
+	struct journal *j = xcalloc(1, sizeof(*j));
+	pthread_mutex_init(&j->lock, NULL);
+	pthread_cond_init(&j->wake, NULL);
+	pthread_cond_init(&j->idle, NULL);
+	j->limit = limit;
+	j->log_fd = -1;
+	return j;
+}
+
+/* Makes room for one more entry below the limit: the ring grows by doubling so that a
+ * large --journal-limit costs memory only once it is used. Under the lock. */
+static void grow(struct journal *j)
+{
+	size_t cap = j->cap ? j->cap * 2 : 64;
+	if (cap > j->limit)
+		cap = j->limit;
+	struct journal_entry **ring = xmalloc(cap * sizeof(*ring));
+	for (size_t i = 0; i < j->n; i++)
+		ring[i] = j->ring[(j->head + i) % j->cap];
+	free(j->ring);
+	j->ring = ring;
+	j->cap = cap;
+	j->head = 0;
+}
+
+uint64_t journal_append(struct journal *j, struct journal_entry *e)
+{
+	struct journal_entry *evicted = NULL;
+	struct journal_watch *fired = NULL;
+	pthread_mutex_lock(&j->lock);
+	uint64_t seq = e->seq = ++j->next_seq;
+	if (j->file) {
+		journal_entry_ref(e);
+		e->file_next = NULL;
+		if (j->qtail)
+			j->qtail->file_next = e;
+		else
+			j->qhead = e;
+		j->qtail = e;
+		pthread_cond_signal(&j->wake);
+	}
+	for (struct journal_watch *w = j->watches, *next; w; w = next) {
+		next = w->next;
+		if (!w->on_entry(w, e))
+			continue;
+		/* done: unlink it, and chain it through prev (unused once unlinked) to fire later */
+		if (w->prev)
+			w->prev->next = w->next;
+		else
+			j->watches = w->next;
+		if (w->next)
+			w->next->prev = w->prev;
+		w->linked = false;
+		w->next = NULL;
+		w->prev = fired;
+		fired = w;
+	}
+	if (j->limit == 0) {
+		evicted = e;
+	} else if (j->n == j->limit) {
+		evicted = j->ring[j->head];
+		j->ring[j->head] = e;
+		j->head = (j->head + 1) % j->cap;
+		j->evicted++;
+		j->evicted_total++;
+	} else {
+		if (j->n == j->cap)
+			grow(j);
+		j->ring[(j->head + j->n) % j->cap] = e;
+		j->n++;
+	}
+	pthread_mutex_unlock(&j->lock);
+	journal_entry_unref(evicted);
+	while (fired) {
+		struct journal_watch *w = fired;
+		fired = w->prev;
+		w->prev = NULL;
+		w->fire(w);
+	}
+	return seq;
+}
+
+void journal_clear(struct journal *j)
+{
+	pthread_mutex_lock(&j->lock);
+	struct journal_entry **ring = j->ring;
+	size_t cap = j->cap, head = j->head, n = j->n;
+	j->ring = NULL;
+	j->cap = j->head = j->n = 0;
+	j->evicted = 0;
+	pthread_mutex_unlock(&j->lock);
+	for (size_t i = 0; i < n; i++)
+		journal_entry_unref(ring[(head + i) % cap]);
+	free(ring);
+}
+
+/* The ring position of the first entry with seq > since: entries are in seq order. */
+static size_t first_after(const struct journal *j, uint64_t since)
+{
+	size_t lo = 0, hi = j->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (j->ring[(j->head + mid) % j->cap]->seq <= since)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Under the lock. */
+static void snapshot_locked(struct journal *j, uint64_t since, struct journal_snapshot *out)
+{
+	size_t from = since ? first_after(j, since) : 0;
+	out->n = j->n - from;
+	out->v = xmalloc((out->n ? out->n : 1) * sizeof(*out->v));
+	for (size_t i = 0; i < out->n; i++)
+		out->v[i] = journal_entry_ref(j->ring[(j->head + from + i) % j->cap]);
+	out->evicted = j->evicted;
+	out->last_seq = j->next_seq;
+}
+
+void journal_snapshot(struct journal *j, uint64_t since, struct journal_snapshot *out)
+{
+	pthread_mutex_lock(&j->lock);
+	snapshot_locked(j, since, out);
+	pthread_mutex_unlock(&j->lock);
+}
+
+void journal_snapshot_release(struct journal_snapshot *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		journal_entry_unref(s->v[i]);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+void journal_stats(struct journal *j, struct journal_stats *out)
+{
+	pthread_mutex_lock(&j->lock);
+	out->entries = j->n;
+	out->limit = j->limit;
+	out->evicted = j->evicted;
+	out->evicted_total = j->evicted_total;
+	out->appended_total = j->next_seq;
+	pthread_mutex_unlock(&j->lock);
+}
+
+/* ---- watches ---- */
+
+void journal_watch_add(struct journal *j, struct journal_watch *w, struct journal_snapshot *snap)
+{
+	pthread_mutex_lock(&j->lock);
+	snapshot_locked(j, 0, snap);
+	w->prev = NULL;
+	w->next = j->watches;
+	if (j->watches)
+		j->watches->prev = w;
+	j->watches = w;
+	w->linked = true;
+	pthread_mutex_unlock(&j->lock);
+}
+
+bool journal_watch_remove(struct journal *j, struct journal_watch *w)
+{
+	pthread_mutex_lock(&j->lock);
+	bool was = w->linked;
+	if (was) {
+		if (w->prev)
+			w->prev->next = w->next;
+		else
+			j->watches = w->next;
+		if (w->next)
+			w->next->prev = w->prev;
+		w->prev = w->next = NULL;
+		w->linked = false;
+	}
+	pthread_mutex_unlock(&j->lock);
+	return was;
+}
+
+/* ---- the NDJSON file ---- */
+
+static void report_write_error(struct journal *j, int err)
+{
+	if (j->write_failed || j->log_fd < 0)
+		return;
+	j->write_failed = true;
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "cannery: cannot write the journal file: %s\n", strerror(err));
+	ssize_t w = write(j->log_fd, sb.buf, sb.len);
+	(void)w;
+	strbuf_release(&sb);
+}
+
+/* The writer thread: takes the whole queue under the lock, writes it outside. */
+static void *writer_run(void *arg)
+{
+	struct journal *j = arg;
+	struct strbuf line = STRBUF_INIT;
+	pthread_mutex_lock(&j->lock);
+	for (;;) {
+		while (!j->qhead && !j->stop)
+			pthread_cond_wait(&j->wake, &j->lock);
+		if (!j->qhead)
+			break;
+		struct journal_entry *batch = j->qhead;
+		j->qhead = j->qtail = NULL;
+		j->writing = true;
+		pthread_mutex_unlock(&j->lock);
+		while (batch) {
+			struct journal_entry *e = batch;
+			batch = e->file_next;
+			strbuf_reset(&line);
+			journal_entry_json(e, &line);
+			strbuf_addc(&line, '\n');
+			if (fwrite(line.buf, 1, line.len, j->file) != line.len)
+				report_write_error(j, errno);
+			journal_entry_unref(e);
+		}
+		if (fflush(j->file) != 0)
+			report_write_error(j, errno);
+		pthread_mutex_lock(&j->lock);
+		j->writing = false;
+		pthread_cond_broadcast(&j->idle);
+	}
+	pthread_mutex_unlock(&j->lock);
+	strbuf_release(&line);
+	return NULL;
+}
+
+int journal_open_file(struct journal *j, const char *path, int log_fd, char **error)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
+	if (!f) {
+		int err = errno;
+		if (fd >= 0)
+			close(fd);
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_addf(&sb, "cannot open the journal file '%s': %s", path, strerror(err));
+		*error = strbuf_detach(&sb, NULL);
+		return -err;
+	}
+	j->file = f;
+	j->log_fd = log_fd;
+	int rc = pthread_create(&j->writer, NULL, writer_run, j);
+	if (rc != 0) {
+		fclose(f);
+		j->file = NULL;
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_addf(&sb, "cannot start the journal file writer: %s", strerror(rc));
+		*error = strbuf_detach(&sb, NULL);
+		return -rc;
+	}
+	return 0;
+}
+
+void journal_sync(struct journal *j)
+{
+	pthread_mutex_lock(&j->lock);
+	while (j->file && (j->qhead || j->writing))
+		pthread_cond_wait(&j->idle, &j->lock);
+	pthread_mutex_unlock(&j->lock);
+}
+
+void journal_destroy(struct journal *j)
+{
+	if (!j)
+		return;
+	if (j->file) {
+		pthread_mutex_lock(&j->lock);
+		j->stop = true;
+		pthread_cond_signal(&j->wake);
+		pthread_mutex_unlock(&j->lock);
+		/* the writer drains the queue before it sees stop */
+		pthread_join(j->writer, NULL);
+		fclose(j->file);
+	}
+	for (size_t i = 0; i < j->n; i++)
+		journal_entry_unref(j->ring[(j->head + i) % j->cap]);
+	free(j->ring);
+	pthread_cond_destroy(&j->wake);
+	pthread_cond_destroy(&j->idle);
+	pthread_mutex_destroy(&j->lock);
+	free(j);
+}
