@@ -598,3 +598,51 @@ Test(dynamic, seed_reproduces_random_values)
 	h_server_stop_ok(s1);
 	h_server_stop_ok(s2);
 }
+
+/* ---- reset and the journal (issues 4 and 5 together) ------------------------------------- */
+
+Test(dynamic, admin_reset_restarts_sequences_scenarios_and_counters)
+{
+	struct h_server *s = serve_yaml(sequence_yaml);
+
+	h_assert_get(s, "/repeat", 202, "pending");
+	h_assert_get(s, "/repeat", 202, "running");
+	h_assert_get(s, "/cycle", 200, "a");
+	cr_expect_eq(h_request(s, "POST", "/__cannery/reset", "", NULL)->status, 204);
+	h_assert_get(s, "/repeat", 202, "pending");
+	h_assert_get(s, "/cycle", 200, "a");
+	h_assert_get(s, "/cycle", 200, "b");
+	/* seq counts from 1 again after the reset */
+	h_assert_get(s, "/cycle", 200, "c3");
+	h_server_stop_ok(s);
+
+	s = serve_yaml(cart_yaml);
+	cr_expect_eq(h_request(s, "POST", "/cart", "x", NULL)->status, 201);
+	h_assert_get(s, "/generic", 200, "full");
+	cr_expect_eq(h_request(s, "POST", "/__cannery/reset", "", NULL)->status, 204);
+	h_assert_get(s, "/generic", 200, "generic");
+	h_server_stop_ok(s);
+}
+
+Test(dynamic, delayed_reset_and_preflight_answers_are_journaled)
+{
+	struct h_server *s = serve_yaml("- name: slow\n"
+					"  request: { path: /slow }\n"
+					"  response: { body: late, delay: 50ms }\n"
+					"- name: reset\n"
+					"  request: { path: /reset }\n"
+					"  response: { fault: reset }\n");
+
+	h_assert_get(s, "/slow", 200, "late");
+	cr_expect_eq(h_get(s, "/reset")->status, 0);
+	const char *const pre[] = { "Origin: http://app.test", "Access-Control-Request-Method: PUT", NULL };
+	cr_expect_eq(h_request(s, "OPTIONS", "/slow", NULL, pre)->status, 204);
+	struct h_response *r = h_get(s, "/__cannery/requests");
+	cr_assert_eq(r->status, 200);
+	cr_expect(h_contains(r->body, "\"path\":\"/slow\",") && h_contains(r->body, "\"stub\":\"slow\",\"status\":200"),
+		  "%s", r->body);
+	cr_expect(h_contains(r->body, "\"stub\":\"reset\""), "the reset request is journaled: %s", r->body);
+	cr_expect(h_contains(r->body, "\"method\":\"OPTIONS\""), "the preflight is journaled: %s", r->body);
+	cr_expect(h_contains(r->body, "\"total\":3"), "%s", r->body);
+	h_server_stop_ok(s);
+}
