@@ -32,6 +32,11 @@ struct cannery_server {
 
 	struct watch *watch;           /* NULL with watching off (or unavailable) */
 	char *watch_errors;            /* the watcher's last logged reload errors; watcher thread only */
+
+	struct proxy *proxy;           /* NULL without cfg.proxy */
+	struct recorder *recorder;     /* NULL without cfg.record_dir */
+	char *proxy_url;               /* owned copies behind cfg.proxy and cfg.record_dir */
+	char *record_dir;
 };
 
 /** The current stub set with a reference the caller drops with stub_set_unref.

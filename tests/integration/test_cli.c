@@ -201,8 +201,6 @@ Test(cli, unsupported_options)
 	} cases[] = {
 		{ "--journal-limit", { "--journal-limit", "5" } },
 		{ "--journal-file", { "--journal-file", "/dev/null" } },
-		{ "--proxy", { "--proxy", "http://127.0.0.1:9" } },
-		{ NULL, { "--proxy", "http://127.0.0.1:9", "--record", "/tmp" } },
 		{ "--admin-token", { "--admin-token", "t0ken" } },
 		{ "--seed", { "--seed", "42" } },
 		{ "--cors", { "--cors" } },
@@ -242,12 +240,32 @@ Test(cli, unsupported_options_still_validate_values)
 	}
 }
 
-Test(cli, record_command_unsupported)
+Test(cli, record_usage_errors)
 {
-	struct h_run *r = h_runv("record", "--upstream", "http://127.0.0.1:9", "--port", "0", NULL);
+	static const struct {
+		const char *args[6];
+		const char *want;
+	} cases[] = {
+		{ { "record", "--port", "0" }, "record needs --upstream URL" },
+		{ { "record", "--upstream", "ftp://127.0.0.1:9" }, "expected an http:// or https:// URL" },
+		{ { "record", "--upstream", "http://" }, "expected an http:// or https:// URL" },
+		{ { "record", "--upstream", "127.0.0.1:9" }, "expected an http:// or https:// URL" },
+		{ { "record", "--upstream", "http://127.0.0.1:9", "--record-mode", "last" }, "expected first or sequence" },
+		{ { "record", "--upstream", "http://127.0.0.1:9", "--proxy-timeout", "soon" }, "--proxy-timeout" },
+		{ { "record", "--upstream", "http://127.0.0.1:9", "some-dir" }, "record takes no DIR" },
+		{ { "record", "--upstream", "http://127.0.0.1:9", "--no-watch" }, "unknown option '--no-watch'" },
+		{ { "serve", "--proxy", "gopher://127.0.0.1:9" }, "expected an http:// or https:// URL" },
+	};
+	size_t i;
 
-	expect_exit(r, 2, "record");
-	cr_expect(h_contains(r->err, "is not supported yet"), "stderr:\n%s", r->err);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct h_run *r = run_env(NULL, cases[i].args);
+
+		expect_exit(r, 2, cases[i].args[1]);
+		cr_expect(h_contains(r->err, cases[i].want), "%s %s: stderr should say '%s':\n%s", cases[i].args[0],
+			  cases[i].args[1], cases[i].want, r->err);
+		cr_expect_str_eq(r->out, "");
+	}
 }
 
 Test(cli, port_equals_form)
