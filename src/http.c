@@ -397,17 +397,17 @@ static void record_exchange(struct MHD_Connection *c, struct req_ctx *ctx, const
 static enum MHD_Result answer_proxied(struct MHD_Connection *c, struct req_ctx *ctx)
 {
 	struct proxy_result *res = proxy_exchange_result(ctx->px);
-	strbuf_addf(&ctx->note, "proxied to %s", proxy_upstream(ctx->h->srv->proxy));
 	if (res->failed) {
 		struct strbuf sb = STRBUF_INIT;
 		strbuf_adds(&sb, "{\"error\":");
 		strbuf_add_json_string(&sb, res->error, strlen(res->error));
 		strbuf_addc(&sb, '}');
-		strbuf_addf(&ctx->note, ": %s", res->error);
+		strbuf_addf(&ctx->note, "proxy failed: %s", res->error);
 		enum MHD_Result ret = queue_json(c, ctx, (unsigned)res->status, sb.buf, sb.len);
 		strbuf_release(&sb);
 		return ret;
 	}
+	strbuf_addf(&ctx->note, "proxied to %s", proxy_upstream(ctx->h->srv->proxy));
 	if (ctx->h->srv->recorder)
 		record_exchange(c, ctx, res);
 	size_t len = res->body.len;
