@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,9 @@
 #define SLUG_MAX 80
 /* Nesting read back from a stub file, as the loader bounds it. */
 #define PARSE_MAX_DEPTH 64
+/* How many numbered names (NAME-2, NAME-3, ...) are tried before giving up: a bound, so
+ * that a directory we cannot even look into fails instead of looping. */
+#define MAX_NAME_TRIES 10000
 
 /* ---- a small YAML tree ---- */
 
@@ -1049,6 +1053,12 @@ static int write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
+/* Whether name is taken in the directory (anything but a clear "no" counts as taken). */
+static bool exists_at(int dirfd, const char *name)
+{
+	return faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
+}
+
 /* Writes name atomically: a temporary file in the same directory, fsynced, then renamed
  * over name (replace) or linked to it (!replace: -EEXIST when name exists), then the
  * directory fsynced. A crash leaves the old file or the new one, and at worst a temporary
@@ -1071,20 +1081,16 @@ static int write_atomic(struct recorder *r, const char *name, const char *data, 
 				rc = -errno;
 		} else if (linkat(r->dirfd, tmp, r->dirfd, name, 0) != 0) {
 			rc = -errno;
-			/* no hard links here: claim the name by checking first (we hold the lock) */
-			if (rc != -EEXIST && faccessat(r->dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT)
-				rc = renameat(r->dirfd, tmp, r->dirfd, name) == 0 ? 0 : -errno;
+			/* a file system without hard links: claim the name by checking first */
+			if (rc != -EEXIST)
+				rc = exists_at(r->dirfd, name) ? -EEXIST
+							       : renameat(r->dirfd, tmp, r->dirfd, name) == 0 ? 0 : -errno;
 		}
 	}
 	unlinkat(r->dirfd, tmp, 0);
 	if (rc == 0 && fsync(r->dirfd) != 0)
 		rc = -errno;
 	return rc;
-}
-
-static bool exists_at(int dirfd, const char *name)
-{
-	return faccessat(dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
 }
 
 static bool has_yaml_ext(const char *name)
@@ -1131,6 +1137,18 @@ static bool in_index(const struct recorder *r, const char *file)
 	return false;
 }
 
+/* Whether the process that named a temporary file "PID-N" still runs: another recorder
+ * writing into the same directory keeps its file. */
+static bool writer_alive(const char *suffix)
+{
+	char *end;
+	errno = 0;
+	long pid = strtol(suffix, &end, 10);
+	if (errno || end == suffix || *end != '-' || pid <= 0 || pid == (long)getpid())
+		return false;
+	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
 /* Removes what a crash left behind and indexes the requests already recorded. */
 static void scan(struct recorder *r)
 {
@@ -1144,7 +1162,8 @@ static void scan(struct recorder *r)
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) == 0) {
-			unlinkat(r->dirfd, de->d_name, 0);
+			if (!writer_alive(de->d_name + strlen(TMP_PREFIX)))
+				unlinkat(r->dirfd, de->d_name, 0);
 			continue;
 		}
 		if (de->d_name[0] == '.' || !has_yaml_ext(de->d_name))
@@ -1217,7 +1236,7 @@ void recorder_destroy(struct recorder *r)
  * the K-th response of a sequence. */
 static char *body_name(struct recorder *r, const char *stem, size_t k, const char *ext)
 {
-	for (size_t i = k;; i++) {
+	for (size_t i = k; i < k + MAX_NAME_TRIES; i++) {
 		struct strbuf sb = STRBUF_INIT;
 		if (i <= 1)
 			strbuf_addf(&sb, "%s.body.%s", stem, ext);
@@ -1227,6 +1246,7 @@ static char *body_name(struct recorder *r, const char *stem, size_t k, const cha
 			return strbuf_detach(&sb, NULL);
 		strbuf_release(&sb);
 	}
+	return NULL;
 }
 
 static void say(struct recorder *r, char **error, const char *what, const char *file, int rc)
@@ -1248,8 +1268,13 @@ static int write_body_file(struct recorder *r, const struct record_exchange *ex,
 		return 0;
 	}
 	const char *ct = header_value(ex->headers, ex->nheaders, "content-type");
-	for (;;) {
+	for (unsigned tries = 0;; tries++) {
 		char *n = body_name(r, stem, k, recorder_extension(ct));
+		if (!n || tries == MAX_NAME_TRIES) {
+			free(n);
+			say(r, error, "find a free name for the body of", stem, -EEXIST);
+			return -EEXIST;
+		}
 		int rc = write_atomic(r, n, ex->body, ex->body_len, false);
 		if (rc == 0) {
 			*name = n;
@@ -1318,6 +1343,11 @@ static int create_file(struct recorder *r, struct ynode *request, const struct r
 	int rc = 0;
 	for (unsigned i = 1;; i++) {
 		struct strbuf stem = STRBUF_INIT, name = STRBUF_INIT;
+		if (i > MAX_NAME_TRIES) {
+			say(r, error, "find a free name for", slug, -EEXIST);
+			rc = -EEXIST;
+			break;
+		}
 		if (i == 1)
 			strbuf_adds(&stem, slug);
 		else

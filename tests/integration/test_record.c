@@ -361,8 +361,9 @@ Test(record, different_queries_are_different_files)
 
 Test(record, leftover_temporary_files_are_cleaned_at_start)
 {
-	const char *out = h_stub_dir(".cannery-tmp-4242-0", "request: {path: /half", ".cannery-tmp-1-7", "x",
-				     ".mine", "kept", NULL);
+	/* left by writers that are gone (no such pid) */
+	const char *out = h_stub_dir(".cannery-tmp-999999999-0", "request: {path: /half", ".cannery-tmp-999999998-7",
+				     "x", ".mine", "kept", NULL);
 	struct upstream *u = up_start();
 	struct h_server *rec = record_to(up_url(u), out, NULL, NULL);
 

@@ -596,8 +596,10 @@ Test(recorder, leftover_temporary_files_are_removed_at_start)
 {
 	mkdir("out", 0755);
 	mkdir("out/rec", 0755);
-	static const char *const names[] = { "out/rec/.cannery-tmp-123-0", "out/rec/.cannery-tmp-9-9", "out/rec/.keep" };
-	for (size_t i = 0; i < 3; i++) {
+	/* a crashed writer's (no such pid), another live writer's (pid 1), not ours at all */
+	static const char *const names[] = { "out/rec/.cannery-tmp-999999999-0", "out/rec/.cannery-tmp-999999998-9",
+					     "out/rec/.keep", "out/rec/.cannery-tmp-1-3" };
+	for (size_t i = 0; i < 4; i++) {
 		FILE *f = fopen(names[i], "w");
 		cr_assert_not_null(f);
 		fputs("request: {path: /half-writ", f);
@@ -606,9 +608,10 @@ Test(recorder, leftover_temporary_files_are_removed_at_start)
 	struct recorder *r = open_rec(RECORD_FIRST);
 	cr_expect(!file_exists(names[0]) && !file_exists(names[1]), "temporary files left");
 	cr_expect(file_exists(names[2]), "a dotfile that is not ours was removed");
+	cr_expect(file_exists(names[3]), "a live writer's temporary file was removed");
 	struct record_exchange ex = get("/x", "text/plain", "x");
 	free(record(r, &ex, RECORD_WROTE));
-	cr_expect_eq(count_files("out/rec", ".cannery-tmp-"), 0, "a write left its temporary file");
+	cr_expect_eq(count_files("out/rec", ".cannery-tmp-"), 1, "a write left its temporary file");
 	recorder_destroy(r);
 }
 
