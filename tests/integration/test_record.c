@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -430,4 +431,56 @@ Test(record, serve_proxy_record_writes_only_proxied_exchanges)
 	h_assert_get(s, "/missing", 404, "{\"error\":\"not here\"}");
 	h_server_stop_ok(s);
 	cr_expect_str_eq(listing(out), "get-missing.yaml get-text.yaml");
+}
+
+struct poster {
+	const struct h_server *s;
+	int i;
+	const char *body;
+};
+
+static void *post_many(void *arg)
+{
+	struct poster *p = arg;
+	int k;
+
+	for (k = 0; k < 4; k++)
+		h_request(p->s, "POST", h_fmt("/echo/big/%d/%d", p->i, k), p->body, HDRS("Content-Type: text/plain"));
+	return NULL;
+}
+
+/* Killed in the middle of writing, a recorder leaves whole stubs (and maybe temporary
+ * files, which the loader skips and the next start removes): never half of one. */
+Test(record, a_crash_never_leaves_half_a_stub)
+{
+	enum { N = 8 };
+	const char *out = h_fmt("%s/out", h_tmpdir());
+	const char *body = h_fmt("%0*d", 512 * 1024, 1);
+	struct upstream *u = up_start();
+	struct h_server *rec = record_to(up_url(u), out, "--quiet", NULL);
+	struct poster p[N];
+	pthread_t t[N];
+	struct h_run *check;
+	int i;
+
+	for (i = 0; i < N; i++) {
+		p[i].s = rec;
+		p[i].i = i;
+		p[i].body = body;
+		cr_assert(pthread_create(&t[i], NULL, post_many, &p[i]) == 0);
+	}
+	/* once something is on disk, writes are under way: kill without warning */
+	for (i = 0; i < H_DEADLINE_MS / 5 && !h_contains(listing(out), ".yaml"); i++)
+		usleep(5 * 1000);
+	h_server_signal(rec, SIGKILL);
+	h_server_wait(rec, H_DEADLINE_MS);
+	for (i = 0; i < N; i++)
+		pthread_join(t[i], NULL);
+	cr_log_info("after the kill: %s", listing(out));
+	check = h_runv("check", out, NULL);
+	cr_expect_eq(check->exit_code, 0, "after a crash:\n%s\nfiles: %s", check->err, listing(out));
+	/* the next start cleans up */
+	rec = record_to(up_url(u), out, NULL, NULL);
+	cr_expect(!h_contains(listing(out), ".cannery-tmp-"), "%s", listing(out));
+	h_server_stop_ok(rec);
 }
