@@ -347,7 +347,6 @@ struct jparse {
 	const char *p, *end;
 	unsigned depth;
 	size_t nodes;
-	bool bad;
 };
 
 /* The length of the valid UTF-8 sequence at p (shortest form, no surrogates), or 0. */
@@ -658,7 +657,7 @@ fail:
 /* The body as a tree when it is JSON a stub can hold exactly (JSON-equal), else NULL. */
 static struct ynode *json_tree(const char *body, size_t len)
 {
-	struct jparse j = { body, body + len, 0, 0, false };
+	struct jparse j = { body, body + len, 0, 0 };
 	struct ynode *y = j_value(&j);
 	if (!y)
 		return NULL;
@@ -1261,13 +1260,12 @@ static void say(struct recorder *r, char **error, const char *what, const char *
 static int write_body_file(struct recorder *r, const struct record_exchange *ex, const char *stem, size_t k,
 			   char **name, char **error)
 {
-	struct ynode *json;
-	*name = NULL;
-	if (response_form(ex, &json) != FORM_FILE) {
-		ynode_free(json);
-		return 0;
-	}
 	const char *ct = header_value(ex->headers, ex->nheaders, "content-type");
+	*name = NULL;
+	/* as response_form decides, without parsing JSON twice: a body JSON could be read
+	 * from is valid UTF-8 with a JSON type, so never binary */
+	if (!ex->body_len || !recorder_body_is_binary(ct, ex->body, ex->body_len))
+		return 0;
 	for (unsigned tries = 0;; tries++) {
 		char *n = body_name(r, stem, k, recorder_extension(ct));
 		if (!n || tries == MAX_NAME_TRIES) {
