@@ -21,6 +21,8 @@
 #include "journal.h"
 #include "matcher.h"
 #include "render.h"
+#include "proxy.h"
+#include "recorder.h"
 #include "router.h"
 #include "server.h"
 #include "state.h"
@@ -77,6 +79,9 @@ struct req_ctx {
 	unsigned pending_status;
 	bool pending_reset;          /* fault: reset once the delay is over */
 	bool suspended;              /* waiting for the delay timer */
+	const char *raw_uri;         /* the request target as received, query included (arena) */
+	struct proxy_exchange *px;   /* forwarded: the connection is suspended until it is done */
+	bool proxied;                /* answered from the upstream (or with a proxy error) */
 };
 
 /* How far past --max-body an oversized chunked body is read (and dropped) before the
@@ -460,6 +465,118 @@ static enum MHD_Result queue_admin(struct MHD_Connection *c, struct req_ctx *ctx
 	return ret;
 }
 
+/* ---- proxying ---- */
+
+/* Runs on the proxy thread (or on this worker when the proxy is stopping): the result is
+ * in the exchange; resuming makes MHD call the access handler again, which answers. The
+ * context may be freed as soon as the connection is resumed, so that comes last. */
+static void on_forwarded(struct proxy_exchange *ex, void *arg)
+{
+	struct MHD_Connection *c = arg;
+	(void)ex;
+	MHD_resume_connection(c);
+}
+
+/* Runs on MHD worker threads. */
+static enum MHD_Result add_forward_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	proxy_exchange_add_header(cls, key, value);
+	return MHD_YES;
+}
+
+/* Hands the request to the proxy thread and parks the connection: no worker waits on the
+ * upstream. The connection is suspended before the exchange is submitted, so the
+ * completion can never resume it first. */
+static enum MHD_Result forward(struct MHD_Connection *c, struct req_ctx *ctx)
+{
+	struct proxy *p = ctx->h->srv->proxy;
+	const char *target = ctx->raw_uri ? ctx->raw_uri : ctx->path;
+	if (target[0] != '/') {
+		/* absolute-form: forward the path and query only */
+		const char *scheme = strstr(target, "://");
+		const char *slash = scheme ? strchr(scheme + 3, '/') : NULL;
+		if (!scheme)
+			return queue_refusal(c, ctx, 400, "cannot forward this request target");
+		target = slash ? slash : "/";
+	}
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	ctx->px = proxy_exchange_create(p, ctx->method, target, ctx->body.buf, ctx->body.len, cl || te);
+	MHD_get_connection_values(c, MHD_HEADER_KIND, add_forward_header, ctx->px);
+	ctx->proxied = true;
+	MHD_suspend_connection(c);
+	proxy_submit(p, ctx->px, on_forwarded, c);
+	return MHD_YES;
+}
+
+/* Writes a proxied exchange as a stub, before it is answered: a response the client has
+ * seen is always on disk (or its failure logged). */
+static void record_exchange(struct MHD_Connection *c, struct req_ctx *ctx, const struct proxy_result *res)
+{
+	struct record_exchange ex = { 0 };
+	char *file = NULL, *error = NULL;
+	enum record_outcome outcome;
+	ex.method = ctx->method;
+	ex.path = ctx->path;
+	ex.query = collect(c, MHD_GET_ARGUMENT_KIND, &ctx->arena, &ex.nquery);
+	ex.req_content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	ex.req_body = ctx->body.buf;
+	ex.req_body_len = ctx->body.len;
+	ex.status = res->status;
+	ex.headers = res->headers;
+	ex.nheaders = res->nheaders;
+	ex.body = res->body.buf;
+	ex.body_len = res->body.len;
+	if (recorder_record(ctx->h->srv->recorder, &ex, &outcome, &file, &error) == 0) {
+		strbuf_addf(&ctx->note, "; %s %s", outcome == RECORD_WROTE ? "recorded" :
+			    outcome == RECORD_APPENDED ? "appended to" : "kept", file);
+	} else {
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_addf(&ctx->note, "; not recorded");
+		strbuf_addf(&sb, "cannery: error: %s %s not recorded: %s\n", ctx->method, ctx->path, error);
+		ssize_t w = write(ctx->h->srv->cfg.log_fd, sb.buf, sb.len);
+		(void)w;
+		strbuf_release(&sb);
+	}
+	free(file);
+	free(error);
+}
+
+/* The one place where a proxied exchange completes: status set, no stub id (proxied
+ * marks it). Runs on MHD worker threads, on the call after the connection is resumed. */
+static enum MHD_Result answer_proxied(struct MHD_Connection *c, struct req_ctx *ctx)
+{
+	struct proxy_result *res = proxy_exchange_result(ctx->px);
+	if (res->failed) {
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_adds(&sb, "{\"error\":");
+		strbuf_add_json_string(&sb, res->error, strlen(res->error));
+		strbuf_addc(&sb, '}');
+		strbuf_addf(&ctx->note, "proxy failed: %s", res->error);
+		enum MHD_Result ret = queue_json(c, ctx, (unsigned)res->status, sb.buf, sb.len);
+		strbuf_release(&sb);
+		return ret;
+	}
+	strbuf_addf(&ctx->note, "proxied to %s", proxy_upstream(ctx->h->srv->proxy));
+	if (ctx->h->srv->recorder)
+		record_exchange(c, ctx, res);
+	size_t len = res->body.len;
+	char *body = strbuf_detach(&res->body, NULL);
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	for (size_t i = 0; i < res->nheaders; i++)
+		MHD_add_response_header(r, res->headers[i].name, res->headers[i].value);
+	ctx->status = res->status;
+	record(c, ctx);
+	enum MHD_Result ret = MHD_queue_response(c, (unsigned)res->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static bool is_admin_path(const char *path)
 {
 	size_t n = strlen(ADMIN_PREFIX);
@@ -697,10 +814,14 @@ static enum MHD_Result queue_preflight(struct MHD_Connection *c, struct req_ctx 
  */
 static enum MHD_Result respond(struct MHD_Connection *c, struct req_ctx *ctx)
 {
+	if (ctx->px)
+		return answer_proxied(c, ctx);
 	if (is_admin_path(ctx->path))
 		return queue_admin(c, ctx);
 	struct cannery_server *srv = ctx->h->srv;
 	struct state *st = srv->state;
+	if (ctx->h->srv->proxy && ctx->h->srv->cfg.proxy_all)
+		return forward(c, ctx);
 	struct req_view view = { 0 };
 	view.method = ctx->method;
 	view.path = ctx->path;
@@ -726,7 +847,12 @@ static enum MHD_Result respond(struct MHD_Connection *c, struct req_ctx *ctx)
 	enum MHD_Result ret;
 	const struct stub *s = preflight ? options_stub(ctx->set, &view) : router_lookup(ctx->set->router, &view, NULL);
 	if (!s) {
-		ret = preflight ? queue_preflight(c, ctx, origin) : queue_miss(c, ctx, &view);
+		if (preflight)
+			ret = queue_preflight(c, ctx, origin);
+		else if (srv->proxy)
+			ret = forward(c, ctx);
+		else
+			ret = queue_miss(c, ctx, &view);
 		if (locked)
 			state_unlock(st);
 	} else {
@@ -756,13 +882,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct http *h = cls;
 	struct req_ctx *ctx = *req_cls;
 	fault_on_purpose = false;
-	if (!ctx) {
-		ctx = xcalloc(1, sizeof(*ctx));
+	if (!ctx || !ctx->h) {
+		/* the URI log callback may have made the context already (raw_uri) */
+		if (!ctx) {
+			ctx = xcalloc(1, sizeof(*ctx));
+			arena_init(&ctx->arena);
+		}
 		ctx->h = h;
 		clock_gettime(CLOCK_MONOTONIC, &ctx->start);
 		clock_gettime(CLOCK_REALTIME, &ctx->wall);
 		ctx->conn = c;
-		arena_init(&ctx->arena);
 		ctx->method = arena_strdup(&ctx->arena, method);
 		ctx->path = arena_strdup(&ctx->arena, url);
 		/* admin calls stay out of the journal, refused ones included */
@@ -856,9 +985,17 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, en
 	(void)c;
 	if (!ctx)
 		return;
+	if (!ctx->h) {
+		/* MHD gave up on the request before the access handler saw it */
+		arena_release(&ctx->arena);
+		free(ctx);
+		*req_cls = NULL;
+		return;
+	}
 	log_request(h, ctx, toe);
 	if (ctx->pending && ctx->pending_owned)
 		MHD_destroy_response(ctx->pending);
+	proxy_exchange_destroy(ctx->px);
 	stub_set_unref(ctx->set);
 	strbuf_release(&ctx->body);
 	strbuf_release(&ctx->note);
@@ -868,6 +1005,19 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, en
 	free(ctx);
 	*req_cls = NULL;
 	atomic_fetch_sub(&h->inflight, 1);
+}
+
+/* Runs on MHD worker threads, before the first access-handler call; what it returns is
+ * the request's *req_cls. Keeps the request target as sent, which the proxy forwards
+ * byte for byte (MHD hands the handler a decoded path and parsed arguments). */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	(void)cls;
+	(void)c;
+	struct req_ctx *ctx = xcalloc(1, sizeof(*ctx));
+	arena_init(&ctx->arena);
+	ctx->raw_uri = arena_strdup(&ctx->arena, uri);
+	return ctx;
 }
 
 /* Runs on MHD threads. */
@@ -1012,6 +1162,7 @@ int http_start(struct http *h, int listen_fd, char **error)
 		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
 		MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
 		MHD_OPTION_END);
 	if (!h->daemon) {
 		struct strbuf sb = STRBUF_INIT;
@@ -1047,6 +1198,15 @@ void http_stop(struct http *h)
 	for (int i = 0; i < 1000 && atomic_load(&h->inflight) > 0; i++) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
+	}
+	/* MHD must not stop with a connection suspended: every exchange still in flight
+	 * ends (503) and resumes its connection, which then gets its answer */
+	if (h->srv->proxy) {
+		proxy_stop(h->srv->proxy);
+		for (int i = 0; i < 200 && atomic_load(&h->inflight) > 0; i++) {
+			struct timespec ts = { 0, 10 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
 	}
 	MHD_stop_daemon(h->daemon);
 	h->daemon = NULL;

@@ -27,7 +27,7 @@ static const char usage_text[] =
 	"  cannery serve [DIR ...] [options]    serve stubs (default DIR: ./stubs)\n"
 	"  cannery check [DIR ...]              validate stub files, print every error, exit 1 if any\n"
 	"  cannery record --upstream URL [--out DIR] [options]\n"
-	"                                       proxy to URL and write each exchange as a stub (not supported yet)\n"
+	"                                       proxy to URL and write each exchange as a stub\n"
 	"  cannery --version | --help | help COMMAND\n";
 
 static const char serve_text[] =
@@ -42,13 +42,15 @@ static const char serve_text[] =
 	"  --cors / --no-cors   CORS for stub routes (default on)\n"
 	"  --journal-limit N    requests kept in memory (default 10000; 0 keeps none)\n"
 	"  --journal-file F     also append every journal entry to F as NDJSON\n"
-	"  --proxy URL          forward unmatched requests to URL (not supported yet)\n"
-	"  --record DIR         with --proxy: write proxied exchanges as stubs (not supported yet)\n"
+	"  --proxy URL          forward requests that match no stub to URL (http or https)\n"
+	"  --record DIR         with --proxy: write each proxied exchange as a stub into DIR\n"
 	"  --admin-token T      admin API requires 'Authorization: Bearer T'\n"
 	"  --allow-host NAME    extra Host header value accepted (repeatable)\n"
 	"  --max-body BYTES     larger request bodies get 413 (default 10485760)\n"
 	"  --quiet / --verbose  no access log / access log with every near-miss mismatch\n"
 	"  --seed N             reproducible uuid, random_int and random delays (default: random)\n"
+	"  --record-mode MODE   with --record: first (default) or sequence, for a repeated request\n"
+	"  --proxy-timeout T    bound on each proxied exchange, e.g. 500ms or 10s (default 30s)\n"
 	"\n"
 	"Ready line on stdout: 'cannery: serving N stubs on http://HOST:PORT'.\n"
 	"SIGINT/SIGTERM stop gracefully; SIGHUP reloads the stubs.\n";
@@ -62,8 +64,19 @@ static const char check_text[] =
 static const char record_text[] =
 	"usage: cannery record --upstream URL [--out DIR] [--record-mode first|sequence] [options]\n"
 	"\n"
-	"Proxies every request to URL and writes each exchange as a stub into DIR\n"
-	"(default ./stubs/recorded). Not supported yet.\n";
+	"Proxies every request (except /__cannery/) to URL, answers with the upstream's response\n"
+	"and writes each exchange as a stub file into DIR, ready for 'cannery serve DIR'.\n"
+	"Each option can also be set as CANNERY_<NAME> (e.g. CANNERY_UPSTREAM).\n"
+	"\n"
+	"  --upstream URL       the API to record (http or https; a path in it prefixes every path)\n"
+	"  --out DIR            where the stub files go (default ./stubs/recorded; made if missing)\n"
+	"  --record-mode MODE   a repeated request: first (default) keeps the first response,\n"
+	"                       sequence appends each response to the stub's 'responses:'\n"
+	"  --proxy-timeout T    bound on each exchange, e.g. 500ms or 10s (default 30s): 504 after it\n"
+	"  --host ADDR, --port N, --allow-host NAME, --max-body BYTES, --quiet, --verbose\n"
+	"                       as for serve\n"
+	"\n"
+	"Ready line on stdout: 'cannery: recording URL on http://HOST:PORT'.\n";
 
 enum opt_kind { OPT_FLAG, OPT_VALUE, OPT_LIST };
 
@@ -81,14 +94,33 @@ static const struct opt serve_opts[] = {
 	{ "no-cors", OPT_FLAG, true },
 	{ "journal-limit", OPT_VALUE, true },
 	{ "journal-file", OPT_VALUE, true },
-	{ "proxy", OPT_VALUE, false },
-	{ "record", OPT_VALUE, false },
+	{ "proxy", OPT_VALUE, true },
+	{ "record", OPT_VALUE, true },
 	{ "admin-token", OPT_VALUE, true },
 	{ "allow-host", OPT_LIST, true },
 	{ "max-body", OPT_VALUE, true },
 	{ "quiet", OPT_FLAG, true },
 	{ "verbose", OPT_FLAG, true },
 	{ "seed", OPT_VALUE, true },
+	{ "record-mode", OPT_VALUE, true },
+	{ "proxy-timeout", OPT_VALUE, true },
+	{ NULL, OPT_FLAG, false },
+};
+
+static const struct opt record_opts[] = {
+	{ "upstream", OPT_VALUE, true },
+	{ "out", OPT_VALUE, true },
+	{ "record-mode", OPT_VALUE, true },
+	{ "proxy-timeout", OPT_VALUE, true },
+	{ "host", OPT_VALUE, true },
+	{ "port", OPT_VALUE, true },
+	{ "allow-host", OPT_LIST, true },
+	{ "max-body", OPT_VALUE, true },
+	{ "quiet", OPT_FLAG, true },
+	{ "verbose", OPT_FLAG, true },
+	{ "journal-limit", OPT_VALUE, true },
+	{ "journal-file", OPT_VALUE, true },
+	{ "admin-token", OPT_VALUE, true },
 	{ NULL, OPT_FLAG, false },
 };
 
@@ -131,6 +163,46 @@ static bool parse_uint(const char *s, unsigned long long max, unsigned long long
 	if (errno || *end || v > max)
 		return false;
 	*out = v;
+	return true;
+}
+
+/* "250" and "250ms" are milliseconds, "2s" seconds. */
+static bool parse_duration_ms(const char *s, unsigned long long *out)
+{
+	size_t n = strlen(s);
+	unsigned long long scale = 1;
+	char digits[24];
+	if (n > 2 && strcmp(s + n - 2, "ms") == 0) {
+		n -= 2;
+	} else if (n > 1 && s[n - 1] == 's') {
+		n -= 1;
+		scale = 1000;
+	}
+	if (n == 0 || n >= sizeof(digits))
+		return false;
+	memcpy(digits, s, n);
+	digits[n] = '\0';
+	if (!parse_uint(digits, 3600000, out))
+		return false;
+	*out *= scale;
+	return true;
+}
+
+/* An http:// or https:// URL with a host; the server checks the rest. */
+static bool upstream_ok(const char *url)
+{
+	const char *host;
+	if (strncmp(url, "http://", 7) == 0)
+		host = url + 7;
+	else if (strncmp(url, "https://", 8) == 0)
+		host = url + 8;
+	else
+		return false;
+	if (!*host || *host == '/' || *host == '?' || *host == '#' || *host == ':')
+		return false;
+	for (const char *p = url; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return false;
 	return true;
 }
 
@@ -179,10 +251,26 @@ static void apply(struct cli *cli, const struct opt *o, const char *value, const
 			die_usage("invalid value '%s' for %s: expected a non-negative integer", value, from);
 		cli->cfg.seeded = true;
 		cli->cfg.seed = v;
-	} else if (strcmp(n, "proxy") == 0) {
-		if (strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0)
+	} else if (strcmp(n, "proxy") == 0 || strcmp(n, "upstream") == 0) {
+		if (!upstream_ok(value))
 			die_usage("invalid value '%s' for %s: expected an http:// or https:// URL", value, from);
 		cli->proxy = value;
+	} else if (strcmp(n, "out") == 0) {
+		if (!*value)
+			die_usage("invalid value '%s' for %s: expected a directory", value, from);
+		cli->record = value;
+	} else if (strcmp(n, "record-mode") == 0) {
+		if (strcmp(value, "first") == 0)
+			cli->cfg.record_mode = CANNERY_RECORD_FIRST;
+		else if (strcmp(value, "sequence") == 0)
+			cli->cfg.record_mode = CANNERY_RECORD_SEQUENCE;
+		else
+			die_usage("invalid value '%s' for %s: expected first or sequence", value, from);
+	} else if (strcmp(n, "proxy-timeout") == 0) {
+		if (!parse_duration_ms(value, &v) || v == 0 || v > 3600000)
+			die_usage("invalid value '%s' for %s: expected a duration from 1ms to 3600s, like 500ms or 10s",
+				  value, from);
+		cli->cfg.proxy_timeout_ms = (unsigned)v;
 	} else if (strcmp(n, "record") == 0 || strcmp(n, "journal-file") == 0 || strcmp(n, "admin-token") == 0) {
 		if (!*value)
 			die_usage("invalid value '%s' for %s: expected a non-empty value", value, from);
@@ -327,6 +415,22 @@ static bool wants_help(int argc, char **argv, int first)
 	return false;
 }
 
+/* record: no stub directories, every request forwarded, stubs written to --out. */
+static void record_config(struct cli *cli)
+{
+	static const char *const none[] = { NULL };
+	if (cli->ndirs)
+		die_usage("unexpected argument '%s': record takes no DIR (use --out DIR)", cli->dirs[0]);
+	if (!cli->proxy)
+		die_usage("record needs --upstream URL");
+	if (!cli->record)
+		cli->record = "stubs/recorded";
+	cli->cfg.dirs = none;
+	cli->cfg.ndirs = 0;
+	cli->cfg.watch = false;
+	cli->cfg.proxy_all = true;
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	if (wants_help(argc, argv, 2)) {
@@ -352,18 +456,23 @@ static int cmd_check(int argc, char **argv)
 	return 0;
 }
 
-static int cmd_serve(int argc, char **argv)
+/* serve, or record (which is serve forwarding everything and writing what it sees). */
+static int run(int argc, char **argv, bool record)
 {
 	if (wants_help(argc, argv, 2)) {
-		fputs(serve_text, stdout);
+		fputs(record ? record_text : serve_text, stdout);
 		return 0;
 	}
 	struct cli cli = { 0 };
 	cannery_config_init(&cli.cfg);
-	apply_env(&cli, serve_opts);
-	parse_args(&cli, serve_opts, argc, argv, 2);
+	apply_env(&cli, record ? record_opts : serve_opts);
+	parse_args(&cli, record ? record_opts : serve_opts, argc, argv, 2);
+	if (record)
+		record_config(&cli);
 	if (cli.record && !cli.proxy)
 		die_usage("--record needs --proxy URL");
+	cli.cfg.proxy = cli.proxy;
+	cli.cfg.record_dir = cli.record;
 	if (cli.unsupported[0]) {
 		fprintf(stderr, "cannery: %s is not supported yet\n", cli.unsupported);
 		free(cli.dirs);
@@ -411,7 +520,10 @@ static int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "cannery: warning: listening on %s, which is not a loopback address: "
 			"anyone who can reach this machine can use the mock API and its admin API\n", cli.cfg.host);
 	size_t n = cannery_server_stub_count(srv);
-	printf("cannery: serving %zu stub%s on %s\n", n, n == 1 ? "" : "s", cannery_server_url(srv));
+	if (record)
+		printf("cannery: recording %s on %s\n", cli.proxy, cannery_server_url(srv));
+	else
+		printf("cannery: serving %zu stub%s on %s\n", n, n == 1 ? "" : "s", cannery_server_url(srv));
 	fflush(stdout);
 
 	for (;;) {
@@ -443,14 +555,14 @@ out:
 	return rc < 0 ? 1 : 0;
 }
 
+static int cmd_serve(int argc, char **argv)
+{
+	return run(argc, argv, false);
+}
+
 static int cmd_record(int argc, char **argv)
 {
-	if (wants_help(argc, argv, 2)) {
-		fputs(record_text, stdout);
-		return 0;
-	}
-	fprintf(stderr, "cannery: the 'record' command is not supported yet\n");
-	return EXIT_USAGE;
+	return run(argc, argv, true);
 }
 
 static int cmd_help(int argc, char **argv)
@@ -474,6 +586,7 @@ int main(int argc, char **argv)
 	/* before any thread exists (STYLE 3.5) */
 	cJSON_Hooks hooks = { malloc, free };
 	cJSON_InitHooks(&hooks);
+	cannery_global_init();
 	if (argc < 2) {
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;

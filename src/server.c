@@ -19,6 +19,8 @@
 #include "journal.h"
 #include "metrics.h"
 #include "runtime.h"
+#include "proxy.h"
+#include "recorder.h"
 #include "stub_load.h"
 #include "timers.h"
 #include "wait.h"
@@ -47,6 +49,11 @@ void cannery_config_init(struct cannery_config *cfg)
 const char *cannery_version(void)
 {
 	return CANNERY_VERSION;
+}
+
+void cannery_global_init(void)
+{
+	proxy_global_init();
 }
 
 static char **copy_strv(const char *const *v, size_t n)
@@ -196,6 +203,38 @@ static void on_files_changed(void *arg)
 	free(errors);
 }
 
+/* The proxy and the recorder, when the options ask for them; a problem becomes one
+ * "cannery: ..." line in *errors. */
+static int start_proxy(struct cannery_server *srv, const struct cannery_config *cfg, char **errors)
+{
+	char *msg = NULL;
+	int rc = 0;
+	if (cfg->record_dir && !cfg->proxy) {
+		msg = xstrdup("recording needs a proxy upstream");
+		rc = -EINVAL;
+		goto out;
+	}
+	if (!cfg->proxy)
+		return 0;
+	srv->proxy_url = xstrdup(cfg->proxy);
+	srv->cfg.proxy = srv->proxy_url;
+	rc = proxy_create(cfg->proxy, cfg->proxy_timeout_ms, 0, &srv->proxy, &msg);
+	if (rc < 0 || !cfg->record_dir)
+		goto out;
+	srv->record_dir = xstrdup(cfg->record_dir);
+	srv->cfg.record_dir = srv->record_dir;
+	rc = recorder_create(cfg->record_dir, cfg->record_mode == CANNERY_RECORD_SEQUENCE ? RECORD_SEQUENCE : RECORD_FIRST,
+			     &srv->recorder, &msg);
+out:
+	if (rc < 0 && errors) {
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_addf(&sb, "cannery: %s\n", msg ? msg : strerror(-rc));
+		*errors = strbuf_detach(&sb, NULL);
+	}
+	free(msg);
+	return rc;
+}
+
 int cannery_server_create(const struct cannery_config *cfg, struct cannery_server **out, char **errors)
 {
 	struct cannery_server *srv = xcalloc(1, sizeof(*srv));
@@ -206,6 +245,8 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 	srv->cfg.dirs = (const char *const *)srv->dirs;
 	srv->cfg.allow_hosts = (const char *const *)srv->allow_hosts;
 	srv->cfg.host = srv->host;
+	srv->cfg.proxy = NULL;
+	srv->cfg.record_dir = NULL;
 	srv->listen_fd = -1;
 	pthread_mutex_init(&srv->slot_lock, NULL);
 	pthread_mutex_init(&srv->reload_lock, NULL);
@@ -239,6 +280,11 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 	}
 	if (set)
 		server_publish(srv, set);
+	if (rc < 0) {
+		cannery_server_destroy(srv);
+		return rc;
+	}
+	rc = start_proxy(srv, cfg, errors);
 	if (rc < 0) {
 		cannery_server_destroy(srv);
 		return rc;
@@ -445,6 +491,11 @@ void cannery_server_destroy(struct cannery_server *srv)
 		return;
 	cannery_server_stop(srv);
 	http_destroy(srv->http);
+	/* after the HTTP threads, which hand exchanges to them */
+	proxy_destroy(srv->proxy);
+	recorder_destroy(srv->recorder);
+	free(srv->proxy_url);
+	free(srv->record_dir);
 	/* after the HTTP threads, whose admin reloads may still tell it about files */
 	watch_destroy(srv->watch);
 	free(srv->watch_errors);

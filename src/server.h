@@ -55,6 +55,11 @@ struct cannery_server {
 	struct waits *waits;           /* pending POST /__cannery/requests/wait calls */
 	char *journal_file;            /* owned copies of the config's strings */
 	char *admin_token;
+
+	struct proxy *proxy;           /* NULL without cfg.proxy */
+	struct recorder *recorder;     /* NULL without cfg.record_dir */
+	char *proxy_url;               /* owned copies behind cfg.proxy and cfg.record_dir */
+	char *record_dir;
 };
 
 /** The current stub set with a reference the caller drops with stub_set_unref.

@@ -21,6 +21,12 @@ enum cannery_log {
 	CANNERY_LOG_VERBOSE = 2,  /* also every near-miss mismatch */
 };
 
+/** What a recording does with a request it has recorded before. */
+enum cannery_record_mode {
+	CANNERY_RECORD_FIRST = 0,     /* keep the first response */
+	CANNERY_RECORD_SEQUENCE = 1,  /* append each response to the stub's `responses:` */
+};
+
 /** Options of one server. Initialise with cannery_config_init, then set what you need.
  *  Every pointer is borrowed: it must stay valid until cannery_server_create returns
  *  (the server copies what it keeps). */
@@ -46,6 +52,14 @@ struct cannery_config {
 	size_t journal_limit;             /* requests kept in the journal; default 10000; 0 keeps none */
 	const char *journal_file;         /* also append every journal entry here as NDJSON; default NULL */
 	const char *admin_token;          /* admin API requires "Authorization: Bearer TOKEN"; default NULL */
+	/* Proxy and recording. A server with a proxy initialises libcurl (curl_global_init)
+	 * once per process, on first use; a program that also uses libcurl from several
+	 * threads should call curl_global_init itself before it starts any thread. */
+	const char *proxy;                /* forward requests that match no stub to this http(s) URL; NULL: off */
+	bool proxy_all;                   /* with proxy: forward every request, stubs or not (cannery record) */
+	const char *record_dir;           /* with proxy: write each proxied exchange as a stub file here */
+	enum cannery_record_mode record_mode;   /* default CANNERY_RECORD_FIRST */
+	unsigned proxy_timeout_ms;        /* bound on each proxied exchange (504 after it); default 30000 */
 };
 
 struct cannery_server;
@@ -158,6 +172,11 @@ void cannery_strv_free(char **v);
 /** Validates stub directories without serving: returns 0 and the number of stubs and
  *  files, or -EINVAL with the problems in *errors (caller frees), as for create. */
 int cannery_check(const char *const *dirs, size_t ndirs, size_t *nstubs, size_t *nfiles, char **errors);
+
+/** Initialises the libraries cannery shares with the whole process (libcurl, for the
+ *  proxy) once. Call it before starting threads if the program uses libcurl itself;
+ *  otherwise cannery_server_create calls it when a server needs a proxy. */
+void cannery_global_init(void);
 
 #ifdef __cplusplus
 }

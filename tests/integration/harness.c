@@ -559,7 +559,8 @@ static char *read_line(int fd, int64_t deadline, bool *eof, struct buf *seen)
 	}
 }
 
-/* Lenient parse of "cannery: serving N stubs on http://HOST:PORT"; test_cli checks the
+/* Lenient parse of "cannery: serving N stubs on http://HOST:PORT" (or of record's
+ * "cannery: recording UPSTREAM on http://HOST:PORT", with nstubs 0); test_cli checks the
  * exact form, everything else only needs the numbers. */
 static bool parse_ready(struct h_server *s, const char *line)
 {
@@ -568,16 +569,19 @@ static bool parse_ready(struct h_server *s, const char *line)
 	long v;
 	size_t hl;
 
-	if (!p)
+	if (!p && strncmp(line, "cannery: recording ", 19) != 0)
 		return false;
-	v = strtol(p + 8, &end, 10);
-	if (end == p + 8 || v < 0)
-		return false;
+	v = 0;
+	if (p) {
+		v = strtol(p + 8, &end, 10);
+		if (end == p + 8 || v < 0)
+			return false;
+	}
 	s->nstubs = (int)v;
-	url = strstr(line, "http://");
+	url = strstr(line, " on http://");
 	if (!url)
 		return false;
-	url += 7;
+	url += 11;
 	colon = strrchr(url, ':');
 	if (!colon)
 		return false;
