@@ -568,8 +568,16 @@ static enum MHD_Result answer_proxied(struct MHD_Connection *c, struct req_ctx *
 		free(body);
 		return MHD_NO;
 	}
-	for (size_t i = 0; i < res->nheaders; i++)
+	bool upstream_cors = false;
+	for (size_t i = 0; i < res->nheaders; i++) {
 		MHD_add_response_header(r, res->headers[i].name, res->headers[i].value);
+		if (strcasecmp(res->headers[i].name, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN) == 0)
+			upstream_cors = true;
+	}
+	/* SPEC 6: every answer outside the admin API carries CORS, unless the upstream's own
+	 * headers already do (two Allow-Origin headers would make browsers refuse it) */
+	if (ctx->h->srv->cfg.cors && !upstream_cors)
+		add_cors(r, cors_origin(c, ctx), NULL);
 	ctx->status = res->status;
 	record(c, ctx);
 	enum MHD_Result ret = MHD_queue_response(c, (unsigned)res->status, r);

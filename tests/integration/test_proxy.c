@@ -407,3 +407,17 @@ Test(proxy, shutdown_ends_a_stuck_exchange)
 	cr_expect(h.r->status == 503 || h.r->status == 0, "got %ld: %s", h.r->status, h.r->body);
 	up_release(u);
 }
+
+Test(proxy, forwarded_answers_carry_cors_and_are_journaled)
+{
+	struct upstream *u = up_start();
+	struct h_server *s = proxy_to(up_url(u), NULL, NULL);
+	struct h_response *r = h_get_h(s, "/json", "Origin: http://app.test");
+
+	h_assert_response(r, "/json", 200, UP_JSON);
+	cr_expect_str_eq(h_header(r, "Access-Control-Allow-Origin"), "http://app.test");
+	r = h_get(s, "/__cannery/requests?path=/json");
+	cr_expect(h_contains(r->body, "\"total\":1"), "%s", r->body);
+	cr_expect(h_contains(r->body, "\"stub\":null,\"status\":200"), "a proxied entry has no stub: %s", r->body);
+	h_server_stop_ok(s);
+}

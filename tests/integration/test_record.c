@@ -322,11 +322,7 @@ Test(record, sequence_mode_appends_each_response)
 	cr_expect(h_contains(text, "responses:\n- status: 200"), "%s", text);
 	cr_expect(h_contains(text, "'n': 1") && h_contains(text, "'n': 2") && h_contains(text, "'n': 3"), "%s", text);
 	check = h_runv("check", out, NULL);
-	if (check->exit_code != 0) {
-		/* `responses:` is another issue's feature; until it lands, the loader says so */
-		cr_expect(h_contains(check->err, "'responses' is not supported yet"), "%s", check->err);
-		return;
-	}
+	cr_assert_eq(check->exit_code, 0, "a sequence recording must load: %s", check->err);
 	{
 		struct h_server *replay = h_serve(out, "--no-watch", NULL);
 
