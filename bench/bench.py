@@ -531,9 +531,9 @@ def main():
     ap.add_argument("--connections", type=int, default=50)
     ap.add_argument("--wrk-threads", type=int, default=2)
     ap.add_argument("--mhd-threads", type=int, default=2, help="thread pool of the bare MHD program")
-    # the ceiling runs with the MHD daemon options cannery uses
-    ap.add_argument("--mhd-flags", default="",
-                    help="flags for mhd_baseline (--memory-limit BYTES, --turbo)")
+    # the ceiling runs with the MHD daemon options cannery uses (CONNECTION_MEMORY in src/http.c)
+    ap.add_argument("--mhd-flags", default="--memory-limit 16384",
+                    help="flags for mhd_baseline (default: --memory-limit 16384, as cannery)")
     ap.add_argument("--nginx-workers", type=int, default=2)
     ap.add_argument("--starts", type=int, help="starts per set for the ready-line timing (default 7, --quick 3)")
     ap.add_argument("--cannery-flags", default=os.environ.get("BENCH_CANNERY_FLAGS", ""),

@@ -30,7 +30,7 @@ last) cmd=("$CANNERY" serve "$sets/s10000" --port 0 --quiet); path=/api/r9999/us
 template) cmd=("$CANNERY" serve "$sets/s10000" --port 0 --quiet); path=/api/t5005/users/42 ;;
 miss) cmd=("$CANNERY" serve "$sets/one" --port 0 --quiet); path=/api/users/43 ;;
 miss_big) cmd=("$CANNERY" serve "$sets/s10000" --port 0 --quiet); path=/api/r5000/users/43 ;;
-baseline) cmd=(bench/out/mhd_baseline "$sets/body.json"); path=/api/users/42 ;;
+baseline) cmd=(bench/out/mhd_baseline "$sets/body.json" --memory-limit 16384); path=/api/users/42 ;;
 *) echo "profile.sh: unknown case '$case_'" >&2; exit 2 ;;
 esac
 

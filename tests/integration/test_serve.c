@@ -713,3 +713,14 @@ Test(serve, quiet_has_no_access_log)
 	err = h_server_stderr(s);
 	cr_expect(!h_contains(err, "/r/teapot") && !h_contains(err, "/not-a-stub"), "--quiet, yet:\n%s", err);
 }
+
+/* Per-connection memory (src/http.c) takes about 16 KiB of request headers. */
+Test(serve, twelve_kib_of_headers_accepted)
+{
+	struct h_server *s = api();
+	char *big = h_fmt("X-Big: %*s", 12 * 1024, "");
+
+	memset(big + strlen("X-Big: "), 'b', 12 * 1024);
+	h_assert_response(h_get_h(s, "/r/text", big), "GET with 12 KiB of headers", 200, "hello, world\n");
+	h_server_stop_ok(s);
+}
