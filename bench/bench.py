@@ -617,7 +617,8 @@ def main():
         else:
             notes.append(f"journal on/off not compared: `{args.journal_on}` refused ({why}); "
                          "every cannery case runs without a journal")
-        one = next((x for x in procs if x.name == "one"), None)
+        # the 1-stub server the unmatched case uses: journal on where there is one
+        one = next((x for x in procs if x.name == ("one_journal" if journal else "one")), None)
         if not one:
             one, why = start_cannery(args.cannery, "one", sets["one"], extra, tmp)
             if not one:
