@@ -137,7 +137,7 @@ def start_cannery(cannery, name, stub_dir, flags, tmp):
         popen.kill()
         popen.wait()
         with open(errpath) as f:
-            return None, " ".join(f.read().split())
+            return None, " ".join(f.read().replace(tmp + "/", "").split())
     return Proc(name, popen, int(m.group(2)), stub_dir, flags), None
 
 
