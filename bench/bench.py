@@ -403,7 +403,8 @@ def verdict(ok):
 def report(args, cases, results, notes, rss, startup, journal):
     now = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     commit = git("rev-parse", "--short", "HEAD")
-    if git("status", "--porcelain", "--untracked-files=no"):
+    # the figures in bench/README.md are not part of what is measured
+    if git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/README.md"):
         commit += " (with uncommitted changes)"
     L = []
     L.append(f"Measured {now} at commit {commit} with `{' '.join(['bench/run.sh'] + user_args())}`.")
