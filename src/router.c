@@ -509,6 +509,24 @@ const struct stub *router_lookup(const struct router *r, struct req_view *req, s
 
 /* ---- near misses -------------------------------------------------------------- */
 
+/*
+ * Whether c ends the literal start of a path: '{' in a template, a metacharacter in a
+ * regex. A switch rather than strchr() over a set: a near-miss scan calls this for every
+ * byte of every stub's path, and strchr was the largest cost of a 404 with 10,000 stubs.
+ */
+static bool ends_literal(bool regex, char c)
+{
+	switch (c) {
+	case '{':
+		return true;
+	case '\\': case '.': case '^': case '$': case '|': case '?': case '*': case '+':
+	case '(': case ')': case '[': case ']': case '}':
+		return regex;
+	default:
+		return false;
+	}
+}
+
 /* How far the request path is from the stub's: 0 when it matches, else 1 + the bytes
  * on both sides past their common prefix, counting only the literal start of a
  * template (up to its first '{') or of a regex (up to its first metacharacter). */
@@ -519,15 +537,14 @@ static size_t path_distance(const struct stub *s, struct req_view *req)
 	const char *a = s->req.path, *b = req->path;
 	if (!a)
 		return 1 + strlen(b);
-	/* a template's literal part ends at '{', a regex's at its first metacharacter */
-	const char *stop = s->req.path_kind == PATH_REGEX ? "\\.^$|?*+()[]{}" : "{";
-	if (s->req.path_kind == PATH_REGEX && a[0] == '^')
+	bool regex = s->req.path_kind == PATH_REGEX;
+	if (regex && a[0] == '^')
 		a++;
 	size_t i = 0;
-	while (a[i] && b[i] && a[i] == b[i] && !strchr(stop, a[i]))
+	while (a[i] && b[i] && a[i] == b[i] && !ends_literal(regex, a[i]))
 		i++;
 	size_t rest = strlen(b + i);
-	for (const char *p = a + i; *p && !strchr(stop, *p); p++)
+	for (const char *p = a + i; *p && !ends_literal(regex, *p); p++)
 		rest++;
 	return 1 + rest;
 }

@@ -713,3 +713,48 @@ Test(serve, quiet_has_no_access_log)
 	err = h_server_stderr(s);
 	cr_expect(!h_contains(err, "/r/teapot") && !h_contains(err, "/not-a-stub"), "--quiet, yet:\n%s", err);
 }
+
+/*
+ * The requests of one keep-alive connection share one request context (src/http.c
+ * reuses it): nothing of a request may leak into the next, whatever each one was.
+ */
+Test(serve, requests_on_one_connection_are_independent)
+{
+	static const char *const bearer[] = { "Authorization: Bearer x", NULL };
+	struct h_server *s = api();
+	struct h_client *c = h_client_create();
+	char *err;
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		struct h_response *r = h_client_request(c, s, "POST", "/b/raw", "a needle here", 13, NULL);
+
+		h_assert_response(r, "POST with a matching body", 200, "raw");
+		cr_expect(i == 0 || r->num_connects == 0, "round %d: the connection should be reused", i);
+		r = h_client_request(c, s, "POST", "/b/raw", "no match", 8, NULL);
+		h_assert_response(r, "POST whose body does not match", 404, NULL);
+		cr_expect(h_contains(r->body, "body-raw"), "round %d: near miss expected: %s", i, r->body);
+		r = h_client_request(c, s, NULL, "/h/auth", NULL, 0, bearer);
+		h_assert_response(r, "GET with the header its stub wants", 200, "authed");
+		r = h_client_request(c, s, NULL, "/h/auth", NULL, 0, NULL);
+		h_assert_response(r, "the same GET without the header", 404, NULL);
+		cr_expect(r->num_connects == 0, "round %d: a 404 should keep the connection", i);
+	}
+	h_server_stop_ok(s);
+	err = h_server_stderr(s);
+	cr_expect_eq(h_count_lines(err, "POST /b/raw 200"), 10, "stderr:\n%s", err);
+	cr_expect_eq(h_count_lines(err, "POST /b/raw 404"), 10, "stderr:\n%s", err);
+	cr_expect_eq(h_count_lines(err, "GET /h/auth 200"), 10, "stderr:\n%s", err);
+	cr_expect_eq(h_count_lines(err, "GET /h/auth 404"), 10, "stderr:\n%s", err);
+}
+
+/* Per-connection memory (src/http.c) takes about 16 KiB of request headers. */
+Test(serve, twelve_kib_of_headers_accepted)
+{
+	struct h_server *s = api();
+	char *big = h_fmt("X-Big: %*s", 12 * 1024, "");
+
+	memset(big + strlen("X-Big: "), 'b', 12 * 1024);
+	h_assert_response(h_get_h(s, "/r/text", big), "GET with 12 KiB of headers", 200, "hello, world\n");
+	h_server_stop_ok(s);
+}
