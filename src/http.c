@@ -448,6 +448,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, en
 }
 
 /* Runs on MHD threads. */
+__attribute__((format(printf, 2, 0)))
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	struct http *h = cls;
