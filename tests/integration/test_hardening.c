@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,6 +34,14 @@ TestSuite(hardening, .init = h_setup, .fini = h_teardown, .timeout = 180);
  * this machine may be busy and the binary may run under ASan; a stalled server would
  * take the full attack time or forever. */
 #define PROMPT_MS 3000
+
+/* Under valgrind (meson test --setup valgrind) every thread of a process takes turns on
+ * one core and memory is valgrind's: the checks of timing and RSS mean nothing there and
+ * are skipped. Everything else still holds. */
+static bool under_valgrind(void)
+{
+	return getenv("CANNERY_TEST_VALGRIND") != NULL;
+}
 
 static const char api_yaml[] =
 	"- name: text\n"
@@ -257,8 +266,8 @@ static int64_t prompt_get_(const struct h_server *s, const char *during, const c
 	if (r->status != 200 || strcmp(r->body, "hello\n") != 0)
 		cr_assert_fail("%s:%d: during %s a fresh client got %ld '%s' (%s)\nstderr:\n%.2000s", file, line,
 			       during, r->status, r->body, r->error, h_server_stderr(s));
-	cr_expect(took <= PROMPT_MS, "%s:%d: during %s a fresh client waited %lld ms", file, line, during,
-		  (long long)took);
+	cr_expect(took <= PROMPT_MS || under_valgrind(), "%s:%d: during %s a fresh client waited %lld ms", file,
+		  line, during, (long long)took);
 	return took;
 }
 #define prompt_get(s, during) prompt_get_((s), (during), __FILE__, __LINE__)
@@ -389,6 +398,23 @@ Test(hardening, allow_host_is_exact)
 	h_server_stop_ok(s);
 }
 
+/* ---- special files in a stub directory -------------------------------------------------- */
+
+Test(hardening, special_files_in_stub_dirs_are_skipped)
+{
+	const char *dir = h_stub_dir("ok.yaml", "request: { path: /ok }\nresponse: { body: ok }\n", NULL);
+	struct h_run *r;
+
+	/* an endless "file", a FIFO nobody writes, and a directory loop: none may hang the load */
+	cr_assert_eq(symlink("/dev/zero", h_fmt("%s/zero.yaml", dir)), 0);
+	cr_assert_eq(mkfifo(h_fmt("%s/fifo.yaml", dir), 0600), 0);
+	cr_assert_eq(symlink(".", h_fmt("%s/loop", dir)), 0);
+	r = h_runv("check", dir, NULL);
+	cr_expect_eq(r->exit_code, 0, "check: %d\n%s%s", r->exit_code, r->out, r->err);
+	cr_expect(h_contains(r->out, "1 stub in 1 file"), "check: %s%s", r->out, r->err);
+	cr_expect(!r->timed_out, "check hung on a special file");
+}
+
 /* ---- bodies too large for --max-body ----------------------------------------------------- */
 
 Test(hardening, oversized_bodies_are_not_buffered)
@@ -453,7 +479,7 @@ Test(hardening, oversized_bodies_are_not_buffered)
 	prompt_get(s, "oversized bodies");
 	after = rss_kib(s);
 	cr_log_info("oversized bodies: server RSS %ld KiB before, %ld KiB after", before, after);
-	cr_expect(before > 0 && after - before < 16 * 1024,
+	cr_expect(under_valgrind() || (before > 0 && after - before < 16 * 1024),
 		  "the server's memory grew by %ld KiB while refusing oversized bodies (%ld -> %ld)", after - before,
 		  before, after);
 	h_server_stop_ok(s);
@@ -719,7 +745,7 @@ Test(hardening, slow_body_and_slow_readers)
 	after = rss_kib(s);
 	cr_log_info("slow readers: server RSS %ld KiB before, %ld KiB with 16 pending 32 MiB responses", before,
 		    after);
-	cr_expect(before > 0 && after - before < 64 * 1024,
+	cr_expect(under_valgrind() || (before > 0 && after - before < 64 * 1024),
 		  "16 pending 32 MiB responses grew the server by %ld KiB: the body is copied per connection",
 		  after - before);
 
@@ -928,8 +954,8 @@ Test(hardening, resets_mid_upload_and_mid_download)
 	after = rss_kib(s);
 	cr_log_info("resets: server RSS %ld KiB before, %ld KiB after %d resets", before, after,
 		    2 * THREADS * ROUNDS);
-	cr_expect(before > 0 && after - before < 32 * 1024, "the server grew by %ld KiB over %d resets",
-		  after - before, 2 * THREADS * ROUNDS);
+	cr_expect(under_valgrind() || (before > 0 && after - before < 32 * 1024),
+		  "the server grew by %ld KiB over %d resets", after - before, 2 * THREADS * ROUNDS);
 	h_server_stop_ok(s);
 }
 
