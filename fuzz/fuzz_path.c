@@ -22,7 +22,7 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-#define MAX_LINES 64
+#define MAX_LINES 32
 
 static const char *const def_methods[] = { NULL, "GET", "POST", "[GET, POST]", "ANY", "put", "DELETE", "OPTIONS" };
 static const char *const def_priorities[] = { NULL, "1", "100", "200" };
