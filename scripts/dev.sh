@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # scripts/dev.sh serve [serve options]   install what is missing, build, serve stubs/
 # scripts/dev.sh test                    install what is missing, build, run every suite
-#                                        twice: plain, then under ASan+UBSan
+#                                        twice: plain, then under ASan+UBSan; then build
+#                                        the libFuzzer targets with clang, replay their
+#                                        inputs and fuzz each for FUZZ_SECONDS (30)
 # Works on a fresh Debian 12 as root (or with sudo). With CI=true, warnings are errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES="gcc libc6-dev pkg-config meson ninja-build libmicrohttpd-dev libyaml-dev libcjson-dev
   libpcre2-dev libcurl4-openssl-dev libcriterion-dev curl ca-certificates python3-pytest"
+# only for `test`: clang and its runtime, for the fuzzers
+FUZZ_PACKAGES="clang libclang-rt-14-dev"
 
 install_missing() {
 	local missing=()
@@ -20,6 +24,17 @@ install_missing() {
 	echo "dev.sh: installing ${missing[*]}" >&2
 	$sudo apt-get update -q
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# whether clang can link a libFuzzer target
+fuzz_toolchain() {
+	command -v clang >/dev/null 2>&1 || return 1
+	local out rc=0
+	out=$(mktemp)
+	printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' |
+		clang -x c -fsanitize=fuzzer,address - -o "$out" >/dev/null 2>&1 || rc=1
+	rm -f "$out"
+	return $rc
 }
 
 # setup DIR [meson options...]: configure once, reconfigure when options change
@@ -45,6 +60,7 @@ serve)
 	exec ./build/cannery serve "$@"
 	;;
 test)
+	PACKAGES="$PACKAGES $FUZZ_PACKAGES"
 	install_missing
 	status=0
 	setup build
@@ -54,8 +70,18 @@ test)
 	ninja -C build-san
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		meson test -C build-san --print-errorlogs --num-processes 2 || status=1
-	# the last line sums every suite of both builds as "N passed, N failed"
-	python3 scripts/test-summary.py build build-san || status=1
+	builds="build build-san"
+	# fuzzers: each replays fuzz/corpus and fuzz/regression, then fuzzes for FUZZ_SECONDS
+	if fuzz_toolchain; then
+		CC=clang setup build-fuzz -Dfuzzing=true -Dtests=disabled -Db_sanitize=address,undefined -Db_lundef=false
+		ninja -C build-fuzz
+		meson test -C build-fuzz --print-errorlogs --num-processes 2 || status=1
+		builds="$builds build-fuzz"
+	else
+		echo "dev.sh: clang cannot link a libFuzzer target: the fuzzers are skipped" >&2
+	fi
+	# the last line sums every suite of every build as "N passed, N failed"
+	python3 scripts/test-summary.py $builds || status=1
 	exit $status
 	;;
 *)

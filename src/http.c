@@ -86,6 +86,7 @@ struct req_ctx {
 	bool pooled;                 /* its connection's: freed when the connection closes */
 	bool active;                 /* a request uses it (first handler call to completion) */
 	bool orphaned;               /* its connection closed while active: completion frees it */
+	const char *authority;       /* host[:port] of an absolute-form target, or NULL */
 };
 
 /* How far past --max-body an oversized chunked body is read (and dropped) before the
@@ -116,6 +117,7 @@ struct framing {
 	bool cl_differs;
 	const char *te;
 	unsigned nte;
+	unsigned nhost;
 };
 
 /* Runs on MHD worker threads. */
@@ -133,6 +135,8 @@ static enum MHD_Result collect_framing(void *cls, enum MHD_ValueKind kind, const
 	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
 		f->te = value;
 		f->nte++;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0) {
+		f->nhost++;
 	}
 	return MHD_YES;
 }
@@ -173,6 +177,24 @@ static bool host_allowed(const struct cannery_server *srv, const char *host)
 	return false;
 }
 
+/* The path of a request target: an absolute-form target ("http://host:port/path", which
+ * MHD passes on as is, minus the query) routes on its path, and *authority gets its
+ * host[:port] for the Host check; any other target is the path itself. */
+static const char *split_absolute_form(struct arena *a, const char *url, const char **authority)
+{
+	const char *rest = NULL;
+	*authority = NULL;
+	if (strncasecmp(url, "http://", 7) == 0)
+		rest = url + 7;
+	else if (strncasecmp(url, "https://", 8) == 0)
+		rest = url + 8;
+	if (!rest)
+		return arena_strdup(a, url);
+	size_t n = strcspn(rest, "/");
+	*authority = arena_strndup(a, rest, n);
+	return arena_strdup(a, rest[n] ? rest + n : "/");
+}
+
 static void check_headers(struct http *h, struct MHD_Connection *c, const char *version, struct req_ctx *ctx)
 {
 	struct framing f = { 0 };
@@ -192,6 +214,13 @@ static void check_headers(struct http *h, struct MHD_Connection *c, const char *
 		ctx->refuse_msg = "unsupported Transfer-Encoding: only chunked is accepted";
 		return;
 	}
+	if (f.nhost > 1) {
+		/* RFC 9112 3.2: more than one Host is a 400; checking only the first would let
+		 * a second one reach whatever reads the last */
+		ctx->refuse = 400;
+		ctx->refuse_msg = "more than one Host header";
+		return;
+	}
 	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
 	if (!host && strcmp(version, MHD_HTTP_VERSION_1_0) != 0) {
 		/* RFC 9112 3.2: an HTTP/1.1 request without Host is a 400 */
@@ -199,6 +228,9 @@ static void check_headers(struct http *h, struct MHD_Connection *c, const char *
 		ctx->refuse_msg = "missing Host header";
 		return;
 	}
+	/* RFC 9112 3.2.2: an absolute-form target's authority stands in for Host */
+	if (ctx->authority)
+		host = ctx->authority;
 	if (h->srv->loopback) {
 		if (host && !host_allowed(h->srv, host)) {
 			ctx->refuse = 403;
@@ -282,7 +314,8 @@ static enum MHD_Result queue_refusal(struct MHD_Connection *c, struct req_ctx *c
 	struct strbuf sb = STRBUF_INIT;
 	struct strbuf text = STRBUF_INIT;
 	if (status == 403) {
-		const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+		const char *host = ctx->authority ? ctx->authority
+						  : MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
 		strbuf_addf(&text, "host '%s' is not allowed (DNS-rebinding defence); "
 			    "start cannery with --allow-host NAME to accept it", host ? host : "");
 	} else if (status == 413) {
@@ -963,7 +996,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		clock_gettime(CLOCK_REALTIME, &ctx->wall);
 		ctx->conn = c;
 		ctx->method = arena_strdup(&ctx->arena, method);
-		ctx->path = arena_strdup(&ctx->arena, url);
+		ctx->path = split_absolute_form(&ctx->arena, url, &ctx->authority);
 		/* admin calls stay out of the journal, refused ones included */
 		ctx->admin = is_admin_path(ctx->path);
 		ctx->set = server_acquire(h->srv);
@@ -1090,6 +1123,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 }
 
 /* Runs on MHD threads. */
+__attribute__((format(printf, 2, 0)))
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	struct http *h = cls;

@@ -37,6 +37,8 @@ void strbuf_grow(struct strbuf *sb, size_t extra)
 		n *= 2;
 	sb->buf = xrealloc(sb->buf, n);
 	sb->alloc = n;
+	/* a buffer grown before anything was added must still read as "" */
+	sb->buf[sb->len] = '\0';
 }
 
 void strbuf_add(struct strbuf *sb, const void *data, size_t len)

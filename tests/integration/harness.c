@@ -182,6 +182,14 @@ static void nap_ms(int ms)
 		;
 }
 
+int h_deadline_ms(void)
+{
+	const char *v = getenv("CANNERY_TEST_DEADLINE_MS");
+	long ms = v ? strtol(v, NULL, 10) : 0;
+
+	return ms > 0 && ms <= 3600000 ? (int)ms : 10000;
+}
+
 /* ---- setup and teardown ---------------------------------------------------------------- */
 
 void h_setup(void)

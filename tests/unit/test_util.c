@@ -24,6 +24,18 @@ Test(strbuf, grows_and_stays_terminated)
 	strbuf_release(&sb);
 }
 
+/* Found by valgrind through fuzz_path: a path_regex with no literal prefix left the
+ * loader reading a buffer that strbuf_grow had allocated but never terminated. */
+Test(strbuf, grown_but_empty_is_empty)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_grow(&sb, 100);
+	cr_assert_str_eq(strbuf_str(&sb), "");
+	char *s = strbuf_detach(&sb, NULL);
+	cr_assert_str_eq(s, "");
+	free(s);
+}
+
 Test(strbuf, addf_longer_than_the_first_guess)
 {
 	struct strbuf sb = STRBUF_INIT;
