@@ -84,15 +84,25 @@ char *diag_format(const struct diag *d)
 	return strbuf_detach(&sb, NULL);
 }
 
-void diag_list_print(const struct diag_list *l, FILE *out)
+char *diag_list_format(const struct diag_list *l)
 {
+	struct strbuf sb = STRBUF_INIT;
 	for (size_t i = 0; i < l->n; i++) {
-		char *s = diag_format(&l->items[i]);
-		fprintf(out, "%s\n", s);
-		free(s);
+		char *line = diag_format(&l->items[i]);
+		strbuf_adds(&sb, line);
+		strbuf_addc(&sb, '\n');
+		free(line);
 	}
 	if (l->dropped)
-		fprintf(out, "error: %zu more errors not shown\n", l->dropped);
+		strbuf_addf(&sb, "error: %zu more errors not shown\n", l->dropped);
+	return strbuf_detach(&sb, NULL);
+}
+
+void diag_list_print(const struct diag_list *l, FILE *out)
+{
+	char *text = diag_list_format(l);
+	fputs(text, out);
+	free(text);
 }
 
 static size_t levenshtein(const char *a, const char *b)

@@ -34,6 +34,9 @@ void diag_list_move(struct diag_list *dst, struct diag_list *src);
 /** Formats one diagnostic in GCC style into a new string (caller frees):
  *  "stubs/users.yaml:12:7: error: unknown key 'bodyy'" (parts that are unknown are left out). */
 char *diag_format(const struct diag *d);
+/** Every diagnostic in GCC style, one a line, each ending in '\n', plus a line counting
+ *  the dropped ones; "" for an empty list. The caller frees the result. */
+char *diag_list_format(const struct diag_list *l);
 /** Prints every diagnostic, one a line, in GCC style. */
 void diag_list_print(const struct diag_list *l, FILE *out);
 

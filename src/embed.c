@@ -17,27 +17,13 @@
 #include "wait.h"
 #include "util/strbuf.h"
 
-static char *diags_text(const struct diag_list *diags)
-{
-	struct strbuf sb = STRBUF_INIT;
-	for (size_t i = 0; i < diags->n; i++) {
-		char *line = diag_format(&diags->items[i]);
-		strbuf_adds(&sb, line);
-		strbuf_addc(&sb, '\n');
-		free(line);
-	}
-	if (diags->dropped)
-		strbuf_addf(&sb, "error: %zu more errors not shown\n", diags->dropped);
-	return strbuf_detach(&sb, NULL);
-}
-
 static int load_matcher(const char *text, struct stub **m, char **error)
 {
 	struct diag_list diags = DIAG_LIST_INIT;
 	int rc = 0;
 	if (stub_load_matcher(text, text ? strlen(text) : 0, "matcher", NULL, m, &diags) < 0) {
 		if (error)
-			*error = diags_text(&diags);
+			*error = diag_list_format(&diags);
 		rc = -EINVAL;
 	}
 	diag_list_release(&diags);
@@ -51,7 +37,7 @@ int cannery_server_add_stubs(struct cannery_server *srv, const char *text, char 
 	int rc = runtime_add(srv, text, text ? strlen(text) : 0, "text", &got, &diags);
 	if (rc < 0) {
 		if (errors)
-			*errors = diags_text(&diags);
+			*errors = diag_list_format(&diags);
 		rc = -EINVAL;
 	} else if (ids) {
 		*ids = got;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/strbuf.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 struct journal {
@@ -117,63 +118,18 @@ void journal_entry_unref(struct journal_entry *e)
 		free(e);
 }
 
-/* ---- JSON ---- */
-
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when it is not one:
- * no overlong forms, no surrogates, nothing above U+10FFFF. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	if (c < 0x80)
-		return 1;
-	size_t len;
-	unsigned min;
-	unsigned cp;
-	if ((c & 0xE0) == 0xC0) {
-		len = 2, min = 0x80, cp = c & 0x1Fu;
-	} else if ((c & 0xF0) == 0xE0) {
-		len = 3, min = 0x800, cp = c & 0x0Fu;
-	} else if ((c & 0xF8) == 0xF0) {
-		len = 4, min = 0x10000, cp = c & 0x07u;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3Fu);
-	}
-	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return len;
-}
-
-static bool is_utf8(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	for (size_t i = 0; i < n;) {
-		size_t l = utf8_len(p + i, n - i);
-		if (!l)
-			return false;
-		i += l;
-	}
-	return true;
-}
-
 /* A JSON string of text that should be UTF-8: invalid bytes become U+FFFD, so the output
  * is always valid JSON. */
 static void add_text(struct strbuf *sb, const char *s, size_t n)
 {
-	if (is_utf8(s, n)) {
+	if (utf8_valid(s, n)) {
 		strbuf_add_json_string(sb, s, n);
 		return;
 	}
 	struct strbuf clean = STRBUF_INIT;
 	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < n;) {
-		size_t l = utf8_len(p + i, n - i);
+		size_t l = utf8_seq(p + i, n - i);
 		if (l) {
 			strbuf_add(&clean, s + i, l);
 			i += l;
@@ -271,7 +227,7 @@ void journal_entry_json(const struct journal_entry *e, struct strbuf *out)
 	add_pairs(out, e->query, e->nquery, false);
 	strbuf_adds(out, ",\"headers\":");
 	add_pairs(out, e->headers, e->nheaders, true);
-	if (is_utf8(e->body, e->body_len)) {
+	if (utf8_valid(e->body, e->body_len)) {
 		strbuf_adds(out, ",\"body\":");
 		strbuf_add_json_string(out, e->body, e->body_len);
 	} else {

@@ -21,6 +21,7 @@
 #include <yaml.h>
 
 #include "util/strbuf.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 /* Temporary files start with '.', so that neither the loader nor the watcher looks at them. */
@@ -349,38 +350,6 @@ struct jparse {
 	size_t nodes;
 };
 
-/* The length of the valid UTF-8 sequence at p (shortest form, no surrogates), or 0. */
-static size_t utf8_seq(const unsigned char *p, const unsigned char *end)
-{
-	unsigned char c = p[0];
-	if (c < 0x80)
-		return 1;
-	size_t n;
-	uint32_t cp;
-	if (c >= 0xC2 && c <= 0xDF) {
-		n = 2;
-		cp = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		n = 3;
-		cp = c & 0x0F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if ((size_t)(end - p) < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3F);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return n;
-}
-
 /* Valid UTF-8 without NUL: text a stub file can hold as a string. */
 static bool is_text(const char *s, size_t len)
 {
@@ -388,7 +357,7 @@ static bool is_text(const char *s, size_t len)
 	while (p < end) {
 		if (*p == 0)
 			return false;
-		size_t n = utf8_seq(p, end);
+		size_t n = utf8_seq(p, (size_t)(end - p));
 		if (!n)
 			return false;
 		p += n;
@@ -465,7 +434,7 @@ static bool j_string(struct jparse *j, struct strbuf *sb)
 		if (c < 0x20)
 			return false;
 		if (c != '\\') {
-			size_t n = utf8_seq((const unsigned char *)j->p, (const unsigned char *)j->end);
+			size_t n = utf8_seq((const unsigned char *)j->p, (size_t)(j->end - j->p));
 			if (!n)
 				return false;
 			strbuf_add(sb, j->p, n);

@@ -71,20 +71,6 @@ static void free_strv(char **v)
 	free(v);
 }
 
-static char *format_diags(const struct diag_list *diags)
-{
-	struct strbuf sb = STRBUF_INIT;
-	for (size_t i = 0; i < diags->n; i++) {
-		char *line = diag_format(&diags->items[i]);
-		strbuf_adds(&sb, line);
-		strbuf_addc(&sb, '\n');
-		free(line);
-	}
-	if (diags->dropped)
-		strbuf_addf(&sb, "error: %zu more errors not shown\n", diags->dropped);
-	return strbuf_detach(&sb, NULL);
-}
-
 static size_t count_stub_files(const struct load_result *res)
 {
 	size_t n = 0;
@@ -105,7 +91,7 @@ static int build_set(struct cannery_server *srv, struct stub_set **out, char **e
 	struct diag_list diags = DIAG_LIST_INIT;
 	if (stub_load_dirs((const char *const *)srv->dirs, srv->cfg.ndirs, &res, &diags) < 0) {
 		if (errors)
-			*errors = format_diags(&diags);
+			*errors = diag_list_format(&diags);
 		diag_list_release(&diags);
 		return -EINVAL;
 	}
@@ -118,7 +104,7 @@ static int build_set(struct cannery_server *srv, struct stub_set **out, char **e
 	struct stub_set *set = runtime_compose(files, srv->runtime, srv->nruntime, &diags);
 	if (!set) {
 		if (errors)
-			*errors = format_diags(&diags);
+			*errors = diag_list_format(&diags);
 		diag_list_release(&diags);
 		stub_group_unref(files);
 		return -EINVAL;
@@ -137,7 +123,7 @@ int cannery_check(const char *const *dirs, size_t ndirs, size_t *nstubs, size_t 
 	int rc = 0;
 	if (stub_load_dirs(dirs, ndirs, &res, &diags) < 0) {
 		if (errors)
-			*errors = format_diags(&diags);
+			*errors = diag_list_format(&diags);
 		rc = -EINVAL;
 	} else {
 		if (nstubs)

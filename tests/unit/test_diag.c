@@ -67,3 +67,17 @@ Test(diag, suggests_close_words_only)
 	cr_assert_null(diag_suggest("zzzzzz", keys));
 	cr_assert_null(diag_suggest("x", keys));
 }
+
+Test(diag, list_format_joins_lines)
+{
+	struct diag_list l = DIAG_LIST_INIT;
+	char *empty = diag_list_format(&l);
+	cr_expect_str_eq(empty, "");
+	free(empty);
+	diag_add(&l, "a.yaml", 1, 2, "one");
+	diag_add(&l, "b.yaml", 3, 4, "two");
+	char *s = diag_list_format(&l);
+	cr_expect_str_eq(s, "a.yaml:1:2: error: one\nb.yaml:3:4: error: two\n");
+	free(s);
+	diag_list_release(&l);
+}

@@ -111,3 +111,22 @@ Test(xalloc, dup_helpers)
 	free(b);
 	free(c);
 }
+
+#include "util/utf8.h"
+
+Test(utf8, accepts_valid_and_rejects_malformed_sequences)
+{
+	cr_expect_eq(utf8_seq((const unsigned char *)"a", 1), 1);
+	cr_expect_eq(utf8_seq((const unsigned char *)"\xc3\xa9", 2), 2);
+	cr_expect_eq(utf8_seq((const unsigned char *)"\xe2\x82\xac", 3), 3);
+	cr_expect_eq(utf8_seq((const unsigned char *)"\xf0\x9f\x98\x80", 4), 4);
+	cr_expect_eq(utf8_seq((const unsigned char *)"\xc3\xa9", 1), 0, "truncated");
+	cr_expect_eq(utf8_seq((const unsigned char *)"\xc0\xaf", 2), 0, "overlong");
+	cr_expect_eq(utf8_seq((const unsigned char *)"\xe0\x80\xaf", 3), 0, "overlong");
+	cr_expect_eq(utf8_seq((const unsigned char *)"\xed\xa0\x80", 3), 0, "surrogate");
+	cr_expect_eq(utf8_seq((const unsigned char *)"\xf4\x90\x80\x80", 4), 0, "above U+10FFFF");
+	cr_expect_eq(utf8_seq((const unsigned char *)"\x80", 1), 0, "lone continuation");
+	cr_expect(utf8_valid("plain \xc3\xa9t\xc3\xa9", 11));
+	cr_expect(utf8_valid("", 0));
+	cr_expect_not(utf8_valid("ok\xff", 3));
+}
