@@ -1095,6 +1095,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, en
 		*req_cls = NULL;
 		return;
 	}
+	/* the client went away during a delay: its answer was decided all the same */
+	if (ctx->pending && !ctx->recorded) {
+		ctx->status = ctx->pending_reset ? 0 : (int)ctx->pending_status;
+		record(c, ctx);
+	}
 	log_request(h, ctx, toe);
 	if (ctx->pending && ctx->pending_owned)
 		MHD_destroy_response(ctx->pending);

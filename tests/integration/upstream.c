@@ -221,6 +221,64 @@ static void echo(int fd, const char *head, const char *body, size_t body_len)
 	free(b.data);
 }
 
+/* One byte every 50 ms until the peer goes away or the upstream stops. */
+static void drip(struct upstream *u, int fd)
+{
+	for (int i = 0; i < 100000; i++) {
+		pthread_mutex_lock(&u->lock);
+		bool stopping = u->stopping;
+		pthread_mutex_unlock(&u->lock);
+		if (stopping || !send_all(fd, "d", 1))
+			return;
+		struct timespec ts = { 0, 50 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Appends n bits of v to a deflate bit stream, least significant first. */
+static void put_bits(unsigned char *out, size_t *bit, unsigned v, int n)
+{
+	for (int i = 0; i < n; i++, (*bit)++)
+		if (v >> i & 1)
+			out[*bit / 8] |= (unsigned char)(1u << (*bit % 8));
+}
+
+/* A Huffman code goes in most significant bit first. */
+static void put_code(unsigned char *out, size_t *bit, unsigned code, int n)
+{
+	for (int i = n - 1; i >= 0; i--, (*bit)++)
+		if (code >> i & 1)
+			out[*bit / 8] |= (unsigned char)(1u << (*bit % 8));
+}
+
+/* A gzip bomb: 1 MiB of gzip that inflates to about 160 MiB of zeros (one fixed-Huffman
+ * block: a literal 0, then 258-byte copies at distance 1, 13 bits each). It never ends:
+ * whoever reads it must give up at its own bound. Built once, static. */
+static const unsigned char *gzip_bomb(size_t *len)
+{
+	enum { BOMB = 1 << 20 };
+	static unsigned char *out;
+	static pthread_mutex_t once = PTHREAD_MUTEX_INITIALIZER;
+	static const unsigned char head[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };
+	pthread_mutex_lock(&once);
+	if (!out) {
+		unsigned char *b = calloc(1, BOMB);
+		size_t bit = sizeof(head) * 8;
+		memcpy(b, head, sizeof(head));
+		put_bits(b, &bit, 1, 1);                /* BFINAL */
+		put_bits(b, &bit, 1, 2);                /* BTYPE 01: fixed Huffman codes */
+		put_code(b, &bit, 0x30, 8);             /* literal 0 */
+		while (bit + 13 < (size_t)BOMB * 8) {
+			put_code(b, &bit, 0xc5, 8);     /* length 258 (symbol 285) */
+			put_code(b, &bit, 0, 5);        /* distance 1 */
+		}
+		out = b;
+	}
+	pthread_mutex_unlock(&once);
+	*len = BOMB - 2;
+	return out;
+}
+
 struct conn {
 	struct upstream *u;
 	int fd;
@@ -296,6 +354,20 @@ static void route(struct upstream *u, int fd, const char *head, const char *body
 					"Connection: close\r\n\r\n";
 		if (send_all(fd, h, sizeof(h) - 1))
 			stream(fd, false);
+	} else if (strcmp(path, "/loop") == 0) {
+		respond_str(fd, 302, "Found", "Location: /loop\r\nContent-Type: text/plain\r\n", "again");
+	} else if (strcmp(path, "/drip") == 0) {
+		static const char h[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n"
+					"Connection: close\r\n\r\n";
+		if (send_all(fd, h, sizeof(h) - 1))
+			drip(u, fd);
+	} else if (strcmp(path, "/bomb") == 0) {
+		static const char h[] = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+					"Content-Encoding: gzip\r\nConnection: close\r\n\r\n";
+		size_t len;
+		const unsigned char *bomb = gzip_bomb(&len);
+		if (send_all(fd, h, sizeof(h) - 1))
+			send_all(fd, bomb, len);
 	} else {
 		echo(fd, head, body, body_len);
 	}

@@ -25,6 +25,9 @@
  *   /counter     200 application/json {"n":N}, N counting calls to it from 1
  *   /huge        200 chunked, streams 'x' without end until the peer goes away
  *   /huge-cl     200 Content-Length: 200 MiB, then streams 'x' until the peer goes away
+ *   /loop        302, Location: /loop (a redirect loop), body "again"
+ *   /drip        200 Content-Length: 100000, one byte every 50 ms until the peer goes away
+ *   /bomb        200 Content-Encoding: gzip, 1 MiB that inflates to ~160 MiB of zeros
  *   anything else (and /echo/...): 200 application/json describing the request:
  *                {"method":..,"target":..,"headers":[[name,value],..],"body":..}
  */
