@@ -2,6 +2,8 @@
 /* The HTTP layer: the only file that includes <microhttpd.h>. */
 #pragma once
 
+#include <stdbool.h>
+
 struct cannery_server;
 struct stub_set;
 struct http;
@@ -15,5 +17,6 @@ int http_start(struct http *h, int listen_fd, char **error);
 void http_stop(struct http *h);
 void http_destroy(struct http *h);
 
-/** Prebuilds the response of every stub of set, once, before the set is published. */
-void http_prepare_set(struct stub_set *set);
+/** Prebuilds the response of every stub of set, once, before the set is published: with
+ *  CORS headers when cors (the server's --cors, fixed for its life), else without. */
+void http_prepare_set(struct stub_set *set, bool cors);
