@@ -284,7 +284,7 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 
 void server_publish(struct cannery_server *srv, struct stub_set *set)
 {
-	http_prepare_set(set, srv->cfg.cors);
+	http_prepare_set(set);
 	pthread_mutex_lock(&srv->slot_lock);
 	struct stub_set *old = srv->current;
 	srv->current = set;
