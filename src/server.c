@@ -4,6 +4,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -287,6 +290,12 @@ void server_publish(struct cannery_server *srv, struct stub_set *set)
 	srv->current = set;
 	pthread_mutex_unlock(&srv->slot_lock);
 	stub_set_unref(old);
+	/* give the parse's freed memory (libyaml events, node trees, the old set) back to
+	 * the kernel: without it glibc keeps ~10 MB of free heap at 10,000 stubs. Off the
+	 * request path; a few ms at most. */
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
 }
 
 void server_record(struct cannery_server *srv, const struct journal_draft *d)
