@@ -31,10 +31,30 @@ void stub_group_unref(struct stub_group *g)
 {
 	if (!g || atomic_fetch_sub_explicit(&g->refs, 1, memory_order_acq_rel) != 1)
 		return;
-	for (size_t i = 0; i < g->n; i++)
+	for (size_t i = 0; !g->parts && i < g->n; i++)
 		stub_destroy(g->stubs[i]);
+	for (size_t i = 0; i < g->nparts; i++)
+		stub_group_unref(g->parts[i]);
+	free(g->parts);
 	free(g->stubs);
 	free(g);
+}
+
+struct stub_group *stub_group_join(struct stub_group **parts, size_t nparts)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < nparts; i++)
+		n += parts[i]->n;
+	struct stub **stubs = xmalloc((n ? n : 1) * sizeof(*stubs));
+	n = 0;
+	for (size_t i = 0; i < nparts; i++)
+		for (size_t j = 0; j < parts[i]->n; j++)
+			stubs[n++] = parts[i]->stubs[j];
+	struct stub_group *g = stub_group_create(stubs, n);
+	/* never NULL, so that an empty join still borrows */
+	g->parts = parts ? parts : xmalloc(1);
+	g->nparts = nparts;
+	return g;
 }
 
 /* ---- composing a set ---- */

@@ -19,6 +19,7 @@
 #include "journal.h"
 #include "metrics.h"
 #include "runtime.h"
+#include "stub_cache.h"
 #include "proxy.h"
 #include "recorder.h"
 #include "stub_load.h"
@@ -101,20 +102,23 @@ static size_t count_stub_files(const struct load_result *res)
  * published; on success srv->files becomes the new load. Under reload_lock. */
 static int build_set(struct cannery_server *srv, struct stub_set **out, char **errors)
 {
-	struct load_result res = { 0 };
 	struct diag_list diags = DIAG_LIST_INIT;
-	if (stub_load_dirs((const char *const *)srv->dirs, srv->cfg.ndirs, &res, &diags) < 0) {
+	struct stub_group *files = NULL;
+	char **paths = NULL;
+	size_t npaths = 0;
+	/* only the files that changed since the last load are parsed again */
+	if (stub_cache_load(srv->cache, (const char *const *)srv->dirs, srv->cfg.ndirs, &files, &paths, &npaths,
+			    &diags) < 0) {
 		if (errors)
 			*errors = format_diags(&diags);
 		diag_list_release(&diags);
 		return -EINVAL;
 	}
-	struct stub_group *files = stub_group_create(res.stubs, res.n);
-	res.stubs = NULL;
-	res.n = 0;
 	if (srv->watch)
-		watch_track_files(srv->watch, (const char *const *)res.paths, res.npaths);
-	load_result_release(&res);
+		watch_track_files(srv->watch, (const char *const *)paths, npaths);
+	for (size_t i = 0; i < npaths; i++)
+		free(paths[i]);
+	free(paths);
 	struct stub_set *set = runtime_compose(files, srv->runtime, srv->nruntime, &diags);
 	if (!set) {
 		if (errors)
@@ -266,6 +270,7 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 	srv->metrics = metrics_create();
 	srv->timers = timers_create();
 	srv->waits = waits_create(srv->journal, srv->timers);
+	srv->cache = stub_cache_create();
 	struct stub_set *set = NULL;
 	int rc = build_set(srv, &set, errors);
 	if (rc == 0 && srv->journal_file) {
@@ -508,6 +513,7 @@ void cannery_server_destroy(struct cannery_server *srv)
 	journal_destroy(srv->journal);
 	metrics_destroy(srv->metrics);
 	stub_group_unref(srv->files);
+	stub_cache_destroy(srv->cache);
 	for (size_t i = 0; i < srv->nruntime; i++)
 		stub_group_unref(srv->runtime[i]);
 	free(srv->runtime);
