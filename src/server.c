@@ -98,9 +98,22 @@ static size_t count_stub_files(const struct load_result *res)
 	return n;
 }
 
+/* Tells the watcher which files the last load read, and frees the list. */
+static void track_files(struct cannery_server *srv, char **paths, size_t npaths)
+{
+	if (srv->watch)
+		watch_track_files(srv->watch, (const char *const *)paths, npaths);
+	for (size_t i = 0; i < npaths; i++)
+		free(paths[i]);
+	free(paths);
+}
+
 /* Loads every DIR and composes it with the runtime stubs into a new set, not yet
- * published; on success srv->files becomes the new load. Under reload_lock. */
-static int build_set(struct cannery_server *srv, struct stub_set **out, char **errors)
+ * published; on success srv->files becomes the new load, and *track the files it read,
+ * for track_files once the set is published (the watcher's list is not on the way to
+ * serving the change). Under reload_lock. */
+static int build_set(struct cannery_server *srv, struct stub_set **out, char ***track, size_t *ntrack,
+		     char **errors)
 {
 	struct diag_list diags = DIAG_LIST_INIT;
 	struct stub_group *files = NULL;
@@ -114,13 +127,9 @@ static int build_set(struct cannery_server *srv, struct stub_set **out, char **e
 		diag_list_release(&diags);
 		return -EINVAL;
 	}
-	if (srv->watch)
-		watch_track_files(srv->watch, (const char *const *)paths, npaths);
-	for (size_t i = 0; i < npaths; i++)
-		free(paths[i]);
-	free(paths);
 	struct stub_set *set = runtime_compose(files, srv->runtime, srv->nruntime, &diags);
 	if (!set) {
+		track_files(srv, paths, npaths);
 		if (errors)
 			*errors = format_diags(&diags);
 		diag_list_release(&diags);
@@ -131,6 +140,8 @@ static int build_set(struct cannery_server *srv, struct stub_set **out, char **e
 	stub_group_unref(srv->files);
 	srv->files = files;
 	*out = set;
+	*track = paths;
+	*ntrack = npaths;
 	return 0;
 }
 
@@ -272,7 +283,9 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 	srv->waits = waits_create(srv->journal, srv->timers);
 	srv->cache = stub_cache_create();
 	struct stub_set *set = NULL;
-	int rc = build_set(srv, &set, errors);
+	char **track = NULL;
+	size_t ntrack = 0;
+	int rc = build_set(srv, &set, &track, &ntrack, errors);
 	if (rc == 0 && srv->journal_file) {
 		char *msg = NULL;
 		rc = journal_open_file(srv->journal, srv->journal_file, srv->cfg.log_fd, &msg);
@@ -285,6 +298,7 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 	}
 	if (set)
 		server_publish(srv, set);
+	track_files(srv, track, ntrack);
 	if (rc < 0) {
 		cannery_server_destroy(srv);
 		return rc;
@@ -342,9 +356,12 @@ int cannery_server_reload(struct cannery_server *srv, char **errors)
 	/* the parse runs outside slot_lock, so request threads never wait on it */
 	pthread_mutex_lock(&srv->reload_lock);
 	struct stub_set *set = NULL;
-	int rc = build_set(srv, &set, errors);
+	char **track = NULL;
+	size_t ntrack = 0;
+	int rc = build_set(srv, &set, &track, &ntrack, errors);
 	if (rc == 0) {
 		server_publish(srv, set);
+		track_files(srv, track, ntrack);
 		atomic_fetch_add(&srv->reloads, 1);
 	} else {
 		atomic_fetch_add(&srv->reload_errors, 1);
