@@ -19,6 +19,9 @@ struct stub_group {
 	struct stub **stubs;
 	size_t n;
 	bool lent;         /* a set serves these stubs as they are, not copies (runtime_compose) */
+	/* a joined group (stub_group_join): stubs[] borrows from these, which it references */
+	struct stub_group **parts;
+	size_t nparts;
 };
 
 /** Takes ownership of stubs[0..n) and of the array. Refcount 1. */
@@ -26,6 +29,9 @@ struct stub_group *stub_group_create(struct stub **stubs, size_t n);
 struct stub_group *stub_group_ref(struct stub_group *g);
 /** NULL does nothing. Thread-safe. */
 void stub_group_unref(struct stub_group *g);
+/** A group of the stubs of parts[0..nparts), in that order, owned by the parts: it takes
+ *  over the array and the references in it, and drops them when it goes. Refcount 1. */
+struct stub_group *stub_group_join(struct stub_group **parts, size_t nparts);
 
 /** Builds a set (not yet prepared by the HTTP layer) from runtime[0..nruntime), newest
  *  first, then the file stubs in load order: that is the load order of section 2's winner

@@ -22,6 +22,7 @@
 #include "journal.h"
 #include "metrics.h"
 #include "runtime.h"
+#include "stub_cache.h"
 #include "proxy.h"
 #include "recorder.h"
 #include "stub_load.h"
@@ -86,26 +87,38 @@ static size_t count_stub_files(const struct load_result *res)
 	return n;
 }
 
-/* Loads every DIR and composes it with the runtime stubs into a new set, not yet
- * published; on success srv->files becomes the new load. Under reload_lock. */
-static int build_set(struct cannery_server *srv, struct stub_set **out, char **errors)
+/* Tells the watcher which files the last load read, and frees the list. */
+static void track_files(struct cannery_server *srv, char **paths, size_t npaths)
 {
-	struct load_result res = { 0 };
+	if (srv->watch)
+		watch_track_files(srv->watch, (const char *const *)paths, npaths);
+	for (size_t i = 0; i < npaths; i++)
+		free(paths[i]);
+	free(paths);
+}
+
+/* Loads every DIR and composes it with the runtime stubs into a new set, not yet
+ * published; on success srv->files becomes the new load, and *track the files it read,
+ * for track_files once the set is published (the watcher's list is not on the way to
+ * serving the change). Under reload_lock. */
+static int build_set(struct cannery_server *srv, struct stub_set **out, char ***track, size_t *ntrack,
+		     char **errors)
+{
 	struct diag_list diags = DIAG_LIST_INIT;
-	if (stub_load_dirs((const char *const *)srv->dirs, srv->cfg.ndirs, &res, &diags) < 0) {
+	struct stub_group *files = NULL;
+	char **paths = NULL;
+	size_t npaths = 0;
+	/* only the files that changed since the last load are parsed again */
+	if (stub_cache_load(srv->cache, (const char *const *)srv->dirs, srv->cfg.ndirs, &files, &paths, &npaths,
+			    &diags) < 0) {
 		if (errors)
 			*errors = diag_list_format(&diags);
 		diag_list_release(&diags);
 		return -EINVAL;
 	}
-	struct stub_group *files = stub_group_create(res.stubs, res.n);
-	res.stubs = NULL;
-	res.n = 0;
-	if (srv->watch)
-		watch_track_files(srv->watch, (const char *const *)res.paths, res.npaths);
-	load_result_release(&res);
 	struct stub_set *set = runtime_compose(files, srv->runtime, srv->nruntime, &diags);
 	if (!set) {
+		track_files(srv, paths, npaths);
 		if (errors)
 			*errors = diag_list_format(&diags);
 		diag_list_release(&diags);
@@ -116,6 +129,8 @@ static int build_set(struct cannery_server *srv, struct stub_set **out, char **e
 	stub_group_unref(srv->files);
 	srv->files = files;
 	*out = set;
+	*track = paths;
+	*ntrack = npaths;
 	return 0;
 }
 
@@ -255,8 +270,11 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 	srv->metrics = metrics_create();
 	srv->timers = timers_create();
 	srv->waits = waits_create(srv->journal, srv->timers);
+	srv->cache = stub_cache_create();
 	struct stub_set *set = NULL;
-	int rc = build_set(srv, &set, errors);
+	char **track = NULL;
+	size_t ntrack = 0;
+	int rc = build_set(srv, &set, &track, &ntrack, errors);
 	if (rc == 0 && srv->journal_file) {
 		char *msg = NULL;
 		rc = journal_open_file(srv->journal, srv->journal_file, srv->cfg.log_fd, &msg);
@@ -269,6 +287,7 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 	}
 	if (set)
 		server_publish(srv, set);
+	track_files(srv, track, ntrack);
 	if (rc < 0) {
 		cannery_server_destroy(srv);
 		return rc;
@@ -332,9 +351,12 @@ int cannery_server_reload(struct cannery_server *srv, char **errors)
 	/* the parse runs outside slot_lock, so request threads never wait on it */
 	pthread_mutex_lock(&srv->reload_lock);
 	struct stub_set *set = NULL;
-	int rc = build_set(srv, &set, errors);
+	char **track = NULL;
+	size_t ntrack = 0;
+	int rc = build_set(srv, &set, &track, &ntrack, errors);
 	if (rc == 0) {
 		server_publish(srv, set);
+		track_files(srv, track, ntrack);
 		atomic_fetch_add(&srv->reloads, 1);
 	} else {
 		atomic_fetch_add(&srv->reload_errors, 1);
@@ -503,6 +525,7 @@ void cannery_server_destroy(struct cannery_server *srv)
 	journal_destroy(srv->journal);
 	metrics_destroy(srv->metrics);
 	stub_group_unref(srv->files);
+	stub_cache_destroy(srv->cache);
 	for (size_t i = 0; i < srv->nruntime; i++)
 		stub_group_unref(srv->runtime[i]);
 	free(srv->runtime);

@@ -14,6 +14,7 @@ struct journal;
 struct journal_draft;
 struct metrics;
 struct stub_group;
+struct stub_cache;
 struct timers;
 struct waits;
 
@@ -60,6 +61,8 @@ struct cannery_server {
 	struct recorder *recorder;     /* NULL without cfg.record_dir */
 	char *proxy_url;               /* owned copies behind cfg.proxy and cfg.record_dir */
 	char *record_dir;
+
+	struct stub_cache *cache;      /* each stub file's last load, for reloads; under reload_lock */
 };
 
 /** The current stub set with a reference the caller drops with stub_set_unref.

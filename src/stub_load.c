@@ -2132,45 +2132,39 @@ static void load_text(struct loader *ld, const unsigned char *buf, size_t len)
 
 /* ---- files and directories ---- */
 
-struct strvec {
-	char **v;
-	size_t n;
-};
-
-static void strvec_push(struct strvec *sv, char *s)
-{
-	sv->v = grow_pow2(sv->v, sv->n, sizeof(*sv->v));
-	sv->v[sv->n++] = s;
-}
-
-static void strvec_release(struct strvec *sv)
-{
-	for (size_t i = 0; i < sv->n; i++)
-		free(sv->v[i]);
-	free(sv->v);
-	sv->v = NULL;
-	sv->n = 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static bool has_yaml_ext(const char *name)
 {
 	size_t n = strlen(name);
 	return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) || (n > 4 && strcmp(name + n - 4, ".yml") == 0);
 }
 
-/* Collects the relative paths of stub files under top/rel. Symlinked directories are not
- * followed (no loops); symlinked files are. */
-static void walk(struct loader *ld, const char *top, const char *rel, struct strvec *out)
+/* Stub files found by walk: relative paths and stat() results, side by side. */
+struct filevec {
+	struct stub_file *v;
+	size_t n;
+};
+
+static void filevec_push(struct filevec *fv, char *rel, const struct stat *st)
+{
+	fv->v = grow_pow2(fv->v, fv->n, sizeof(*fv->v));
+	fv->v[fv->n].rel = rel;
+	fv->v[fv->n].st = *st;
+	fv->n++;
+}
+
+static int cmp_file(const void *a, const void *b)
+{
+	return strcmp(((const struct stub_file *)a)->rel, ((const struct stub_file *)b)->rel);
+}
+
+/* Collects the relative paths of stub files under top/rel, with their stat(). Symlinked
+ * directories are not followed (no loops); symlinked files are. */
+static void walk(struct diag_list *diags, const char *top, const char *rel, struct filevec *out)
 {
 	char *dir = rel ? path_join(top, rel) : xstrdup(top);
 	DIR *d = opendir(dir);
 	if (!d) {
-		diag_add(ld->diags, dir, 0, 0, "cannot open directory: %s", strerror(errno));
+		diag_add(diags, dir, 0, 0, "cannot open directory: %s", strerror(errno));
 		free(dir);
 		return;
 	}
@@ -2181,21 +2175,22 @@ static void walk(struct loader *ld, const char *top, const char *rel, struct str
 		char *child = rel ? path_join(rel, de->d_name) : xstrdup(de->d_name);
 		char *full = path_join(top, child);
 		struct stat st;
-		if (lstat(full, &st) != 0) {
+		/* relative to the open directory: no path lookup from the top for each file */
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 			free(child);
 		} else if (S_ISDIR(st.st_mode)) {
-			walk(ld, top, child, out);
+			walk(diags, top, child, out);
 			free(child);
 		} else if (!has_yaml_ext(de->d_name)) {
 			free(child);
 		} else if (S_ISREG(st.st_mode)) {
-			strvec_push(out, child);
+			filevec_push(out, child, &st);
 		} else if (S_ISLNK(st.st_mode)) {
-			if (stat(full, &st) != 0) {
-				diag_add(ld->diags, full, 0, 0, "cannot read file: %s", strerror(errno));
+			if (fstatat(dirfd(d), de->d_name, &st, 0) != 0) {
+				diag_add(diags, full, 0, 0, "cannot read file: %s", strerror(errno));
 				free(child);
 			} else if (S_ISREG(st.st_mode)) {
-				strvec_push(out, child);
+				filevec_push(out, child, &st);
 			} else {
 				free(child);
 			}
@@ -2267,18 +2262,48 @@ int stub_load_dirs(const char *const *dirs, size_t ndirs, struct load_result *ou
 			n--;
 		char *top = xstrndup(dirs[i], n);
 		char *real = realpath(top, NULL);
-		struct strvec files = { 0 };
-		walk(&ld, top, NULL, &files);
-		if (files.n)
-			qsort(files.v, files.n, sizeof(*files.v), cmp_str);
+		struct stub_file *files = NULL;
+		size_t nfiles = stub_load_list(top, &files, diags);
 		ld.root_shown = top;
 		ld.root_real = real;
-		for (size_t j = 0; j < files.n; j++)
-			load_file(&ld, top, files.v[j]);
-		strvec_release(&files);
+		for (size_t j = 0; j < nfiles; j++)
+			load_file(&ld, top, files[j].rel);
+		stub_files_release(files, nfiles);
 		free(real);
 		free(top);
 	}
+	return finish(&ld, before);
+}
+
+size_t stub_load_list(const char *top, struct stub_file **out, struct diag_list *diags)
+{
+	struct filevec files = { 0 };
+	walk(diags, top, NULL, &files);
+	if (files.n)
+		qsort(files.v, files.n, sizeof(*files.v), cmp_file);
+	*out = files.v;
+	return files.n;
+}
+
+void stub_files_release(struct stub_file *files, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(files[i].rel);
+	free(files);
+}
+
+int stub_load_file(const char *top, const char *root_real, const char *rel, struct load_result *out,
+		   struct diag_list *diags)
+{
+	struct loader ld;
+	memset(&ld, 0, sizeof(ld));
+	memset(out, 0, sizeof(*out));
+	ld.diags = diags;
+	ld.res = out;
+	size_t before = nerrors(&ld);
+	ld.root_shown = top;
+	ld.root_real = root_real;
+	load_file(&ld, top, rel);
 	return finish(&ld, before);
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "diag.h"
 #include "stub.h"
@@ -29,6 +30,28 @@ void load_result_release(struct load_result *res);
  *  or -1 with every problem found appended to diags (FILE as "DIR/RELPATH", LINE and
  *  COLUMN 1-based); on -1, out holds nothing. Ids must be unique across all DIRs. */
 int stub_load_dirs(const char *const *dirs, size_t ndirs, struct load_result *out, struct diag_list *diags);
+
+/** A stub file found under a DIR. */
+struct stub_file {
+	char *rel;                  /* path relative to the DIR */
+	struct stat st;             /* stat() of it, symlinks followed */
+};
+
+/** Lists the stub files under top (a DIR without trailing slashes) that stub_load_dirs
+ *  would load, in its order (byte order of rel). A directory that cannot be opened or a
+ *  dangling symlink is appended to diags. Returns the count and *out (free with
+ *  stub_files_release). Any thread. */
+size_t stub_load_list(const char *top, struct stub_file **out, struct diag_list *diags);
+void stub_files_release(struct stub_file *files, size_t n);
+
+/** Loads the one stub file top/rel as stub_load_dirs does within its load of top
+ *  (root_real: realpath of top, or NULL when that failed, which forbids `file:`), except
+ *  that ids are only checked within the file (the caller checks them across files) and
+ *  order counts from 0. out->paths: the file, then the `file:` bodies it read. Returns 0,
+ *  or -1 with the file's problems appended to diags, as stub_load_dirs would report them
+ *  save for duplicate ids across files. Any thread. */
+int stub_load_file(const char *top, const char *root_real, const char *rel, struct load_result *out,
+		   struct diag_list *diags);
 
 /** Loads stubs from YAML (or JSON) text, as a file called label would be. base_dir is
  *  the directory `file:` paths are relative to and confined to, or NULL to forbid `file:`.

@@ -484,3 +484,43 @@ Test(reload, requests_never_fail_across_50_reloads, .timeout = 240)
 	cr_expect_leq(h.connects, 5, "%ld connections for %ld requests", h.connects, h.requests);
 	h_server_stop_ok(s);
 }
+
+/* ---- incremental reloads (only changed files are parsed again) ------------------------------ */
+
+Test(reload, duplicate_id_from_one_edit_then_fix_with_runtime_stubs)
+{
+	const char *dir = h_stub_dir("a.yaml", stub("a", "/a", "a1"), "sub/b.yaml", stub("b", "/b", "b1"),
+				     "c.yaml", stub("c", "/c", "c1"), NULL);
+	struct h_server *s = h_serve(dir, NULL);
+
+	h_assert_response(h_request(s, "POST", "/__cannery/stubs",
+				    "{\"name\":\"rt\",\"request\":{\"path\":\"/rt\"},\"response\":{\"body\":\"rt1\"}}", NULL),
+			  "POST /__cannery/stubs", 201, "{\"ids\":[\"rt\"]}");
+	h_assert_get(s, "/rt", 200, "rt1");
+
+	/* an edit of one file takes an id another (unchanged) file has: both places named */
+	h_write_file(dir, "sub/b.yaml", stub("a", "/b", "b2"));
+	cr_assert(h_server_wait_log(s, "sub/b.yaml:1:7: error: duplicate stub id 'a' (first defined at ",
+				    "/a.yaml:1:1)", NULL),
+		  "stderr:\n%s", h_server_stderr(s));
+	h_assert_get(s, "/b", 200, "b1");
+
+	/* the fix takes effect; the unchanged files and the runtime stub are still served */
+	h_write_file(dir, "sub/b.yaml", stub("b", "/b", "b3"));
+	POLL_GET(s, "/b", 200, "b3");
+	h_assert_get(s, "/a", 200, "a1");
+	h_assert_get(s, "/c", 200, "c1");
+	h_assert_get(s, "/rt", 200, "rt1");
+
+	/* a file edited, then one deleted, then one renamed: each seen */
+	h_write_file(dir, "c.yaml", stub("c", "/c", "c2-longer"));
+	POLL_GET(s, "/c", 200, "c2-longer");
+	cr_assert_eq(unlink(in(dir, "a.yaml")), 0);
+	cr_assert(poll_contains(s, "/a", "no stub matched", NULL), "/a still served:\n%s", h_server_stderr(s));
+	cr_assert_eq(rename(in(dir, "c.yaml"), in(dir, "sub/c2.yaml")), 0);
+	h_write_file(dir, "a.yaml", stub("a", "/a", "a-again"));
+	POLL_GET(s, "/a", 200, "a-again");
+	h_assert_get(s, "/c", 200, "c2-longer");
+	h_assert_get(s, "/rt", 200, "rt1");
+	h_server_stop_ok(s);
+}

@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: MIT */
+/* Incremental loads: a list of per-file entries in load order, merged with each new
+ * directory listing; only the files whose stat() changed are given to stub_load_file. */
+#include "stub_cache.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "runtime.h"
+#include "stub_load.h"
+#include "util/xalloc.h"
+
+/* What says a file is still the one that was read. ctime is there because mtime can be
+ * set back (touch -d, cp -p, tar) while ctime cannot. */
+struct file_key {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+};
+
+/* One stub file as last loaded without problems. */
+struct entry {
+	size_t dir;                 /* index in the dirs of the load */
+	char *top;                  /* that DIR, as stub_load_dirs names it */
+	char *root_real;            /* its realpath then, or NULL: `file:` confinement depends on it */
+	char *rel;
+	struct file_key key;        /* the stub file */
+	struct file_key *bodies;    /* one per paths[1..npaths): the `file:` bodies */
+	char **paths;               /* the file, then the bodies, as the loader opened them */
+	size_t npaths;
+	struct stub_group *group;   /* its stubs; order counts from 0 in the file */
+	bool racy;                  /* written too recently to trust the key: read it again */
+};
+
+struct stub_cache {
+	struct entry *v;            /* in load order: DIR index, then byte order of rel */
+	size_t n;
+	struct stub_cache_stats stats;
+	long long racy_ns;
+};
+
+struct stub_cache *stub_cache_create(void)
+{
+	struct stub_cache *c = xcalloc(1, sizeof(*c));
+	c->racy_ns = STUB_CACHE_RACY_NS;
+	return c;
+}
+
+void stub_cache_set_racy_ns(struct stub_cache *c, long long ns)
+{
+	c->racy_ns = ns;
+}
+
+static void entry_release(struct entry *e)
+{
+	free(e->top);
+	free(e->root_real);
+	free(e->rel);
+	free(e->bodies);
+	for (size_t i = 0; i < e->npaths; i++)
+		free(e->paths[i]);
+	free(e->paths);
+	stub_group_unref(e->group);
+	memset(e, 0, sizeof(*e));
+}
+
+void stub_cache_destroy(struct stub_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		entry_release(&c->v[i]);
+	free(c->v);
+	free(c);
+}
+
+struct stub_cache_stats stub_cache_get_stats(const struct stub_cache *c)
+{
+	return c->stats;
+}
+
+static void key_of(struct file_key *k, const struct stat *st)
+{
+	memset(k, 0, sizeof(*k));
+	k->dev = st->st_dev;
+	k->ino = st->st_ino;
+	k->size = st->st_size;
+	k->mtime = st->st_mtim;
+	k->ctime = st->st_ctim;
+}
+
+static bool ts_eq(struct timespec a, struct timespec b)
+{
+	return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+static bool key_eq(const struct file_key *a, const struct file_key *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size && ts_eq(a->mtime, b->mtime) &&
+	       ts_eq(a->ctime, b->ctime);
+}
+
+static long long ns_of(struct timespec t)
+{
+	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static long long newest(const struct file_key *k)
+{
+	long long m = ns_of(k->mtime), c = ns_of(k->ctime);
+	return m > c ? m : c;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return a && b ? strcmp(a, b) == 0 : a == b;
+}
+
+/* Whether entry e sorts before file rel of DIR number dir. */
+static bool before(const struct entry *e, size_t dir, const char *rel)
+{
+	return e->dir < dir || (e->dir == dir && strcmp(e->rel, rel) < 0);
+}
+
+/* Whether e still holds what loading its file now would give. */
+static bool still_valid(const struct entry *e, const char *top, const char *root_real, const struct stat *st)
+{
+	struct file_key k;
+	key_of(&k, st);
+	if (e->racy || !str_eq(e->top, top) || !str_eq(e->root_real, root_real) || !key_eq(&e->key, &k))
+		return false;
+	for (size_t i = 1; i < e->npaths; i++) {
+		struct stat bst;
+		if (stat(e->paths[i], &bst) != 0)
+			return false;
+		key_of(&k, &bst);
+		if (!key_eq(&e->bodies[i - 1], &k))
+			return false;
+	}
+	return true;
+}
+
+/* Reads and parses one file into e. Returns 0, or -1 with its problems in diags. */
+static int load_entry(struct stub_cache *c, struct entry *e, size_t dir, const char *top, const char *root_real,
+		      const struct stub_file *f, long long t0, struct diag_list *diags)
+{
+	struct load_result res = { 0 };
+	c->stats.parsed++;
+	if (stub_load_file(top, root_real, f->rel, &res, diags) < 0)
+		return -1;
+	memset(e, 0, sizeof(*e));
+	e->dir = dir;
+	e->top = xstrdup(top);
+	e->root_real = root_real ? xstrdup(root_real) : NULL;
+	e->rel = xstrdup(f->rel);
+	/* the key is from before the read: a write after it changes the key, or is racy */
+	key_of(&e->key, &f->st);
+	long long latest = newest(&e->key);
+	e->bodies = xcalloc(res.npaths ? res.npaths : 1, sizeof(*e->bodies));
+	for (size_t i = 1; i < res.npaths; i++) {
+		struct stat bst;
+		if (stat(res.paths[i], &bst) != 0) {
+			e->racy = true;
+			continue;
+		}
+		key_of(&e->bodies[i - 1], &bst);
+		if (newest(&e->bodies[i - 1]) > latest)
+			latest = newest(&e->bodies[i - 1]);
+	}
+	if (latest > t0 - c->racy_ns)
+		e->racy = true;
+	e->group = stub_group_create(res.stubs, res.n);
+	e->paths = res.paths;
+	e->npaths = res.npaths;
+	res.stubs = NULL;
+	res.n = 0;
+	res.paths = NULL;
+	res.npaths = 0;
+	load_result_release(&res);
+	return 0;
+}
+
+static void push(struct entry **v, size_t *n, size_t *alloc, const struct entry *e)
+{
+	if (*n == *alloc) {
+		*alloc = *alloc ? *alloc * 2 : 64;
+		*v = xrealloc(*v, *alloc * sizeof(**v));
+	}
+	(*v)[(*n)++] = *e;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	return strcmp((*(struct stub *const *)a)->id, (*(struct stub *const *)b)->id);
+}
+
+/* Whether every stub id of g is unique. */
+static bool ids_unique(const struct stub_group *g)
+{
+	if (g->n < 2)
+		return true;
+	struct stub **by_id = xmalloc(g->n * sizeof(*by_id));
+	memcpy(by_id, g->stubs, g->n * sizeof(*by_id));
+	qsort(by_id, g->n, sizeof(*by_id), cmp_id);
+	bool unique = true;
+	for (size_t i = 1; unique && i < g->n; i++)
+		unique = strcmp(by_id[i - 1]->id, by_id[i]->id) != 0;
+	free(by_id);
+	return unique;
+}
+
+/* Brings the entries up to date with the files under dirs. Problems go to diags; a file
+ * with problems has no entry. */
+static void refresh(struct stub_cache *c, const char *const *dirs, size_t ndirs, struct diag_list *diags)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	long long t0 = ns_of(now);
+	struct entry *fresh = NULL;
+	size_t nfresh = 0, alloc = 0, old = 0;
+	for (size_t d = 0; d < ndirs; d++) {
+		/* FILE is DIR as typed, minus trailing slashes ("/" stays "/"), as stub_load_dirs has it */
+		size_t len = strlen(dirs[d]);
+		while (len > 1 && dirs[d][len - 1] == '/')
+			len--;
+		char *top = xstrndup(dirs[d], len);
+		char *real = realpath(top, NULL);
+		struct stub_file *files = NULL;
+		size_t nfiles = stub_load_list(top, &files, diags);
+		for (size_t j = 0; j < nfiles; j++) {
+			struct entry e;
+			while (old < c->n && before(&c->v[old], d, files[j].rel))
+				entry_release(&c->v[old++]);
+			if (old < c->n && c->v[old].dir == d && strcmp(c->v[old].rel, files[j].rel) == 0) {
+				e = c->v[old++];
+				if (still_valid(&e, top, real, &files[j].st)) {
+					c->stats.reused++;
+					push(&fresh, &nfresh, &alloc, &e);
+					continue;
+				}
+				entry_release(&e);
+			}
+			if (load_entry(c, &e, d, top, real, &files[j], t0, diags) == 0)
+				push(&fresh, &nfresh, &alloc, &e);
+		}
+		stub_files_release(files, nfiles);
+		free(real);
+		free(top);
+	}
+	while (old < c->n)
+		entry_release(&c->v[old++]);
+	free(c->v);
+	c->v = fresh;
+	c->n = nfresh;
+}
+
+int stub_cache_load(struct stub_cache *c, const char *const *dirs, size_t ndirs, struct stub_group **files,
+		    char ***paths, size_t *npaths, struct diag_list *diags)
+{
+	struct diag_list problems = DIAG_LIST_INIT;
+	*files = NULL;
+	*paths = NULL;
+	*npaths = 0;
+	c->stats.loads++;
+	refresh(c, dirs, ndirs, &problems);
+	bool ok = problems.n == 0 && problems.dropped == 0;
+	diag_list_release(&problems);
+	if (ok) {
+		struct stub_group **parts = xmalloc((c->n ? c->n : 1) * sizeof(*parts));
+		size_t np = 0;
+		for (size_t i = 0; i < c->n; i++) {
+			parts[i] = stub_group_ref(c->v[i].group);
+			np += c->v[i].npaths;
+		}
+		struct stub_group *g = stub_group_join(parts, c->n);
+		if (ids_unique(g)) {
+			char **pv = xmalloc((np ? np : 1) * sizeof(*pv));
+			np = 0;
+			for (size_t i = 0; i < c->n; i++)
+				for (size_t j = 0; j < c->v[i].npaths; j++)
+					pv[np++] = xstrdup(c->v[i].paths[j]);
+			*files = g;
+			*paths = pv;
+			*npaths = np;
+			return 0;
+		}
+		stub_group_unref(g);
+	}
+	/* something is wrong: a full load reports it exactly as it always has (and should the
+	 * files have been fixed meanwhile, its result serves) */
+	c->stats.full_loads++;
+	struct load_result res = { 0 };
+	if (stub_load_dirs(dirs, ndirs, &res, diags) < 0)
+		return -1;
+	*files = stub_group_create(res.stubs, res.n);
+	*paths = res.paths;
+	*npaths = res.npaths;
+	res.stubs = NULL;
+	res.n = 0;
+	res.paths = NULL;
+	res.npaths = 0;
+	load_result_release(&res);
+	return 0;
+}
