@@ -440,13 +440,9 @@ static void miss_json(struct strbuf *out, const struct verify_miss *v, size_t n)
 		strbuf_add_json_string(out, e->method, strlen(e->method));
 		strbuf_adds(out, ",\"path\":");
 		strbuf_add_json_string(out, e->path, strlen(e->path));
-		strbuf_adds(out, ",\"mismatches\":[");
-		for (size_t j = 0; j < v[i].why.n; j++) {
-			if (j)
-				strbuf_addc(out, ',');
-			strbuf_add_json_string(out, v[i].why.items[j], strlen(v[i].why.items[j]));
-		}
-		strbuf_adds(out, "]}");
+		strbuf_adds(out, ",\"mismatches\":");
+		mismatches_add_json(&v[i].why, out);
+		strbuf_addc(out, '}');
 	}
 	strbuf_addc(out, ']');
 }

@@ -420,13 +420,9 @@ static void near_miss_json(struct strbuf *sb, struct strbuf *note, const struct 
 			strbuf_add_json_string(sb, s->file, strlen(s->file));
 		else
 			strbuf_adds(sb, "null");
-		strbuf_addf(sb, ",\"line\":%d,\"mismatches\":[", s->line);
-		for (size_t j = 0; j < nm[i].why.n; j++) {
-			if (j)
-				strbuf_addc(sb, ',');
-			strbuf_add_json_string(sb, nm[i].why.items[j], strlen(nm[i].why.items[j]));
-		}
-		strbuf_adds(sb, "]}");
+		strbuf_addf(sb, ",\"line\":%d,\"mismatches\":", s->line);
+		mismatches_add_json(&nm[i].why, sb);
+		strbuf_addc(sb, '}');
 	}
 	strbuf_addc(sb, ']');
 	if (n == 0) {

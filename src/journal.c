@@ -279,6 +279,19 @@ static void grow(struct journal *j)
 	j->head = 0;
 }
 
+/* Takes w out of the watch list and clears its links. Under j->lock. */
+static void watch_unlink(struct journal *j, struct journal_watch *w)
+{
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		j->watches = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	w->prev = w->next = NULL;
+	w->linked = false;
+}
+
 uint64_t journal_append(struct journal *j, struct journal_entry *e)
 {
 	struct journal_entry *evicted = NULL;
@@ -300,14 +313,7 @@ uint64_t journal_append(struct journal *j, struct journal_entry *e)
 		if (!w->on_entry(w, e))
 			continue;
 		/* done: unlink it, and chain it through prev (unused once unlinked) to fire later */
-		if (w->prev)
-			w->prev->next = w->next;
-		else
-			j->watches = w->next;
-		if (w->next)
-			w->next->prev = w->prev;
-		w->linked = false;
-		w->next = NULL;
+		watch_unlink(j, w);
 		w->prev = fired;
 		fired = w;
 	}
@@ -422,14 +428,7 @@ bool journal_watch_remove(struct journal *j, struct journal_watch *w)
 	pthread_mutex_lock(&j->lock);
 	bool was = w->linked;
 	if (was) {
-		if (w->prev)
-			w->prev->next = w->next;
-		else
-			j->watches = w->next;
-		if (w->next)
-			w->next->prev = w->prev;
-		w->prev = w->next = NULL;
-		w->linked = false;
+		watch_unlink(j, w);
 	}
 	pthread_mutex_unlock(&j->lock);
 	return was;

@@ -683,6 +683,17 @@ void mismatches_release(struct mismatches *m)
 	memset(m, 0, sizeof(*m));
 }
 
+void mismatches_add_json(const struct mismatches *m, struct strbuf *out)
+{
+	strbuf_addc(out, '[');
+	for (size_t i = 0; i < m->n; i++) {
+		if (i)
+			strbuf_addc(out, ',');
+		strbuf_add_json_string(out, m->items[i], strlen(m->items[i]));
+	}
+	strbuf_addc(out, ']');
+}
+
 void req_view_release(struct req_view *r)
 {
 	cJSON_Delete(r->json);

@@ -83,6 +83,8 @@ struct mismatches {
 	size_t n, alloc;
 };
 void mismatches_release(struct mismatches *m);
+/** Appends the list as a JSON array of strings: ["header x: expected ...", ...]. */
+void mismatches_add_json(const struct mismatches *m, struct strbuf *out);
 
 /** Checks every condition of the stub, method and path included, and returns how many
  *  failed. For each failure, when out is not NULL, appends one line in the form
