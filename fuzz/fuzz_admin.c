@@ -48,7 +48,7 @@ static void fill_journal(void)
 		d.nheaders = (size_t)(i % 3);
 		d.body = i % 2 ? "{\"name\":\"Ada\",\"n\":1}" : "";
 		d.body_len = strlen(d.body);
-		server_record(srv, &d);
+		journal_append(server_admin(srv)->journal, journal_entry_create(&d));
 	}
 }
 
@@ -229,7 +229,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	struct strbuf out = STRBUF_INIT;
 	const char *type = NULL;
-	int status = admin_handle(srv, &req, &out, &type);
+	int status = admin_handle(server_admin(srv), &req, &out, &type);
 	if (status == ADMIN_DEFERRED) {
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);

@@ -16,6 +16,7 @@
 #include "matcher.h"
 #include "router.h"
 #include "stub.h"
+#include "stub_set.h"
 #include "stub_load.h"
 #include "util/arena.h"
 
@@ -35,7 +36,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	}
 	diag_list_release(&diags);
-	set = stub_set_create(res.stubs, res.n);
+	set = stub_set_from_stubs(res.stubs, res.n);
 	res.stubs = NULL;
 	res.n = 0;
 	load_result_release(&res);
@@ -144,11 +145,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct params params = { 0 };
 	const struct stub *got = router_lookup(set->router, &view, &params);
 	const struct stub *want = NULL;
-	for (size_t i = 0; i < set->n; i++) {
-		const struct stub *s = set->stubs[i];
+	/* in winner order: the first stub that accepts is the one the index must pick */
+	for (size_t rank = 0; rank < set->n; rank++) {
+		const struct stub *s = router_at(set->router, rank, NULL);
 		bool accepts = stub_method_ok(s, view.method) && stub_path_ok(s, &view, NULL) &&
 			       stub_conditions_ok(s, &view);
-		if (accepts && (!want || s->rank < want->rank))
+		if (accepts && !want)
 			want = s;
 		check_stub(s, &view, accepts);
 	}

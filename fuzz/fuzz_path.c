@@ -17,6 +17,7 @@
 #include "matcher.h"
 #include "router.h"
 #include "stub.h"
+#include "stub_set.h"
 #include "stub_load.h"
 #include "util/arena.h"
 #include "util/strbuf.h"
@@ -122,10 +123,9 @@ static void lookup(const struct stub_set *set, const struct line *l)
 
 	/* the oracle: the first stub in winner order whose every condition holds */
 	const struct stub *want = NULL;
-	for (size_t i = 0; i < set->n; i++) {
-		const struct stub *s = set->stubs[i];
-		if ((!want || s->rank < want->rank) && stub_method_ok(s, view.method) && stub_path_ok(s, &view, NULL) &&
-		    stub_conditions_ok(s, &view))
+	for (size_t rank = 0; !want && rank < set->n; rank++) {
+		const struct stub *s = router_at(set->router, rank, NULL);
+		if (stub_method_ok(s, view.method) && stub_path_ok(s, &view, NULL) && stub_conditions_ok(s, &view))
 			want = s;
 	}
 	if (got != want) {
@@ -191,7 +191,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (s)
 			stubs[nstubs++] = s;
 	}
-	struct stub_set *set = stub_set_create(stubs, nstubs);
+	struct stub_set *set = stub_set_from_stubs(stubs, nstubs);
 	for (size_t i = first_lookup; i < n && i < first_lookup + MAX_LINES; i++)
 		lookup(set, &lines[i]);
 	stub_set_unref(set);

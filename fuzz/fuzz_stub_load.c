@@ -11,8 +11,10 @@
 #include "fuzz.h"
 #include "http.h"
 #include "matcher.h"
+#include "reply_cache.h"
 #include "router.h"
 #include "stub.h"
+#include "stub_set.h"
 #include "stub_load.h"
 #include "util/arena.h"
 
@@ -74,10 +76,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!base_dir)
 		LLVMFuzzerInitialize(NULL, NULL);
 	if (stub_load_string((const char *)data, size, "fuzz.yaml", base_dir, runtime, &res, &diags) == 0) {
-		struct stub_set *set = stub_set_create(res.stubs, res.n);
+		/* with the reply side's per-set data, as the server builds its sets */
+		struct reply_cache_config replies;
+		reply_cache_init(&replies, http_drop_built);
+		struct stub_group *g = stub_group_create(res.stubs, res.n);
+		struct stub_set *set = stub_set_create(&g, 1, 1, &replies.ext);
+		stub_group_unref(g);
 		res.stubs = NULL;
 		res.n = 0;
-		http_prepare_set(set);
 		explain_all(set);
 		stub_set_unref(set);
 	}

@@ -16,9 +16,13 @@
 #include "diag.h"
 #include "journal.h"
 #include "metrics.h"
-#include "runtime.h"
-#include "server.h"
+#include "catalog.h"
+#include "config.h"
+#include "reload_log.h"
+#include "slot.h"
+#include "state.h"
 #include "stub_load.h"
+#include "stub_set.h"
 #include "verify.h"
 #include "wait.h"
 #include "util/strbuf.h"
@@ -40,19 +44,49 @@ static int error_out(struct strbuf *out, int status, const char *msg)
 	return status;
 }
 
-static int health(struct cannery_server *srv, struct strbuf *out)
+static size_t stub_count(const struct admin_ctx *ax)
+{
+	struct stub_set *set = slot_acquire(ax->slot);
+	size_t n = set ? set->n : 0;
+	stub_set_unref(set);
+	return n;
+}
+
+/* /stubs/ID names an endpoint when ID is one segment, or, since ids may hold '/' (a file
+ * stub's RELPATH#INDEX, a runtime stub's name), when a stub has that id: any other deeper
+ * path is unknown (404), not a known path with the wrong method (405). */
+/* /stubs/ID names a stub when ID has no '/', or when a stub with that id
+ * exists; a DELETE always goes to the stub table, so deleting an id with a
+ * '/' twice says "no stub" rather than "unknown endpoint". */
+static bool known_stub_path(const struct admin_ctx *ax, const char *id, bool del)
+{
+	if (del || !strchr(id, '/'))
+		return true;
+	struct stub_set *set = slot_acquire(ax->slot);
+	bool known = set && stub_set_find(set, id);
+	stub_set_unref(set);
+	return known;
+}
+
+void admin_reset(const struct admin_ctx *ax)
+{
+	journal_clear(ax->journal);
+	state_reset(ax->state);
+}
+
+static int health(const struct admin_ctx *ax, struct strbuf *out)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "status", "ok");
-	cJSON_AddNumberToObject(o, "stubs", (double)cannery_server_stub_count(srv));
-	cJSON_AddStringToObject(o, "version", cannery_version());
+	cJSON_AddNumberToObject(o, "stubs", (double)stub_count(ax));
+	cJSON_AddStringToObject(o, "version", CANNERY_VERSION);
 	json_out(out, o);
 	return 200;
 }
 
-static int list_stubs(struct cannery_server *srv, struct strbuf *out)
+static int list_stubs(const struct admin_ctx *ax, struct strbuf *out)
 {
-	struct stub_set *set = server_acquire(srv);
+	struct stub_set *set = slot_acquire(ax->slot);
 	cJSON *o = cJSON_CreateObject();
 	cJSON *arr = cJSON_AddArrayToObject(o, "stubs");
 	for (size_t i = 0; i < set->n; i++) {
@@ -73,12 +107,12 @@ static int list_stubs(struct cannery_server *srv, struct strbuf *out)
 	return 200;
 }
 
-static int reload(struct cannery_server *srv, struct strbuf *out)
+static int reload(const struct admin_ctx *ax, struct strbuf *out)
 {
 	char *errors = NULL;
-	if (cannery_server_reload(srv, &errors) == 0) {
+	if (catalog_reload(ax->catalog, &errors) == 0) {
 		cJSON *o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "stubs", (double)cannery_server_stub_count(srv));
+		cJSON_AddNumberToObject(o, "stubs", (double)stub_count(ax));
 		json_out(out, o);
 		return 200;
 	}
@@ -95,12 +129,10 @@ static int reload(struct cannery_server *srv, struct strbuf *out)
 		line = nl ? nl + 1 : line + len;
 	}
 	/* logged as SIGHUP's reload does, so a failed reload is never silent */
-	if (srv->cfg.log != CANNERY_LOG_QUIET) {
+	if (!ax->quiet) {
 		struct strbuf log = STRBUF_INIT;
-		strbuf_adds(&log, errors ? errors : "");
-		strbuf_addf(&log, "cannery: reload failed; still serving the previous %zu stubs\n",
-			    cannery_server_stub_count(srv));
-		ssize_t w = write(srv->cfg.log_fd, log.buf, log.len);
+		reload_log_format(&log, false, errors, stub_count(ax), false);
+		ssize_t w = write(ax->log_fd, log.buf, log.len);
 		(void)w;
 		strbuf_release(&log);
 	}
@@ -276,7 +308,7 @@ static struct stub *body_matcher(const struct admin_request *req, struct strbuf 
 
 /* ---- stubs ---- */
 
-static int add_stubs(struct cannery_server *srv, const struct admin_request *req, struct strbuf *out)
+static int add_stubs(const struct admin_ctx *ax, const struct admin_request *req, struct strbuf *out)
 {
 	struct diag_list diags = DIAG_LIST_INIT;
 	char **ids = NULL;
@@ -285,7 +317,7 @@ static int add_stubs(struct cannery_server *srv, const struct admin_request *req
 		status = errorf(out, 400, "empty body: expected one stub or a list of stubs (JSON or YAML)");
 		goto out;
 	}
-	int rc = runtime_add(srv, req->body, req->body_len, "body", &ids, &diags);
+	int rc = catalog_add(ax->catalog, req->body, req->body_len, "body", &ids, &diags);
 	if (rc == -EINVAL) {
 		char *why = diags_line(&diags);
 		status = errorf(out, 400, "the body does not parse: %s", why);
@@ -311,9 +343,9 @@ out:
 	return status;
 }
 
-static int delete_stub(struct cannery_server *srv, const char *id, struct strbuf *out)
+static int delete_stub(const struct admin_ctx *ax, const char *id, struct strbuf *out)
 {
-	int rc = runtime_remove(srv, id);
+	int rc = catalog_remove(ax->catalog, id);
 	if (rc == 0)
 		return 204;
 	if (rc == -EPERM)
@@ -336,13 +368,13 @@ static bool passes(const struct journal_entry *e, const struct requests_filter *
 	return true;
 }
 
-void admin_requests_json(struct cannery_server *srv, const struct requests_filter *f, struct strbuf *out)
+void admin_requests_json(const struct admin_ctx *ax, const struct requests_filter *f, struct strbuf *out)
 {
 	static const struct requests_filter all = { NULL, NULL, NULL, -1, 0, SIZE_MAX };
 	if (!f)
 		f = &all;
 	struct journal_snapshot snap;
-	journal_snapshot(srv->journal, f->since, &snap);
+	journal_snapshot(ax->journal, f->since, &snap);
 	size_t total = 0, shown = 0;
 	strbuf_adds(out, "{\"requests\":[");
 	for (size_t i = 0; i < snap.n; i++) {
@@ -374,7 +406,7 @@ static bool parse_u64(const char *s, uint64_t *out)
 	return true;
 }
 
-static int list_requests(struct cannery_server *srv, const struct admin_request *req, struct strbuf *out)
+static int list_requests(const struct admin_ctx *ax, const struct admin_request *req, struct strbuf *out)
 {
 	static const char *const names[] = { "method", "path", "stub", "matched", "since", "limit", NULL };
 	struct requests_filter f = { NULL, NULL, NULL, -1, 0, SIZE_MAX };
@@ -406,11 +438,11 @@ static int list_requests(struct cannery_server *srv, const struct admin_request 
 			return errorf(out, 400, "unknown filter '%s': use method, path, stub, matched, since or limit", n);
 		}
 	}
-	admin_requests_json(srv, &f, out);
+	admin_requests_json(ax, &f, out);
 	return 200;
 }
 
-static int count_requests(struct cannery_server *srv, const struct admin_request *req, struct strbuf *out)
+static int count_requests(const struct admin_ctx *ax, const struct admin_request *req, struct strbuf *out)
 {
 	static const char *const keys[] = { "request", NULL };
 	int status = 200;
@@ -422,7 +454,7 @@ static int count_requests(struct cannery_server *srv, const struct admin_request
 	if (!m)
 		return status;
 	struct journal_snapshot snap;
-	journal_snapshot(srv->journal, 0, &snap);
+	journal_snapshot(ax->journal, 0, &snap);
 	strbuf_addf(out, "{\"count\":%zu}", verify_count(m, &snap));
 	journal_snapshot_release(&snap);
 	stub_destroy(m);
@@ -447,7 +479,7 @@ static void miss_json(struct strbuf *out, const struct verify_miss *v, size_t n)
 	strbuf_addc(out, ']');
 }
 
-static int verify(struct cannery_server *srv, const struct admin_request *req, struct strbuf *out)
+static int verify(const struct admin_ctx *ax, const struct admin_request *req, struct strbuf *out)
 {
 	static const char *const keys[] = { "request", "count", "at_least", "at_most", NULL };
 	int status = 200;
@@ -492,7 +524,7 @@ static int verify(struct cannery_server *srv, const struct admin_request *req, s
 	if (!m)
 		return status;
 	struct journal_snapshot snap;
-	journal_snapshot(srv->journal, 0, &snap);
+	journal_snapshot(ax->journal, 0, &snap);
 	size_t count = verify_count(m, &snap);
 	if (count >= lo && count <= hi) {
 		strbuf_addf(out, "{\"ok\":true,\"count\":%zu}", count);
@@ -553,7 +585,7 @@ static void wait_suspend(void *arg)
 		p->suspend(p->arg);
 }
 
-static int wait_requests(struct cannery_server *srv, const struct admin_request *req, struct strbuf *out)
+static int wait_requests(const struct admin_ctx *ax, const struct admin_request *req, struct strbuf *out)
 {
 	static const char *const keys[] = { "request", "count", "timeout_ms", NULL };
 	int status = 200;
@@ -583,7 +615,7 @@ static int wait_requests(struct cannery_server *srv, const struct admin_request 
 	p->arg = req->arg;
 	struct wait_cb cb = { wait_suspend, wait_answered, p };
 	size_t count = 0;
-	int st = waits_start(srv->waits, m, want, (unsigned)timeout, &cb, &count);
+	int st = waits_start(ax->waits, m, want, (unsigned)timeout, &cb, &count);
 	if (st == 0)
 		return ADMIN_DEFERRED;
 	free(p);
@@ -593,24 +625,25 @@ static int wait_requests(struct cannery_server *srv, const struct admin_request 
 	return st;
 }
 
-static int metrics(struct cannery_server *srv, struct strbuf *out)
+static int metrics(const struct admin_ctx *ax, struct strbuf *out)
 {
 	struct journal_stats js;
-	journal_stats(srv->journal, &js);
+	struct catalog_stats st = catalog_get_stats(ax->catalog);
+	journal_stats(ax->journal, &js);
 	struct metrics_extra x = {
 		.journal_entries = js.entries,
 		.journal_evicted_total = js.evicted_total,
-		.reloads_total = atomic_load(&srv->reloads),
-		.reload_errors_total = atomic_load(&srv->reload_errors),
-		.stubs = cannery_server_stub_count(srv),
+		.reloads_total = st.reloads,
+		.reload_errors_total = st.reload_errors,
+		.stubs = stub_count(ax),
 	};
-	metrics_render(srv->metrics, &x, out);
+	metrics_render(ax->metrics, &x, out);
 	return 200;
 }
 
 /* ---- routing ---- */
 
-int admin_handle(struct cannery_server *srv, const struct admin_request *req, struct strbuf *out,
+int admin_handle(const struct admin_ctx *ax, const struct admin_request *req, struct strbuf *out,
 		 const char **content_type)
 {
 	const char *method = req->method;
@@ -622,7 +655,7 @@ int admin_handle(struct cannery_server *srv, const struct admin_request *req, st
 
 	if (req->origin && !loopback_origin(req->origin))
 		return errorf(out, 403, "origin '%s' may not use the admin API: only loopback origins may", req->origin);
-	if (srv->admin_token && !token_ok(srv->admin_token, req->authorization))
+	if (ax->token && !token_ok(ax->token, req->authorization))
 		return errorf(out, 401, "%s admin token: send 'Authorization: Bearer TOKEN' with the --admin-token value",
 			      req->authorization ? "wrong" : "missing");
 
@@ -630,54 +663,54 @@ int admin_handle(struct cannery_server *srv, const struct admin_request *req, st
 	if (strcmp(sub, "/health") == 0) {
 		if (!get)
 			return error_out(out, 405, "use GET for /__cannery/health");
-		return health(srv, out);
+		return health(ax, out);
 	}
 	if (strcmp(sub, "/stubs") == 0) {
 		if (get)
-			return list_stubs(srv, out);
+			return list_stubs(ax, out);
 		if (post)
-			return add_stubs(srv, req, out);
+			return add_stubs(ax, req, out);
 		return error_out(out, 405, "use GET or POST for /__cannery/stubs");
 	}
-	if (strncmp(sub, "/stubs/", 7) == 0 && sub[7]) {
+	if (strncmp(sub, "/stubs/", 7) == 0 && sub[7] && known_stub_path(ax, sub + 7, del)) {
 		if (!del)
 			return error_out(out, 405, "use DELETE for /__cannery/stubs/ID");
-		status = delete_stub(srv, sub + 7, out);
+		status = delete_stub(ax, sub + 7, out);
 		goto done;
 	}
 	if (strcmp(sub, "/reload") == 0) {
 		if (!post)
 			return error_out(out, 405, "use POST for /__cannery/reload");
-		return reload(srv, out);
+		return reload(ax, out);
 	}
 	if (strcmp(sub, "/requests") == 0) {
 		if (get)
-			return list_requests(srv, req, out);
+			return list_requests(ax, req, out);
 		if (!del)
 			return error_out(out, 405, "use GET or DELETE for /__cannery/requests");
-		journal_clear(srv->journal);
+		journal_clear(ax->journal);
 		status = 204;
 		goto done;
 	}
 	if (strcmp(sub, "/requests/count") == 0) {
 		if (!post)
 			return error_out(out, 405, "use POST for /__cannery/requests/count");
-		return count_requests(srv, req, out);
+		return count_requests(ax, req, out);
 	}
 	if (strcmp(sub, "/requests/wait") == 0) {
 		if (!post)
 			return error_out(out, 405, "use POST for /__cannery/requests/wait");
-		return wait_requests(srv, req, out);
+		return wait_requests(ax, req, out);
 	}
 	if (strcmp(sub, "/verify") == 0) {
 		if (!post)
 			return error_out(out, 405, "use POST for /__cannery/verify");
-		return verify(srv, req, out);
+		return verify(ax, req, out);
 	}
 	if (strcmp(sub, "/reset") == 0) {
 		if (!post)
 			return error_out(out, 405, "use POST for /__cannery/reset");
-		server_reset(srv);
+		admin_reset(ax);
 		status = 204;
 		goto done;
 	}
@@ -685,7 +718,7 @@ int admin_handle(struct cannery_server *srv, const struct admin_request *req, st
 		if (!get)
 			return error_out(out, 405, "use GET for /__cannery/metrics");
 		*content_type = "text/plain; version=0.0.4; charset=utf-8";
-		return metrics(srv, out);
+		return metrics(ax, out);
 	}
 	return errorf(out, 404, "unknown admin endpoint: %s %s", method, req->path);
 done:

@@ -7,7 +7,25 @@
 
 #include "matcher.h"
 
-struct cannery_server;
+struct catalog;
+struct journal;
+struct metrics;
+struct slot;
+struct state;
+struct waits;
+
+/** What the admin API works on; everything borrowed. */
+struct admin_ctx {
+	struct catalog *catalog;        /* stubs: add, remove, reload */
+	struct slot *slot;              /* the current set: list, count */
+	struct journal *journal;
+	struct waits *waits;
+	struct metrics *metrics;
+	struct state *state;            /* reset */
+	const char *token;              /* --admin-token, or NULL */
+	int log_fd;
+	bool quiet;
+};
 struct strbuf;
 
 #define ADMIN_PREFIX "/__cannery"
@@ -38,8 +56,13 @@ struct admin_request {
  *  *content_type at a static string (NULL: no body) and returns the HTTP status, or
  *  ADMIN_DEFERRED when the answer comes later through req->answer. Runs on MHD worker
  *  threads. */
-int admin_handle(struct cannery_server *srv, const struct admin_request *req, struct strbuf *out,
+int admin_handle(const struct admin_ctx *ax, const struct admin_request *req, struct strbuf *out,
 		 const char **content_type);
+
+/** POST /__cannery/reset and cannery_server_reset: clears the journal and every piece of
+ *  per-stub state (sequence positions, hit counters, scenario states); stubs stay.
+ *  Thread-safe. */
+void admin_reset(const struct admin_ctx *ax);
 
 /** Filters of GET /__cannery/requests. */
 struct requests_filter {
@@ -53,4 +76,4 @@ struct requests_filter {
 
 /** Appends {"requests":[..],"total":N,"evicted":E} for the entries passing f (NULL: all).
  *  Any thread. */
-void admin_requests_json(struct cannery_server *srv, const struct requests_filter *f, struct strbuf *out);
+void admin_requests_json(const struct admin_ctx *ax, const struct requests_filter *f, struct strbuf *out);

@@ -10,7 +10,7 @@
 #include "admin.h"
 #include "diag.h"
 #include "journal.h"
-#include "runtime.h"
+#include "catalog.h"
 #include "server.h"
 #include "stub_load.h"
 #include "verify.h"
@@ -34,7 +34,7 @@ int cannery_server_add_stubs(struct cannery_server *srv, const char *text, char 
 {
 	struct diag_list diags = DIAG_LIST_INIT;
 	char **got = NULL;
-	int rc = runtime_add(srv, text, text ? strlen(text) : 0, "text", &got, &diags);
+	int rc = catalog_add(server_admin(srv)->catalog, text, text ? strlen(text) : 0, "text", &got, &diags);
 	if (rc < 0) {
 		if (errors)
 			*errors = diag_list_format(&diags);
@@ -50,23 +50,23 @@ int cannery_server_add_stubs(struct cannery_server *srv, const char *text, char 
 
 int cannery_server_remove_stub(struct cannery_server *srv, const char *id)
 {
-	return runtime_remove(srv, id);
+	return catalog_remove(server_admin(srv)->catalog, id);
 }
 
 void cannery_server_reset(struct cannery_server *srv)
 {
-	server_reset(srv);
+	admin_reset(server_admin(srv));
 }
 
 void cannery_server_clear_requests(struct cannery_server *srv)
 {
-	journal_clear(srv->journal);
+	journal_clear(server_admin(srv)->journal);
 }
 
 char *cannery_server_requests_json(struct cannery_server *srv)
 {
 	struct strbuf sb = STRBUF_INIT;
-	admin_requests_json(srv, NULL, &sb);
+	admin_requests_json(server_admin(srv), NULL, &sb);
 	return strbuf_detach(&sb, NULL);
 }
 
@@ -77,7 +77,7 @@ int cannery_server_count(struct cannery_server *srv, const char *matcher, size_t
 	if (rc < 0)
 		return rc;
 	struct journal_snapshot snap;
-	journal_snapshot(srv->journal, 0, &snap);
+	journal_snapshot(server_admin(srv)->journal, 0, &snap);
 	size_t n = verify_count(m, &snap);
 	journal_snapshot_release(&snap);
 	stub_destroy(m);
@@ -108,7 +108,7 @@ int cannery_server_verify(struct cannery_server *srv, const char *matcher, size_
 	if (rc < 0)
 		return rc;
 	struct journal_snapshot snap;
-	journal_snapshot(srv->journal, 0, &snap);
+	journal_snapshot(server_admin(srv)->journal, 0, &snap);
 	size_t n = verify_count(m, &snap);
 	if (count)
 		*count = n;
@@ -171,7 +171,7 @@ int cannery_server_wait(struct cannery_server *srv, const char *matcher, size_t 
 	pthread_cond_init(&b.done_cond, NULL);
 	struct wait_cb cb = { NULL, blocking_answer, &b };
 	size_t n = 0;
-	int status = waits_start(srv->waits, m, want, timeout_ms, &cb, &n);
+	int status = waits_start(server_admin(srv)->waits, m, want, timeout_ms, &cb, &n);
 	if (status == 0) {
 		pthread_mutex_lock(&b.lock);
 		while (!b.done)

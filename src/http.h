@@ -1,20 +1,37 @@
 /* SPDX-License-Identifier: MIT */
-/* The HTTP layer: the only file that includes <microhttpd.h>. */
+/* The HTTP adapter: libmicrohttpd's thread pool turned into exchanges for the pipeline and
+ * replies back into responses. The only file that includes <microhttpd.h>. */
 #pragma once
+#include <stdbool.h>
+#include <stddef.h>
 
-struct cannery_server;
-struct stub_set;
 struct http;
+struct pipeline;
 
-/** A stopped HTTP layer for srv (borrowed: it must outlive the result). */
-struct http *http_create(struct cannery_server *srv);
+struct http_config {
+	struct pipeline *pipeline;      /* borrowed: must outlive the adapter */
+	unsigned threads;               /* 0: one per core */
+	unsigned max_connections;
+	unsigned idle_timeout_s;
+	size_t max_body;
+	int log_fd;                     /* libmicrohttpd's own messages */
+	bool quiet;
+};
+
+/** A stopped adapter. */
+struct http *http_create(const struct http_config *cfg);
 /** Takes ownership of the listening socket and starts the thread pool. Returns 0, or a
  *  negative errno with a message in *error (caller frees). */
 int http_start(struct http *h, int listen_fd, char **error);
-/** Stops accepting, waits up to 10 s for in-flight requests, then stops the threads. */
+/** Stops accepting new connections (the socket is closed); requests in flight go on. */
+void http_quiesce(struct http *h);
+/** Waits up to ms for the requests in flight to finish. */
+void http_drain(struct http *h, unsigned ms);
+/** Stops the thread pool (no connection may be suspended then). Idempotent. */
 void http_stop(struct http *h);
+/** Stops and frees. NULL does nothing. */
 void http_destroy(struct http *h);
 
-/** Prepares every stub of set before it is published; each fixed response is built once,
- *  by the first request that needs it. */
-void http_prepare_set(struct stub_set *set);
+/** Frees one prebuilt response (struct reply_prepared's built[]): the reply cache's
+ *  drop_built. */
+void http_drop_built(void *built);

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "matcher.h"
+#include "request.h"
 
 struct strbuf;
 struct journal;

@@ -16,6 +16,8 @@
 
 #include "cannery/cannery.h"
 #include "diag.h"
+#include "reload_log.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 #define EXIT_USAGE 2
@@ -536,14 +538,11 @@ static int run(int argc, char **argv, bool record)
 			continue;
 		if (sig == SIGHUP) {
 			char *errors = NULL;
-			if (cannery_server_reload(srv, &errors) == 0) {
-				size_t k = cannery_server_stub_count(srv);
-				fprintf(stderr, "cannery: reloaded: serving %zu stub%s\n", k, k == 1 ? "" : "s");
-			} else {
-				fputs(errors, stderr);
-				fprintf(stderr, "cannery: reload failed; still serving the previous %zu stubs\n",
-					cannery_server_stub_count(srv));
-			}
+			int ok = cannery_server_reload(srv, &errors) == 0;
+			struct strbuf msg = STRBUF_INIT;
+			reload_log_format(&msg, ok, errors, cannery_server_stub_count(srv), false);
+			fputs(msg.buf, stderr);
+			strbuf_release(&msg);
 			free(errors);
 			continue;
 		}

@@ -24,7 +24,6 @@
 /* Named groups a path_regex may hand back as params. */
 #define MAX_REGEX_PARAMS 32
 
-static const char form_type[] = "application/x-www-form-urlencoded";
 
 static unsigned char ascii_lower(unsigned char c)
 {
@@ -148,32 +147,6 @@ static bool all_named_ok(const struct named_matcher *v, size_t nv, const struct 
 }
 
 /* ---- body: JSON --------------------------------------------------------------- */
-
-/*
- * Parses the body once per request. cJSON_ParseWithLengthOpts reports where it stopped,
- * which lets us refuse trailing garbage without touching cJSON's global error pointer.
- */
-static const cJSON *body_json(struct req_view *r)
-{
-	if (r->json_state == 0) {
-		r->json_state = -1;
-		if (r->body && r->body_len > 0) {
-			const char *end = NULL;
-			cJSON *j = cJSON_ParseWithLengthOpts(r->body, r->body_len, &end, false);
-			const char *stop = r->body + r->body_len;
-			while (j && end && end < stop && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
-				end++;
-			if (j && end == stop) {
-				r->json = j;
-				r->json_state = 1;
-			} else {
-				cJSON_Delete(j);
-			}
-		}
-	}
-	return r->json_state == 1 ? r->json : NULL;
-}
-
 /* cJSON keeps flags (IsReference, StringIsConst) above the low byte of type. */
 static int json_type(const cJSON *j)
 {
@@ -253,59 +226,13 @@ static bool json_partial(const cJSON *expected, const cJSON *actual)
 	return json_scalar_equal(expected, actual);
 }
 
-static bool parse_index(const char *s, size_t n, size_t *out)
-{
-	size_t v = 0;
-	if (n == 0)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		if (v > (SIZE_MAX - 9) / 10)
-			return false;
-		v = v * 10 + (size_t)(s[i] - '0');
-	}
-	*out = v;
-	return true;
-}
-
-/*
- * Resolves `user.name` or `items.0.id`: a segment names a member of an object, or a
- * decimal index into an array. NULL when any step is missing.
- */
-static const cJSON *json_path_get(const cJSON *root, const char *path)
-{
-	const cJSON *cur = root;
-	const char *p = path;
-	for (;;) {
-		const char *dot = strchr(p, '.');
-		size_t n = dot ? (size_t)(dot - p) : strlen(p);
-		const cJSON *next = NULL;
-		size_t idx;
-		if (cJSON_IsObject(cur)) {
-			next = json_member(cur, p, n);
-		} else if (cJSON_IsArray(cur) && parse_index(p, n, &idx)) {
-			next = cur->child;
-			while (next && idx--)
-				next = next->next;
-		}
-		if (!next)
-			return NULL;
-		cur = next;
-		if (!dot)
-			return cur;
-		p = dot + 1;
-	}
-}
-
 /*
  * The text a json_path matcher sees: strings raw, everything else as compact JSON
  * (numbers exactly as cJSON_PrintUnformatted writes them). NULL when absent.
  */
 static const char *json_path_text(struct req_view *r, const char *path, size_t *len)
 {
-	const cJSON *root = body_json(r);
-	const cJSON *j = root ? json_path_get(root, path) : NULL;
+	const cJSON *j = path[0] ? req_view_json_path(r, path) : NULL;
 	const char *text;
 	if (!j)
 		return NULL;
@@ -336,93 +263,6 @@ static const char *json_path_text(struct req_view *r, const char *path, size_t *
 	return text;
 }
 
-/* ---- body: form --------------------------------------------------------------- */
-
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* '+' is a space, %XX a byte; a malformed escape stays as written. */
-static char *form_decode(struct arena *a, const char *s, size_t n, size_t *len)
-{
-	char *out = arena_alloc(a, n + 1);
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		int hi, lo;
-		if (s[i] == '+') {
-			out[o++] = ' ';
-		} else if (s[i] == '%' && i + 2 < n && (hi = hex_value(s[i + 1])) >= 0 && (lo = hex_value(s[i + 2])) >= 0) {
-			out[o++] = (char)(hi << 4 | lo);
-			i += 2;
-		} else {
-			out[o++] = s[i];
-		}
-	}
-	out[o] = '\0';
-	if (len)
-		*len = o;
-	return out;
-}
-
-static const struct kv *find_header(const struct req_view *r, const char *name)
-{
-	for (size_t i = 0; i < r->nheaders; i++)
-		if (str_eq_icase(r->headers[i].name, name))
-			return &r->headers[i];
-	return NULL;
-}
-
-/*
- * Parses the body into fields once per request, only when the request says it is a
- * form (Content-Type prefix, case-insensitive); otherwise every field is absent.
- */
-static void form_parse(struct req_view *r)
-{
-	if (r->form_state)
-		return;
-	r->form_state = 1;
-	r->form = NULL;
-	r->nform = 0;
-	const struct kv *ct = find_header(r, "content-type");
-	size_t tlen = sizeof(form_type) - 1;
-	if (!ct || ct->len < tlen || !bytes_eq(ct->value, form_type, tlen, true))
-		return;
-	if (!r->body || r->body_len == 0)
-		return;
-	size_t max = 1;
-	for (size_t i = 0; i < r->body_len; i++)
-		if (r->body[i] == '&')
-			max++;
-	r->form = arena_alloc(r->arena, max * sizeof(*r->form));
-	const char *p = r->body, *end = r->body + r->body_len;
-	while (p <= end) {
-		const char *amp = memchr(p, '&', (size_t)(end - p));
-		const char *stop = amp ? amp : end;
-		if (stop > p) {
-			const char *eq = memchr(p, '=', (size_t)(stop - p));
-			const char *name_end = eq ? eq : stop;
-			struct kv *kv = &r->form[r->nform++];
-			kv->name = form_decode(r->arena, p, (size_t)(name_end - p), NULL);
-			if (eq)
-				kv->value = form_decode(r->arena, eq + 1, (size_t)(stop - eq - 1), &kv->len);
-			else {
-				kv->value = "";
-				kv->len = 0;
-			}
-		}
-		if (!amp)
-			break;
-		p = amp + 1;
-	}
-}
-
 /* ---- body --------------------------------------------------------------------- */
 
 /*
@@ -439,10 +279,10 @@ static bool body_ok(const struct body_match *b, struct req_view *r)
 	case BODY_RAW:
 		return matcher_test(&b->raw, r->body ? r->body : "", r->body ? r->body_len : 0);
 	case BODY_JSON:
-		j = body_json(r);
+		j = req_view_json(r);
 		return j && b->json && json_equal(b->json, j);
 	case BODY_JSON_PARTIAL:
-		j = body_json(r);
+		j = req_view_json(r);
 		return j && b->json && json_partial(b->json, j);
 	case BODY_JSON_PATH:
 		for (size_t i = 0; i < b->nfields; i++) {
@@ -453,7 +293,7 @@ static bool body_ok(const struct body_match *b, struct req_view *r)
 		}
 		return true;
 	case BODY_FORM:
-		form_parse(r);
+		req_view_form(r);
 		return all_named_ok(b->fields, b->nfields, r->form, r->nform, false);
 	}
 	return false;
@@ -694,16 +534,6 @@ void mismatches_add_json(const struct mismatches *m, struct strbuf *out)
 	strbuf_addc(out, ']');
 }
 
-void req_view_release(struct req_view *r)
-{
-	cJSON_Delete(r->json);
-	r->json = NULL;
-	r->json_state = 0;
-	r->form = NULL;
-	r->nform = 0;
-	r->form_state = 0;
-}
-
 /*
  * Appends a request value as a JSON string cut to about limit bytes (on a character
  * boundary, "..." marking the cut). Invalid UTF-8 becomes U+FFFD so the text can go
@@ -872,7 +702,7 @@ static bool explain_body(struct explain_ctx *x, const struct body_match *b, stru
 		}
 		return false;
 	case BODY_FORM:
-		form_parse(r);
+		req_view_form(r);
 		return explain_named(x, "body form", b->fields, b->nfields, r->form, r->nform, false);
 	}
 	return false;
@@ -954,20 +784,7 @@ unsigned stub_explain_count(const struct stub *s, struct req_view *r, unsigned l
 	return explain(s, r, NULL, limit);
 }
 
-/* ---- for templates and scenarios ------------------------------------------------ */
-
-const cJSON *req_view_json(struct req_view *r)
-{
-	return body_json(r);
-}
-
-const cJSON *req_view_json_path(struct req_view *r, const char *path)
-{
-	const cJSON *root = body_json(r);
-	if (!root || !path[0])
-		return root;
-	return json_path_get(root, path);
-}
+/* ---- scenarios ------------------------------------------------------------------ */
 
 bool stub_state_ok(const struct stub *s, struct req_view *r)
 {

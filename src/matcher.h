@@ -5,54 +5,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "request.h"
 #include "stub.h"
 
 struct arena;
 struct strbuf;
-
-/** A name/value pair borrowed from the request. value is never NULL ("" when empty). */
-struct kv {
-	const char *name;
-	const char *value;
-	size_t len;              /* strlen(value) unless the value holds NUL bytes */
-};
-
-/** What the matchers see of a request. The caller fills the first part (all borrowed,
- *  valid while the view is used) and zeroes the rest; the matcher fills the caches
- *  lazily. Release with req_view_release. One thread at a time. */
-struct req_view {
-	const char *method;             /* as received, e.g. "GET" */
-	const char *path;               /* percent-decoded, without the query string */
-	const struct kv *query;         /* decoded names and values ('+' is a space), in order */
-	size_t nquery;
-	const struct kv *headers;       /* names as received: compared case-insensitively */
-	size_t nheaders;
-	const struct kv *cookies;
-	size_t ncookies;
-	const char *body;               /* raw body; may be NULL when empty */
-	size_t body_len;
-	struct arena *arena;            /* for captures and parsed parts; required */
-
-	/* caches: zero-initialise, then leave to the matcher */
-	int json_state;                 /* 0 not tried, 1 parsed, -1 not JSON */
-	cJSON *json;                    /* owned; freed by req_view_release */
-	int form_state;                 /* 0 not tried, 1 parsed */
-	struct kv *form;                /* in arena */
-	size_t nform;
-
-	/* Scenario states for stubs with `state:`: returns the current state of a scenario
-	 * (borrowed while the caller keeps it stable). NULL: every scenario is in "start". */
-	const char *(*scenario_state)(void *cls, const char *scenario);
-	void *scenario_cls;
-};
-
-void req_view_release(struct req_view *r);
-
-/** Values captured by a path template or by named groups of a path_regex. */
-struct params {
-	struct kv *items;               /* in the request's arena */
-	size_t n;
-};
 
 /** Whether value satisfies every clause of m. value == NULL means absent: only
  *  `present: false` and `not` (of something that fails on absence) hold then. */
@@ -98,13 +55,6 @@ unsigned stub_explain(const struct stub *s, struct req_view *r, struct mismatche
  *  (and returns limit then); 0 means no limit. Lets a near-miss scan give up early on
  *  stubs that cannot beat the ones it already keeps. */
 unsigned stub_explain_count(const struct stub *s, struct req_view *r, unsigned limit);
-
-/** The request body parsed as JSON (cached in r), or NULL when it is not JSON. */
-const cJSON *req_view_json(struct req_view *r);
-
-/** The value at DOTTED.PATH of the JSON body (`user.name`, `items.0.id`; "" is the whole
- *  body), or NULL when the body is not JSON or the path is missing. Borrowed from r. */
-const cJSON *req_view_json_path(struct req_view *r, const char *path);
 
 /** Whether the stub's scenario is in the state the stub requires (always true for a stub
  *  without `state:`), as r->scenario_state tells. */

@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "diag.h"
-#include "matcher.h"
+#include "request.h"
 #include "util/arena.h"
 #include "util/rng.h"
 #include "util/strbuf.h"

@@ -10,8 +10,15 @@
 
 #include "util/xalloc.h"
 
+/* One stub in the index: its place in the winner order and in the set. */
+struct route {
+	const struct stub *s;
+	size_t rank;                    /* position in the winner order */
+	size_t slot;                    /* index in the stubs[] given to router_build */
+};
+
 struct cand_list {
-	struct stub **v;                /* sorted by rank */
+	const struct route **v;         /* sorted by rank */
 	size_t n, alloc;
 };
 
@@ -41,7 +48,7 @@ struct trie_node {
 };
 
 struct router {
-	struct stub **sorted;           /* every stub in winner order; sorted[i]->rank == i */
+	struct route *routes;           /* every stub in winner order; routes[i].rank == i */
 	size_t n;
 	struct exact_entry *table;      /* open addressing, linear probing; cap is a power of 2 */
 	size_t cap;
@@ -49,7 +56,7 @@ struct router {
 	struct cand_list scan;          /* PATH_REGEX and PATH_NONE stubs */
 };
 
-static void list_push(struct cand_list *l, struct stub *s)
+static void list_push(struct cand_list *l, const struct route *s)
 {
 	if (l->n && l->v[l->n - 1] == s)
 		return;
@@ -62,14 +69,14 @@ static void list_push(struct cand_list *l, struct stub *s)
 
 static int cmp_rank(const void *a, const void *b)
 {
-	const struct stub *x = *(struct stub *const *)a, *y = *(struct stub *const *)b;
+	const struct route *x = *(const struct route *const *)a, *y = *(const struct route *const *)b;
 	return x->rank < y->rank ? -1 : x->rank > y->rank;
 }
 
 /* ---- winner order ------------------------------------------------------------- */
 
 struct sort_item {
-	struct stub *s;
+	const struct stub *s;
 	size_t index;                   /* position in the input: keeps the order total */
 };
 
@@ -83,8 +90,6 @@ static int cmp_winner(const void *a, const void *b)
 		return s->req.path_kind < t->req.path_kind ? -1 : 1;
 	if (s->nconds != t->nconds)
 		return s->nconds > t->nconds ? -1 : 1;
-	if (s->order != t->order)
-		return s->order < t->order ? -1 : 1;
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
@@ -141,8 +146,9 @@ static struct exact_entry *table_find(const struct router *r, const char *method
 	}
 }
 
-static void table_add(struct router *r, const char *method, struct stub *s)
+static void table_add(struct router *r, const char *method, const struct route *e0)
 {
+	const struct stub *s = e0->s;
 	uint64_t h = key_hash(method, path_hash(s->req.path));
 	struct exact_entry *e = table_find(r, method, s->req.path, h);
 	if (!e) {
@@ -154,7 +160,7 @@ static void table_add(struct router *r, const char *method, struct stub *s)
 		e->path = s->req.path;
 		e->hash = h;
 	}
-	list_push(&e->list, s);
+	list_push(&e->list, e0);
 }
 
 static bool any_method(const struct stub *s)
@@ -171,7 +177,7 @@ static void build_table(struct router *r)
 {
 	size_t keys = 0;
 	for (size_t i = 0; i < r->n; i++) {
-		const struct stub *s = r->sorted[i];
+		const struct stub *s = r->routes[i].s;
 		if (s->req.path_kind == PATH_EXACT && s->req.path)
 			keys += any_method(s) ? 1 : s->req.nmethods;
 	}
@@ -185,15 +191,16 @@ static void build_table(struct router *r)
 	r->table = xcalloc(r->cap, sizeof(*r->table));
 	/* in winner order, so every candidate list comes out sorted by rank */
 	for (size_t i = 0; i < r->n; i++) {
-		struct stub *s = r->sorted[i];
+		const struct route *e = &r->routes[i];
+		const struct stub *s = e->s;
 		if (s->req.path_kind != PATH_EXACT || !s->req.path)
 			continue;
 		if (any_method(s)) {
-			table_add(r, NULL, s);
+			table_add(r, NULL, e);
 			continue;
 		}
 		for (size_t j = 0; j < s->req.nmethods; j++)
-			table_add(r, s->req.methods[j], s);
+			table_add(r, s->req.methods[j], e);
 	}
 }
 
@@ -218,7 +225,7 @@ static int seg_kind(const struct path_seg *g)
 
 static int cmp_template(const void *a, const void *b)
 {
-	const struct stub *s = *(struct stub *const *)a, *t = *(struct stub *const *)b;
+	const struct stub *s = (*(const struct route *const *)a)->s, *t = (*(const struct route *const *)b)->s;
 	size_t n = s->req.nsegs < t->req.nsegs ? s->req.nsegs : t->req.nsegs;
 	for (size_t i = 0; i < n; i++) {
 		const struct path_seg *x = &s->req.segs[i], *y = &t->req.segs[i];
@@ -266,14 +273,15 @@ static struct trie_node *literal_child(struct trie_node *node, const char *text)
 	return c->node;
 }
 
-static void trie_insert(struct trie_node *root, struct stub *s)
+static void trie_insert(struct trie_node *root, const struct route *e)
 {
+	const struct stub *s = e->s;
 	struct trie_node *node = root;
 	for (size_t i = 0; i < s->req.nsegs; i++) {
 		const struct path_seg *g = &s->req.segs[i];
 		if (g->is_rest) {
 			/* {name*} swallows whatever follows; it stands last */
-			list_push(&node->rest, s);
+			list_push(&node->rest, e);
 			return;
 		}
 		if (g->is_param) {
@@ -284,7 +292,7 @@ static void trie_insert(struct trie_node *root, struct stub *s)
 			node = literal_child(node, g->text);
 		}
 	}
-	list_push(&node->end, s);
+	list_push(&node->end, e);
 }
 
 /* Sorts the candidate lists by rank and computes each subtree's minimum rank. */
@@ -328,18 +336,18 @@ static void trie_destroy(struct trie_node *node)
 
 static void build_trie(struct router *r)
 {
-	struct stub **v = NULL;
+	const struct route **v = NULL;
 	size_t n = 0;
 	for (size_t i = 0; i < r->n; i++)
-		if (r->sorted[i]->req.path_kind == PATH_TEMPLATE)
+		if (r->routes[i].s->req.path_kind == PATH_TEMPLATE)
 			n++;
 	if (!n)
 		return;
 	v = xmalloc(n * sizeof(*v));
 	n = 0;
 	for (size_t i = 0; i < r->n; i++)
-		if (r->sorted[i]->req.path_kind == PATH_TEMPLATE)
-			v[n++] = r->sorted[i];
+		if (r->routes[i].s->req.path_kind == PATH_TEMPLATE)
+			v[n++] = &r->routes[i];
 	qsort(v, n, sizeof(*v), cmp_template);
 	r->trie = node_create();
 	for (size_t i = 0; i < n; i++)
@@ -350,7 +358,7 @@ static void build_trie(struct router *r)
 
 /* ---- build -------------------------------------------------------------------- */
 
-struct router *router_build(struct stub *const *stubs, size_t n)
+struct router *router_build(const struct stub *const *stubs, size_t n)
 {
 	struct router *r = xcalloc(1, sizeof(*r));
 	struct sort_item *items = n ? xmalloc(n * sizeof(*items)) : NULL;
@@ -361,19 +369,20 @@ struct router *router_build(struct stub *const *stubs, size_t n)
 	if (n)
 		qsort(items, n, sizeof(*items), cmp_winner);
 	r->n = n;
-	r->sorted = n ? xmalloc(n * sizeof(*r->sorted)) : NULL;
+	r->routes = n ? xmalloc(n * sizeof(*r->routes)) : NULL;
 	for (size_t i = 0; i < n; i++) {
-		r->sorted[i] = items[i].s;
-		r->sorted[i]->rank = i;
+		r->routes[i].s = items[i].s;
+		r->routes[i].rank = i;
+		r->routes[i].slot = items[i].index;
 	}
 	free(items);
 
 	build_table(r);
 	build_trie(r);
 	for (size_t i = 0; i < n; i++) {
-		enum path_kind k = r->sorted[i]->req.path_kind;
+		enum path_kind k = r->routes[i].s->req.path_kind;
 		if (k == PATH_REGEX || k == PATH_NONE)
-			list_push(&r->scan, r->sorted[i]);
+			list_push(&r->scan, &r->routes[i]);
 	}
 	return r;
 }
@@ -387,7 +396,7 @@ void router_destroy(struct router *r)
 	free(r->table);
 	trie_destroy(r->trie);
 	free(r->scan.v);
-	free(r->sorted);
+	free(r->routes);
 	free(r);
 }
 
@@ -395,32 +404,34 @@ void router_destroy(struct router *r)
 
 /* Runs on any thread; everything it touches besides req is read-only. */
 struct best {
-	const struct stub *stub;
+	const struct route *route;
+	struct params params;           /* the winner's captures, when asked for */
+	bool want_params;
 	size_t rank;                    /* SIZE_MAX while nothing matched */
 };
 
-static bool accepts(const struct stub *s, struct req_view *req)
+/* Whether e's stub takes the request; if so it becomes the best. A stub whose path has
+ * captures hands them over from this one match when the caller asked for them. */
+static bool accept(struct best *b, const struct route *e, struct req_view *req)
 {
-	return stub_method_ok(s, req->method) && stub_path_ok(s, req, NULL) && stub_conditions_ok(s, req);
-}
-
-static void consider(struct best *b, const struct stub *s)
-{
-	b->stub = s;
-	b->rank = s->rank;
+	const struct stub *s = e->s;
+	struct params p = { NULL, 0 };
+	bool capture = b->want_params && (s->req.path_kind == PATH_TEMPLATE || s->req.path_kind == PATH_REGEX);
+	if (!stub_method_ok(s, req->method) || !stub_path_ok(s, req, capture ? &p : NULL) ||
+	    !stub_conditions_ok(s, req))
+		return false;
+	b->route = e;
+	b->rank = e->rank;
+	b->params = p;
+	return true;
 }
 
 /* The first accepting stub of a rank-sorted list, if it beats the best so far. */
 static void scan_list(const struct cand_list *l, struct req_view *req, struct best *b)
 {
 	for (size_t i = 0; i < l->n; i++) {
-		const struct stub *s = l->v[i];
-		if (s->rank >= b->rank)
+		if (l->v[i]->rank >= b->rank || accept(b, l->v[i], req))
 			return;
-		if (accepts(s, req)) {
-			consider(b, s);
-			return;
-		}
 	}
 }
 
@@ -477,23 +488,19 @@ static void exact_search(const struct router *r, struct req_view *req, struct be
 	size_t i = 0, j = 0, mn = m ? m->list.n : 0, an = any ? any->list.n : 0;
 	/* merge the method's list with the any-method list by rank */
 	while (i < mn || j < an) {
-		const struct stub *s;
+		const struct route *e;
 		if (j >= an || (i < mn && m->list.v[i]->rank < any->list.v[j]->rank))
-			s = m->list.v[i++];
+			e = m->list.v[i++];
 		else
-			s = any->list.v[j++];
-		if (s->rank >= b->rank)
+			e = any->list.v[j++];
+		if (e->rank >= b->rank || accept(b, e, req))
 			return;
-		if (accepts(s, req)) {
-			consider(b, s);
-			return;
-		}
 	}
 }
 
-const struct stub *router_lookup(const struct router *r, struct req_view *req, struct params *params)
+const struct stub *router_find(const struct router *r, struct req_view *req, struct params *params, size_t *slot)
 {
-	struct best b = { NULL, SIZE_MAX };
+	struct best b = { NULL, { NULL, 0 }, params != NULL, SIZE_MAX };
 	if (params) {
 		params->items = NULL;
 		params->n = 0;
@@ -504,9 +511,35 @@ const struct stub *router_lookup(const struct router *r, struct req_view *req, s
 	if (r->trie && req->path[0] == '/')
 		trie_search(r->trie, req->path + 1, req, &b);
 	scan_list(&r->scan, req, &b);
-	if (b.stub && params)
-		stub_path_ok(b.stub, req, params);
-	return b.stub;
+	if (!b.route)
+		return NULL;
+	if (params)
+		*params = b.params;
+	if (slot)
+		*slot = b.route->slot;
+	return b.route->s;
+}
+
+const struct stub *router_lookup(const struct router *r, struct req_view *req, struct params *params)
+{
+	return router_find(r, req, params, NULL);
+}
+
+size_t router_rank(const struct router *r, size_t slot)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->routes[i].slot == slot)
+			return i;
+	return SIZE_MAX;
+}
+
+const struct stub *router_at(const struct router *r, size_t rank, size_t *slot)
+{
+	if (rank >= r->n)
+		return NULL;
+	if (slot)
+		*slot = r->routes[rank].slot;
+	return r->routes[rank].s;
 }
 
 /* ---- near misses -------------------------------------------------------------- */
@@ -571,7 +604,7 @@ size_t router_near_misses(const struct router *r, struct req_view *req, struct n
 	 * until it exceeds the worst kept one (winner order breaks the remaining ties).
 	 */
 	for (size_t i = 0; i < r->n; i++) {
-		const struct stub *s = r->sorted[i];
+		const struct stub *s = r->routes[i].s;
 		unsigned limit = 0;
 		if (kept == max)
 			limit = out[max - 1].failed + 1;

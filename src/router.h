@@ -10,15 +10,25 @@
 
 struct router;
 
-/** Builds the index over stubs[0..n) (borrowed: they must outlive the router). Sorts a
- *  copy into the winner order (priority, path kind, more conditions, order) and sets each
- *  stub's rank to its position in it. */
-struct router *router_build(struct stub *const *stubs, size_t n);
+/** Builds the index over stubs[0..n) (borrowed: they must outlive the router), whose
+ *  order is the load order. Sorts them into the winner order (priority, path kind, more
+ *  conditions, load order); the stubs are not written. */
+struct router *router_build(const struct stub *const *stubs, size_t n);
 void router_destroy(struct router *r);
 
 /** The winning stub for the request, or NULL. Fills params (when not NULL) with the
- *  winner's path captures, allocated in req->arena. */
+ *  winner's path captures, allocated in req->arena, from the match that chose it (the
+ *  path is not matched again), and *slot (when not NULL) with its index in stubs[]. */
+const struct stub *router_find(const struct router *r, struct req_view *req, struct params *params, size_t *slot);
+/** router_find without the slot. */
 const struct stub *router_lookup(const struct router *r, struct req_view *req, struct params *params);
+
+/** The position in the winner order of stubs[slot] (SIZE_MAX when out of range). O(n): for
+ *  tests and building, not for requests. */
+size_t router_rank(const struct router *r, size_t slot);
+/** The stub at position rank of the winner order, or NULL past the end; *slot (when not
+ *  NULL) gets its index in stubs[]. */
+const struct stub *router_at(const struct router *r, size_t rank, size_t *slot);
 
 /** One stub that came close to matching a request that matched nothing. */
 struct near_miss {

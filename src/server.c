@@ -1,36 +1,77 @@
 /* SPDX-License-Identifier: MIT */
-/* Server glue: loads stub sets, swaps them in atomically, owns the socket and HTTP layer. */
+/* The server: owns every part (catalog, slot, journal, state, timers, proxy, pipeline, HTTP
+ * adapter, watcher), wires them together at creation and tears them down in order. The
+ * embedding API's lifecycle calls (include/cannery/cannery.h). */
 #include "server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "admin.h"
+#include "catalog.h"
 #include "config.h"
 #include "diag.h"
 #include "http.h"
-#include "state.h"
 #include "journal.h"
 #include "metrics.h"
-#include "runtime.h"
-#include "stub_cache.h"
+#include "pipeline.h"
 #include "proxy.h"
 #include "recorder.h"
+#include "reload_log.h"
+#include "reply_cache.h"
+#include "slot.h"
+#include "state.h"
 #include "stub_load.h"
+#include "stub_set.h"
 #include "timers.h"
-#include "wait.h"
+#include "util/rng.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
+#include "wait.h"
 #include "watch.h"
+
+struct cannery_server {
+	struct cannery_config cfg;     /* pointers below are owned copies */
+	char **dirs;
+	char **allow_hosts;
+	char *host;
+	char *journal_file;
+	char *admin_token;
+	char *proxy_url;
+	char *record_dir;
+
+	int listen_fd;
+	unsigned port;
+	char url[96];
+	bool loopback;                 /* bound to a loopback address: the Host check applies */
+	bool stopped;
+
+	struct slot *slot;             /* the current stub set */
+	struct catalog *catalog;       /* file and runtime stubs, rebuilds */
+	struct reply_cache_config replies;  /* per-set prepared replies (the adapter's prebuilt responses) */
+	struct state *state;           /* hit counters and scenario states (its own lock) */
+	struct rng rng;                /* uuid, random_int, random delays (lock-free) */
+	struct journal *journal;       /* every non-admin request */
+	struct metrics *metrics;
+	struct timers *timers;         /* the one timer thread: response delays and admin waits */
+	struct waits *waits;           /* pending requests/wait calls */
+	struct proxy *proxy;           /* NULL without cfg.proxy */
+	struct recorder *recorder;     /* NULL without cfg.record_dir */
+	struct admin_ctx admin;
+	struct pipeline *pipeline;
+	struct http *http;
+
+	struct watch *watch;           /* NULL with watching off (or unavailable) */
+	char *watch_errors;            /* the watcher's last logged reload errors; watcher thread only */
+};
 
 void cannery_config_init(struct cannery_config *cfg)
 {
@@ -75,63 +116,9 @@ static void free_strv(char **v)
 	free(v);
 }
 
-static size_t count_stub_files(const struct load_result *res)
+static char *dup_or_null(const char *s)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < res->npaths; i++) {
-		size_t len = strlen(res->paths[i]);
-		if ((len > 5 && strcmp(res->paths[i] + len - 5, ".yaml") == 0) ||
-		    (len > 4 && strcmp(res->paths[i] + len - 4, ".yml") == 0))
-			n++;
-	}
-	return n;
-}
-
-/* Tells the watcher which files the last load read, and frees the list. */
-static void track_files(struct cannery_server *srv, char **paths, size_t npaths)
-{
-	if (srv->watch)
-		watch_track_files(srv->watch, (const char *const *)paths, npaths);
-	for (size_t i = 0; i < npaths; i++)
-		free(paths[i]);
-	free(paths);
-}
-
-/* Loads every DIR and composes it with the runtime stubs into a new set, not yet
- * published; on success srv->files becomes the new load, and *track the files it read,
- * for track_files once the set is published (the watcher's list is not on the way to
- * serving the change). Under reload_lock. */
-static int build_set(struct cannery_server *srv, struct stub_set **out, char ***track, size_t *ntrack,
-		     char **errors)
-{
-	struct diag_list diags = DIAG_LIST_INIT;
-	struct stub_group *files = NULL;
-	char **paths = NULL;
-	size_t npaths = 0;
-	/* only the files that changed since the last load are parsed again */
-	if (stub_cache_load(srv->cache, (const char *const *)srv->dirs, srv->cfg.ndirs, &files, &paths, &npaths,
-			    &diags) < 0) {
-		if (errors)
-			*errors = diag_list_format(&diags);
-		diag_list_release(&diags);
-		return -EINVAL;
-	}
-	struct stub_set *set = runtime_compose(files, srv->runtime, srv->nruntime, &diags);
-	if (!set) {
-		track_files(srv, paths, npaths);
-		if (errors)
-			*errors = diag_list_format(&diags);
-		diag_list_release(&diags);
-		stub_group_unref(files);
-		return -EINVAL;
-	}
-	diag_list_release(&diags);
-	stub_group_unref(srv->files);
-	srv->files = files;
-	*out = set;
-	*track = paths;
-	*ntrack = npaths;
-	return 0;
+	return s ? xstrdup(s) : NULL;
 }
 
 int cannery_check(const char *const *dirs, size_t ndirs, size_t *nstubs, size_t *nfiles, char **errors)
@@ -147,7 +134,7 @@ int cannery_check(const char *const *dirs, size_t ndirs, size_t *nstubs, size_t 
 		if (nstubs)
 			*nstubs = res.n;
 		if (nfiles)
-			*nfiles = count_stub_files(&res);
+			*nfiles = catalog_count_stub_files((const char *const *)res.paths, res.npaths);
 	}
 	diag_list_release(&diags);
 	load_result_release(&res);
@@ -159,6 +146,8 @@ static void log_line(const struct cannery_server *srv, const struct strbuf *sb)
 	ssize_t w = write(srv->cfg.log_fd, sb->buf, sb->len);
 	(void)w;
 }
+
+/* ---- hot reload ---- */
 
 /* Runs on the caller's thread. Hot reload is a convenience: without inotify the server
  * still serves, and says how to reload by hand. */
@@ -176,6 +165,17 @@ static void start_watching(struct cannery_server *srv)
 	srv->watch = NULL;
 }
 
+/* Runs under the catalog's lock: tells the watcher which files the last load read. */
+static void files_read(void *cls, char **paths, size_t npaths)
+{
+	struct cannery_server *srv = cls;
+	if (srv->watch)
+		watch_track_files(srv->watch, (const char *const *)paths, npaths);
+	for (size_t i = 0; i < npaths; i++)
+		free(paths[i]);
+	free(paths);
+}
+
 /* Runs on the watcher thread, once per settled burst of changes. Each outcome is logged
  * once: errors identical to the ones last logged are not repeated, only acknowledged. */
 static void on_files_changed(void *arg)
@@ -184,19 +184,16 @@ static void on_files_changed(void *arg)
 	char *errors = NULL;
 	int rc = cannery_server_reload(srv, &errors);
 	size_t n = cannery_server_stub_count(srv);
-	const char *s = n == 1 ? "" : "s";
 	struct strbuf sb = STRBUF_INIT;
 	if (rc == 0) {
 		free(srv->watch_errors);
 		srv->watch_errors = NULL;
 		if (srv->cfg.log != CANNERY_LOG_QUIET)
-			strbuf_addf(&sb, "cannery: reloaded: serving %zu stub%s\n", n, s);
+			reload_log_format(&sb, true, NULL, n, false);
 	} else if (srv->watch_errors && errors && strcmp(srv->watch_errors, errors) == 0) {
-		strbuf_addf(&sb, "cannery: reload failed again with the same errors; still serving the previous %zu stub%s\n",
-			    n, s);
+		reload_log_format(&sb, false, errors, n, true);
 	} else {
-		strbuf_adds(&sb, errors ? errors : "");
-		strbuf_addf(&sb, "cannery: reload failed; still serving the previous %zu stub%s\n", n, s);
+		reload_log_format(&sb, false, errors, n, false);
 		free(srv->watch_errors);
 		srv->watch_errors = errors;
 		errors = NULL;
@@ -246,14 +243,16 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 	srv->dirs = copy_strv(cfg->dirs, cfg->ndirs);
 	srv->allow_hosts = copy_strv(cfg->allow_hosts, cfg->nallow_hosts);
 	srv->host = xstrdup(cfg->host ? cfg->host : "127.0.0.1");
+	srv->journal_file = dup_or_null(cfg->journal_file);
+	srv->admin_token = dup_or_null(cfg->admin_token);
 	srv->cfg.dirs = (const char *const *)srv->dirs;
 	srv->cfg.allow_hosts = (const char *const *)srv->allow_hosts;
 	srv->cfg.host = srv->host;
+	srv->cfg.journal_file = srv->journal_file;
+	srv->cfg.admin_token = srv->admin_token;
 	srv->cfg.proxy = NULL;
 	srv->cfg.record_dir = NULL;
 	srv->listen_fd = -1;
-	pthread_mutex_init(&srv->slot_lock, NULL);
-	pthread_mutex_init(&srv->reload_lock, NULL);
 	/* watches go in before the first load, so that no change after it can be missed */
 	if (cfg->watch)
 		start_watching(srv);
@@ -262,19 +261,21 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 		rng_seed(&srv->rng, (uint64_t)cfg->seed);
 	else
 		rng_seed_random(&srv->rng);
-	srv->journal_file = cfg->journal_file ? xstrdup(cfg->journal_file) : NULL;
-	srv->admin_token = cfg->admin_token ? xstrdup(cfg->admin_token) : NULL;
-	srv->cfg.journal_file = srv->journal_file;
-	srv->cfg.admin_token = srv->admin_token;
 	srv->journal = journal_create(cfg->journal_limit);
 	srv->metrics = metrics_create();
 	srv->timers = timers_create();
 	srv->waits = waits_create(srv->journal, srv->timers);
-	srv->cache = stub_cache_create();
-	struct stub_set *set = NULL;
-	char **track = NULL;
-	size_t ntrack = 0;
-	int rc = build_set(srv, &set, &track, &ntrack, errors);
+	srv->slot = slot_create();
+	reply_cache_init(&srv->replies, http_drop_built);
+	struct catalog_config cc = {
+		.dirs = srv->cfg.dirs,
+		.ndirs = srv->cfg.ndirs,
+		.slot = srv->slot,
+		.ext = &srv->replies.ext,
+		.files_read = files_read,
+		.cls = srv,
+	};
+	int rc = catalog_create(&cc, &srv->catalog, errors);
 	if (rc == 0 && srv->journal_file) {
 		char *msg = NULL;
 		rc = journal_open_file(srv->journal, srv->journal_file, srv->cfg.log_fd, &msg);
@@ -285,84 +286,44 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 		}
 		free(msg);
 	}
-	if (set)
-		server_publish(srv, set);
-	track_files(srv, track, ntrack);
+	if (rc == 0)
+		rc = start_proxy(srv, cfg, errors);
 	if (rc < 0) {
 		cannery_server_destroy(srv);
 		return rc;
 	}
-	rc = start_proxy(srv, cfg, errors);
-	if (rc < 0) {
-		cannery_server_destroy(srv);
-		return rc;
-	}
+	srv->admin = (struct admin_ctx){
+		.catalog = srv->catalog,
+		.slot = srv->slot,
+		.journal = srv->journal,
+		.waits = srv->waits,
+		.metrics = srv->metrics,
+		.state = srv->state,
+		.token = srv->admin_token,
+		.log_fd = srv->cfg.log_fd,
+		.quiet = srv->cfg.log == CANNERY_LOG_QUIET,
+	};
 	*out = srv;
 	return 0;
 }
 
-void server_publish(struct cannery_server *srv, struct stub_set *set)
+const struct admin_ctx *server_admin(struct cannery_server *srv)
 {
-	http_prepare_set(set);
-	pthread_mutex_lock(&srv->slot_lock);
-	struct stub_set *old = srv->current;
-	srv->current = set;
-	pthread_mutex_unlock(&srv->slot_lock);
-	stub_set_unref(old);
-	/* give the parse's freed memory (libyaml events, node trees, the old set) back to
-	 * the kernel: without it glibc keeps ~10 MB of free heap at 10,000 stubs. Off the
-	 * request path; a few ms at most. */
-#ifdef __GLIBC__
-	malloc_trim(0);
-#endif
-}
-
-void server_record(struct cannery_server *srv, const struct journal_draft *d)
-{
-	metrics_count(srv->metrics, d->status, d->stub);
-	journal_append(srv->journal, journal_entry_create(d));
-}
-
-void server_reset(struct cannery_server *srv)
-{
-	journal_clear(srv->journal);
-	state_reset(srv->state);
-}
-
-struct stub_set *server_acquire(struct cannery_server *srv)
-{
-	pthread_mutex_lock(&srv->slot_lock);
-	struct stub_set *set = stub_set_ref(srv->current);
-	pthread_mutex_unlock(&srv->slot_lock);
-	return set;
+	return &srv->admin;
 }
 
 size_t cannery_server_stub_count(const struct cannery_server *srv)
 {
-	struct cannery_server *s = (struct cannery_server *)srv;
-	struct stub_set *set = server_acquire(s);
-	size_t n = set->n;
+	struct stub_set *set = slot_acquire(srv->slot);
+	size_t n = set ? set->n : 0;
 	stub_set_unref(set);
 	return n;
 }
 
 int cannery_server_reload(struct cannery_server *srv, char **errors)
 {
-	/* the parse runs outside slot_lock, so request threads never wait on it */
-	pthread_mutex_lock(&srv->reload_lock);
-	struct stub_set *set = NULL;
-	char **track = NULL;
-	size_t ntrack = 0;
-	int rc = build_set(srv, &set, &track, &ntrack, errors);
-	if (rc == 0) {
-		server_publish(srv, set);
-		track_files(srv, track, ntrack);
-		atomic_fetch_add(&srv->reloads, 1);
-	} else {
-		atomic_fetch_add(&srv->reload_errors, 1);
-	}
-	pthread_mutex_unlock(&srv->reload_lock);
-	return rc;
+	/* the parse runs beside the current set, so request threads never wait on it */
+	return catalog_reload(srv->catalog, errors);
 }
 
 static bool addr_is_loopback(const struct sockaddr *sa)
@@ -454,8 +415,38 @@ int cannery_server_start(struct cannery_server *srv, char **error)
 	int rc = open_listener(srv, error);
 	if (rc < 0)
 		return rc;
-	srv->http = http_create(srv);
-	/* the HTTP layer owns the socket from here on, whatever happens */
+	struct pipeline_config pc = {
+		.slot = srv->slot,
+		.admin = &srv->admin,
+		.state = srv->state,
+		.rng = &srv->rng,
+		.journal = srv->journal,
+		.metrics = srv->metrics,
+		.timers = srv->timers,
+		.proxy = srv->proxy,
+		.recorder = srv->recorder,
+		.proxy_all = srv->cfg.proxy_all,
+		.cors = srv->cfg.cors,
+		.loopback = srv->loopback,
+		.allow_hosts = srv->cfg.allow_hosts,
+		.nallow_hosts = srv->cfg.nallow_hosts,
+		.max_body = srv->cfg.max_body,
+		.log_fd = srv->cfg.log_fd,
+		.log = (int)srv->cfg.log,
+		.log_color = srv->cfg.log_color,
+	};
+	srv->pipeline = pipeline_create(&pc);
+	struct http_config hc = {
+		.pipeline = srv->pipeline,
+		.threads = srv->cfg.threads,
+		.max_connections = srv->cfg.max_connections,
+		.idle_timeout_s = srv->cfg.idle_timeout_s,
+		.max_body = srv->cfg.max_body,
+		.log_fd = srv->cfg.log_fd,
+		.quiet = srv->cfg.log == CANNERY_LOG_QUIET,
+	};
+	srv->http = http_create(&hc);
+	/* the HTTP adapter owns the socket from here on, whatever happens */
 	rc = http_start(srv->http, srv->listen_fd, error);
 	srv->listen_fd = -1;
 	if (rc < 0) {
@@ -487,18 +478,27 @@ const char *cannery_server_url(const struct cannery_server *srv)
 	return srv->url[0] ? srv->url : NULL;
 }
 
+/*
+ * The order matters: no reload starts once shutdown has begun; waiting calls are answered
+ * and delays end first (MHD must not stop with a connection suspended); requests in flight
+ * get 10 s to finish, then every exchange still with the upstream ends (503) and resumes
+ * its connection; last, every recorded request is in the journal file.
+ */
 void cannery_server_stop(struct cannery_server *srv)
 {
 	if (!srv || srv->stopped)
 		return;
 	srv->stopped = true;
-	/* no reload starts once shutdown has begun */
 	watch_stop(srv->watch);
-	/* waiting calls are answered first: a suspended connection never finishes */
 	waits_close(srv->waits);
-	if (srv->http)
-		http_stop(srv->http);
-	/* every request has been recorded: make sure the journal file holds them all */
+	http_quiesce(srv->http);
+	timers_close(srv->timers);
+	http_drain(srv->http, 10000);
+	if (srv->proxy) {
+		proxy_stop(srv->proxy);
+		http_drain(srv->http, 2000);
+	}
+	http_stop(srv->http);
 	journal_sync(srv->journal);
 }
 
@@ -508,31 +508,26 @@ void cannery_server_destroy(struct cannery_server *srv)
 		return;
 	cannery_server_stop(srv);
 	http_destroy(srv->http);
+	pipeline_destroy(srv->pipeline);
 	/* after the HTTP threads, which hand exchanges to them */
 	proxy_destroy(srv->proxy);
 	recorder_destroy(srv->recorder);
-	free(srv->proxy_url);
-	free(srv->record_dir);
 	/* after the HTTP threads, whose admin reloads may still tell it about files */
 	watch_destroy(srv->watch);
 	free(srv->watch_errors);
 	if (srv->listen_fd >= 0)
 		close(srv->listen_fd);
-	stub_set_unref(srv->current);
+	catalog_destroy(srv->catalog);
+	slot_destroy(srv->slot);
 	state_destroy(srv->state);
-	timers_destroy(srv->timers);
 	waits_destroy(srv->waits);
+	timers_destroy(srv->timers);
 	journal_destroy(srv->journal);
 	metrics_destroy(srv->metrics);
-	stub_group_unref(srv->files);
-	stub_cache_destroy(srv->cache);
-	for (size_t i = 0; i < srv->nruntime; i++)
-		stub_group_unref(srv->runtime[i]);
-	free(srv->runtime);
 	free(srv->journal_file);
 	free(srv->admin_token);
-	pthread_mutex_destroy(&srv->slot_lock);
-	pthread_mutex_destroy(&srv->reload_lock);
+	free(srv->proxy_url);
+	free(srv->record_dir);
 	free_strv(srv->dirs);
 	free_strv(srv->allow_hosts);
 	free(srv->host);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Stub lifetime and the refcounted, immutable stub set. */
+/* Stub lifetime, and the refcounted groups that own stubs. */
 #include "stub.h"
 
 #include <stdlib.h>
@@ -7,7 +7,6 @@
 
 #include "regex.h"
 #include "render.h"
-#include "router.h"
 #include "util/xalloc.h"
 
 void matcher_release(struct matcher *m)
@@ -94,67 +93,56 @@ const struct stub_response *stub_response_at(const struct stub *s, size_t i)
 	return s->nresponses && i < s->nresponses ? s->responses[i] : &s->resp;
 }
 
-static int cmp_rank(const void *a, const void *b)
+struct stub_group *stub_group_create(struct stub **stubs, size_t n)
 {
-	const struct stub *x = *(struct stub *const *)a, *y = *(struct stub *const *)b;
-	return x->rank < y->rank ? -1 : x->rank > y->rank;
+	struct stub_group *g = xcalloc(1, sizeof(*g));
+	atomic_init(&g->refs, 1);
+	g->stubs = stubs;
+	g->n = n;
+	return g;
 }
 
-struct stub_set *stub_set_create(struct stub **stubs, size_t n)
+struct stub_group *stub_group_ref(struct stub_group *g)
 {
-	struct stub_set *set = xcalloc(1, sizeof(*set));
-	atomic_init(&set->refs, 1);
-	set->stubs = stubs;
-	set->n = n;
+	atomic_fetch_add_explicit(&g->refs, 1, memory_order_relaxed);
+	return g;
+}
+
+void stub_group_unref(struct stub_group *g)
+{
+	if (!g || atomic_fetch_sub_explicit(&g->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	for (size_t i = 0; !g->parts && i < g->n; i++)
+		stub_destroy(g->stubs[i]);
+	for (size_t i = 0; i < g->nparts; i++)
+		stub_group_unref(g->parts[i]);
+	free(g->parts);
+	free(g->stubs);
+	free(g);
+}
+
+struct stub_group *stub_group_join(struct stub_group **parts, size_t nparts)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < nparts; i++)
+		n += parts[i]->n;
+	struct stub **stubs = xmalloc((n ? n : 1) * sizeof(*stubs));
+	n = 0;
+	for (size_t i = 0; i < nparts; i++)
+		for (size_t j = 0; j < parts[i]->n; j++)
+			stubs[n++] = parts[i]->stubs[j];
+	struct stub_group *g = stub_group_create(stubs, n);
+	/* never NULL, so that an empty join still borrows */
+	g->parts = parts ? parts : xmalloc(1);
+	g->nparts = nparts;
+	return g;
+}
+
+const struct stub *stub_group_find(struct stub_group *const *groups, size_t n, const char *id)
+{
 	for (size_t i = 0; i < n; i++)
-		stubs[i]->slot = i;
-	set->router = router_build(stubs, n);
-	/* after router_build: the OPTIONS list is kept in winner order (rank) */
-	for (size_t i = 0; i < n; i++) {
-		if (stubs[i]->state)
-			set->has_states = true;
-		for (size_t j = 0; j < stubs[i]->req.nmethods; j++) {
-			if (strcmp(stubs[i]->req.methods[j], "OPTIONS") == 0) {
-				set->options = xrealloc(set->options, (set->noptions + 1) * sizeof(*set->options));
-				set->options[set->noptions++] = stubs[i];
-				break;
-			}
-		}
-	}
-	if (set->noptions > 1)
-		qsort(set->options, set->noptions, sizeof(*set->options), cmp_rank);
-	return set;
-}
-
-struct stub_set *stub_set_ref(struct stub_set *set)
-{
-	atomic_fetch_add_explicit(&set->refs, 1, memory_order_relaxed);
-	return set;
-}
-
-void stub_set_unref(struct stub_set *set)
-{
-	if (!set || atomic_fetch_sub_explicit(&set->refs, 1, memory_order_acq_rel) != 1)
-		return;
-	if (set->attached_free)
-		set->attached_free(set->attached, set->n);
-	router_destroy(set->router);
-	free(set->options);
-	if (set->stubs_free) {
-		set->stubs_free(set->stubs, set->n, set->stubs_free_arg);
-		free(set);
-		return;
-	}
-	for (size_t i = 0; i < set->n; i++)
-		stub_destroy(set->stubs[i]);
-	free(set->stubs);
-	free(set);
-}
-
-const struct stub *stub_set_find(const struct stub_set *set, const char *id)
-{
-	for (size_t i = 0; i < set->n; i++)
-		if (strcmp(set->stubs[i]->id, id) == 0)
-			return set->stubs[i];
+		for (size_t j = 0; groups[i] && j < groups[i]->n; j++)
+			if (strcmp(groups[i]->stubs[j]->id, id) == 0)
+				return groups[i]->stubs[j];
 	return NULL;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The stub model: what a stub file means once loaded, and the immutable, refcounted
- * stub set that requests hold while they run. Built by stub_load, read by matcher,
- * router and http; never changed once published. */
+ * groups that own stubs. Built by the loaders (front-ends), read by everything after them;
+ * never changed once built. The served set of stubs is stub_set.h. */
 #pragma once
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -10,7 +10,6 @@
 #include <cjson/cJSON.h>
 
 struct regex;
-struct router;
 struct tpl;
 
 enum match_op {
@@ -132,9 +131,7 @@ struct stub {
 	struct stub_request req;
 	struct stub_response resp;
 	unsigned nconds;            /* query + headers + cookies entries, + 1 with a body condition */
-	size_t order;               /* load-order key: lower comes first among equals */
-	size_t rank;                /* position in the full winner order of its set (router_build sets it) */
-	size_t slot;                /* index in its set's stubs[] (stub_set_create sets it) */
+	size_t order;               /* position in the load of its source (file or text) */
 	/* dynamic responses */
 	struct stub_response **responses;  /* responses[0] == &resp; the rest owned; nresponses == 0
 					    * (a stub built by hand) means resp alone */
@@ -156,32 +153,26 @@ size_t stub_response_count(const struct stub *s);
 const struct stub_response *stub_response_at(const struct stub *s, size_t i);
 void matcher_release(struct matcher *m);
 
-/** The immutable set of stubs one request sees. Shared between threads: the refcount is
- *  atomic; everything else is read-only after stub_set_create returns. */
-struct stub_set {
+/** Stubs owned together: the stubs of one file load, one runtime stub, or (joined) the
+ *  stubs of several groups. Shared by refcount between the sets that serve them; never
+ *  changed after creation. */
+struct stub_group {
 	atomic_uint refs;
-	struct stub **stubs;        /* in load order; owned */
+	struct stub **stubs;
 	size_t n;
-	struct router *router;      /* owned */
-	/* Per-stub data attached by the HTTP layer before the set is published (prebuilt
-	 * responses); freed by attached_free(attached, n) when the set goes. */
-	void **attached;
-	void (*attached_free)(void **attached, size_t n);
-	/* dynamic responses (stub_set_create fills these) */
-	bool has_states;            /* some stub has `state:`: matching reads scenario states */
-	struct stub **options;      /* stubs that list OPTIONS explicitly, in winner order (CORS) */
-	size_t noptions;
-	/* When set, frees stubs[] and the array instead of stub_destroy on each: a set composed
-	 * of shallow copies of stubs owned elsewhere (runtime.h) uses it. */
-	void (*stubs_free)(struct stub **stubs, size_t n, void *arg);
-	void *stubs_free_arg;
+	/* a joined group (stub_group_join): stubs[] borrows from these, which it references */
+	struct stub_group **parts;
+	size_t nparts;
 };
 
-/** Takes ownership of stubs[0..n) (and of the array), builds the route index. Refcount 1. */
-struct stub_set *stub_set_create(struct stub **stubs, size_t n);
-/** Adds a reference; returns set. Thread-safe. */
-struct stub_set *stub_set_ref(struct stub_set *set);
-/** Drops a reference; the last one frees the set. NULL does nothing. Thread-safe. */
-void stub_set_unref(struct stub_set *set);
-/** The stub with this id, or NULL. */
-const struct stub *stub_set_find(const struct stub_set *set, const char *id);
+/** Takes ownership of stubs[0..n) and of the array. Refcount 1. */
+struct stub_group *stub_group_create(struct stub **stubs, size_t n);
+/** Adds a reference; returns g. Thread-safe. */
+struct stub_group *stub_group_ref(struct stub_group *g);
+/** Drops a reference; the last one frees the group. NULL does nothing. Thread-safe. */
+void stub_group_unref(struct stub_group *g);
+/** A group of the stubs of parts[0..nparts), in that order, owned by the parts: it takes
+ *  over the array and the references in it, and drops them when it goes. Refcount 1. */
+struct stub_group *stub_group_join(struct stub_group **parts, size_t nparts);
+/** The stub with this id among groups[0..n) (NULL entries skipped), or NULL. */
+const struct stub *stub_group_find(struct stub_group *const *groups, size_t n, const char *id);

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "runtime.h"
+#include "stub.h"
 #include "stub_load.h"
 #include "util/xalloc.h"
 

@@ -25,6 +25,7 @@ struct timers {
 	uint64_t next_id;
 	bool stop;
 	pthread_t thread;
+	bool closed;                 /* timers_close ran: timers_add cancels at once */
 };
 
 static uint64_t now_ns(void)
@@ -119,20 +120,35 @@ struct timers *timers_create(void)
 	return t;
 }
 
-void timers_destroy(struct timers *t)
+void timers_close(struct timers *t)
 {
 	if (!t)
 		return;
 	pthread_mutex_lock(&t->lock);
+	bool was = t->closed;
+	t->closed = true;
 	t->stop = true;
 	pthread_cond_signal(&t->wake);
 	pthread_mutex_unlock(&t->lock);
+	if (was)
+		return;
 	pthread_join(t->thread, NULL);
 	/* no thread left: pending callbacks learn that they will never fire */
+	pthread_mutex_lock(&t->lock);
 	while (t->n) {
 		struct timer left = pop_at(t, 0);
+		pthread_mutex_unlock(&t->lock);
 		left.fn(left.arg, true);
+		pthread_mutex_lock(&t->lock);
 	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+void timers_destroy(struct timers *t)
+{
+	if (!t)
+		return;
+	timers_close(t);
 	free(t->heap);
 	pthread_cond_destroy(&t->wake);
 	pthread_mutex_destroy(&t->lock);
@@ -143,6 +159,12 @@ uint64_t timers_add(struct timers *t, uint64_t delay_ms, timer_fn *fn, void *arg
 {
 	uint64_t due = now_ns() + delay_ms * 1000000u;
 	pthread_mutex_lock(&t->lock);
+	if (t->closed) {
+		/* closed: the timer would never fire, so it is cancelled right away */
+		pthread_mutex_unlock(&t->lock);
+		fn(arg, true);
+		return 0;
+	}
 	if (t->n == t->alloc) {
 		t->alloc = t->alloc ? t->alloc * 2 : 16;
 		t->heap = xrealloc(t->heap, t->alloc * sizeof(*t->heap));

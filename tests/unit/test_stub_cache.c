@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runtime.h"
+#include "stub.h"
 #include "stub_cache.h"
 #include "stub_load.h"
 #include "util/strbuf.h"

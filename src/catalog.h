@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/* The catalog: every source of stubs (the stub files under each DIR, through the
+ * incremental stub cache, and the runtime stubs added through the admin or C API), and
+ * each rebuild of the served set from them. A rebuild makes a new numbered generation
+ * beside the current one and publishes it to the slot only when it is complete; a
+ * failed one leaves the current set alone. */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+struct catalog;
+struct slot;
+struct stub_set_ext;
+
+struct catalog_config {
+	const char *const *dirs;            /* borrowed: must outlive the catalog */
+	size_t ndirs;
+	struct slot *slot;                  /* where each new set is published; borrowed */
+	const struct stub_set_ext *ext;     /* per-set data of later stages; borrowed, may be NULL */
+	/* Called after a successful load is published, with the files it read (the caller
+	 * frees each path and the array); NULL: freed here. Runs under the catalog's lock. */
+	void (*files_read)(void *cls, char **paths, size_t n);
+	void *cls;
+};
+
+struct catalog_stats {
+	uint64_t reloads;                   /* successful reloads since start */
+	uint64_t reload_errors;             /* failed ones */
+	uint64_t generation;                /* of the set published last */
+};
+
+/** Loads every DIR and publishes the first set. Returns 0, or -EINVAL with the problems
+ *  in *errors (GCC-style lines; caller frees), when the catalog is freed again. */
+int catalog_create(const struct catalog_config *cfg, struct catalog **out, char **errors);
+/** NULL does nothing. The slot keeps the last set published. */
+void catalog_destroy(struct catalog *c);
+
+/** Loads the stub files again (only those that changed are parsed) and publishes the
+ *  result with the runtime stubs. Returns 0, or -EINVAL with *errors set (caller frees;
+ *  errors may be NULL) while the previous set stays. Serialized; any thread. */
+int catalog_reload(struct catalog *c, char **errors);
+
+/** Adds the stubs of text (one stub or a list, YAML or JSON; no `file:` bodies) as runtime
+ *  stubs, all or nothing, and publishes the new set. Unnamed stubs get ids "runtime-N".
+ *  Returns 0 and the new ids (a NULL-terminated array the caller frees with free() on each
+ *  and on the array); -EINVAL when the text does not parse as YAML (diags tell why);
+ *  -EBADMSG when a stub is invalid or its id is taken (diags). label names the text in
+ *  messages. Serialized with reloads; any thread. */
+int catalog_add(struct catalog *c, const char *text, size_t len, const char *label, char ***ids,
+		struct diag_list *diags);
+
+/** Removes the runtime stub with this id and publishes the new set. Returns 0, -ENOENT
+ *  when no stub has this id, -EPERM when it is a file stub. */
+int catalog_remove(struct catalog *c, const char *id);
+
+/** A snapshot of the counters. Thread-safe. */
+struct catalog_stats catalog_get_stats(struct catalog *c);
+
+/** How many *.yaml / *.yml files are among paths[0..n) (the others are `file:` bodies). */
+size_t catalog_count_stub_files(const char *const *paths, size_t n);

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/* A reply as a value: status, headers, body (bytes, or a stub's fixed response the HTTP
+ * adapter may serve from its prebuilt cache), delay and fault. The dispatcher, the admin
+ * API and the proxy fill one; only the HTTP adapter turns it into bytes on the wire. */
+#pragma once
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct arena;
+struct strbuf;
+struct stub_response;
+
+struct reply_header {
+	const char *name;           /* borrowed (a stub, a static string or the request's arena) */
+	const char *value;
+};
+
+/** Per-set data of one stub response, built before its set is published (reply_cache.h). */
+struct reply_prepared {
+	char *expose;               /* Access-Control-Expose-Headers: the stub's header names, or NULL */
+	bool own_cors;              /* the stub sets Access-Control-Allow-Origin itself: add nothing */
+	/* The HTTP adapter's prebuilt copies of the fixed response: [0] as it is, [1] with
+	 * Access-Control-Allow-Origin: *. Built by the first request that needs one and
+	 * shared from then on; freed with the set. */
+	_Atomic(void *) built[2];
+};
+
+struct reply {
+	int status;
+	const char *content_type;   /* NULL: none (or among headers) */
+	struct reply_header *headers;   /* in the request's arena */
+	size_t nheaders, aheaders;
+	const char *body;           /* borrowed: lives as long as the request's stub set */
+	size_t body_len;
+	char *body_owned;           /* or a malloc'd body (body points at it); freed by reply_release */
+	bool reset;                 /* fault: reset: end the connection with a TCP reset, no answer */
+	unsigned delay_ms;          /* answer only after this long */
+	const char *stub_id;        /* the stub that answered (borrowed), or NULL */
+	/* A stub's fixed response: when set, the adapter may serve prepared->built[star]
+	 * instead of the fields above, and builds it from fixed (reply_expand_fixed) once. */
+	const struct stub_response *fixed;
+	struct reply_prepared *prepared;
+	bool star;
+};
+
+/** Appends a header (name and value borrowed; see struct reply_header). */
+void reply_add_header(struct reply *r, struct arena *a, const char *name, const char *value);
+/** Sets status, the JSON content type and the body, taking over json's bytes. */
+void reply_json(struct reply *r, int status, struct strbuf *json);
+/** Sets a body, taking over text's bytes, with this content type (NULL: none). */
+void reply_take_body(struct reply *r, struct strbuf *text, const char *content_type);
+/** Frees what the reply owns (its body) and zeroes it. */
+void reply_release(struct reply *r);

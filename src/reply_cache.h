@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* The reply side's per-set data: for every response of every stub of a set, what its
+ * CORS headers are and the slots for the HTTP adapter's prebuilt copies. Built while the
+ * set is created (a stub_set_ext), read-only afterwards but for those atomic slots. */
+#pragma once
+#include <stddef.h>
+
+#include "stub_set.h"
+
+struct arena;
+struct reply;
+struct reply_prepared;
+
+/** How the adapter frees one of its prebuilt responses (prepared->built[i]). */
+struct reply_cache_config {
+	void (*drop_built)(void *built);
+	struct stub_set_ext ext;        /* filled by reply_cache_init: give &ext to stub_set_create */
+};
+
+/** Fills cfg->ext. cfg must outlive every set built with it. */
+void reply_cache_init(struct reply_cache_config *cfg, void (*drop_built)(void *built));
+
+/** The prepared data of response idx of stubs[slot] of a set built with the cache's ext. */
+struct reply_prepared *reply_cache_get(const struct stub_set *set, size_t slot, size_t idx);
+
+/** Fills r's status, content type, headers and body from its fixed response, CORS "*"
+ *  included when r->star (headers in a; everything else borrowed from the stub). */
+void reply_expand_fixed(struct reply *r, struct arena *a);

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+/* The request view's parses of the body, made once per request on first use. */
+#include "request.h"
+
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/arena.h"
+
+static const char form_type[] = "application/x-www-form-urlencoded";
+
+static const cJSON *json_member(const cJSON *obj, const char *key, size_t klen)
+{
+	for (const cJSON *c = obj->child; c; c = c->next)
+		if (c->string && strlen(c->string) == klen && memcmp(c->string, key, klen) == 0)
+			return c;
+	return NULL;
+}
+
+
+/*
+ * Parses the body once per request. cJSON_ParseWithLengthOpts reports where it stopped,
+ * which lets us refuse trailing garbage without touching cJSON's global error pointer.
+ */
+const cJSON *req_view_json(struct req_view *r)
+{
+	if (r->json_state == 0) {
+		r->json_state = -1;
+		if (r->body && r->body_len > 0) {
+			const char *end = NULL;
+			cJSON *j = cJSON_ParseWithLengthOpts(r->body, r->body_len, &end, false);
+			const char *stop = r->body + r->body_len;
+			while (j && end && end < stop && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+				end++;
+			if (j && end == stop) {
+				r->json = j;
+				r->json_state = 1;
+			} else {
+				cJSON_Delete(j);
+			}
+		}
+	}
+	return r->json_state == 1 ? r->json : NULL;
+}
+
+
+static bool parse_index(const char *s, size_t n, size_t *out)
+{
+	size_t v = 0;
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		if (v > (SIZE_MAX - 9) / 10)
+			return false;
+		v = v * 10 + (size_t)(s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/*
+ * Resolves `user.name` or `items.0.id`: a segment names a member of an object, or a
+ * decimal index into an array. NULL when any step is missing.
+ */
+static const cJSON *json_path_get(const cJSON *root, const char *path)
+{
+	const cJSON *cur = root;
+	const char *p = path;
+	for (;;) {
+		const char *dot = strchr(p, '.');
+		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+		const cJSON *next = NULL;
+		size_t idx;
+		if (cJSON_IsObject(cur)) {
+			next = json_member(cur, p, n);
+		} else if (cJSON_IsArray(cur) && parse_index(p, n, &idx)) {
+			next = cur->child;
+			while (next && idx--)
+				next = next->next;
+		}
+		if (!next)
+			return NULL;
+		cur = next;
+		if (!dot)
+			return cur;
+		p = dot + 1;
+	}
+}
+
+/* ---- body: form --------------------------------------------------------------- */
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* '+' is a space, %XX a byte; a malformed escape stays as written. */
+static char *form_decode(struct arena *a, const char *s, size_t n, size_t *len)
+{
+	char *out = arena_alloc(a, n + 1);
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		int hi, lo;
+		if (s[i] == '+') {
+			out[o++] = ' ';
+		} else if (s[i] == '%' && i + 2 < n && (hi = hex_value(s[i + 1])) >= 0 && (lo = hex_value(s[i + 2])) >= 0) {
+			out[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else {
+			out[o++] = s[i];
+		}
+	}
+	out[o] = '\0';
+	if (len)
+		*len = o;
+	return out;
+}
+
+const struct kv *req_view_header(const struct req_view *r, const char *name)
+{
+	for (size_t i = 0; i < r->nheaders; i++)
+		if (strcasecmp(r->headers[i].name, name) == 0)
+			return &r->headers[i];
+	return NULL;
+}
+
+/*
+ * Parses the body into fields once per request, only when the request says it is a
+ * form (Content-Type prefix, case-insensitive); otherwise every field is absent.
+ */
+void req_view_form(struct req_view *r)
+{
+	if (r->form_state)
+		return;
+	r->form_state = 1;
+	r->form = NULL;
+	r->nform = 0;
+	const struct kv *ct = req_view_header(r, "content-type");
+	size_t tlen = sizeof(form_type) - 1;
+	if (!ct || ct->len < tlen || strncasecmp(ct->value, form_type, tlen) != 0)
+		return;
+	if (!r->body || r->body_len == 0)
+		return;
+	size_t max = 1;
+	for (size_t i = 0; i < r->body_len; i++)
+		if (r->body[i] == '&')
+			max++;
+	r->form = arena_alloc(r->arena, max * sizeof(*r->form));
+	const char *p = r->body, *end = r->body + r->body_len;
+	while (p <= end) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		const char *stop = amp ? amp : end;
+		if (stop > p) {
+			const char *eq = memchr(p, '=', (size_t)(stop - p));
+			const char *name_end = eq ? eq : stop;
+			struct kv *kv = &r->form[r->nform++];
+			kv->name = form_decode(r->arena, p, (size_t)(name_end - p), NULL);
+			if (eq)
+				kv->value = form_decode(r->arena, eq + 1, (size_t)(stop - eq - 1), &kv->len);
+			else {
+				kv->value = "";
+				kv->len = 0;
+			}
+		}
+		if (!amp)
+			break;
+		p = amp + 1;
+	}
+}
+
+void req_view_release(struct req_view *r)
+{
+	cJSON_Delete(r->json);
+	r->json = NULL;
+	r->json_state = 0;
+	r->form = NULL;
+	r->nform = 0;
+	r->form_state = 0;
+}
+
+const cJSON *req_view_json_path(struct req_view *r, const char *path)
+{
+	const cJSON *root = req_view_json(r);
+	if (!root || !path[0])
+		return root;
+	return json_path_get(root, path);
+}
