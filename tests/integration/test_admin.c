@@ -595,6 +595,28 @@ Test(admin, wrong_methods_are_405)
 	h_server_stop_ok(s);
 }
 
+/* SPEC section 5: an unknown path under /__cannery/ is 404 whatever its method, also when
+ * a real endpoint is a prefix of it; 405 is only for a known path. Ids may hold '/', so a
+ * deeper /stubs/ path names an endpoint exactly when a stub has that id. */
+Test(admin, unknown_paths_under_a_real_prefix_are_404)
+{
+	struct h_server *s = server();
+	static const char *const cases[][2] = {
+		{ "GET", "/__cannery/stubs/extra/segments" }, { "POST", "/__cannery/stubs/a/b" },
+		{ "GET", "/__cannery/health/x" },             { "DELETE", "/__cannery/requests/count/x" },
+		{ "GET", "/__cannery/nope" },                 { "PUT", "/__cannery/metrics/" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_error(h_request(s, cases[i][0], cases[i][1], NULL, NULL), 404, cases[i][1], "unknown admin endpoint");
+	/* a runtime stub whose id holds '/' is still reachable at /stubs/ID */
+	h_assert_response(post(s, "/__cannery/stubs", "name: a/b\nrequest: { path: /ab }\nresponse: { body: ab }\n"),
+			  "add a/b", 201, NULL);
+	expect_error(h_request(s, "GET", "/__cannery/stubs/a/b", NULL, NULL), 405, "GET a/b", "use DELETE");
+	h_assert_response(del(s, "/__cannery/stubs/a/b"), "DELETE a/b", 204, NULL);
+	expect_error(h_request(s, "DELETE", "/__cannery/stubs/a/b", NULL, NULL), 404, "DELETE a/b again", "no stub");
+	h_server_stop_ok(s);
+}
+
 /* ---- security (SPEC section 6) ---- */
 
 static void expect_no_cors(const struct h_response *r, const char *what)
