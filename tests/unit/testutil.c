@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared unit-test helpers: temporary directories, files, diagnostics as text. */
+#include "testutil.h"
+
+#include <criterion/criterion.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "util/strbuf.h"
+
+static char tmp[PATH_MAX];
+static char old_cwd[PATH_MAX];
+
+const char *tmpdir_create(const char *name)
+{
+	snprintf(tmp, sizeof(tmp), "/tmp/cannery-%s-XXXXXX", name);
+	cr_assert_not_null(mkdtemp(tmp), "mkdtemp %s: %s", tmp, strerror(errno));
+	return tmp;
+}
+
+const char *tmpdir_enter(const char *name)
+{
+	tmpdir_create(name);
+	cr_assert_not_null(getcwd(old_cwd, sizeof(old_cwd)));
+	cr_assert_eq(chdir(tmp), 0, "chdir %s: %s", tmp, strerror(errno));
+	return tmp;
+}
+
+void tmpdir_leave(void)
+{
+	if (!tmp[0])
+		return;
+	if (old_cwd[0] && chdir(old_cwd) != 0)
+		return;
+	remove_tree(tmp);
+	tmp[0] = '\0';
+	old_cwd[0] = '\0';
+}
+
+char *tmpfile_create(const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "/tmp/cannery-%s-XXXXXX", name);
+	char *path = strbuf_detach(&sb, NULL);
+	int fd = mkstemp(path);
+	cr_assert(fd >= 0, "mkstemp %s: %s", path, strerror(errno));
+	close(fd);
+	return path;
+}
+
+void remove_tree(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return;
+	if (S_ISDIR(st.st_mode)) {
+		DIR *d = opendir(path);
+		struct dirent *de;
+		while (d && (de = readdir(d))) {
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			char child[PATH_MAX];
+			snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
+			remove_tree(child);
+		}
+		if (d)
+			closedir(d);
+		rmdir(path);
+	} else {
+		unlink(path);
+	}
+}
+
+void put(const char *path, const char *text)
+{
+	char buf[PATH_MAX];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(buf, 0755);
+		*p = '/';
+	}
+	FILE *f = fopen(path, "wb");
+	cr_assert_not_null(f, "cannot write %s: %s", path, strerror(errno));
+	size_t len = strlen(text);
+	cr_assert_eq(fwrite(text, 1, len, f), len, "cannot write %s", path);
+	cr_assert_eq(fclose(f), 0, "cannot write %s: %s", path, strerror(errno));
+}
+
+void make_dir(const char *path)
+{
+	cr_assert(mkdir(path, 0755) == 0, "mkdir %s: %s", path, strerror(errno));
+}
+
+char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	struct strbuf sb = STRBUF_INIT;
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(&sb, buf, n);
+	fclose(f);
+	return strbuf_detach(&sb, len);
+}
+
+char *slurp(const char *path)
+{
+	char *p = read_file(path, NULL);
+	cr_assert_not_null(p, "cannot read %s: %s", path, strerror(errno));
+	return p;
+}
+
+bool file_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+size_t count_files(const char *dir, const char *prefix)
+{
+	size_t n = 0;
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	cr_assert_not_null(d, "opendir %s: %s", dir, strerror(errno));
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+char *diags_text(const struct diag_list *diags)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < diags->n; i++) {
+		char *s = diag_format(&diags->items[i]);
+		strbuf_adds(&sb, s);
+		strbuf_addc(&sb, '\n');
+		free(s);
+	}
+	return strbuf_detach(&sb, NULL);
+}
