@@ -54,35 +54,6 @@ static void run_rows(const struct h_server *s, const struct row *rows, size_t n)
 
 #define RUN_ROWS(s, rows) run_rows((s), (rows), sizeof(rows) / sizeof((rows)[0]))
 
-static size_t count_substr(const char *text, const char *needle)
-{
-	size_t n = 0;
-	const char *p = text;
-
-	while ((p = strstr(p, needle)) != NULL) {
-		n++;
-		p += strlen(needle);
-	}
-	return n;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data;
-	long n;
-
-	cr_assert(f, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	data = h_fmt("%*s", (int)n, "");
-	cr_assert(fread(data, 1, (size_t)n, f) == (size_t)n, "cannot read %s", path);
-	fclose(f);
-	*len = (size_t)n;
-	return data;
-}
-
 /* ---- responses --------------------------------------------------------------------------- */
 
 Test(serve, text_body)
@@ -156,7 +127,7 @@ Test(serve, file_bodies)
 	struct h_server *s = api();
 	struct h_response *r = h_get(s, "/r/page");
 	size_t len;
-	char *want = slurp(h_fixture("api/files/page.html"), &len);
+	char *want = h_slurp(h_fixture("api/files/page.html"), &len);
 	const char *ct;
 
 	h_assert_response(r, "/r/page", 200, want);
@@ -164,7 +135,7 @@ Test(serve, file_bodies)
 	cr_expect(ct && strncmp(ct, "text/html", 9) == 0, "Content-Type: %s", ct ? ct : "(none)");
 
 	r = h_get(s, "/r/blob");
-	want = slurp(h_fixture("api/files/blob.unknownext"), &len);
+	want = h_slurp(h_fixture("api/files/blob.unknownext"), &len);
 	cr_expect_eq(r->status, 200);
 	cr_expect(r->body_len == len && memcmp(r->body, want, len) == 0,
 		  "binary file body differs (%zu bytes, expected %zu)", r->body_len, len);
@@ -481,7 +452,7 @@ Test(serve, near_misses_closest_three)
 
 	h_assert_response(r, "/target?page=abc", 404, NULL);
 	cr_expect(h_contains(r->body, "\"path\":\"/target\""), "the path excludes the query: %s", r->body);
-	cr_expect_eq(count_substr(r->body, "\"stub\":"), 3, "up to 3 near misses: %s", r->body);
+	cr_expect_eq(h_count_substr(r->body, "\"stub\":"), 3, "up to 3 near misses: %s", r->body);
 	closest = strstr(r->body, "\"stub\":\"closest\"");
 	a = strstr(r->body, "\"stub\":\"two-a\"");
 	b = strstr(r->body, "\"stub\":\"two-b\"");
@@ -545,7 +516,7 @@ Test(serve, admin_stubs)
 	s = api();
 	r = h_get(s, "/__cannery/stubs");
 	h_assert_response(r, "/__cannery/stubs", 200, NULL);
-	cr_expect_eq(count_substr(r->body, "\"id\":"), API_NSTUBS, "%s", r->body);
+	cr_expect_eq(h_count_substr(r->body, "\"id\":"), API_NSTUBS, "%s", r->body);
 	cr_expect(h_contains(r->body, "\"methods\":[\"PUT\",\"PATCH\"]"), "methods upper-case, in order: %s",
 		  r->body);
 	cr_expect(h_contains(r->body, "\"methods\":[\"DELETE\"]"), "methods upper-case: %s", r->body);
