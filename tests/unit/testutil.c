@@ -142,6 +142,14 @@ size_t count_files(const char *dir, const char *prefix)
 	return n;
 }
 
+size_t count_substr(const char *text, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = text; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
 char *diags_text(const struct diag_list *diags)
 {
 	struct strbuf sb = STRBUF_INIT;

@@ -37,5 +37,8 @@ bool file_exists(const char *path);
 /** How many names in dir start with prefix (. and .. included when prefix matches). */
 size_t count_files(const char *dir, const char *prefix);
 
+/** How many times needle occurs in text, not overlapping. */
+size_t count_substr(const char *text, const char *needle);
+
 /** Every diagnostic in GCC format, one a line (the caller frees it). */
 char *diags_text(const struct diag_list *diags);
