@@ -8,25 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diag.h"
 #include "journal.h"
-#include "stub_load.h"
 #include "testutil.h"
 #include "verify.h"
-
-/* A request matcher from YAML (or JSON) text; asserts that it loads. */
-static struct stub *matcher(const char *text)
-{
-	struct diag_list diags = DIAG_LIST_INIT;
-	struct stub *m = NULL;
-	int rc = stub_load_matcher(text, text ? strlen(text) : 0, "test", NULL, &m, &diags);
-	char *why = diags_text(&diags);
-	cr_assert_eq(rc, 0, "matcher does not load: %s\n%s", text, why);
-	free(why);
-	diag_list_release(&diags);
-	cr_assert_not_null(m);
-	return m;
-}
 
 /* A request as the journal keeps it. query, headers and cookies: "name=value" lines
  * separated by '&' (NULL for none); body may be NULL. */
@@ -120,7 +104,7 @@ Test(verify, entry_matches)
 {
 	for (size_t i = 0; i < sizeof(match_cases) / sizeof(match_cases[0]); i++) {
 		const struct match_case *c = &match_cases[i];
-		struct stub *m = matcher(c->matcher);
+		struct stub *m = load_matcher(c->matcher);
 		struct journal_entry *e = entry(&c->req);
 		cr_expect_eq(verify_entry_matches(m, e), c->want, "case %zu: '%s' on %s %s: expected %s", i,
 			     c->matcher ? c->matcher : "(none)", e->method, e->path, c->want ? "a match" : "no match");
@@ -163,7 +147,7 @@ Test(verify, count_over_a_snapshot)
 		{ "path: /c", 0 },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct stub *m = matcher(cases[i].matcher);
+		struct stub *m = load_matcher(cases[i].matcher);
 		cr_expect_eq(verify_count(m, &snap), cases[i].want, "'%s'", cases[i].matcher ? cases[i].matcher : "");
 		stub_destroy(m);
 	}
@@ -173,7 +157,7 @@ Test(verify, count_over_a_snapshot)
 	/* an empty snapshot counts nothing */
 	journal_snapshot(j, last, &snap);
 	cr_expect_eq(snap.n, 0);
-	struct stub *m = matcher(NULL);
+	struct stub *m = load_matcher(NULL);
 	cr_expect_eq(verify_count(m, &snap), 0);
 	stub_destroy(m);
 	journal_snapshot_release(&snap);
@@ -192,7 +176,7 @@ Test(verify, near_misses_fewest_failures_then_newest)
 	struct journal *j = journal_of(reqs, 5);
 	struct journal_snapshot snap;
 	journal_snapshot(j, 0, &snap);
-	struct stub *m = matcher("{ method: POST, path: /orders }");
+	struct stub *m = load_matcher("{ method: POST, path: /orders }");
 	struct verify_miss out[VERIFY_MAX_NEAR_MISSES];
 	size_t n = verify_near_misses(m, &snap, out, VERIFY_MAX_NEAR_MISSES);
 	cr_assert_eq(n, 4, "every entry but the matching one");
@@ -234,7 +218,7 @@ Test(verify, near_misses_are_capped)
 	struct journal *j = journal_of(reqs, 40);
 	struct journal_snapshot snap;
 	journal_snapshot(j, 0, &snap);
-	struct stub *m = matcher("path: /wanted");
+	struct stub *m = load_matcher("path: /wanted");
 	struct verify_miss out[VERIFY_MAX_NEAR_MISSES + 8];
 	size_t n = verify_near_misses(m, &snap, out, VERIFY_MAX_NEAR_MISSES + 8);
 	cr_assert_eq(n, VERIFY_MAX_NEAR_MISSES);
@@ -252,7 +236,7 @@ Test(verify, no_near_misses_when_all_match)
 	struct journal *j = journal_of(mixed, 6);
 	struct journal_snapshot snap;
 	journal_snapshot(j, 0, &snap);
-	struct stub *m = matcher(NULL);
+	struct stub *m = load_matcher(NULL);
 	struct verify_miss out[4];
 	cr_expect_eq(verify_near_misses(m, &snap, out, 4), 0);
 	stub_destroy(m);
@@ -290,7 +274,7 @@ Test(verify, any_thread)
 	struct journal *j = journal_of(mixed, 6);
 	struct journal_snapshot snap;
 	journal_snapshot(j, 0, &snap);
-	struct stub *m = matcher("{ method: GET, path: /a, body: { json_partial: {} } }");
+	struct stub *m = load_matcher("{ method: GET, path: /a, body: { json_partial: {} } }");
 	size_t alone = verify_count(m, &snap);
 	struct shared sh = { m, &snap, { 0 }, 0 };
 	pthread_t t[THREADS];

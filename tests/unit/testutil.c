@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "stub.h"
+#include "stub_load.h"
 #include "util/strbuf.h"
 
 static char tmp[PATH_MAX];
@@ -160,4 +162,17 @@ char *diags_text(const struct diag_list *diags)
 		free(s);
 	}
 	return strbuf_detach(&sb, NULL);
+}
+
+struct stub *load_matcher(const char *text)
+{
+	struct diag_list diags = DIAG_LIST_INIT;
+	struct stub *m = NULL;
+	int rc = stub_load_matcher(text, text ? strlen(text) : 0, "test", NULL, &m, &diags);
+	char *why = diags_text(&diags);
+	cr_assert_eq(rc, 0, "matcher does not load: %s\n%s", text ? text : "(none)", why);
+	free(why);
+	diag_list_release(&diags);
+	cr_assert_not_null(m);
+	return m;
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 struct diag_list;
+struct stub;
 
 /** Makes a new directory /tmp/cannery-NAME-XXXXXX; returns its path (static storage, the
  *  same for the rest of the process). Fails the test when it cannot. */
@@ -42,3 +43,8 @@ size_t count_substr(const char *text, const char *needle);
 
 /** Every diagnostic in GCC format, one a line (the caller frees it). */
 char *diags_text(const struct diag_list *diags);
+
+/** A request matcher (what a stub's `request:` holds, as the admin API takes it) from YAML
+ *  or JSON text, NULL for none; fails the test, showing the diagnostics, when it does not
+ *  load. Free it with stub_destroy. */
+struct stub *load_matcher(const char *text);
