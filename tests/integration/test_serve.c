@@ -54,6 +54,17 @@ static void run_rows(const struct h_server *s, const struct row *rows, size_t n)
 
 #define RUN_ROWS(s, rows) run_rows((s), (rows), sizeof(rows) / sizeof((rows)[0]))
 
+/* The rows against a fresh server on the api fixture, which must then exit cleanly. */
+static void api_rows(const struct row *rows, size_t n)
+{
+	struct h_server *s = api();
+
+	run_rows(s, rows, n);
+	h_server_stop_ok(s);
+}
+
+#define API_ROWS(rows) api_rows((rows), sizeof(rows) / sizeof((rows)[0]))
+
 /* ---- responses --------------------------------------------------------------------------- */
 
 Test(serve, text_body)
@@ -178,10 +189,8 @@ Test(serve, methods)
 		{ "DELETE", "/m/lower", NULL, NULL, NULL, 200, "lower" },
 		{ "GET", "/m/lower", NULL, NULL, NULL, 404, NULL },
 	};
-	struct h_server *s = api();
 
-	RUN_ROWS(s, rows);
-	h_server_stop_ok(s);
+	API_ROWS(rows);
 }
 
 Test(serve, paths)
@@ -202,10 +211,8 @@ Test(serve, paths)
 		{ NULL, "/p/years/2024x", NULL, NULL, NULL, 404, NULL },
 		{ NULL, "/x/p/years/2024", NULL, NULL, NULL, 404, NULL },
 	};
-	struct h_server *s = api();
 
-	RUN_ROWS(s, rows);
-	h_server_stop_ok(s);
+	API_ROWS(rows);
 }
 
 Test(serve, winner_by_path_kind)
@@ -217,10 +224,8 @@ Test(serve, winner_by_path_kind)
 		{ NULL, "/elsewhere", "X-Kind: 1", NULL, NULL, 200, "none" },
 		{ NULL, "/elsewhere", NULL, NULL, NULL, 404, NULL },
 	};
-	struct h_server *s = api();
 
-	RUN_ROWS(s, rows);
-	h_server_stop_ok(s);
+	API_ROWS(rows);
 }
 
 Test(serve, winner_by_priority_conditions_and_load_order)
@@ -238,10 +243,8 @@ Test(serve, winner_by_priority_conditions_and_load_order)
 		{ NULL, "/o/y", NULL, NULL, NULL, 200, "first" },
 		{ NULL, "/o/z", NULL, NULL, NULL, 200, "flat" },
 	};
-	struct h_server *s = api();
 
-	RUN_ROWS(s, rows);
-	h_server_stop_ok(s);
+	API_ROWS(rows);
 }
 
 Test(serve, files_documents_and_hidden_names)
@@ -286,10 +289,8 @@ Test(serve, query)
 		{ NULL, "/q/enc?a+b=c%26d", NULL, NULL, NULL, 200, "encoded" },
 		{ NULL, "/q/enc?a+b=c&d", NULL, NULL, NULL, 404, NULL },
 	};
-	struct h_server *s = api();
 
-	RUN_ROWS(s, rows);
-	h_server_stop_ok(s);
+	API_ROWS(rows);
 }
 
 Test(serve, headers_and_cookies)
@@ -309,10 +310,8 @@ Test(serve, headers_and_cookies)
 		{ NULL, "/h/cookie", "Cookie: session=abc", NULL, NULL, 404, NULL },
 		{ NULL, "/h/cookie", "X-Session: abc123", NULL, NULL, 404, NULL },
 	};
-	struct h_server *s = api();
 
-	RUN_ROWS(s, rows);
-	h_server_stop_ok(s);
+	API_ROWS(rows);
 }
 
 Test(serve, bodies)
@@ -356,10 +355,8 @@ Test(serve, bodies)
 		{ "POST", "/b/form", "Content-Type: application/x-www-form-urlencoded", NULL,
 		  "user=ada+lovelace&role=guest", 404, NULL },
 	};
-	struct h_server *s = api();
 
-	RUN_ROWS(s, rows);
-	h_server_stop_ok(s);
+	API_ROWS(rows);
 }
 
 Test(serve, matcher_operations)
@@ -391,10 +388,8 @@ Test(serve, matcher_operations)
 		{ NULL, "/ops/combined", "X-V: azc", NULL, NULL, 404, NULL },
 		{ NULL, "/ops/combined", "X-V: abd", NULL, NULL, 404, NULL },
 	};
-	struct h_server *s = api();
 
-	RUN_ROWS(s, rows);
-	h_server_stop_ok(s);
+	API_ROWS(rows);
 }
 
 /* ---- unmatched requests ------------------------------------------------------------------ */

@@ -235,6 +235,15 @@ static void expect_one_mismatch(const struct stub *s, struct req *q, const char 
 	mismatches_release(&why);
 }
 
+/* expect_one_mismatch for a request with only a method and a path. */
+static void expect_bare_mismatch(const struct stub *s, const char *method, const char *path, const char *want)
+{
+	struct req q;
+	req_init(&q, method, path);
+	expect_one_mismatch(s, &q, want);
+	req_fini(&q);
+}
+
 static void expect_describe(const struct matcher *m, const char *want)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -743,6 +752,16 @@ static bool path_ok(struct stub *s, const char *path, struct params *p, struct r
 	return stub_path_ok(s, &q->v, p);
 }
 
+/* Whether s accepts a GET of path; with captures, asking for the path parameters too. */
+static bool path_matches(struct stub *s, const char *path, bool captures)
+{
+	struct req q;
+	struct params p;
+	bool ok = path_ok(s, path, captures ? &p : NULL, &q);
+	req_fini(&q);
+	return ok;
+}
+
 Test(path, exact)
 {
 	struct stub *s = stub_new();
@@ -752,15 +771,12 @@ Test(path, exact)
 	cr_expect(path_ok(s, "/api/users", &p, &q));
 	cr_expect_eq(p.n, 0);
 	req_fini(&q);
-	cr_expect_not(path_ok(s, "/api/users/", NULL, &q));
-	req_fini(&q);
-	cr_expect_not(path_ok(s, "/api/Users", NULL, &q));
-	req_fini(&q);
+	cr_expect_not(path_matches(s, "/api/users/", false));
+	cr_expect_not(path_matches(s, "/api/Users", false));
 	stub_destroy(s);
 
 	s = stub_new();
-	cr_expect(path_ok(s, "/whatever", NULL, &q));
-	req_fini(&q);
+	cr_expect(path_matches(s, "/whatever", false));
 	stub_destroy(s);
 }
 
@@ -778,14 +794,10 @@ Test(path, template_params)
 	cr_expect_str_eq(p.items[1].name, "post");
 	cr_expect_str_eq(p.items[1].value, "hello%20x");
 	req_fini(&q);
-	cr_expect_not(path_ok(s, "/api/users/42/post/1", &p, &q));
-	req_fini(&q);
-	cr_expect_not(path_ok(s, "/api/users/42/posts", &p, &q));
-	req_fini(&q);
-	cr_expect_not(path_ok(s, "/api/users/42/posts/1/x", &p, &q));
-	req_fini(&q);
-	cr_expect_not(path_ok(s, "api/users/42/posts/1", &p, &q));
-	req_fini(&q);
+	cr_expect_not(path_matches(s, "/api/users/42/post/1", true));
+	cr_expect_not(path_matches(s, "/api/users/42/posts", true));
+	cr_expect_not(path_matches(s, "/api/users/42/posts/1/x", true));
+	cr_expect_not(path_matches(s, "api/users/42/posts/1", true));
 	stub_destroy(s);
 }
 
@@ -793,34 +805,24 @@ Test(path, template_trailing_slash_and_empty_segment)
 {
 	struct stub *s = stub_new();
 	stub_template(s, "/users/{id}");
-	struct req q;
 	/* "/users/" is "users", "": an empty segment is not a value */
-	cr_expect_not(path_ok(s, "/users/", NULL, &q));
-	req_fini(&q);
-	cr_expect_not(path_ok(s, "/users/1/", NULL, &q));
-	req_fini(&q);
-	cr_expect_not(path_ok(s, "/users//", NULL, &q));
-	req_fini(&q);
-	cr_expect_not(path_ok(s, "/users", NULL, &q));
-	req_fini(&q);
-	cr_expect(path_ok(s, "/users/1", NULL, &q));
-	req_fini(&q);
+	cr_expect_not(path_matches(s, "/users/", false));
+	cr_expect_not(path_matches(s, "/users/1/", false));
+	cr_expect_not(path_matches(s, "/users//", false));
+	cr_expect_not(path_matches(s, "/users", false));
+	cr_expect(path_matches(s, "/users/1", false));
 	stub_destroy(s);
 
 	s = stub_new();
 	stub_template(s, "/users/{id}/");
-	cr_expect(path_ok(s, "/users/1/", NULL, &q));
-	req_fini(&q);
-	cr_expect_not(path_ok(s, "/users/1", NULL, &q));
-	req_fini(&q);
+	cr_expect(path_matches(s, "/users/1/", false));
+	cr_expect_not(path_matches(s, "/users/1", false));
 	stub_destroy(s);
 
 	s = stub_new();
 	stub_template(s, "/{a}/{b}");
-	cr_expect_not(path_ok(s, "//x", NULL, &q));
-	req_fini(&q);
-	cr_expect(path_ok(s, "/x/y", NULL, &q));
-	req_fini(&q);
+	cr_expect_not(path_matches(s, "//x", false));
+	cr_expect(path_matches(s, "/x/y", false));
 	stub_destroy(s);
 }
 
@@ -843,10 +845,8 @@ Test(path, template_rest)
 	cr_expect_str_eq(p.items[1].value, "/x");
 	req_fini(&q);
 	/* the rest needs at least one byte */
-	cr_expect_not(path_ok(s, "/files/img/", &p, &q));
-	req_fini(&q);
-	cr_expect_not(path_ok(s, "/files/img", &p, &q));
-	req_fini(&q);
+	cr_expect_not(path_matches(s, "/files/img/", true));
+	cr_expect_not(path_matches(s, "/files/img", true));
 	stub_destroy(s);
 }
 
@@ -868,10 +868,8 @@ Test(path, regex_named_groups)
 	cr_expect_str_eq(p.items[0].value, "12");
 	req_fini(&q);
 	/* whole-path match */
-	cr_expect_not(path_ok(s, "/orders/12x", &p, &q));
-	req_fini(&q);
-	cr_expect_not(path_ok(s, "/x/orders/12", NULL, &q));
-	req_fini(&q);
+	cr_expect_not(path_matches(s, "/orders/12x", true));
+	cr_expect_not(path_matches(s, "/x/orders/12", false));
 	stub_destroy(s);
 }
 
@@ -932,9 +930,7 @@ Test(mismatch, method)
 	expect_one_mismatch(s, &q, "method: expected \"GET\", got \"POST\"");
 	stub_methods(s, "POST", (const char *)NULL);
 	req_fini(&q);
-	req_init(&q, "DELETE", "/");
-	expect_one_mismatch(s, &q, "method: expected one of [\"GET\", \"POST\"], got \"DELETE\"");
-	req_fini(&q);
+	expect_bare_mismatch(s, "DELETE", "/", "method: expected one of [\"GET\", \"POST\"], got \"DELETE\"");
 	stub_destroy(s);
 }
 
@@ -942,24 +938,17 @@ Test(mismatch, path)
 {
 	struct stub *s = stub_new();
 	stub_template(s, "/api/users/{id}");
-	struct req q;
-	req_init(&q, "GET", "/api/orders");
-	expect_one_mismatch(s, &q, "path: expected \"/api/users/{id}\", got \"/api/orders\"");
-	req_fini(&q);
+	expect_bare_mismatch(s, "GET", "/api/orders", "path: expected \"/api/users/{id}\", got \"/api/orders\"");
 	stub_destroy(s);
 
 	s = stub_new();
 	stub_exact(s, "/a");
-	req_init(&q, "GET", "/b");
-	expect_one_mismatch(s, &q, "path: expected \"/a\", got \"/b\"");
-	req_fini(&q);
+	expect_bare_mismatch(s, "GET", "/b", "path: expected \"/a\", got \"/b\"");
 	stub_destroy(s);
 
 	s = stub_new();
 	stub_path_regex(s, "/o/[0-9]+");
-	req_init(&q, "GET", "/o/x");
-	expect_one_mismatch(s, &q, "path: expected regex \"/o/[0-9]+\", got \"/o/x\"");
-	req_fini(&q);
+	expect_bare_mismatch(s, "GET", "/o/x", "path: expected regex \"/o/[0-9]+\", got \"/o/x\"");
 	stub_destroy(s);
 }
 
@@ -1024,9 +1013,7 @@ Test(mismatch, body_raw_and_json)
 	req_body(&q, "bye");
 	expect_one_mismatch(s, &q, "body: expected contains \"hi\", got \"bye\"");
 	req_fini(&q);
-	req_init(&q, "POST", "/");
-	expect_one_mismatch(s, &q, "body: expected contains \"hi\", got \"\"");
-	req_fini(&q);
+	expect_bare_mismatch(s, "POST", "/", "body: expected contains \"hi\", got \"\"");
 	stub_destroy(s);
 
 	s = stub_new();
