@@ -10,6 +10,7 @@
 #include "matcher.h"
 #include "regex.h"
 #include "stub.h"
+#include "testutil.h"
 #include "util/arena.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -92,41 +93,6 @@ static void stub_exact(struct stub *s, const char *path)
 {
 	s->req.path_kind = PATH_EXACT;
 	s->req.path = xstrdup(path);
-}
-
-/* "/users/{id}/files/{rest*}" -> segments, as the loader makes them. */
-static void stub_template(struct stub *s, const char *tpl)
-{
-	s->req.path_kind = PATH_TEMPLATE;
-	s->req.path = xstrdup(tpl);
-	const char *p = tpl + 1;
-	for (;;) {
-		const char *slash = strchr(p, '/');
-		size_t n = slash ? (size_t)(slash - p) : strlen(p);
-		s->req.segs = xrealloc(s->req.segs, (s->req.nsegs + 1) * sizeof(*s->req.segs));
-		struct path_seg *g = &s->req.segs[s->req.nsegs++];
-		memset(g, 0, sizeof(*g));
-		if (n >= 2 && p[0] == '{' && p[n - 1] == '}') {
-			g->is_rest = p[n - 2] == '*';
-			g->is_param = !g->is_rest;
-			g->text = xstrndup(p + 1, n - 2 - (g->is_rest ? 1 : 0));
-		} else {
-			g->text = xstrndup(p, n);
-		}
-		if (!slash)
-			break;
-		p = slash + 1;
-	}
-}
-
-static void stub_path_regex(struct stub *s, const char *re)
-{
-	char *err = NULL;
-	size_t off = 0;
-	s->req.path_kind = PATH_REGEX;
-	s->req.path = xstrdup(re);
-	s->req.path_re = regex_compile(re, false, &err, &off);
-	cr_assert_not_null(s->req.path_re);
 }
 
 static struct matcher *named(struct named_matcher **v, size_t *n, const char *name)
@@ -783,7 +749,7 @@ Test(path, exact)
 Test(path, template_params)
 {
 	struct stub *s = stub_new();
-	stub_template(s, "/api/users/{id}/posts/{post}");
+	set_path_template(s, "/api/users/{id}/posts/{post}");
 	struct req q;
 	struct params p;
 	cr_assert(path_ok(s, "/api/users/42/posts/hello%20x", &p, &q));
@@ -804,7 +770,7 @@ Test(path, template_params)
 Test(path, template_trailing_slash_and_empty_segment)
 {
 	struct stub *s = stub_new();
-	stub_template(s, "/users/{id}");
+	set_path_template(s, "/users/{id}");
 	/* "/users/" is "users", "": an empty segment is not a value */
 	cr_expect_not(path_matches(s, "/users/", false));
 	cr_expect_not(path_matches(s, "/users/1/", false));
@@ -814,13 +780,13 @@ Test(path, template_trailing_slash_and_empty_segment)
 	stub_destroy(s);
 
 	s = stub_new();
-	stub_template(s, "/users/{id}/");
+	set_path_template(s, "/users/{id}/");
 	cr_expect(path_matches(s, "/users/1/", false));
 	cr_expect_not(path_matches(s, "/users/1", false));
 	stub_destroy(s);
 
 	s = stub_new();
-	stub_template(s, "/{a}/{b}");
+	set_path_template(s, "/{a}/{b}");
 	cr_expect_not(path_matches(s, "//x", false));
 	cr_expect(path_matches(s, "/x/y", false));
 	stub_destroy(s);
@@ -829,7 +795,7 @@ Test(path, template_trailing_slash_and_empty_segment)
 Test(path, template_rest)
 {
 	struct stub *s = stub_new();
-	stub_template(s, "/files/{kind}/{path*}");
+	set_path_template(s, "/files/{kind}/{path*}");
 	struct req q;
 	struct params p;
 	cr_assert(path_ok(s, "/files/img/a/b/c.png", &p, &q));
@@ -853,7 +819,7 @@ Test(path, template_rest)
 Test(path, regex_named_groups)
 {
 	struct stub *s = stub_new();
-	stub_path_regex(s, "/orders/(?<id>[0-9]+)(/(?<part>[a-z]+))?");
+	set_path_regex(s, "/orders/(?<id>[0-9]+)(/(?<part>[a-z]+))?");
 	struct req q;
 	struct params p;
 	cr_assert(path_ok(s, "/orders/12/lines", &p, &q));
@@ -937,7 +903,7 @@ Test(mismatch, method)
 Test(mismatch, path)
 {
 	struct stub *s = stub_new();
-	stub_template(s, "/api/users/{id}");
+	set_path_template(s, "/api/users/{id}");
 	expect_bare_mismatch(s, "GET", "/api/orders", "path: expected \"/api/users/{id}\", got \"/api/orders\"");
 	stub_destroy(s);
 
@@ -947,7 +913,7 @@ Test(mismatch, path)
 	stub_destroy(s);
 
 	s = stub_new();
-	stub_path_regex(s, "/o/[0-9]+");
+	set_path_regex(s, "/o/[0-9]+");
 	expect_bare_mismatch(s, "GET", "/o/x", "path: expected regex \"/o/[0-9]+\", got \"/o/x\"");
 	stub_destroy(s);
 }

@@ -12,6 +12,7 @@
 #include "regex.h"
 #include "router.h"
 #include "stub.h"
+#include "testutil.h"
 #include "util/arena.h"
 #include "util/xalloc.h"
 
@@ -59,35 +60,12 @@ static struct stub *add_stub(const char *id, const char *methods, const char *pa
 	if (!path) {
 		s->req.path_kind = PATH_NONE;
 	} else if (path[0] == '~') {
-		char *err = NULL;
-		size_t off = 0;
-		s->req.path_kind = PATH_REGEX;
-		s->req.path = xstrdup(path + 1);
-		s->req.path_re = regex_compile(path + 1, false, &err, &off);
-		cr_assert_not_null(s->req.path_re);
+		set_path_regex(s, path + 1);
 	} else if (!strchr(path, '{')) {
 		s->req.path_kind = PATH_EXACT;
 		s->req.path = xstrdup(path);
 	} else {
-		s->req.path_kind = PATH_TEMPLATE;
-		s->req.path = xstrdup(path);
-		for (const char *p = path + 1;;) {
-			const char *slash = strchr(p, '/');
-			size_t n = slash ? (size_t)(slash - p) : strlen(p);
-			s->req.segs = xrealloc(s->req.segs, (s->req.nsegs + 1) * sizeof(*s->req.segs));
-			struct path_seg *g = &s->req.segs[s->req.nsegs++];
-			memset(g, 0, sizeof(*g));
-			if (n >= 2 && p[0] == '{' && p[n - 1] == '}') {
-				g->is_rest = p[n - 2] == '*';
-				g->is_param = !g->is_rest;
-				g->text = xstrndup(p + 1, n - 2 - (g->is_rest ? 1 : 0));
-			} else {
-				g->text = xstrndup(p, n);
-			}
-			if (!slash)
-				break;
-			p = slash + 1;
-		}
+		set_path_template(s, path);
 	}
 	if (nstubs == astubs) {
 		astubs = astubs ? 2 * astubs : 16;

@@ -14,9 +14,11 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "regex.h"
 #include "stub.h"
 #include "stub_load.h"
 #include "util/strbuf.h"
+#include "util/xalloc.h"
 
 static char tmp[PATH_MAX];
 static char old_cwd[PATH_MAX];
@@ -175,4 +177,37 @@ struct stub *load_matcher(const char *text)
 	diag_list_release(&diags);
 	cr_assert_not_null(m);
 	return m;
+}
+
+void set_path_template(struct stub *s, const char *tpl)
+{
+	s->req.path_kind = PATH_TEMPLATE;
+	s->req.path = xstrdup(tpl);
+	for (const char *p = tpl + 1;;) {
+		const char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+		s->req.segs = xrealloc(s->req.segs, (s->req.nsegs + 1) * sizeof(*s->req.segs));
+		struct path_seg *g = &s->req.segs[s->req.nsegs++];
+		memset(g, 0, sizeof(*g));
+		if (n >= 2 && p[0] == '{' && p[n - 1] == '}') {
+			g->is_rest = p[n - 2] == '*';
+			g->is_param = !g->is_rest;
+			g->text = xstrndup(p + 1, n - 2 - (g->is_rest ? 1 : 0));
+		} else {
+			g->text = xstrndup(p, n);
+		}
+		if (!slash)
+			break;
+		p = slash + 1;
+	}
+}
+
+void set_path_regex(struct stub *s, const char *re)
+{
+	char *err = NULL;
+	size_t off = 0;
+	s->req.path_kind = PATH_REGEX;
+	s->req.path = xstrdup(re);
+	s->req.path_re = regex_compile(re, false, &err, &off);
+	cr_assert_not_null(s->req.path_re, "path_regex %s: %s at %zu", re, err ? err : "?", off);
 }

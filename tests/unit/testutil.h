@@ -48,3 +48,9 @@ char *diags_text(const struct diag_list *diags);
  *  or JSON text, NULL for none; fails the test, showing the diagnostics, when it does not
  *  load. Free it with stub_destroy. */
 struct stub *load_matcher(const char *text);
+
+/** Makes s's path the template tpl ("/users/{id}/files/{rest*}"), split into segments
+ *  the way the loader splits it, for stubs built by hand. */
+void set_path_template(struct stub *s, const char *tpl);
+/** Makes s's path the path_regex re; fails the test when it does not compile. */
+void set_path_regex(struct stub *s, const char *re);
