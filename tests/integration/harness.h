@@ -141,6 +141,9 @@ struct h_response *h_request(const struct h_server *s, const char *method, const
 struct h_response *h_client_request(struct h_client *c, const struct h_server *s, const char *method,
 				    const char *path, const char *body, size_t body_len,
 				    const char *const *headers);
+/** A NULL-terminated header list for h_request, in place: HDRS("Accept: text/html", "X-A: 1"). */
+#define HDRS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
 /** GET path. */
 struct h_response *h_get(const struct h_server *s, const char *path);
 /** GET path with one extra header line. */

@@ -34,8 +34,6 @@ static void fini(void)
 
 TestSuite(hardening2, .init = h_setup, .fini = fini, .timeout = 180);
 
-#define HDRS(...) ((const char *const[]){ __VA_ARGS__, NULL })
-
 static const char api_yaml[] =
 	"- name: text\n"
 	"  request: { method: GET, path: /text }\n"

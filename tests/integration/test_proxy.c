@@ -23,8 +23,6 @@ static void fini(void)
 
 TestSuite(proxy, .init = h_setup, .fini = fini, .timeout = 120);
 
-#define HDRS(...) ((const char *const[]){ __VA_ARGS__, NULL })
-
 static const char *local_stubs(void)
 {
 	return h_stub_dir("local.yaml", "request: { path: /local }\nresponse: { body: from a stub }\n", NULL);

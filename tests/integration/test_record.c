@@ -25,8 +25,6 @@ static void fini(void)
 
 TestSuite(record, .init = h_setup, .fini = fini, .timeout = 120);
 
-#define HDRS(...) ((const char *const[]){ __VA_ARGS__, NULL })
-
 /* record --upstream URL --out DIR --port 0 [extra...] */
 static struct h_server *record_to(const char *url, const char *out, const char *extra1, const char *extra2)
 {

@@ -16,8 +16,6 @@ TestSuite(serve, .init = h_setup, .fini = h_teardown, .timeout = 60);
 
 #define API_NSTUBS 62
 
-#define HDRS(...) ((const char *const[]){ __VA_ARGS__, NULL })
-
 static struct h_server *api(void)
 {
 	return h_serve(h_fixture("api"), NULL);
