@@ -210,6 +210,16 @@ static void expect_bare_mismatch(const struct stub *s, const char *method, const
 	req_fini(&q);
 }
 
+/* expect_one_mismatch for a POST / with only a body. */
+static void expect_body_mismatch(const struct stub *s, const char *body, const char *want)
+{
+	struct req q;
+	req_init(&q, "POST", "/");
+	req_body(&q, body);
+	expect_one_mismatch(s, &q, want);
+	req_fini(&q);
+}
+
 static void expect_describe(const struct matcher *m, const char *want)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -974,28 +984,18 @@ Test(mismatch, body_raw_and_json)
 	struct stub *s = stub_new();
 	s->req.body.kind = BODY_RAW;
 	m_add(&s->req.body.raw, MATCH_CONTAINS, "hi");
-	struct req q;
-	req_init(&q, "POST", "/");
-	req_body(&q, "bye");
-	expect_one_mismatch(s, &q, "body: expected contains \"hi\", got \"bye\"");
-	req_fini(&q);
+	expect_body_mismatch(s, "bye", "body: expected contains \"hi\", got \"bye\"");
 	expect_bare_mismatch(s, "POST", "/", "body: expected contains \"hi\", got \"\"");
 	stub_destroy(s);
 
 	s = stub_new();
 	stub_body_json(s, BODY_JSON, "{ \"a\" : 1 }");
-	req_init(&q, "POST", "/");
-	req_body(&q, "{\"a\":2}");
-	expect_one_mismatch(s, &q, "body: expected json {\"a\":1}, got \"{\\\"a\\\":2}\"");
-	req_fini(&q);
+	expect_body_mismatch(s, "{\"a\":2}", "body: expected json {\"a\":1}, got \"{\\\"a\\\":2}\"");
 	stub_destroy(s);
 
 	s = stub_new();
 	stub_body_json(s, BODY_JSON_PARTIAL, "{\"a\":[1]}");
-	req_init(&q, "POST", "/");
-	req_body(&q, "{\"a\":[]}");
-	expect_one_mismatch(s, &q, "body: expected json_partial {\"a\":[1]}, got \"{\\\"a\\\":[]}\"");
-	req_fini(&q);
+	expect_body_mismatch(s, "{\"a\":[]}", "body: expected json_partial {\"a\":[1]}, got \"{\\\"a\\\":[]}\"");
 	stub_destroy(s);
 }
 
@@ -1041,10 +1041,7 @@ Test(mismatch, body_json_path_and_form)
 	m_add(stub_body_field(s, BODY_JSON_PATH, "user.name"), MATCH_EQUALS, "Ada");
 	m_add(stub_body_field(s, BODY_JSON_PATH, "user.id"), MATCH_REGEX, "[0-9]+");
 	struct req q;
-	req_init(&q, "POST", "/");
-	req_body(&q, "{\"user\":{\"id\":12}}");
-	expect_one_mismatch(s, &q, "body json_path user.name: expected \"Ada\", got nothing");
-	req_fini(&q);
+	expect_body_mismatch(s, "{\"user\":{\"id\":12}}", "body json_path user.name: expected \"Ada\", got nothing");
 	req_init(&q, "POST", "/");
 	req_body(&q, "{\"user\":{\"id\":true,\"name\":{\"first\":\"A\"}}}");
 	struct mismatches why = { 0 };
@@ -1062,10 +1059,7 @@ Test(mismatch, body_json_path_and_form)
 	req_body(&q, "name=Bob+B&name=Carl");
 	expect_one_mismatch(s, &q, "body form name: expected prefix \"A\", got \"Bob B\", \"Carl\"");
 	req_fini(&q);
-	req_init(&q, "POST", "/");
-	req_body(&q, "name=Bob");
-	expect_one_mismatch(s, &q, "body form name: expected prefix \"A\", got nothing");
-	req_fini(&q);
+	expect_body_mismatch(s, "name=Bob", "body form name: expected prefix \"A\", got nothing");
 	stub_destroy(s);
 }
 
