@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* What the fuzz targets share: the rich stub set and throwaway stub directories. */
-#include "fuzz.h"
+/* What the fuzz targets share: the rich stub set, throwaway stub directories, requests
+ * spelled in lines and an in-process server over the rich set. */
+#include "common.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -9,6 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "cannery/cannery.h"
+#include "util/arena.h"
 
 const char fuzz_rich_stubs[] =
 	"# every path kind, method form, matcher operation and body condition\n"
@@ -224,4 +228,94 @@ const char *fuzz_tmpdir(const char *first, ...)
 	}
 	va_end(ap);
 	return dir;
+}
+
+/* ---- an in-process server over the rich stub set ---- */
+
+struct cannery_server *fuzz_start_rich_server(struct cannery_config *cfg, const char *who)
+{
+	static const char *dirs[1];
+	struct cannery_server *srv = NULL;
+	char *err = NULL;
+	dirs[0] = fuzz_tmpdir("rich.yaml", fuzz_rich_stubs, "body.json", fuzz_rich_body_json, NULL);
+	cfg->port = 0;
+	cfg->dirs = dirs;
+	cfg->ndirs = 1;
+	cfg->log = CANNERY_LOG_QUIET;
+	if (cannery_server_create(cfg, &srv, &err) != 0 || cannery_server_start(srv, &err) != 0) {
+		fprintf(stderr, "%s: cannot start the server: %s\n", who, err ? err : "?");
+		abort();
+	}
+	return srv;
+}
+
+/* ---- a request spelled in lines ---- */
+
+/* "name<sep>value": both copied into the arena, NUL-terminated (the value may hold NULs). */
+static void add_kv(struct arena *a, struct kv *v, size_t *n, const char *p, size_t len, char sep)
+{
+	if (*n == FUZZ_MAX_PARTS)
+		return;
+	const char *s = memchr(p, sep, len);
+	size_t nlen = s ? (size_t)(s - p) : len;
+	const char *value = s ? s + 1 : p + len;
+	size_t vlen = len - nlen - (s ? 1 : 0);
+	/* a header value starts after optional whitespace, as MHD hands it over */
+	if (sep == ':')
+		while (vlen && (*value == ' ' || *value == '\t')) {
+			value++;
+			vlen--;
+		}
+	v[*n].name = arena_strndup(a, p, nlen);
+	v[*n].value = arena_strndup(a, value, vlen);
+	v[*n].len = vlen;
+	(*n)++;
+}
+
+void fuzz_parse_request(const char *p, size_t len, struct req_view *view, struct fuzz_request *parts)
+{
+	const char *end = p + len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t ll = (size_t)((nl ? nl : end) - p);
+		if (ll >= 1 && p[0] == 'B') {
+			const char *body = p + (nl ? ll + 1 : ll);
+			view->body = body;
+			view->body_len = (size_t)(end - body);
+			break;
+		}
+		if (ll >= 2 && p[1] == ' ') {
+			const char *v = p + 2;
+			size_t vl = ll - 2;
+			switch (p[0]) {
+			case 'M':
+				view->method = arena_strndup(view->arena, v, vl);
+				break;
+			case 'P':
+				view->path = arena_strndup(view->arena, v, vl);
+				break;
+			case 'Q':
+				add_kv(view->arena, parts->query, &parts->nquery, v, vl, '=');
+				break;
+			case 'H':
+				add_kv(view->arena, parts->headers, &parts->nheaders, v, vl, ':');
+				break;
+			case 'C':
+				add_kv(view->arena, parts->cookies, &parts->ncookies, v, vl, '=');
+				break;
+			case 'A':
+				add_kv(view->arena, parts->params, &parts->nparams, v, vl, '=');
+				break;
+			default:
+				break;
+			}
+		}
+		p = nl ? nl + 1 : end;
+	}
+	view->query = parts->query;
+	view->nquery = parts->nquery;
+	view->headers = parts->headers;
+	view->nheaders = parts->nheaders;
+	view->cookies = parts->cookies;
+	view->ncookies = parts->ncookies;
 }

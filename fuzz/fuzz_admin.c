@@ -18,7 +18,7 @@
 
 #include "admin.h"
 #include "cannery/cannery.h"
-#include "fuzz.h"
+#include "common.h"
 #include "journal.h"
 #include "server.h"
 #include "util/strbuf.h"
@@ -64,20 +64,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	const char *dir = fuzz_tmpdir("rich.yaml", fuzz_rich_stubs, "body.json", fuzz_rich_body_json, NULL);
-	const char *dirs[] = { dir };
 	struct cannery_config cfg;
 	cannery_config_init(&cfg);
-	cfg.port = 0;
-	cfg.dirs = dirs;
-	cfg.ndirs = 1;
 	cfg.threads = 1;
-	cfg.log = CANNERY_LOG_QUIET;
-	char *err = NULL;
-	if (cannery_server_create(&cfg, &srv, &err) != 0 || cannery_server_start(srv, &err) != 0) {
-		fprintf(stderr, "fuzz_admin: cannot start the server: %s\n", err ? err : "?");
-		abort();
-	}
+	srv = fuzz_start_rich_server(&cfg, "fuzz_admin");
 	fill_journal();
 	atexit(stop_server);
 	return 0;

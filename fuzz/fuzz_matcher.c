@@ -3,7 +3,7 @@
  *
  * The input is a request in lines: "M METHOD", "P /path", "Q name=value",
  * "H name: value", "C name=value", and "B" after which the rest of the input is the body
- * (other lines are ignored). Every stub is tried and explained; the checks: the route
+ * (other lines are ignored; fuzz_parse_request in common.c reads them). Every stub is tried and explained; the checks: the route
  * index picks what a scan in winner order picks, a stub explains zero mismatches exactly
  * when it accepts the request, and the counting variant agrees with the text one. */
 #include <stdbool.h>
@@ -12,15 +12,13 @@
 #include <string.h>
 
 #include "diag.h"
-#include "fuzz.h"
+#include "common.h"
 #include "matcher.h"
 #include "router.h"
 #include "stub.h"
 #include "stub_set.h"
 #include "stub_load.h"
 #include "util/arena.h"
-
-#define MAX_PARTS 64
 
 static struct stub_set *set;
 
@@ -41,32 +39,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	res.n = 0;
 	load_result_release(&res);
 	return 0;
-}
-
-struct parts {
-	struct kv query[MAX_PARTS], headers[MAX_PARTS], cookies[MAX_PARTS];
-	size_t nquery, nheaders, ncookies;
-};
-
-/* "name<sep>value": both copied into the arena, NUL-terminated (the value may hold NULs). */
-static void add_kv(struct arena *a, struct kv *v, size_t *n, const char *p, size_t len, char sep)
-{
-	if (*n == MAX_PARTS)
-		return;
-	const char *s = memchr(p, sep, len);
-	size_t nlen = s ? (size_t)(s - p) : len;
-	const char *value = s ? s + 1 : p + len;
-	size_t vlen = len - nlen - (s ? 1 : 0);
-	/* a header value starts after optional whitespace, as MHD hands it over */
-	if (sep == ':')
-		while (vlen && (*value == ' ' || *value == '\t')) {
-			value++;
-			vlen--;
-		}
-	v[*n].name = arena_strndup(a, p, nlen);
-	v[*n].value = arena_strndup(a, value, vlen);
-	v[*n].len = vlen;
-	(*n)++;
 }
 
 static void check_stub(const struct stub *s, struct req_view *view, bool accepts)
@@ -93,54 +65,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		LLVMFuzzerInitialize(NULL, NULL);
 	struct arena arena;
 	arena_init(&arena);
-	static struct parts parts;
+	static struct fuzz_request parts;
 	memset(&parts, 0, sizeof(parts));
 	struct req_view view = { 0 };
 	view.method = "GET";
 	view.path = "/";
 	view.arena = &arena;
-
-	const char *p = (const char *)data, *end = p + size;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t len = (size_t)((nl ? nl : end) - p);
-		if (len >= 1 && p[0] == 'B') {
-			const char *body = p + (nl ? len + 1 : len);
-			view.body = body;
-			view.body_len = (size_t)(end - body);
-			break;
-		}
-		if (len >= 2 && p[1] == ' ') {
-			const char *v = p + 2;
-			size_t vlen = len - 2;
-			switch (p[0]) {
-			case 'M':
-				view.method = arena_strndup(&arena, v, vlen);
-				break;
-			case 'P':
-				view.path = arena_strndup(&arena, v, vlen);
-				break;
-			case 'Q':
-				add_kv(&arena, parts.query, &parts.nquery, v, vlen, '=');
-				break;
-			case 'H':
-				add_kv(&arena, parts.headers, &parts.nheaders, v, vlen, ':');
-				break;
-			case 'C':
-				add_kv(&arena, parts.cookies, &parts.ncookies, v, vlen, '=');
-				break;
-			default:
-				break;
-			}
-		}
-		p = nl ? nl + 1 : end;
-	}
-	view.query = parts.query;
-	view.nquery = parts.nquery;
-	view.headers = parts.headers;
-	view.nheaders = parts.nheaders;
-	view.cookies = parts.cookies;
-	view.ncookies = parts.ncookies;
+	fuzz_parse_request((const char *)data, size, &view, &parts);
 
 	struct params params = { 0 };
 	const struct stub *got = router_lookup(set->router, &view, &params);

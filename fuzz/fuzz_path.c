@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "diag.h"
-#include "fuzz.h"
+#include "common.h"
 #include "matcher.h"
 #include "router.h"
 #include "stub.h"

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "cannery/cannery.h"
-#include "fuzz.h"
+#include "common.h"
 
 /* After the input, so that most exchanges end with the server closing. */
 static const char tail[] = "GET /exact HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
@@ -164,25 +164,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	signal(SIGPIPE, SIG_IGN);
-	const char *dir = fuzz_tmpdir("rich.yaml", fuzz_rich_stubs, "body.json", fuzz_rich_body_json, NULL);
 	static const char *allow[] = { "api.test" };
-	const char *dirs[] = { dir };
 	struct cannery_config cfg;
 	cannery_config_init(&cfg);
-	cfg.port = 0;
-	cfg.dirs = dirs;
-	cfg.ndirs = 1;
 	cfg.allow_hosts = allow;
 	cfg.nallow_hosts = 1;
 	cfg.max_body = 4096;
 	cfg.threads = 2;
 	cfg.idle_timeout_s = 5;
-	cfg.log = CANNERY_LOG_QUIET;
-	char *err = NULL;
-	if (cannery_server_create(&cfg, &srv, &err) != 0 || cannery_server_start(srv, &err) != 0) {
-		fprintf(stderr, "fuzz_request: cannot start the server: %s\n", err ? err : "?");
-		abort();
-	}
+	srv = fuzz_start_rich_server(&cfg, "fuzz_request");
 	port = cannery_server_port(srv);
 	echo = getenv("FUZZ_ECHO") != NULL;
 	atexit(stop_server);

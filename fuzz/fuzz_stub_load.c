@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "diag.h"
-#include "fuzz.h"
+#include "common.h"
 #include "http.h"
 #include "matcher.h"
 #include "reply_cache.h"

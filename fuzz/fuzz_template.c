@@ -4,9 +4,9 @@
  *
  * The input's first byte picks the mode (odd: a JSON body, compiled as a skeleton with
  * tpl_compile_json; even: a text template, tpl_compile); the template runs up to the
- * first "\n==\n", and the rest is a request in the lines of fuzz_matcher ("M METHOD",
- * "P /path", "Q n=v", "H n: v", "C n=v", "A n=v" for a path capture, then "B" and the
- * body). What must hold: no crash or leak, a compile error points inside the source, and
+ * first "\n==\n", and the rest is a request in the lines fuzz_parse_request reads
+ * ("M METHOD", "P /path", "Q n=v", "H n: v", "C n=v", "A n=v" for a path capture, then a
+ * "B" line and the body). What must hold: no crash or leak, a compile error points inside the source, and
  * a JSON skeleton always renders to a JSON document. */
 #include <stdbool.h>
 #include <stdio.h>
@@ -15,88 +15,16 @@
 
 #include <cjson/cJSON.h>
 
-#include "fuzz.h"
+#include "common.h"
 #include "matcher.h"
 #include "render.h"
 #include "util/arena.h"
 #include "util/rng.h"
 #include "util/strbuf.h"
 
-#define MAX_PARTS 32
 #define SEP "\n==\n"
 
-struct parts {
-	struct kv query[MAX_PARTS], headers[MAX_PARTS], cookies[MAX_PARTS], params[MAX_PARTS];
-	size_t nquery, nheaders, ncookies, nparams;
-};
-
-/* "name<sep>value": both copied into the arena, NUL-terminated. */
-static void add_kv(struct arena *a, struct kv *v, size_t *n, const char *p, size_t len, char sep)
-{
-	if (*n == MAX_PARTS)
-		return;
-	const char *s = memchr(p, sep, len);
-	size_t nlen = s ? (size_t)(s - p) : len;
-	const char *value = s ? s + 1 : p + len;
-	size_t vlen = len - nlen - (s ? 1 : 0);
-	if (sep == ':')
-		while (vlen && (*value == ' ' || *value == '\t')) {
-			value++;
-			vlen--;
-		}
-	v[*n].name = arena_strndup(a, p, nlen);
-	v[*n].value = arena_strndup(a, value, vlen);
-	v[*n].len = vlen;
-	(*n)++;
-}
-
-static void parse_request(const char *p, size_t len, struct req_view *view, struct parts *pt)
-{
-	const char *end = p + len;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t ll = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		if (ll >= 1 && p[0] == 'B') {
-			const char *b = p + (ll >= 2 ? 2 : ll);
-			if (nl && ll < 2)
-				b = nl + 1;
-			view->body = b < end ? b : NULL;
-			view->body_len = b < end ? (size_t)(end - b) : 0;
-			return;
-		}
-		if (ll >= 2 && p[1] == ' ') {
-			const char *v = p + 2;
-			size_t vl = ll - 2;
-			switch (p[0]) {
-			case 'M':
-				view->method = arena_strndup(view->arena, v, vl);
-				break;
-			case 'P':
-				view->path = arena_strndup(view->arena, v, vl);
-				break;
-			case 'Q':
-				add_kv(view->arena, pt->query, &pt->nquery, v, vl, '=');
-				break;
-			case 'H':
-				add_kv(view->arena, pt->headers, &pt->nheaders, v, vl, ':');
-				break;
-			case 'C':
-				add_kv(view->arena, pt->cookies, &pt->ncookies, v, vl, '=');
-				break;
-			case 'A':
-				add_kv(view->arena, pt->params, &pt->nparams, v, vl, '=');
-				break;
-			default:
-				break;
-			}
-		}
-		if (!nl)
-			break;
-		p = nl + 1;
-	}
-}
-
-static void render_check(const struct tpl *t, struct req_view *view, struct parts *pt, bool json)
+static void render_check(const struct tpl *t, struct req_view *view, struct fuzz_request *pt, bool json)
 {
 	struct params params = { pt->params, pt->nparams };
 	struct rng rng;
@@ -141,15 +69,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	view.method = "GET";
 	view.path = "/";
 	view.arena = &arena;
-	struct parts *pt = calloc(1, sizeof(*pt));
+	struct fuzz_request *pt = calloc(1, sizeof(*pt));
 	if (rest)
-		parse_request(rest, rest_len, &view, pt);
-	view.query = pt->query;
-	view.nquery = pt->nquery;
-	view.headers = pt->headers;
-	view.nheaders = pt->nheaders;
-	view.cookies = pt->cookies;
-	view.ncookies = pt->ncookies;
+		fuzz_parse_request(rest, rest_len, &view, pt);
 
 	if (json) {
 		cJSON *root = cJSON_ParseWithLength(src, len);

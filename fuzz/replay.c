@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "fuzz.h"
+#include "common.h"
 
 #pragma weak LLVMFuzzerInitialize
 

@@ -161,12 +161,39 @@ char *h_fmt(const char *fmt, ...)
 	return p;
 }
 
+size_t h_count_substr(const char *text, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = text; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+char *h_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *data;
+	long n;
+
+	cr_assert(f, "cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	data = h_fmt("%*s", (int)n, "");
+	cr_assert(fread(data, 1, (size_t)n, f) == (size_t)n, "cannot read %s", path);
+	fclose(f);
+	if (len)
+		*len = (size_t)n;
+	return data;
+}
+
 bool h_contains(const char *haystack, const char *needle)
 {
 	return haystack && needle && strstr(haystack, needle) != NULL;
 }
 
-static int64_t now_ms(void)
+int64_t h_now_ms(void)
 {
 	struct timespec ts;
 
@@ -174,7 +201,7 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void nap_ms(int ms)
+void h_nap_ms(int ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 
@@ -469,9 +496,9 @@ static int wait_until(pid_t pid, int64_t deadline)
 			return decode_status(status);
 		if (r < 0 && errno != EINTR)
 			return -1;
-		if (now_ms() >= deadline)
+		if (h_now_ms() >= deadline)
 			return -1;
-		nap_ms(2);
+		h_nap_ms(2);
 	}
 }
 
@@ -480,7 +507,7 @@ struct h_run *h_run(const struct h_spawn *sp)
 	struct h_run *r = xcalloc(1, sizeof(*r));
 	int out = tmp_fd(), err = tmp_fd();
 	pid_t pid = spawn(sp, out, err);
-	int code = wait_until(pid, now_ms() + H_DEADLINE_MS);
+	int code = wait_until(pid, h_now_ms() + H_DEADLINE_MS);
 
 	if (code < 0) {
 		int status;
@@ -541,7 +568,7 @@ static char *read_line(int fd, int64_t deadline, bool *eof, struct buf *seen)
 	*eof = false;
 	for (;;) {
 		struct pollfd p = { fd, POLLIN, 0 };
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - h_now_ms();
 		char c;
 		ssize_t n;
 
@@ -624,13 +651,13 @@ struct h_server *h_server_spawn(const struct h_spawn *sp)
 	close(pipefd[1]);
 	own(OWN_SERVER, s, -1);
 
-	line = read_line(s->out_fd, now_ms() + H_DEADLINE_MS, &eof, &seen);
+	line = read_line(s->out_fd, h_now_ms() + H_DEADLINE_MS, &eof, &seen);
 	if (!line) {
 		char *out = buf_detach(&seen), *err;
 		int code;
 
 		if (eof) {
-			code = wait_until(s->pid, now_ms() + H_DEADLINE_MS);
+			code = wait_until(s->pid, h_now_ms() + H_DEADLINE_MS);
 			if (code >= 0) {
 				s->reaped = true;
 				s->exit_code = code;
@@ -670,6 +697,17 @@ struct h_server *h_serve(const char *dir, ...)
 	return h_server_spawn(&sp);
 }
 
+struct h_server *h_server_spawnv(const char *first, ...)
+{
+	struct h_spawn sp = { 0 };
+	va_list ap;
+
+	va_start(ap, first);
+	sp.args = collect_args(NULL, 0, first, ap);
+	va_end(ap);
+	return h_server_spawn(&sp);
+}
+
 void h_server_signal(struct h_server *s, int sig)
 {
 	cr_assert(!s->reaped, "cannot send signal %d: the server already exited (%d)", sig, s->exit_code);
@@ -683,7 +721,7 @@ int h_server_wait(struct h_server *s, int timeout_ms)
 
 	if (s->reaped)
 		return s->exit_code;
-	code = wait_until(s->pid, now_ms() + timeout_ms);
+	code = wait_until(s->pid, h_now_ms() + timeout_ms);
 	if (code >= 0) {
 		s->reaped = true;
 		s->exit_code = code;
@@ -766,7 +804,7 @@ char *h_server_wait_log(const struct h_server *s, const char *needle, ...)
 	const char *needles[16];
 	size_t n = 0;
 	va_list ap;
-	int64_t deadline = now_ms() + H_DEADLINE_MS;
+	int64_t deadline = h_now_ms() + H_DEADLINE_MS;
 
 	va_start(ap, needle);
 	for (const char *a = needle; a && n < 15; a = va_arg(ap, const char *))
@@ -782,9 +820,9 @@ char *h_server_wait_log(const struct h_server *s, const char *needle, ...)
 			own(OWN_MEM, line, -1);
 			return line;
 		}
-		if (now_ms() >= deadline)
+		if (h_now_ms() >= deadline)
 			return NULL;
-		nap_ms(5);
+		h_nap_ms(5);
 	}
 }
 
@@ -925,7 +963,7 @@ struct h_response *h_get_h(const struct h_server *s, const char *path, const cha
 bool h_poll_get(const struct h_server *s, const char *path, long want_status, const char *want_body,
 		struct h_response **last)
 {
-	int64_t deadline = now_ms() + H_DEADLINE_MS;
+	int64_t deadline = h_now_ms() + H_DEADLINE_MS;
 	struct h_response *r;
 
 	for (;;) {
@@ -934,9 +972,9 @@ bool h_poll_get(const struct h_server *s, const char *path, long want_status, co
 			*last = r;
 		if (r->status == want_status && strcmp(r->body, want_body) == 0)
 			return true;
-		if (now_ms() >= deadline)
+		if (h_now_ms() >= deadline)
 			return false;
-		nap_ms(10);
+		h_nap_ms(10);
 	}
 }
 
@@ -988,6 +1026,83 @@ void h_assert_response_(const struct h_response *r, const char *method, const ch
 
 /* ---- raw sockets ----------------------------------------------------------------------- */
 
+int h_connect_raw(const struct h_server *s)
+{
+	struct sockaddr_in a = { 0 };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	if (fd < 0)
+		return -1;
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)s->port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0 && errno != EINPROGRESS) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+void h_close_reset(int fd)
+{
+	struct linger lg = { 1, 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+}
+
+bool h_send_all(int fd, const char *data, size_t len, int timeout_ms)
+{
+	int64_t deadline = h_now_ms() + timeout_ms;
+	size_t sent = 0;
+
+	while (sent < len && h_now_ms() < deadline) {
+		struct pollfd p = { fd, POLLOUT, 0 };
+		ssize_t w;
+
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		if (p.revents & (POLLERR | POLLHUP))
+			return false;
+		w = send(fd, data + sent, len - sent, MSG_NOSIGNAL);
+		if (w > 0)
+			sent += (size_t)w;
+		else if (w < 0 && errno != EAGAIN && errno != EINTR)
+			return false;
+	}
+	return sent == len;
+}
+
+bool h_read_until(int fd, const char *needle, int timeout_ms, char *buf, size_t size)
+{
+	int64_t deadline = h_now_ms() + timeout_ms;
+	char own_buf[4096];
+	size_t len = 0;
+
+	if (!buf) {
+		buf = own_buf;
+		size = sizeof(own_buf);
+	}
+	buf[0] = '\0';
+	while (h_now_ms() < deadline && len < size - 1) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		ssize_t n;
+
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		n = recv(fd, buf + len, size - 1 - len, 0);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			return false;
+		if (n < 0)
+			continue;
+		len += (size_t)n;
+		buf[len] = '\0';
+		if (strstr(buf, needle))
+			return true;
+	}
+	return false;
+}
+
 int h_connect(const struct h_server *s)
 {
 	struct sockaddr_in a = { 0 };
@@ -1006,7 +1121,7 @@ int h_connect(const struct h_server *s)
 
 bool h_wait_port_closed(const struct h_server *s)
 {
-	int64_t deadline = now_ms() + H_DEADLINE_MS;
+	int64_t deadline = h_now_ms() + H_DEADLINE_MS;
 	struct sockaddr_in a = { 0 };
 
 	a.sin_family = AF_INET;
@@ -1023,9 +1138,9 @@ bool h_wait_port_closed(const struct h_server *s)
 		close(fd);
 		if (rc != 0 && err == ECONNREFUSED)
 			return true;
-		if (now_ms() >= deadline)
+		if (h_now_ms() >= deadline)
 			return false;
-		nap_ms(2);
+		h_nap_ms(2);
 	}
 }
 
@@ -1056,7 +1171,7 @@ static long server_rx_queue(int server_port, int client_port)
 
 bool h_wait_server_read(const struct h_server *s, int fd)
 {
-	int64_t deadline = now_ms() + H_DEADLINE_MS;
+	int64_t deadline = h_now_ms() + H_DEADLINE_MS;
 	struct sockaddr_in a = { 0 };
 	socklen_t alen = sizeof(a);
 
@@ -1067,9 +1182,9 @@ bool h_wait_server_read(const struct h_server *s, int fd)
 
 		if (q == 0)
 			return true;
-		if (q < 0 || now_ms() >= deadline)
+		if (q < 0 || h_now_ms() >= deadline)
 			return false;
-		nap_ms(1);
+		h_nap_ms(1);
 	}
 }
 
@@ -1182,13 +1297,13 @@ struct h_raw *h_sock_exchange(int fd, const void *data, size_t len, enum h_raw_u
 	size_t sent = 0;
 	/* timeout_ms bounds the reading; the sending always gets the full deadline, so a
 	 * short timeout (used to just send) never leaves the request half-sent. */
-	int64_t deadline = now_ms() + timeout_ms, send_deadline = now_ms() + H_DEADLINE_MS;
+	int64_t deadline = h_now_ms() + timeout_ms, send_deadline = h_now_ms() + H_DEADLINE_MS;
 
 	own(OWN_RAW, r, -1);
 	buf_add(&b, "", 0);
 	for (;;) {
 		struct pollfd p = { fd, POLLIN, 0 };
-		int64_t left = (sent < len ? send_deadline : deadline) - now_ms();
+		int64_t left = (sent < len ? send_deadline : deadline) - h_now_ms();
 		char chunk[16384];
 		ssize_t n;
 

@@ -7,6 +7,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* The deadline for anything that should take milliseconds when the binary works. It is
@@ -14,6 +15,12 @@
  * 10 s, or CANNERY_TEST_DEADLINE_MS for slow runs (the valgrind test setup sets 60 s). */
 #define H_DEADLINE_MS (h_deadline_ms())
 int h_deadline_ms(void);
+
+/** CLOCK_MONOTONIC in milliseconds: for deadlines and for timing what a test measures. */
+int64_t h_now_ms(void);
+/** Sleeps ms milliseconds (resuming after signals): for polling loops, never as a wait
+ *  for something to have happened. */
+void h_nap_ms(int ms);
 
 /**
  * Suite hooks: use as `TestSuite(name, .init = h_setup, .fini = h_teardown)`.
@@ -84,6 +91,9 @@ struct h_server *h_server_spawn(const struct h_spawn *sp);
 /** `serve DIR --port 0 ARGS...`: the usual way to start a server on one stub directory. */
 struct h_server *h_serve(const char *dir, ...) __attribute__((sentinel));
 
+/** h_server_spawn with just arguments, the command included:
+ *  h_server_spawnv("record", "--upstream", url, "--out", dir, "--port", "0", NULL). */
+struct h_server *h_server_spawnv(const char *first, ...) __attribute__((sentinel));
 /** Sends a signal to the server (fails the test when it has already exited). */
 void h_server_signal(struct h_server *s, int sig);
 /** Waits for the server to exit on its own; returns its exit code, or -1 at the deadline. */
@@ -131,6 +141,9 @@ struct h_response *h_request(const struct h_server *s, const char *method, const
 struct h_response *h_client_request(struct h_client *c, const struct h_server *s, const char *method,
 				    const char *path, const char *body, size_t body_len,
 				    const char *const *headers);
+/** A NULL-terminated header list for h_request, in place: HDRS("Accept: text/html", "X-A: 1"). */
+#define HDRS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
 /** GET path. */
 struct h_response *h_get(const struct h_server *s, const char *path);
 /** GET path with one extra header line. */
@@ -188,6 +201,20 @@ bool h_wait_port_closed(const struct h_server *s);
  *  an empty receive queue, per /proc/net/tcp): a request it has surely started on. Returns
  *  false at the deadline, or at once where /proc/net/tcp cannot tell. */
 bool h_wait_server_read(const struct h_server *s, int fd);
+/** A non-blocking connection to the server, still connecting, that the caller closes
+ *  itself (unlike h_connect's, it does not wait for the handshake and teardown does not
+ *  know it): for tests that open many or must not block. -1 when it cannot be made. */
+int h_connect_raw(const struct h_server *s);
+/** Closes with a reset (RST), the way a killed client or a crashed browser tab goes away,
+ *  leaving no TIME_WAIT behind. */
+void h_close_reset(int fd);
+/** Sends all of data on a non-blocking socket within timeout_ms; false when it could not
+ *  (the peer went away, or time ran out). */
+bool h_send_all(int fd, const char *data, size_t len, int timeout_ms);
+/** Reads from fd until needle shows up (true), the peer closes, the buffer is full or
+ *  timeout_ms passes. What was read is left NUL-terminated in buf (size bytes); with buf
+ *  NULL a 4 KiB buffer of its own is used and the data dropped. */
+bool h_read_until(int fd, const char *needle, int timeout_ms, char *buf, size_t size);
 /** Closes a socket from h_connect or h_listen_any now rather than at teardown. */
 void h_close(int fd);
 /** Connects, sends, reads one response (or until close); the usual raw-socket call. */
@@ -208,5 +235,10 @@ const char *h_stub_dir(const char *first, ...) __attribute__((sentinel));
 /** A TCP socket bound to 127.0.0.1 on a free port and listening; *port gets the port. */
 int h_listen_any(int *port);
 
+/** The whole file, harness-owned and NUL-terminated; *len (when not NULL) gets its size.
+ *  Fails the test when it cannot be read. */
+char *h_slurp(const char *path, size_t *len);
+/** How many times needle occurs in text, not overlapping. */
+size_t h_count_substr(const char *text, const char *needle);
 /** Whether haystack contains needle (NULL haystack: false). */
 bool h_contains(const char *haystack, const char *needle);

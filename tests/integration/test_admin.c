@@ -15,8 +15,6 @@
 
 TestSuite(admin, .init = h_setup, .fini = h_teardown, .timeout = 90);
 
-#define HDRS(...) ((const char *const[]){ __VA_ARGS__, NULL })
-
 static const char files_yaml[] =
 	"- name: file-hello\n"
 	"  request: { method: GET, path: /hello }\n"

@@ -9,8 +9,6 @@
 
 TestSuite(cors, .init = h_setup, .fini = h_teardown, .timeout = 60);
 
-#define HDRS(...) ((const char *const[]){ __VA_ARGS__, NULL })
-
 static const char api_yaml[] =
 	"- name: todos\n"
 	"  request: { method: GET, path: /api/todos }\n"

@@ -16,8 +16,6 @@
 
 TestSuite(dynamic, .init = h_setup, .fini = h_teardown, .timeout = 120);
 
-#define HDRS(...) ((const char *const[]){ __VA_ARGS__, NULL })
-
 static double now_s(void)
 {
 	struct timespec ts;

@@ -16,8 +16,6 @@
 
 TestSuite(embed, .init = h_setup, .fini = h_teardown, .timeout = 60);
 
-#define HDRS(...) ((const char *const[]){ __VA_ARGS__, NULL })
-
 struct fixture {
 	struct cannery_server *srv;
 	struct h_server http;          /* for the harness's HTTP calls (no process behind it) */

@@ -93,22 +93,6 @@ static const char *api_dir(bool big)
 
 /* ---- helpers ------------------------------------------------------------------------- */
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void nap_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
 /* The server's resident memory in KiB, from /proc/PID/status (-1 when unreadable). */
 static long rss_kib(const struct h_server *s)
 {
@@ -127,42 +111,14 @@ static long rss_kib(const struct h_server *s)
 	return kib;
 }
 
-/* A non-blocking connection to the server that the test closes itself (the harness's
- * h_connect waits for the handshake and belongs to teardown). -1 when socket() fails. */
-static int raw_connect(const struct h_server *s)
-{
-	struct sockaddr_in a = { 0 };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-
-	if (fd < 0)
-		return -1;
-	a.sin_family = AF_INET;
-	a.sin_port = htons((uint16_t)s->port);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0 && errno != EINPROGRESS) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Closes with a reset (RST), the way a killed client or a crashed browser tab goes away. */
-static void reset_close(int fd)
-{
-	struct linger lg = { 1, 0 };
-
-	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	close(fd);
-}
-
 /* Sends len bytes of data, repeating it, until total bytes went out, the peer is gone or
  * timeout_ms passed. Returns how many bytes were sent. Reads and drops what comes back. */
 static size_t blast(int fd, const char *data, size_t len, size_t total, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = h_now_ms() + timeout_ms;
 	size_t sent = 0;
 
-	while (sent < total && now_ms() < deadline) {
+	while (sent < total && h_now_ms() < deadline) {
 		struct pollfd p = { fd, POLLIN | POLLOUT, 0 };
 		char sink[4096];
 		size_t off = sent % len, n = len - off;
@@ -206,47 +162,20 @@ static char *repeat(const char *unit, size_t times)
 	return owned;
 }
 
-/* Reads from fd into buf (NUL-terminated) until needle shows up (true), or the peer
- * closes, buf is full or timeout_ms passes. */
-static bool read_until(int fd, const char *needle, int timeout_ms, char *buf, size_t size)
-{
-	int64_t deadline = now_ms() + timeout_ms;
-	size_t len = 0;
-
-	buf[0] = '\0';
-	while (now_ms() < deadline && len < size - 1) {
-		struct pollfd p = { fd, POLLIN, 0 };
-		ssize_t n;
-
-		if (poll(&p, 1, 50) <= 0)
-			continue;
-		n = recv(fd, buf + len, size - 1 - len, 0);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-			return false;
-		if (n < 0)
-			continue;
-		len += (size_t)n;
-		buf[len] = '\0';
-		if (strstr(buf, needle))
-			return true;
-	}
-	return false;
-}
-
 /* The status of a GET /text on a new connection within timeout_ms, or 0: for probing a
  * server that may not accept (a blocking connect could hang on a full backlog). */
 static int probe(const struct h_server *s, int timeout_ms)
 {
 	static const char req[] = "GET /text HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
-	int fd = raw_connect(s), status = 0;
+	int fd = h_connect_raw(s), status = 0;
 	char buf[256];
 
 	if (fd < 0)
 		return 0;
 	if (blast(fd, req, sizeof(req) - 1, sizeof(req) - 1, timeout_ms) == sizeof(req) - 1 &&
-	    read_until(fd, "\r\n", timeout_ms, buf, sizeof(buf)) && sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
+	    h_read_until(fd, "\r\n", timeout_ms, buf, sizeof(buf)) && sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
 		status = 0;
-	reset_close(fd);
+	h_close_reset(fd);
 	return status;
 }
 
@@ -259,9 +188,9 @@ static struct h_raw *ask(const struct h_server *s, const char *request, enum h_r
 /* GET /text answers 200 "hello\n" within PROMPT_MS; returns how long it took (ms). */
 static int64_t prompt_get_(const struct h_server *s, const char *during, const char *file, int line)
 {
-	int64_t t0 = now_ms();
+	int64_t t0 = h_now_ms();
 	struct h_response *r = h_get(s, "/text");
-	int64_t took = now_ms() - t0;
+	int64_t took = h_now_ms() - t0;
 
 	if (r->status != 200 || strcmp(r->body, "hello\n") != 0)
 		cr_assert_fail("%s:%d: during %s a fresh client got %ld '%s' (%s)\nstderr:\n%.2000s", file, line,
@@ -638,25 +567,25 @@ static void *slowloris(void *arg)
 	static const char start[] = "GET /text HTTP/1.1\r\nHost: localhost\r\n";
 	struct loris *l = arg;
 	int *fds = calloc((size_t)l->nconn, sizeof(int));
-	int64_t stop = now_ms() + l->run_ms;
+	int64_t stop = h_now_ms() + l->run_ms;
 	int i;
 
 	if (!fds)
 		abort();
 	for (i = 0; i < l->nconn; i++) {
-		fds[i] = raw_connect(l->s);
+		fds[i] = h_connect_raw(l->s);
 		if (fds[i] >= 0)
 			l->opened++;
 	}
 	/* the request line and Host go out once the handshakes are done */
-	nap_ms(100);
+	h_nap_ms(100);
 	for (i = 0; i < l->nconn; i++)
 		if (fds[i] >= 0 && send(fds[i], start, sizeof(start) - 1, MSG_NOSIGNAL) < 0) {
 			close(fds[i]);
 			fds[i] = -1;
 		}
-	while (now_ms() < stop) {
-		nap_ms(100);
+	while (h_now_ms() < stop) {
+		h_nap_ms(100);
 		for (i = 0; i < l->nconn; i++) {
 			if (fds[i] < 0)
 				continue;
@@ -678,20 +607,20 @@ Test(hardening, slowloris_does_not_stall_fresh_clients)
 {
 	struct h_server *s = h_serve(api_dir(false), "--quiet", NULL);
 	struct loris l = { s, 300, 3000, 0, 0 };
-	int64_t worst = 0, t0 = now_ms();
+	int64_t worst = 0, t0 = h_now_ms();
 	pthread_t t;
 	int n = 0;
 
 	cr_assert(raise_nofile(1024) >= 512, "cannot open enough files for 300 connections");
 	cr_assert_eq(pthread_create(&t, NULL, slowloris, &l), 0);
 	/* fresh clients, one after another, while the 300 connections trickle */
-	while (now_ms() - t0 < 2500) {
+	while (h_now_ms() - t0 < 2500) {
 		int64_t took = prompt_get(s, "a slowloris attack");
 
 		if (took > worst)
 			worst = took;
 		n++;
-		nap_ms(50);
+		h_nap_ms(50);
 	}
 	pthread_join(t, NULL);
 	cr_log_info("slowloris: %d connections trickled; %d fresh requests, the slowest took %lld ms", l.opened, n,
@@ -720,7 +649,7 @@ Test(hardening, slow_body_and_slow_readers)
 	for (i = 0; i < 19; i++) {
 		h_sock_exchange(fd, "x", 1, H_UNTIL_RESPONSE, 1);
 		prompt_get(s, "a slow body");
-		nap_ms(50);
+		h_nap_ms(50);
 	}
 	r = h_sock_exchange(fd, "y", 1, H_UNTIL_RESPONSE, H_DEADLINE_MS);
 	cr_expect_eq(r->status, 201, "the slow body's request: '%.300s'", r->data);
@@ -730,17 +659,17 @@ Test(hardening, slow_body_and_slow_readers)
 	prompt_get(s, "warm-up");
 	before = rss_kib(s);
 	for (i = 0; i < 16; i++) {
-		readers[i] = raw_connect(s);
+		readers[i] = h_connect_raw(s);
 		cr_assert(readers[i] >= 0);
 	}
-	nap_ms(100);
+	h_nap_ms(100);
 	for (i = 0; i < 16; i++)
 		cr_assert(blast(readers[i], get_big, sizeof(get_big) - 1, sizeof(get_big) - 1, H_DEADLINE_MS) ==
 				  sizeof(get_big) - 1,
 			  "cannot send to reader %d", i);
 	for (i = 0; i < 10; i++) {
 		prompt_get(s, "16 slow readers");
-		nap_ms(50);
+		h_nap_ms(50);
 	}
 	after = rss_kib(s);
 	cr_log_info("slow readers: server RSS %ld KiB before, %ld KiB with 16 pending 32 MiB responses", before,
@@ -751,12 +680,12 @@ Test(hardening, slow_body_and_slow_readers)
 
 	/* The first reader finally reads: it gets the whole body. */
 	{
-		int64_t deadline = now_ms() + 4 * H_DEADLINE_MS;
+		int64_t deadline = h_now_ms() + 4 * H_DEADLINE_MS;
 		char buf[65536];
 		size_t header_end = 0;
 		char head_seen[512] = "";
 
-		while (now_ms() < deadline) {
+		while (h_now_ms() < deadline) {
 			struct pollfd p = { readers[0], POLLIN, 0 };
 			ssize_t n;
 
@@ -787,7 +716,7 @@ Test(hardening, slow_body_and_slow_readers)
 		cr_expect_eq(got, BIG_SIZE, "the slow reader got %zu of %zu body bytes", got, BIG_SIZE);
 	}
 	for (i = 0; i < 16; i++)
-		reset_close(readers[i]);
+		h_close_reset(readers[i]);
 	prompt_get(s, "slow readers going away");
 	h_server_stop_ok(s);
 }
@@ -796,12 +725,12 @@ Test(hardening, slow_body_and_slow_readers)
  * most timeout_ms; returns how many are connected. */
 static int wait_connected(const int *fds, int n, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = h_now_ms() + timeout_ms;
 	int done = 0, connected = 0, i;
 	bool *seen = calloc((size_t)n, sizeof(bool));
 
 	cr_assert(seen);
-	while (done < n && now_ms() < deadline) {
+	while (done < n && h_now_ms() < deadline) {
 		for (i = 0; i < n; i++) {
 			struct pollfd p = { fds[i], POLLOUT, 0 };
 			int err = 0;
@@ -815,7 +744,7 @@ static int wait_connected(const int *fds, int n, int timeout_ms)
 				connected++;
 		}
 		if (done < n)
-			nap_ms(20);
+			h_nap_ms(20);
 	}
 	free(seen);
 	return connected;
@@ -840,7 +769,7 @@ Test(hardening, connection_flood_beyond_the_limit)
 	s = h_serve(api_dir(false), "--quiet", NULL);
 	prompt_get(s, "warm-up");
 	for (i = 0; i < FLOOD; i++) {
-		fds[i] = raw_connect(s);
+		fds[i] = h_connect_raw(s);
 		opened += fds[i] >= 0;
 	}
 	/* let every handshake finish (SYNs dropped by a full backlog are retried after 1 s),
@@ -856,17 +785,17 @@ Test(hardening, connection_flood_beyond_the_limit)
 
 	for (i = 0; i < FLOOD; i++)
 		if (fds[i] >= 0)
-			reset_close(fds[i]);
+			h_close_reset(fds[i]);
 	/* The server recovers as soon as the flood is gone. */
-	t0 = now_ms();
+	t0 = h_now_ms();
 	for (;;) {
 		r = h_get(s, "/text");
-		if (r->status == 200 || now_ms() - t0 > H_DEADLINE_MS)
+		if (r->status == 200 || h_now_ms() - t0 > H_DEADLINE_MS)
 			break;
-		nap_ms(20);
+		h_nap_ms(20);
 	}
 	h_assert_response(r, "after the flood", 200, "hello\n");
-	cr_log_info("connection flood: serving again %lld ms after the flood ended", (long long)(now_ms() - t0));
+	cr_log_info("connection flood: serving again %lld ms after the flood ended", (long long)(h_now_ms() - t0));
 	for (i = 0; i < 20; i++)
 		prompt_get(s, "after a connection flood");
 	h_server_stop_ok(s);
@@ -891,26 +820,26 @@ static void *resets(void *arg)
 	char buf[1024];
 
 	for (int i = 0; i < rs->rounds; i++) {
-		int fd = raw_connect(rs->s);
+		int fd = h_connect_raw(rs->s);
 
 		/* "100 Continue" proves the server has begun the request before it goes away */
 		if (fd < 0 || blast(fd, upload, sizeof(upload) - 1, sizeof(upload) - 1, H_DEADLINE_MS) !=
 				      sizeof(upload) - 1 ||
-		    !read_until(fd, "100 Continue", H_DEADLINE_MS, buf, sizeof(buf)))
+		    !h_read_until(fd, "100 Continue", H_DEADLINE_MS, buf, sizeof(buf)))
 			rs->failures++;
 		else
 			blast(fd, part, sizeof(part), sizeof(part), H_DEADLINE_MS);
 		if (fd >= 0)
-			reset_close(fd);
+			h_close_reset(fd);
 
 		/* the first bytes of the response prove the request was answered */
-		fd = raw_connect(rs->s);
+		fd = h_connect_raw(rs->s);
 		if (fd < 0 || blast(fd, download, sizeof(download) - 1, sizeof(download) - 1, H_DEADLINE_MS) !=
 				      sizeof(download) - 1 ||
-		    !read_until(fd, "HTTP/1.1 200", H_DEADLINE_MS, buf, sizeof(buf)))
+		    !h_read_until(fd, "HTTP/1.1 200", H_DEADLINE_MS, buf, sizeof(buf)))
 			rs->failures++;
 		if (fd >= 0)
-			reset_close(fd);
+			h_close_reset(fd);
 	}
 	return NULL;
 }
@@ -942,13 +871,13 @@ Test(hardening, resets_mid_upload_and_mid_download)
 	}
 	prompt_get(s, "a thousand resets");
 	/* Each vanished request is logged once, as ended early: none lost, none twice. */
-	deadline = now_ms() + H_DEADLINE_MS;
+	deadline = h_now_ms() + H_DEADLINE_MS;
 	do {
 		ended = h_count_lines(h_server_stderr(s), "(connection ended early)");
 		if (ended >= 2 * THREADS * ROUNDS)
 			break;
-		nap_ms(20);
-	} while (now_ms() < deadline);
+		h_nap_ms(20);
+	} while (h_now_ms() < deadline);
 	cr_expect_eq(ended, (size_t)2 * THREADS * ROUNDS, "%zu access-log lines say 'ended early', expected %d", ended,
 		     2 * THREADS * ROUNDS);
 	after = rss_kib(s);
@@ -1090,14 +1019,14 @@ static void sighup_and_wait(struct h_server *s)
 
 	before = h_count_lines(err, "cannery: reloaded") + h_count_lines(err, "cannery: reload failed");
 	h_server_signal(s, SIGHUP);
-	deadline = now_ms() + H_DEADLINE_MS;
+	deadline = h_now_ms() + H_DEADLINE_MS;
 	do {
 		err = h_server_stderr(s);
 		now = h_count_lines(err, "cannery: reloaded") + h_count_lines(err, "cannery: reload failed");
 		if (now > before)
 			return;
-		nap_ms(5);
-	} while (now_ms() < deadline);
+		h_nap_ms(5);
+	} while (h_now_ms() < deadline);
 	cr_assert_fail("SIGHUP: no reload logged within %d ms\nstderr:\n%.2000s", H_DEADLINE_MS, err);
 }
 
@@ -1174,7 +1103,7 @@ static void *hammer(void *arg)
 
 		if (r->curl_code != 0) {
 			hm->failed++;
-			nap_ms(10);
+			h_nap_ms(10);
 			continue;
 		}
 		if (r->status == 200 && strcmp(r->body, "hello\n") == 0) {
@@ -1208,8 +1137,8 @@ Test(hardening, sigterm_under_load)
 		h_sock_exchange(fds[i], head, sizeof(head) - 1, H_UNTIL_RESPONSE, 1);
 		cr_assert(h_wait_server_read(s, fds[i]), "the server did not read in-flight request %d", i);
 	}
-	nap_ms(200);
-	t0 = now_ms();
+	h_nap_ms(200);
+	t0 = h_now_ms();
 	h_server_signal(s, SIGTERM);
 	for (i = 0; i < INFLIGHT; i++) {
 		struct h_raw *r = h_sock_exchange(fds[i], "fghij", 5, H_UNTIL_RESPONSE, H_DEADLINE_MS);
@@ -1217,7 +1146,7 @@ Test(hardening, sigterm_under_load)
 		cr_expect_eq(r->status, 201, "in-flight request %d after SIGTERM: '%.300s'", i, r->data);
 	}
 	code = h_server_wait(s, 3 * H_DEADLINE_MS);
-	cr_log_info("SIGTERM under load: exited %d after %lld ms", code, (long long)(now_ms() - t0));
+	cr_log_info("SIGTERM under load: exited %d after %lld ms", code, (long long)(h_now_ms() - t0));
 	atomic_store(&stop, true);
 	for (i = 0; i < THREADS; i++) {
 		pthread_join(t[i], NULL);

@@ -34,8 +34,6 @@ static void fini(void)
 
 TestSuite(hardening2, .init = h_setup, .fini = fini, .timeout = 180);
 
-#define HDRS(...) ((const char *const[]){ __VA_ARGS__, NULL })
-
 static const char api_yaml[] =
 	"- name: text\n"
 	"  request: { method: GET, path: /text }\n"
@@ -67,96 +65,6 @@ static const char *api_dir(void)
 }
 
 /* ---- helpers ------------------------------------------------------------------------- */
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void nap_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
-static int raw_connect(const struct h_server *s)
-{
-	struct sockaddr_in a = { 0 };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-
-	if (fd < 0)
-		return -1;
-	a.sin_family = AF_INET;
-	a.sin_port = htons((uint16_t)s->port);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0 && errno != EINPROGRESS) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static void reset_close(int fd)
-{
-	struct linger lg = { 1, 0 };
-
-	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	close(fd);
-}
-
-/* Sends all of data within timeout_ms; false when it could not. */
-static bool send_all(int fd, const char *data, size_t len, int timeout_ms)
-{
-	int64_t deadline = now_ms() + timeout_ms;
-	size_t sent = 0;
-
-	while (sent < len && now_ms() < deadline) {
-		struct pollfd p = { fd, POLLOUT, 0 };
-		ssize_t w;
-
-		if (poll(&p, 1, 100) <= 0)
-			continue;
-		if (p.revents & (POLLERR | POLLHUP))
-			return false;
-		w = send(fd, data + sent, len - sent, MSG_NOSIGNAL);
-		if (w > 0)
-			sent += (size_t)w;
-		else if (w < 0 && errno != EAGAIN && errno != EINTR)
-			return false;
-	}
-	return sent == len;
-}
-
-/* Reads until needle shows up (true), the peer closes or timeout_ms passes. */
-static bool read_until(int fd, const char *needle, int timeout_ms)
-{
-	int64_t deadline = now_ms() + timeout_ms;
-	char buf[4096];
-	size_t len = 0;
-
-	while (now_ms() < deadline && len < sizeof(buf) - 1) {
-		struct pollfd p = { fd, POLLIN, 0 };
-		ssize_t n;
-
-		if (poll(&p, 1, 50) <= 0)
-			continue;
-		n = recv(fd, buf + len, sizeof(buf) - 1 - len, 0);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-			return false;
-		if (n < 0)
-			continue;
-		len += (size_t)n;
-		buf[len] = '\0';
-		if (strstr(buf, needle))
-			return true;
-	}
-	return false;
-}
 
 /* The body of r as JSON (freed by the caller); fails the test when it is not JSON. */
 static cJSON *json_of(const struct h_response *r, const char *what)
@@ -213,29 +121,11 @@ static size_t entries_for(const cJSON *j, const char *path)
 	return n;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data;
-	long n;
-
-	cr_assert(f, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	data = h_fmt("%*s", (int)n, "");
-	cr_assert(fread(data, 1, (size_t)n, f) == (size_t)n, "cannot read %s", path);
-	fclose(f);
-	if (len)
-		*len = (size_t)n;
-	return data;
-}
-
 /* Checks an NDJSON journal file: every line an object, seq unique and increasing. Returns
  * the number of lines. */
 static size_t check_journal_file(const char *path)
 {
-	char *text = slurp(path, NULL), *line = text, *nl;
+	char *text = h_slurp(path, NULL), *line = text, *nl;
 	size_t n = 0;
 	double last = 0;
 
@@ -496,29 +386,29 @@ Test(hardening2, resets_leave_one_entry_per_decided_request)
 		int fd;
 
 		/* mid-upload: the server has begun (100 Continue) but has no whole request */
-		fd = raw_connect(s);
-		cr_assert(fd >= 0 && send_all(fd, upload, sizeof(upload) - 1, H_DEADLINE_MS));
-		cr_assert(read_until(fd, "100 Continue", H_DEADLINE_MS), "upload %d: no 100 Continue", i);
-		send_all(fd, part, sizeof(part), H_DEADLINE_MS);
-		reset_close(fd);
+		fd = h_connect_raw(s);
+		cr_assert(fd >= 0 && h_send_all(fd, upload, sizeof(upload) - 1, H_DEADLINE_MS));
+		cr_assert(h_read_until(fd, "100 Continue", H_DEADLINE_MS, NULL, 0), "upload %d: no 100 Continue", i);
+		h_send_all(fd, part, sizeof(part), H_DEADLINE_MS);
+		h_close_reset(fd);
 
 		/* mid-download: the first bytes prove the answer was decided */
-		fd = raw_connect(s);
-		cr_assert(fd >= 0 && send_all(fd, download, strlen(download), H_DEADLINE_MS));
-		cr_assert(read_until(fd, "HTTP/1.1 200", H_DEADLINE_MS), "download %d: no answer", i);
-		reset_close(fd);
+		fd = h_connect_raw(s);
+		cr_assert(fd >= 0 && h_send_all(fd, download, strlen(download), H_DEADLINE_MS));
+		cr_assert(h_read_until(fd, "HTTP/1.1 200", H_DEADLINE_MS, NULL, 0), "download %d: no answer", i);
+		h_close_reset(fd);
 
 		/* during a delay: the stub was chosen, the answer is held back */
 		if (i % 4 == 0) {
-			fd = raw_connect(s);
-			cr_assert(fd >= 0 && send_all(fd, delayed, strlen(delayed), H_DEADLINE_MS));
+			fd = h_connect_raw(s);
+			cr_assert(fd >= 0 && h_send_all(fd, delayed, strlen(delayed), H_DEADLINE_MS));
 			cr_assert(h_wait_server_read(s, fd), "delayed %d: the server did not read it", i);
-			reset_close(fd);
+			h_close_reset(fd);
 		}
 	}
 	h_assert_get(s, "/text", 200, "hello\n");
 	/* the delayed ones are recorded when their delay ends */
-	deadline = now_ms() + H_DEADLINE_MS;
+	deadline = h_now_ms() + H_DEADLINE_MS;
 	do {
 		cJSON_Delete(j);
 		j = journal(s, NULL, NULL);
@@ -527,8 +417,8 @@ Test(hardening2, resets_leave_one_entry_per_decided_request)
 		uploads = entries_for(j, "/upload");
 		if (slow >= ROUNDS / 4)
 			break;
-		nap_ms(50);
-	} while (now_ms() < deadline);
+		h_nap_ms(50);
+	} while (h_now_ms() < deadline);
 	cr_expect_eq(big, (size_t)ROUNDS, "downloads reset after their answer began: %zu entries for %d", big, ROUNDS);
 	cr_expect_eq(slow, (size_t)ROUNDS / 4, "delayed answers reset during the delay: %zu entries for %d", slow,
 		     ROUNDS / 4);
@@ -573,7 +463,7 @@ static void *hammer(void *arg)
 					     : h_client_request(c, hm->s, NULL, "/text", NULL, 0, NULL);
 
 		if (r->curl_code != 0) {
-			nap_ms(10);
+			h_nap_ms(10);
 			continue;
 		}
 		if (r->status == 200 || r->status == 201)
@@ -603,13 +493,13 @@ Test(hardening2, journal_file_is_flushed_on_sigterm_under_load)
 		atomic_init(&hm[i].ok, 0);
 		cr_assert_eq(pthread_create(&t[i], NULL, hammer, &hm[i]), 0);
 	}
-	deadline = now_ms() + 3 * H_DEADLINE_MS;
+	deadline = h_now_ms() + 3 * H_DEADLINE_MS;
 	do {
 		cJSON_Delete(journal(s, NULL, &total));
 		if (total >= AT_LEAST)
 			break;
-		nap_ms(20);
-	} while (now_ms() < deadline);
+		h_nap_ms(20);
+	} while (h_now_ms() < deadline);
 	cr_assert_geq(total, AT_LEAST, "only %.0f requests journaled under load", total);
 	/* the load goes on while the server is told to stop */
 	h_server_signal(s, SIGTERM);
@@ -697,7 +587,7 @@ Test(hardening2, editor_writes_with_the_watcher_on)
 		switch (v % 4) {
 		case 0: /* in place: truncate, half, pause, the rest */
 			write_raw(path, text, half, O_TRUNC);
-			nap_ms(30);
+			h_nap_ms(30);
 			write_raw(path, text + half, len - half, O_APPEND);
 			break;
 		case 1: /* a byte at a time */
@@ -733,28 +623,18 @@ Test(hardening2, editor_writes_with_the_watcher_on)
 
 /* ---- a hostile upstream -------------------------------------------------------------------- */
 
+/* serve DIR --port 0 --quiet --proxy URL [extra...] */
 static struct h_server *proxy_to(const char *url, const char *extra1, const char *extra2)
 {
 	const char *dir = h_stub_dir("local.yaml", "request: { path: /local }\nresponse: { body: local }\n", NULL);
-	const char *args[10] = { "serve", dir, "--port", "0", "--quiet", "--proxy", url };
-	size_t n = 7;
-	struct h_spawn sp = { 0 };
 
-	if (extra1)
-		args[n++] = extra1;
-	if (extra2)
-		args[n++] = extra2;
-	sp.args = args;
-	return h_server_spawn(&sp);
+	return h_serve(dir, "--quiet", "--proxy", url, extra1, extra2, NULL);
 }
 
 static struct h_server *record_to(const char *url, const char *out)
 {
-	const char *args[] = { "record", "--upstream", url, "--out", out, "--port", "0", "--proxy-timeout", "2s", NULL };
-	struct h_spawn sp = { 0 };
-
-	sp.args = args;
-	return h_server_spawn(&sp);
+	return h_server_spawnv("record", "--upstream", url, "--out", out, "--port", "0", "--proxy-timeout", "2s",
+			       NULL);
 }
 
 Test(hardening2, hostile_upstream_is_bounded)
@@ -771,10 +651,10 @@ Test(hardening2, hostile_upstream_is_bounded)
 	cr_expect_eq(up_count(u), 1, "the upstream was asked %zu times", up_count(u));
 
 	/* a body that drips forever ends at the proxy timeout */
-	t0 = now_ms();
+	t0 = h_now_ms();
 	r = h_get(s, "/drip");
 	cr_expect_eq(r->status, 504, "drip: %ld %.200s", r->status, r->body);
-	cr_expect_lt(now_ms() - t0, H_DEADLINE_MS, "drip took %lld ms", (long long)(now_ms() - t0));
+	cr_expect_lt(h_now_ms() - t0, H_DEADLINE_MS, "drip took %lld ms", (long long)(h_now_ms() - t0));
 
 	/* a gzip bomb is cut at the decoded-size bound */
 	r = h_request(s, "GET", "/bomb", NULL, HDRS("Accept-Encoding: gzip"));

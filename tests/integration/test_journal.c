@@ -15,8 +15,6 @@
 
 TestSuite(journal, .init = h_setup, .fini = h_teardown, .timeout = 120);
 
-#define HDRS(...) ((const char *const[]){ __VA_ARGS__, NULL })
-
 static const char stubs_yaml[] =
 	"- name: hello\n"
 	"  request: { method: GET, path: /hello }\n"

@@ -23,26 +23,15 @@ static void fini(void)
 
 TestSuite(proxy, .init = h_setup, .fini = fini, .timeout = 120);
 
-#define HDRS(...) ((const char *const[]){ __VA_ARGS__, NULL })
-
 static const char *local_stubs(void)
 {
 	return h_stub_dir("local.yaml", "request: { path: /local }\nresponse: { body: from a stub }\n", NULL);
 }
 
-/* serve DIR --proxy URL --port 0 [extra...] */
+/* serve DIR --port 0 --proxy URL [extra...] */
 static struct h_server *proxy_to(const char *url, const char *extra1, const char *extra2)
 {
-	const char *args[10] = { "serve", local_stubs(), "--port", "0", "--proxy", url };
-	size_t n = 6;
-	struct h_spawn sp = { 0 };
-
-	if (extra1)
-		args[n++] = extra1;
-	if (extra2)
-		args[n++] = extra2;
-	sp.args = args;
-	return h_server_spawn(&sp);
+	return h_serve(local_stubs(), "--proxy", url, extra1, extra2, NULL);
 }
 
 static char *lower(const char *s)
@@ -58,23 +47,6 @@ static char *lower(const char *s)
 static bool echoed_header(const struct h_response *r, const char *name)
 {
 	return h_contains(lower(r->body), h_fmt("[\"%s\",", name));
-}
-
-static size_t count_substr(const char *text, const char *needle)
-{
-	size_t n = 0;
-
-	for (const char *p = text; (p = strstr(p, needle)) != NULL; p += strlen(needle))
-		n++;
-	return n;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 Test(proxy, forwards_only_what_no_stub_matches)
@@ -260,7 +232,7 @@ Test(proxy, hop_by_hop_request_headers_and_host_are_not_forwarded)
 	cr_expect(h_contains(r->body, "[\"X-Kept\",\"1\"]"), "%s", r->body);
 	/* Host names the upstream, not cannery */
 	cr_expect(h_contains(r->body, h_fmt("[\"Host\",\"127.0.0.1:%d\"]", up_port(u))), "%s", r->body);
-	cr_expect_eq(count_substr(lower(r->body), "[\"host\","), 1, "one Host header expected: %s", r->body);
+	cr_expect_eq(h_count_substr(lower(r->body), "[\"host\","), 1, "one Host header expected: %s", r->body);
 	h_server_stop_ok(s);
 }
 
@@ -298,9 +270,9 @@ Test(proxy, slow_upstream_is_a_504_within_the_bound)
 {
 	struct upstream *u = up_start();
 	struct h_server *s = proxy_to(up_url(u), "--proxy-timeout", "500ms");
-	long long t0 = now_ms();
+	int64_t t0 = h_now_ms();
 	struct h_response *r = h_get(s, "/hold");
-	long long took = now_ms() - t0;
+	long long took = (long long)(h_now_ms() - t0);
 
 	cr_expect_eq(r->status, 504, "got %ld: %s", r->status, r->body);
 	cr_expect(h_contains(r->body, "timed out after 500 ms"), "%s", r->body);

@@ -25,39 +25,10 @@ static void fini(void)
 
 TestSuite(record, .init = h_setup, .fini = fini, .timeout = 120);
 
-#define HDRS(...) ((const char *const[]){ __VA_ARGS__, NULL })
-
 /* record --upstream URL --out DIR --port 0 [extra...] */
 static struct h_server *record_to(const char *url, const char *out, const char *extra1, const char *extra2)
 {
-	const char *args[12] = { "record", "--upstream", url, "--out", out, "--port", "0" };
-	size_t n = 7;
-	struct h_spawn sp = { 0 };
-
-	if (extra1)
-		args[n++] = extra1;
-	if (extra2)
-		args[n++] = extra2;
-	sp.args = args;
-	return h_server_spawn(&sp);
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data;
-	long n;
-
-	cr_assert(f, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	data = h_fmt("%*s", (int)n, "");
-	cr_assert(fread(data, 1, (size_t)n, f) == (size_t)n, "cannot read %s", path);
-	fclose(f);
-	if (len)
-		*len = (size_t)n;
-	return data;
+	return h_server_spawnv("record", "--upstream", url, "--out", out, "--port", "0", extra1, extra2, NULL);
 }
 
 static bool exists(const char *dir, const char *name)
@@ -229,13 +200,13 @@ Test(record, files_are_named_after_the_request_and_marked)
 	cr_expect_eq(h_get(rec, "/")->status, 200);
 	cr_expect_str_eq(listing(out), "get-binary.body.png get-binary.yaml get-gzip.yaml get-json.yaml get-root.yaml "
 				       "post-api-users-42.yaml");
-	text = slurp(h_fmt("%s/get-json.yaml", out), NULL);
+	text = h_slurp(h_fmt("%s/get-json.yaml", out), NULL);
 	cr_expect(h_contains(text, "template: false"), "%s", text);
 	cr_expect(h_contains(text, "json:"), "%s", text);
 	cr_expect(!h_contains(text, "Date") && !h_contains(text, "Content-Length"), "%s", text);
-	text = slurp(h_fmt("%s/get-gzip.yaml", out), NULL);
+	text = h_slurp(h_fmt("%s/get-gzip.yaml", out), NULL);
 	cr_expect(!h_contains(text, "Content-Encoding") && h_contains(text, "compressed: true"), "%s", text);
-	text = slurp(h_fmt("%s/get-binary.yaml", out), NULL);
+	text = h_slurp(h_fmt("%s/get-binary.yaml", out), NULL);
 	cr_expect(h_contains(text, "file: get-binary.body.png"), "%s", text);
 	cr_expect(h_server_wait_log(rec, "GET /json 200", "recorded get-json.yaml", NULL), "log:\n%s",
 		  h_server_stderr(rec));
@@ -260,7 +231,7 @@ Test(record, secrets_are_redacted_in_what_is_written)
 	cr_expect_eq(r->status, 200);
 	cr_expect_str_eq(h_header(r, "Set-Cookie"), "session=abc123; Path=/; HttpOnly");
 	h_server_stop_ok(rec);
-	text = slurp(h_fmt("%s/get-secrets.yaml", out), NULL);
+	text = h_slurp(h_fmt("%s/get-secrets.yaml", out), NULL);
 	for (i = 0; i < sizeof(secrets) / sizeof(*secrets); i++)
 		cr_expect(!h_contains(text, secrets[i]), "'%s' was written:\n%s", secrets[i], text);
 	cr_expect(h_contains(text, "session=[redacted]; Path=/; HttpOnly"), "%s", text);
@@ -297,7 +268,7 @@ Test(record, first_mode_keeps_the_first_response)
 	h_assert_get(rec, "/counter", 200, "{\"n\":3}");
 	h_server_stop_ok(rec);
 	cr_expect_str_eq(listing(out), "get-counter.yaml");
-	text = slurp(h_fmt("%s/get-counter.yaml", out), NULL);
+	text = h_slurp(h_fmt("%s/get-counter.yaml", out), NULL);
 	cr_expect(h_contains(text, "'n': 1") && !h_contains(text, "'n': 2") && !h_contains(text, "'n': 3"), "%s", text);
 	up_stop(u);
 	h_assert_get(h_serve(out, NULL), "/counter", 200, "{\"n\":1}");
@@ -318,7 +289,7 @@ Test(record, sequence_mode_appends_each_response)
 	h_server_stop_ok(rec);
 	up_stop(u);
 	cr_expect_str_eq(listing(out), "get-counter.yaml");
-	text = slurp(h_fmt("%s/get-counter.yaml", out), NULL);
+	text = h_slurp(h_fmt("%s/get-counter.yaml", out), NULL);
 	cr_expect(h_contains(text, "responses:\n- status: 200"), "%s", text);
 	cr_expect(h_contains(text, "'n': 1") && h_contains(text, "'n': 2") && h_contains(text, "'n': 3"), "%s", text);
 	check = h_runv("check", out, NULL);

@@ -16,8 +16,6 @@ TestSuite(serve, .init = h_setup, .fini = h_teardown, .timeout = 60);
 
 #define API_NSTUBS 62
 
-#define HDRS(...) ((const char *const[]){ __VA_ARGS__, NULL })
-
 static struct h_server *api(void)
 {
 	return h_serve(h_fixture("api"), NULL);
@@ -54,34 +52,16 @@ static void run_rows(const struct h_server *s, const struct row *rows, size_t n)
 
 #define RUN_ROWS(s, rows) run_rows((s), (rows), sizeof(rows) / sizeof((rows)[0]))
 
-static size_t count_substr(const char *text, const char *needle)
+/* The rows against a fresh server on the api fixture, which must then exit cleanly. */
+static void api_rows(const struct row *rows, size_t n)
 {
-	size_t n = 0;
-	const char *p = text;
+	struct h_server *s = api();
 
-	while ((p = strstr(p, needle)) != NULL) {
-		n++;
-		p += strlen(needle);
-	}
-	return n;
+	run_rows(s, rows, n);
+	h_server_stop_ok(s);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *data;
-	long n;
-
-	cr_assert(f, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	data = h_fmt("%*s", (int)n, "");
-	cr_assert(fread(data, 1, (size_t)n, f) == (size_t)n, "cannot read %s", path);
-	fclose(f);
-	*len = (size_t)n;
-	return data;
-}
+#define API_ROWS(rows) api_rows((rows), sizeof(rows) / sizeof((rows)[0]))
 
 /* ---- responses --------------------------------------------------------------------------- */
 
@@ -156,7 +136,7 @@ Test(serve, file_bodies)
 	struct h_server *s = api();
 	struct h_response *r = h_get(s, "/r/page");
 	size_t len;
-	char *want = slurp(h_fixture("api/files/page.html"), &len);
+	char *want = h_slurp(h_fixture("api/files/page.html"), &len);
 	const char *ct;
 
 	h_assert_response(r, "/r/page", 200, want);
@@ -164,7 +144,7 @@ Test(serve, file_bodies)
 	cr_expect(ct && strncmp(ct, "text/html", 9) == 0, "Content-Type: %s", ct ? ct : "(none)");
 
 	r = h_get(s, "/r/blob");
-	want = slurp(h_fixture("api/files/blob.unknownext"), &len);
+	want = h_slurp(h_fixture("api/files/blob.unknownext"), &len);
 	cr_expect_eq(r->status, 200);
 	cr_expect(r->body_len == len && memcmp(r->body, want, len) == 0,
 		  "binary file body differs (%zu bytes, expected %zu)", r->body_len, len);
@@ -207,10 +187,8 @@ Test(serve, methods)
 		{ "DELETE", "/m/lower", NULL, NULL, NULL, 200, "lower" },
 		{ "GET", "/m/lower", NULL, NULL, NULL, 404, NULL },
 	};
-	struct h_server *s = api();
 
-	RUN_ROWS(s, rows);
-	h_server_stop_ok(s);
+	API_ROWS(rows);
 }
 
 Test(serve, paths)
@@ -231,10 +209,8 @@ Test(serve, paths)
 		{ NULL, "/p/years/2024x", NULL, NULL, NULL, 404, NULL },
 		{ NULL, "/x/p/years/2024", NULL, NULL, NULL, 404, NULL },
 	};
-	struct h_server *s = api();
 
-	RUN_ROWS(s, rows);
-	h_server_stop_ok(s);
+	API_ROWS(rows);
 }
 
 Test(serve, winner_by_path_kind)
@@ -246,10 +222,8 @@ Test(serve, winner_by_path_kind)
 		{ NULL, "/elsewhere", "X-Kind: 1", NULL, NULL, 200, "none" },
 		{ NULL, "/elsewhere", NULL, NULL, NULL, 404, NULL },
 	};
-	struct h_server *s = api();
 
-	RUN_ROWS(s, rows);
-	h_server_stop_ok(s);
+	API_ROWS(rows);
 }
 
 Test(serve, winner_by_priority_conditions_and_load_order)
@@ -267,10 +241,8 @@ Test(serve, winner_by_priority_conditions_and_load_order)
 		{ NULL, "/o/y", NULL, NULL, NULL, 200, "first" },
 		{ NULL, "/o/z", NULL, NULL, NULL, 200, "flat" },
 	};
-	struct h_server *s = api();
 
-	RUN_ROWS(s, rows);
-	h_server_stop_ok(s);
+	API_ROWS(rows);
 }
 
 Test(serve, files_documents_and_hidden_names)
@@ -315,10 +287,8 @@ Test(serve, query)
 		{ NULL, "/q/enc?a+b=c%26d", NULL, NULL, NULL, 200, "encoded" },
 		{ NULL, "/q/enc?a+b=c&d", NULL, NULL, NULL, 404, NULL },
 	};
-	struct h_server *s = api();
 
-	RUN_ROWS(s, rows);
-	h_server_stop_ok(s);
+	API_ROWS(rows);
 }
 
 Test(serve, headers_and_cookies)
@@ -338,10 +308,8 @@ Test(serve, headers_and_cookies)
 		{ NULL, "/h/cookie", "Cookie: session=abc", NULL, NULL, 404, NULL },
 		{ NULL, "/h/cookie", "X-Session: abc123", NULL, NULL, 404, NULL },
 	};
-	struct h_server *s = api();
 
-	RUN_ROWS(s, rows);
-	h_server_stop_ok(s);
+	API_ROWS(rows);
 }
 
 Test(serve, bodies)
@@ -385,10 +353,8 @@ Test(serve, bodies)
 		{ "POST", "/b/form", "Content-Type: application/x-www-form-urlencoded", NULL,
 		  "user=ada+lovelace&role=guest", 404, NULL },
 	};
-	struct h_server *s = api();
 
-	RUN_ROWS(s, rows);
-	h_server_stop_ok(s);
+	API_ROWS(rows);
 }
 
 Test(serve, matcher_operations)
@@ -420,10 +386,8 @@ Test(serve, matcher_operations)
 		{ NULL, "/ops/combined", "X-V: azc", NULL, NULL, 404, NULL },
 		{ NULL, "/ops/combined", "X-V: abd", NULL, NULL, 404, NULL },
 	};
-	struct h_server *s = api();
 
-	RUN_ROWS(s, rows);
-	h_server_stop_ok(s);
+	API_ROWS(rows);
 }
 
 /* ---- unmatched requests ------------------------------------------------------------------ */
@@ -481,7 +445,7 @@ Test(serve, near_misses_closest_three)
 
 	h_assert_response(r, "/target?page=abc", 404, NULL);
 	cr_expect(h_contains(r->body, "\"path\":\"/target\""), "the path excludes the query: %s", r->body);
-	cr_expect_eq(count_substr(r->body, "\"stub\":"), 3, "up to 3 near misses: %s", r->body);
+	cr_expect_eq(h_count_substr(r->body, "\"stub\":"), 3, "up to 3 near misses: %s", r->body);
 	closest = strstr(r->body, "\"stub\":\"closest\"");
 	a = strstr(r->body, "\"stub\":\"two-a\"");
 	b = strstr(r->body, "\"stub\":\"two-b\"");
@@ -545,7 +509,7 @@ Test(serve, admin_stubs)
 	s = api();
 	r = h_get(s, "/__cannery/stubs");
 	h_assert_response(r, "/__cannery/stubs", 200, NULL);
-	cr_expect_eq(count_substr(r->body, "\"id\":"), API_NSTUBS, "%s", r->body);
+	cr_expect_eq(h_count_substr(r->body, "\"id\":"), API_NSTUBS, "%s", r->body);
 	cr_expect(h_contains(r->body, "\"methods\":[\"PUT\",\"PATCH\"]"), "methods upper-case, in order: %s",
 		  r->body);
 	cr_expect(h_contains(r->body, "\"methods\":[\"DELETE\"]"), "methods upper-case: %s", r->body);

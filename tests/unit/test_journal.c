@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "journal.h"
+#include "testutil.h"
 #include "util/strbuf.h"
 
 static struct journal_entry *entry(const char *method, const char *path)
@@ -335,18 +336,9 @@ Test(journal, concurrent_appends_get_unique_seqs)
 
 /* ---- the NDJSON file ---- */
 
-static char *tmpfile_path(void)
-{
-	char *p = strdup("/tmp/cannery-journal-XXXXXX");
-	int fd = mkstemp(p);
-	cr_assert(fd >= 0);
-	close(fd);
-	return p;
-}
-
 Test(journal, file_gets_one_json_line_per_entry)
 {
-	char *path = tmpfile_path();
+	char *path = tmpfile_create("journal");
 	struct journal *j = journal_create(2);
 	char *err = NULL;
 	cr_assert_eq(journal_open_file(j, path, -1, &err), 0, "%s", err ? err : "");
@@ -373,7 +365,7 @@ Test(journal, file_gets_one_json_line_per_entry)
 
 Test(journal, destroy_flushes_the_file)
 {
-	char *path = tmpfile_path();
+	char *path = tmpfile_create("journal");
 	struct journal *j = journal_create(10);
 	char *err = NULL;
 	cr_assert_eq(journal_open_file(j, path, -1, &err), 0);

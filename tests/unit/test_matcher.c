@@ -10,6 +10,7 @@
 #include "matcher.h"
 #include "regex.h"
 #include "stub.h"
+#include "testutil.h"
 #include "util/arena.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -92,41 +93,6 @@ static void stub_exact(struct stub *s, const char *path)
 {
 	s->req.path_kind = PATH_EXACT;
 	s->req.path = xstrdup(path);
-}
-
-/* "/users/{id}/files/{rest*}" -> segments, as the loader makes them. */
-static void stub_template(struct stub *s, const char *tpl)
-{
-	s->req.path_kind = PATH_TEMPLATE;
-	s->req.path = xstrdup(tpl);
-	const char *p = tpl + 1;
-	for (;;) {
-		const char *slash = strchr(p, '/');
-		size_t n = slash ? (size_t)(slash - p) : strlen(p);
-		s->req.segs = xrealloc(s->req.segs, (s->req.nsegs + 1) * sizeof(*s->req.segs));
-		struct path_seg *g = &s->req.segs[s->req.nsegs++];
-		memset(g, 0, sizeof(*g));
-		if (n >= 2 && p[0] == '{' && p[n - 1] == '}') {
-			g->is_rest = p[n - 2] == '*';
-			g->is_param = !g->is_rest;
-			g->text = xstrndup(p + 1, n - 2 - (g->is_rest ? 1 : 0));
-		} else {
-			g->text = xstrndup(p, n);
-		}
-		if (!slash)
-			break;
-		p = slash + 1;
-	}
-}
-
-static void stub_path_regex(struct stub *s, const char *re)
-{
-	char *err = NULL;
-	size_t off = 0;
-	s->req.path_kind = PATH_REGEX;
-	s->req.path = xstrdup(re);
-	s->req.path_re = regex_compile(re, false, &err, &off);
-	cr_assert_not_null(s->req.path_re);
 }
 
 static struct matcher *named(struct named_matcher **v, size_t *n, const char *name)
@@ -233,6 +199,25 @@ static void expect_one_mismatch(const struct stub *s, struct req *q, const char 
 	cr_assert_eq(why.n, 1);
 	cr_expect_str_eq(why.items[0], want);
 	mismatches_release(&why);
+}
+
+/* expect_one_mismatch for a request with only a method and a path. */
+static void expect_bare_mismatch(const struct stub *s, const char *method, const char *path, const char *want)
+{
+	struct req q;
+	req_init(&q, method, path);
+	expect_one_mismatch(s, &q, want);
+	req_fini(&q);
+}
+
+/* expect_one_mismatch for a POST / with only a body. */
+static void expect_body_mismatch(const struct stub *s, const char *body, const char *want)
+{
+	struct req q;
+	req_init(&q, "POST", "/");
+	req_body(&q, body);
+	expect_one_mismatch(s, &q, want);
+	req_fini(&q);
 }
 
 static void expect_describe(const struct matcher *m, const char *want)
@@ -743,6 +728,16 @@ static bool path_ok(struct stub *s, const char *path, struct params *p, struct r
 	return stub_path_ok(s, &q->v, p);
 }
 
+/* Whether s accepts a GET of path; with captures, asking for the path parameters too. */
+static bool path_matches(struct stub *s, const char *path, bool captures)
+{
+	struct req q;
+	struct params p;
+	bool ok = path_ok(s, path, captures ? &p : NULL, &q);
+	req_fini(&q);
+	return ok;
+}
+
 Test(path, exact)
 {
 	struct stub *s = stub_new();
@@ -752,22 +747,19 @@ Test(path, exact)
 	cr_expect(path_ok(s, "/api/users", &p, &q));
 	cr_expect_eq(p.n, 0);
 	req_fini(&q);
-	cr_expect_not(path_ok(s, "/api/users/", NULL, &q));
-	req_fini(&q);
-	cr_expect_not(path_ok(s, "/api/Users", NULL, &q));
-	req_fini(&q);
+	cr_expect_not(path_matches(s, "/api/users/", false));
+	cr_expect_not(path_matches(s, "/api/Users", false));
 	stub_destroy(s);
 
 	s = stub_new();
-	cr_expect(path_ok(s, "/whatever", NULL, &q));
-	req_fini(&q);
+	cr_expect(path_matches(s, "/whatever", false));
 	stub_destroy(s);
 }
 
 Test(path, template_params)
 {
 	struct stub *s = stub_new();
-	stub_template(s, "/api/users/{id}/posts/{post}");
+	set_path_template(s, "/api/users/{id}/posts/{post}");
 	struct req q;
 	struct params p;
 	cr_assert(path_ok(s, "/api/users/42/posts/hello%20x", &p, &q));
@@ -778,56 +770,42 @@ Test(path, template_params)
 	cr_expect_str_eq(p.items[1].name, "post");
 	cr_expect_str_eq(p.items[1].value, "hello%20x");
 	req_fini(&q);
-	cr_expect_not(path_ok(s, "/api/users/42/post/1", &p, &q));
-	req_fini(&q);
-	cr_expect_not(path_ok(s, "/api/users/42/posts", &p, &q));
-	req_fini(&q);
-	cr_expect_not(path_ok(s, "/api/users/42/posts/1/x", &p, &q));
-	req_fini(&q);
-	cr_expect_not(path_ok(s, "api/users/42/posts/1", &p, &q));
-	req_fini(&q);
+	cr_expect_not(path_matches(s, "/api/users/42/post/1", true));
+	cr_expect_not(path_matches(s, "/api/users/42/posts", true));
+	cr_expect_not(path_matches(s, "/api/users/42/posts/1/x", true));
+	cr_expect_not(path_matches(s, "api/users/42/posts/1", true));
 	stub_destroy(s);
 }
 
 Test(path, template_trailing_slash_and_empty_segment)
 {
 	struct stub *s = stub_new();
-	stub_template(s, "/users/{id}");
-	struct req q;
+	set_path_template(s, "/users/{id}");
 	/* "/users/" is "users", "": an empty segment is not a value */
-	cr_expect_not(path_ok(s, "/users/", NULL, &q));
-	req_fini(&q);
-	cr_expect_not(path_ok(s, "/users/1/", NULL, &q));
-	req_fini(&q);
-	cr_expect_not(path_ok(s, "/users//", NULL, &q));
-	req_fini(&q);
-	cr_expect_not(path_ok(s, "/users", NULL, &q));
-	req_fini(&q);
-	cr_expect(path_ok(s, "/users/1", NULL, &q));
-	req_fini(&q);
+	cr_expect_not(path_matches(s, "/users/", false));
+	cr_expect_not(path_matches(s, "/users/1/", false));
+	cr_expect_not(path_matches(s, "/users//", false));
+	cr_expect_not(path_matches(s, "/users", false));
+	cr_expect(path_matches(s, "/users/1", false));
 	stub_destroy(s);
 
 	s = stub_new();
-	stub_template(s, "/users/{id}/");
-	cr_expect(path_ok(s, "/users/1/", NULL, &q));
-	req_fini(&q);
-	cr_expect_not(path_ok(s, "/users/1", NULL, &q));
-	req_fini(&q);
+	set_path_template(s, "/users/{id}/");
+	cr_expect(path_matches(s, "/users/1/", false));
+	cr_expect_not(path_matches(s, "/users/1", false));
 	stub_destroy(s);
 
 	s = stub_new();
-	stub_template(s, "/{a}/{b}");
-	cr_expect_not(path_ok(s, "//x", NULL, &q));
-	req_fini(&q);
-	cr_expect(path_ok(s, "/x/y", NULL, &q));
-	req_fini(&q);
+	set_path_template(s, "/{a}/{b}");
+	cr_expect_not(path_matches(s, "//x", false));
+	cr_expect(path_matches(s, "/x/y", false));
 	stub_destroy(s);
 }
 
 Test(path, template_rest)
 {
 	struct stub *s = stub_new();
-	stub_template(s, "/files/{kind}/{path*}");
+	set_path_template(s, "/files/{kind}/{path*}");
 	struct req q;
 	struct params p;
 	cr_assert(path_ok(s, "/files/img/a/b/c.png", &p, &q));
@@ -843,17 +821,15 @@ Test(path, template_rest)
 	cr_expect_str_eq(p.items[1].value, "/x");
 	req_fini(&q);
 	/* the rest needs at least one byte */
-	cr_expect_not(path_ok(s, "/files/img/", &p, &q));
-	req_fini(&q);
-	cr_expect_not(path_ok(s, "/files/img", &p, &q));
-	req_fini(&q);
+	cr_expect_not(path_matches(s, "/files/img/", true));
+	cr_expect_not(path_matches(s, "/files/img", true));
 	stub_destroy(s);
 }
 
 Test(path, regex_named_groups)
 {
 	struct stub *s = stub_new();
-	stub_path_regex(s, "/orders/(?<id>[0-9]+)(/(?<part>[a-z]+))?");
+	set_path_regex(s, "/orders/(?<id>[0-9]+)(/(?<part>[a-z]+))?");
 	struct req q;
 	struct params p;
 	cr_assert(path_ok(s, "/orders/12/lines", &p, &q));
@@ -868,10 +844,8 @@ Test(path, regex_named_groups)
 	cr_expect_str_eq(p.items[0].value, "12");
 	req_fini(&q);
 	/* whole-path match */
-	cr_expect_not(path_ok(s, "/orders/12x", &p, &q));
-	req_fini(&q);
-	cr_expect_not(path_ok(s, "/x/orders/12", NULL, &q));
-	req_fini(&q);
+	cr_expect_not(path_matches(s, "/orders/12x", true));
+	cr_expect_not(path_matches(s, "/x/orders/12", false));
 	stub_destroy(s);
 }
 
@@ -932,34 +906,25 @@ Test(mismatch, method)
 	expect_one_mismatch(s, &q, "method: expected \"GET\", got \"POST\"");
 	stub_methods(s, "POST", (const char *)NULL);
 	req_fini(&q);
-	req_init(&q, "DELETE", "/");
-	expect_one_mismatch(s, &q, "method: expected one of [\"GET\", \"POST\"], got \"DELETE\"");
-	req_fini(&q);
+	expect_bare_mismatch(s, "DELETE", "/", "method: expected one of [\"GET\", \"POST\"], got \"DELETE\"");
 	stub_destroy(s);
 }
 
 Test(mismatch, path)
 {
 	struct stub *s = stub_new();
-	stub_template(s, "/api/users/{id}");
-	struct req q;
-	req_init(&q, "GET", "/api/orders");
-	expect_one_mismatch(s, &q, "path: expected \"/api/users/{id}\", got \"/api/orders\"");
-	req_fini(&q);
+	set_path_template(s, "/api/users/{id}");
+	expect_bare_mismatch(s, "GET", "/api/orders", "path: expected \"/api/users/{id}\", got \"/api/orders\"");
 	stub_destroy(s);
 
 	s = stub_new();
 	stub_exact(s, "/a");
-	req_init(&q, "GET", "/b");
-	expect_one_mismatch(s, &q, "path: expected \"/a\", got \"/b\"");
-	req_fini(&q);
+	expect_bare_mismatch(s, "GET", "/b", "path: expected \"/a\", got \"/b\"");
 	stub_destroy(s);
 
 	s = stub_new();
-	stub_path_regex(s, "/o/[0-9]+");
-	req_init(&q, "GET", "/o/x");
-	expect_one_mismatch(s, &q, "path: expected regex \"/o/[0-9]+\", got \"/o/x\"");
-	req_fini(&q);
+	set_path_regex(s, "/o/[0-9]+");
+	expect_bare_mismatch(s, "GET", "/o/x", "path: expected regex \"/o/[0-9]+\", got \"/o/x\"");
 	stub_destroy(s);
 }
 
@@ -1019,30 +984,18 @@ Test(mismatch, body_raw_and_json)
 	struct stub *s = stub_new();
 	s->req.body.kind = BODY_RAW;
 	m_add(&s->req.body.raw, MATCH_CONTAINS, "hi");
-	struct req q;
-	req_init(&q, "POST", "/");
-	req_body(&q, "bye");
-	expect_one_mismatch(s, &q, "body: expected contains \"hi\", got \"bye\"");
-	req_fini(&q);
-	req_init(&q, "POST", "/");
-	expect_one_mismatch(s, &q, "body: expected contains \"hi\", got \"\"");
-	req_fini(&q);
+	expect_body_mismatch(s, "bye", "body: expected contains \"hi\", got \"bye\"");
+	expect_bare_mismatch(s, "POST", "/", "body: expected contains \"hi\", got \"\"");
 	stub_destroy(s);
 
 	s = stub_new();
 	stub_body_json(s, BODY_JSON, "{ \"a\" : 1 }");
-	req_init(&q, "POST", "/");
-	req_body(&q, "{\"a\":2}");
-	expect_one_mismatch(s, &q, "body: expected json {\"a\":1}, got \"{\\\"a\\\":2}\"");
-	req_fini(&q);
+	expect_body_mismatch(s, "{\"a\":2}", "body: expected json {\"a\":1}, got \"{\\\"a\\\":2}\"");
 	stub_destroy(s);
 
 	s = stub_new();
 	stub_body_json(s, BODY_JSON_PARTIAL, "{\"a\":[1]}");
-	req_init(&q, "POST", "/");
-	req_body(&q, "{\"a\":[]}");
-	expect_one_mismatch(s, &q, "body: expected json_partial {\"a\":[1]}, got \"{\\\"a\\\":[]}\"");
-	req_fini(&q);
+	expect_body_mismatch(s, "{\"a\":[]}", "body: expected json_partial {\"a\":[1]}, got \"{\\\"a\\\":[]}\"");
 	stub_destroy(s);
 }
 
@@ -1088,10 +1041,7 @@ Test(mismatch, body_json_path_and_form)
 	m_add(stub_body_field(s, BODY_JSON_PATH, "user.name"), MATCH_EQUALS, "Ada");
 	m_add(stub_body_field(s, BODY_JSON_PATH, "user.id"), MATCH_REGEX, "[0-9]+");
 	struct req q;
-	req_init(&q, "POST", "/");
-	req_body(&q, "{\"user\":{\"id\":12}}");
-	expect_one_mismatch(s, &q, "body json_path user.name: expected \"Ada\", got nothing");
-	req_fini(&q);
+	expect_body_mismatch(s, "{\"user\":{\"id\":12}}", "body json_path user.name: expected \"Ada\", got nothing");
 	req_init(&q, "POST", "/");
 	req_body(&q, "{\"user\":{\"id\":true,\"name\":{\"first\":\"A\"}}}");
 	struct mismatches why = { 0 };
@@ -1109,10 +1059,7 @@ Test(mismatch, body_json_path_and_form)
 	req_body(&q, "name=Bob+B&name=Carl");
 	expect_one_mismatch(s, &q, "body form name: expected prefix \"A\", got \"Bob B\", \"Carl\"");
 	req_fini(&q);
-	req_init(&q, "POST", "/");
-	req_body(&q, "name=Bob");
-	expect_one_mismatch(s, &q, "body form name: expected prefix \"A\", got nothing");
-	req_fini(&q);
+	expect_body_mismatch(s, "name=Bob", "body form name: expected prefix \"A\", got nothing");
 	stub_destroy(s);
 }
 

@@ -17,47 +17,18 @@
 #include "matcher.h"
 #include "recorder.h"
 #include "stub_load.h"
+#include "testutil.h"
 #include "util/arena.h"
 #include "util/xalloc.h"
 
-static char tmp[PATH_MAX];
-static char old_cwd[PATH_MAX];
-
 static void setup(void)
 {
-	snprintf(tmp, sizeof(tmp), "/tmp/cannery-recorder-XXXXXX");
-	cr_assert_not_null(mkdtemp(tmp));
-	cr_assert_not_null(getcwd(old_cwd, sizeof(old_cwd)));
-	cr_assert_eq(chdir(tmp), 0);
-}
-
-static void remove_tree(const char *path)
-{
-	struct stat st;
-	if (lstat(path, &st) != 0)
-		return;
-	if (S_ISDIR(st.st_mode)) {
-		DIR *d = opendir(path);
-		struct dirent *de;
-		while (d && (de = readdir(d))) {
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			char child[PATH_MAX];
-			snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
-			remove_tree(child);
-		}
-		if (d)
-			closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
+	tmpdir_enter("recorder");
 }
 
 static void teardown(void)
 {
-	if (chdir(old_cwd) == 0)
-		remove_tree(tmp);
+	tmpdir_leave();
 }
 
 TestSuite(recorder, .init = setup, .fini = teardown);
@@ -118,39 +89,6 @@ static void expect_replays(const struct record_exchange *ex, const char *want, s
 		  "replayed body differs:\n%s", text);
 	load_result_release(&res);
 	free(text);
-}
-
-static bool file_exists(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0;
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	cr_assert_not_null(f, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *p = xmalloc((size_t)n + 1);
-	cr_assert_eq(fread(p, 1, (size_t)n, f), (size_t)n);
-	p[n] = '\0';
-	fclose(f);
-	return p;
-}
-
-static size_t count_files(const char *dir, const char *prefix)
-{
-	size_t n = 0;
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	cr_assert_not_null(d);
-	while ((de = readdir(d)))
-		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0)
-			n++;
-	closedir(d);
-	return n;
 }
 
 /* ---- names ---- */

@@ -2,6 +2,7 @@
 /* The route index: winner order, the exact hash with any-method merge, the template
  * trie with backtracking, the regex/pathless scan, scale, and near misses. */
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "regex.h"
 #include "router.h"
 #include "stub.h"
+#include "testutil.h"
 #include "util/arena.h"
 #include "util/xalloc.h"
 
@@ -60,35 +62,12 @@ static struct stub *add_stub(const char *id, const char *methods, const char *pa
 	if (!path) {
 		s->req.path_kind = PATH_NONE;
 	} else if (path[0] == '~') {
-		char *err = NULL;
-		size_t off = 0;
-		s->req.path_kind = PATH_REGEX;
-		s->req.path = xstrdup(path + 1);
-		s->req.path_re = regex_compile(path + 1, false, &err, &off);
-		cr_assert_not_null(s->req.path_re);
+		set_path_regex(s, path + 1);
 	} else if (!strchr(path, '{')) {
 		s->req.path_kind = PATH_EXACT;
 		s->req.path = xstrdup(path);
 	} else {
-		s->req.path_kind = PATH_TEMPLATE;
-		s->req.path = xstrdup(path);
-		for (const char *p = path + 1;;) {
-			const char *slash = strchr(p, '/');
-			size_t n = slash ? (size_t)(slash - p) : strlen(p);
-			s->req.segs = xrealloc(s->req.segs, (s->req.nsegs + 1) * sizeof(*s->req.segs));
-			struct path_seg *g = &s->req.segs[s->req.nsegs++];
-			memset(g, 0, sizeof(*g));
-			if (n >= 2 && p[0] == '{' && p[n - 1] == '}') {
-				g->is_rest = p[n - 2] == '*';
-				g->is_param = !g->is_rest;
-				g->text = xstrndup(p + 1, n - 2 - (g->is_rest ? 1 : 0));
-			} else {
-				g->text = xstrndup(p, n);
-			}
-			if (!slash)
-				break;
-			p = slash + 1;
-		}
+		set_path_template(s, path);
 	}
 	if (nstubs == astubs) {
 		astubs = astubs ? 2 * astubs : 16;
@@ -223,31 +202,105 @@ Test(router, priority_beats_path_kind)
 	cr_expect_str_eq(winner("GET", "/users/me"), "template");
 }
 
-Test(router, exact_beats_template)
+/*
+ * Stubs that differ only in path kind, method lists and load order, and who wins. The
+ * strings are arrays, not pointers: Criterion hands the parameters to a worker process
+ * where a pointer into this one means nothing.
+ */
+struct winner_case {
+	char what[48];
+	char stubs[4][3][24];           /* id, methods, path as add_stub takes them ("" path: none) */
+	char lookups[6][3][24];         /* method, path, the winner's id or "(none)" */
+};
+
+ParameterizedTestParameters(router, winners)
 {
-	add_stub("template", "GET", "/users/{id}");
-	add_stub("exact", "GET", "/users/me");
-	build();
-	cr_expect_str_eq(winner("GET", "/users/me"), "exact");
-	cr_expect_str_eq(winner("GET", "/users/42"), "template");
+	static struct winner_case cases[] = {
+		{ "exact_beats_template",
+		  {
+			{ "template", "GET", "/users/{id}" },
+			{ "exact", "GET", "/users/me" },
+		  },
+		  {
+			{ "GET", "/users/me", "exact" },
+			{ "GET", "/users/42", "template" },
+		  } },
+		{ "template_beats_regex",
+		  {
+			{ "regex", "GET", "~/users/[a-z0-9]+" },
+			{ "template", "GET", "/users/{id}" },
+		  },
+		  {
+			{ "GET", "/users/me", "template" },
+			{ "GET", "/users/", "(none)" },
+		  } },
+		{ "regex_beats_none",
+		  {
+			{ "none", "", "" },
+			{ "regex", "", "~/r/.*" },
+		  },
+		  {
+			{ "GET", "/r/1", "regex" },
+			{ "GET", "/other", "none" },
+		  } },
+		{ "exact_and_any_method_merge",
+		  {
+			{ "get", "GET", "/x" },
+			{ "any", "", "/x" },
+			{ "post-put", "POST PUT", "/x" },
+			{ "any-kw", "ANY", "/y" },
+		  },
+		  {
+			{ "GET", "/x", "get" },
+			{ "get", "/x", "get" },
+			{ "DELETE", "/x", "any" },
+			{ "put", "/x", "any" },
+			{ "PATCH", "/y", "any-kw" },
+			{ "GET", "/x/", "(none)" },
+		  } },
+		{ "template_param_branch_can_win_by_rank",
+		  {
+			{ "param", "GET", "/a/{x}/c" },
+			{ "literal", "GET", "/a/b/{y}" },
+		  },
+		  {
+			{ "GET", "/a/b/c", "param" },
+			{ "GET", "/a/b/d", "literal" },
+			{ "GET", "/a/z/c", "param" },
+		  } },
+		{ "template_rest_loses_to_earlier_specific",
+		  {
+			{ "meta", "GET", "/files/{id}/meta" },
+			{ "rest", "GET", "/files/{path*}" },
+		  },
+		  {
+			{ "GET", "/files/1/meta", "meta" },
+			{ "GET", "/files/1/meta/x", "rest" },
+		  } },
+		{ "template_trailing_slash",
+		  {
+			{ "one", "GET", "/u/{id}" },
+			{ "slash", "GET", "/u/{id}/" },
+		  },
+		  {
+			{ "GET", "/u/1", "one" },
+			{ "GET", "/u/1/", "slash" },
+			{ "GET", "/u/", "(none)" },
+			{ "GET", "/u//", "(none)" },
+			{ "GET", "u/1", "(none)" },
+		  } },
+	};
+	return cr_make_param_array(struct winner_case, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
-Test(router, template_beats_regex)
+ParameterizedTest(struct winner_case *c, router, winners)
 {
-	add_stub("regex", "GET", "~/users/[a-z0-9]+");
-	add_stub("template", "GET", "/users/{id}");
+	for (size_t i = 0; i < 4 && c->stubs[i][0][0]; i++)
+		add_stub(c->stubs[i][0], c->stubs[i][1], c->stubs[i][2][0] ? c->stubs[i][2] : NULL);
 	build();
-	cr_expect_str_eq(winner("GET", "/users/me"), "template");
-	cr_expect_str_eq(winner("GET", "/users/"), "(none)");
-}
-
-Test(router, regex_beats_none)
-{
-	add_stub("none", "", NULL);
-	add_stub("regex", "", "~/r/.*");
-	build();
-	cr_expect_str_eq(winner("GET", "/r/1"), "regex");
-	cr_expect_str_eq(winner("GET", "/other"), "none");
+	for (size_t i = 0; i < 6 && c->lookups[i][0][0]; i++)
+		cr_expect_str_eq(winner(c->lookups[i][0], c->lookups[i][1]), c->lookups[i][2], "%s: %s %s", c->what,
+				 c->lookups[i][0], c->lookups[i][1]);
 }
 
 Test(router, more_conditions_first)
@@ -282,21 +335,6 @@ Test(router, load_order_last)
 }
 
 /* ---- exact hash --------------------------------------------------------------- */
-
-Test(router, exact_and_any_method_merge)
-{
-	add_stub("get", "GET", "/x");
-	add_stub("any", "", "/x");
-	add_stub("post-put", "POST PUT", "/x");
-	add_stub("any-kw", "ANY", "/y");
-	build();
-	cr_expect_str_eq(winner("GET", "/x"), "get");
-	cr_expect_str_eq(winner("get", "/x"), "get");
-	cr_expect_str_eq(winner("DELETE", "/x"), "any");
-	cr_expect_str_eq(winner("put", "/x"), "any");
-	cr_expect_str_eq(winner("PATCH", "/y"), "any-kw");
-	cr_expect_str_eq(winner("GET", "/x/"), "(none)");
-}
 
 Test(router, exact_any_first_by_rank)
 {
@@ -347,16 +385,6 @@ Test(router, template_literal_and_param_at_same_level)
 	cr_expect_str_eq(winner("GET", "/users/42/x"), "(none)");
 }
 
-Test(router, template_param_branch_can_win_by_rank)
-{
-	add_stub("param", "GET", "/a/{x}/c");
-	add_stub("literal", "GET", "/a/b/{y}");
-	build();
-	cr_expect_str_eq(winner("GET", "/a/b/c"), "param");
-	cr_expect_str_eq(winner("GET", "/a/b/d"), "literal");
-	cr_expect_str_eq(winner("GET", "/a/z/c"), "param");
-}
-
 Test(router, template_conditions_fall_through)
 {
 	add_header_cond(add_stub("admin", "GET", "/users/{id}"), "x-role", "admin");
@@ -391,27 +419,6 @@ Test(router, template_rest)
 	cr_expect_str_eq(winner("GET", "/files/x"), "rest");
 	cr_expect_str_eq(winner("GET", "/files/"), "(none)");
 	cr_expect_str_eq(winner("GET", "/files"), "(none)");
-}
-
-Test(router, template_rest_loses_to_earlier_specific)
-{
-	add_stub("meta", "GET", "/files/{id}/meta");
-	add_stub("rest", "GET", "/files/{path*}");
-	build();
-	cr_expect_str_eq(winner("GET", "/files/1/meta"), "meta");
-	cr_expect_str_eq(winner("GET", "/files/1/meta/x"), "rest");
-}
-
-Test(router, template_trailing_slash)
-{
-	add_stub("one", "GET", "/u/{id}");
-	add_stub("slash", "GET", "/u/{id}/");
-	build();
-	cr_expect_str_eq(winner("GET", "/u/1"), "one");
-	cr_expect_str_eq(winner("GET", "/u/1/"), "slash");
-	cr_expect_str_eq(winner("GET", "/u/"), "(none)");
-	cr_expect_str_eq(winner("GET", "/u//"), "(none)");
-	cr_expect_str_eq(winner("GET", "u/1"), "(none)");
 }
 
 /* ---- regex and pathless ------------------------------------------------------- */

@@ -15,88 +15,29 @@
 #include "stub.h"
 #include "stub_cache.h"
 #include "stub_load.h"
+#include "testutil.h"
 #include "util/strbuf.h"
 
-static char tmp[PATH_MAX];
-static char old_cwd[PATH_MAX];
 static struct stub_cache *cache;
 static const char *dirs[] = { "stubs", "more" };
 
 static void setup(void)
 {
-	snprintf(tmp, sizeof(tmp), "/tmp/cannery-stub-cache-XXXXXX");
-	cr_assert_not_null(mkdtemp(tmp));
-	cr_assert_not_null(getcwd(old_cwd, sizeof(old_cwd)));
-	cr_assert_eq(chdir(tmp), 0);
-	cr_assert_eq(mkdir("stubs", 0755), 0);
-	cr_assert_eq(mkdir("more", 0755), 0);
+	tmpdir_enter("stub-cache");
+	make_dir("stubs");
+	make_dir("more");
 	cache = stub_cache_create();
 	/* files written by the test itself are trusted at once (each edit changes the size) */
 	stub_cache_set_racy_ns(cache, 0);
 }
 
-/* rm -rf without following symlinks */
-static void remove_tree(const char *path)
-{
-	struct stat st;
-	if (lstat(path, &st) != 0)
-		return;
-	if (S_ISDIR(st.st_mode)) {
-		DIR *d = opendir(path);
-		struct dirent *de;
-		while (d && (de = readdir(d))) {
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			char child[PATH_MAX];
-			snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
-			remove_tree(child);
-		}
-		if (d)
-			closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
-}
-
 static void teardown(void)
 {
 	stub_cache_destroy(cache);
-	if (chdir(old_cwd) == 0)
-		remove_tree(tmp);
+	tmpdir_leave();
 }
 
 TestSuite(stub_cache, .init = setup, .fini = teardown);
-
-/* Writes a file (relative to the temporary directory), creating its directories. */
-static void put(const char *path, const char *text)
-{
-	char buf[PATH_MAX];
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		mkdir(buf, 0755);
-		*p = '/';
-	}
-	FILE *f = fopen(path, "wb");
-	cr_assert_not_null(f, "cannot write %s", path);
-	fwrite(text, 1, strlen(text), f);
-	fclose(f);
-}
-
-static char *format(const struct diag_list *diags)
-{
-	struct strbuf sb = STRBUF_INIT;
-	for (size_t i = 0; i < diags->n; i++) {
-		char *s = diag_format(&diags->items[i]);
-		strbuf_adds(&sb, s);
-		strbuf_addc(&sb, '\n');
-		free(s);
-	}
-	return strbuf_detach(&sb, NULL);
-}
 
 /* What one load gave: the stubs' "id file:line:col" lines, the paths, or the errors. */
 struct outcome {
@@ -140,7 +81,7 @@ static struct outcome full_load(void)
 	o.rc = stub_load_dirs(dirs, 2, &res, &diags);
 	o.stubs = describe(res.stubs, res.n);
 	o.paths = join(res.paths, res.npaths);
-	o.errors = format(&diags);
+	o.errors = diags_text(&diags);
 	load_result_release(&res);
 	diag_list_release(&diags);
 	return o;
@@ -162,7 +103,7 @@ static struct outcome cached_load(void)
 		o.stubs = describe(NULL, 0);
 		o.paths = join(NULL, 0);
 	}
-	o.errors = format(&diags);
+	o.errors = diags_text(&diags);
 	for (size_t i = 0; i < npaths; i++)
 		free(paths[i]);
 	free(paths);

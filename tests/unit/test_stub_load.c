@@ -16,76 +16,30 @@
 
 #include "regex.h"
 #include "stub_load.h"
+#include "testutil.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-static char tmp[PATH_MAX];
-static char old_cwd[PATH_MAX];
+static const char *tmp;
 static struct load_result res;
 static struct diag_list diags;
 
 static void setup(void)
 {
-	snprintf(tmp, sizeof(tmp), "/tmp/cannery-stub-load-XXXXXX");
-	cr_assert_not_null(mkdtemp(tmp));
-	cr_assert_not_null(getcwd(old_cwd, sizeof(old_cwd)));
-	cr_assert_eq(chdir(tmp), 0);
-	cr_assert_eq(mkdir("stubs", 0755), 0);
+	tmp = tmpdir_enter("stub-load");
+	make_dir("stubs");
 	memset(&res, 0, sizeof(res));
 	diag_list_init(&diags);
-}
-
-/* rm -rf without following symlinks */
-static void remove_tree(const char *path)
-{
-	struct stat st;
-	if (lstat(path, &st) != 0)
-		return;
-	if (S_ISDIR(st.st_mode)) {
-		DIR *d = opendir(path);
-		struct dirent *de;
-		while (d && (de = readdir(d))) {
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			char child[PATH_MAX];
-			snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
-			remove_tree(child);
-		}
-		if (d)
-			closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
 }
 
 static void teardown(void)
 {
 	load_result_release(&res);
 	diag_list_release(&diags);
-	if (chdir(old_cwd) == 0)
-		remove_tree(tmp);
+	tmpdir_leave();
 }
 
 TestSuite(stub_load, .init = setup, .fini = teardown);
-
-/* Writes a file (relative to the temporary directory), creating its directories. */
-static void put(const char *path, const char *text)
-{
-	char buf[PATH_MAX];
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		mkdir(buf, 0755);
-		*p = '/';
-	}
-	FILE *f = fopen(path, "wb");
-	cr_assert_not_null(f, "cannot write %s", path);
-	fwrite(text, 1, strlen(text), f);
-	fclose(f);
-}
 
 static int load(void)
 {
@@ -112,14 +66,7 @@ static int load_str(const char *text, bool runtime)
 /* Every diagnostic in GCC format, one a line. */
 static char *all_diags(void)
 {
-	struct strbuf sb = STRBUF_INIT;
-	for (size_t i = 0; i < diags.n; i++) {
-		char *s = diag_format(&diags.items[i]);
-		strbuf_adds(&sb, s);
-		strbuf_addc(&sb, '\n');
-		free(s);
-	}
-	return strbuf_detach(&sb, NULL);
+	return diags_text(&diags);
 }
 
 static void expect_error(const char *yaml, const char *expected)
@@ -1245,20 +1192,6 @@ Test(stub_load, diag_list_is_appended_to)
 
 /* ---- golden files: tests/fixtures/bad/NAME.yaml and NAME.expected ---- */
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	struct strbuf sb = STRBUF_INIT;
-	char buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		strbuf_add(&sb, buf, n);
-	fclose(f);
-	return strbuf_detach(&sb, NULL);
-}
-
 static int cmp_names(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -1294,7 +1227,7 @@ Test(stub_load, golden_bad_fixtures)
 		strbuf_addf(&src, "%s/%s.yaml", dirpath, names[i]);
 		strbuf_addf(&dst, "bad/%s.yaml", names[i]);
 		strbuf_addf(&exp, "%s/%s.expected", dirpath, names[i]);
-		char *text = slurp(src.buf);
+		char *text = read_file(src.buf, NULL);
 		cr_assert_not_null(text);
 		put(dst.buf, text);
 		free(text);
@@ -1316,7 +1249,7 @@ Test(stub_load, golden_bad_fixtures)
 			fwrite(out, 1, outlen, f);
 			fclose(f);
 		} else {
-			char *expected = slurp(exp.buf);
+			char *expected = read_file(exp.buf, NULL);
 			if (rc != -1 || !expected || strcmp(expected, out) != 0) {
 				cr_log_error("golden %s: rc %d\n--- expected\n%s--- got\n%s", names[i], rc,
 					     expected ? expected : "(missing .expected file)\n", out);

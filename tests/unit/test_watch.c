@@ -14,43 +14,21 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "testutil.h"
 #include "watch.h"
 
 #define DEADLINE_MS 10000
 
-static char root[64];
+static const char *root;
 
 static void setup(void)
 {
-	snprintf(root, sizeof(root), "/tmp/cannery-watch-XXXXXX");
-	cr_assert(mkdtemp(root), "mkdtemp: %s", strerror(errno));
-}
-
-static void rm_rf(const char *path)
-{
-	struct stat st;
-	if (lstat(path, &st) != 0)
-		return;
-	if (S_ISDIR(st.st_mode)) {
-		DIR *d = opendir(path);
-		struct dirent *de;
-		while (d && (de = readdir(d))) {
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			char child[1024];
-			snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
-			rm_rf(child);
-		}
-		if (d)
-			closedir(d);
-	}
-	remove(path);
+	root = tmpdir_create("watch");
 }
 
 static void teardown(void)
 {
-	if (root[0])
-		rm_rf(root);
+	tmpdir_leave();
 }
 
 TestSuite(watch, .init = setup, .fini = teardown);
@@ -63,19 +41,6 @@ static const char *at(const char *rel)
 	char *p = ring[next++ % 8];
 	snprintf(p, 512, "%s/%s", root, rel);
 	return p;
-}
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	cr_assert(f, "open %s: %s", path, strerror(errno));
-	fputs(text, f);
-	cr_assert_eq(fclose(f), 0);
-}
-
-static void make_dir(const char *path)
-{
-	cr_assert(mkdir(path, 0755) == 0, "mkdir %s: %s", path, strerror(errno));
 }
 
 static void sleep_ms(int ms)
@@ -168,10 +133,10 @@ Test(watch, droppings)
 Test(watch, a_write_calls_back)
 {
 	make_dir(at("t"));
-	write_file(at("t/a.yaml"), "a: 1\n");
+	put(at("t/a.yaml"), "a: 1\n");
 	struct watch *w = watch_tree();
 	cr_expect_eq(ncalls(), 0, "no change yet");
-	write_file(at("t/a.yaml"), "a: 2\n");
+	put(at("t/a.yaml"), "a: 2\n");
 	cr_assert(wait_calls(1), "no callback after a write");
 	watch_destroy(w);
 }
@@ -181,7 +146,7 @@ Test(watch, create_rename_delete)
 	make_dir(at("t"));
 	struct watch *w = watch_tree();
 	int n = 0;
-	write_file(at("t/new.yaml"), "a: 1\n");
+	put(at("t/new.yaml"), "a: 1\n");
 	cr_assert(wait_calls(++n), "create");
 	n = ncalls();
 	cr_assert_eq(rename(at("t/new.yaml"), at("t/renamed.yaml")), 0);
@@ -191,7 +156,7 @@ Test(watch, create_rename_delete)
 	cr_assert(wait_calls(++n), "delete");
 	n = ncalls();
 	/* an editor's save: the new text under a temp name, renamed over the file */
-	write_file(at("t/a.yaml.tmp"), "a: 3\n");
+	put(at("t/a.yaml.tmp"), "a: 3\n");
 	cr_assert_eq(rename(at("t/a.yaml.tmp"), at("t/a.yaml")), 0);
 	cr_assert(wait_calls(++n), "temp file renamed into place");
 	watch_destroy(w);
@@ -203,15 +168,15 @@ Test(watch, droppings_do_not_count)
 {
 	make_dir(at("t"));
 	struct watch *w = watch_tree();
-	write_file(at("t/.a.yaml.swp"), "swap");
-	write_file(at("t/.a.yaml.swx"), "swap");
-	write_file(at("t/a.yaml~"), "backup");
-	write_file(at("t/4913"), "");
-	write_file(at("t/a.yaml.tmp"), "temp");
-	write_file(at("t/#a.yaml#"), "autosave");
+	put(at("t/.a.yaml.swp"), "swap");
+	put(at("t/.a.yaml.swx"), "swap");
+	put(at("t/a.yaml~"), "backup");
+	put(at("t/4913"), "");
+	put(at("t/a.yaml.tmp"), "temp");
+	put(at("t/#a.yaml#"), "autosave");
 	make_dir(at("t/.git"));
-	write_file(at("t/.git/index"), "not watched at all");
-	write_file(at("t/z.yaml"), "z: 1\n");
+	put(at("t/.git/index"), "not watched at all");
+	put(at("t/z.yaml"), "z: 1\n");
 	cr_assert(wait_calls(1));
 	struct watch_stats st = watch_get_stats(w);
 	/* z.yaml: IN_CREATE, IN_MODIFY, IN_CLOSE_WRITE */
@@ -228,7 +193,7 @@ Test(watch, bursts_coalesce)
 	for (int i = 0; i < 30; i++) {
 		char rel[32];
 		snprintf(rel, sizeof(rel), "t/f%02d.yaml", i);
-		write_file(at(rel), "a: 1\n");
+		put(at(rel), "a: 1\n");
 	}
 	cr_assert(wait_calls(1));
 	/* 90 relevant events; a callback each would be no coalescing at all. Only a machine
@@ -248,7 +213,7 @@ Test(watch, endless_writes_still_call_back)
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	long elapsed = 0;
 	while (ncalls() == 0 && elapsed < DEADLINE_MS) {
-		write_file(at("t/busy.yaml"), "a: 1\n");
+		put(at("t/busy.yaml"), "a: 1\n");
 		sleep_ms(5);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
@@ -267,24 +232,24 @@ Test(watch, new_subdirectories_are_watched)
 	make_dir(at("t/a"));
 	make_dir(at("t/a/b"));
 	make_dir(at("t/a/b/c"));
-	write_file(at("t/a/b/c/deep.yaml"), "a: 1\n");
+	put(at("t/a/b/c/deep.yaml"), "a: 1\n");
 	cr_assert(wait_calls(1));
 	int n = ncalls();
-	write_file(at("t/a/b/c/deep.yaml"), "a: 2\n");
+	put(at("t/a/b/c/deep.yaml"), "a: 2\n");
 	cr_assert(wait_calls(n + 1), "a change two levels below a new directory went unseen");
 	n = ncalls();
-	write_file(at("t/a/b/c/deeper.json"), "{}");
+	put(at("t/a/b/c/deeper.json"), "{}");
 	cr_assert(wait_calls(n + 1), "a new body file went unseen");
 	/* a whole tree moved in at once: only a scan can find its subdirectories */
 	make_dir(at("out"));
 	make_dir(at("out/m"));
 	make_dir(at("out/m/n"));
-	write_file(at("out/m/n/x.yaml"), "a: 1\n");
+	put(at("out/m/n/x.yaml"), "a: 1\n");
 	n = ncalls();
 	cr_assert_eq(rename(at("out/m"), at("t/m")), 0);
 	cr_assert(wait_calls(n + 1));
 	n = ncalls();
-	write_file(at("t/m/n/x.yaml"), "a: 2\n");
+	put(at("t/m/n/x.yaml"), "a: 2\n");
 	cr_assert(wait_calls(n + 1), "a directory inside a tree moved in went unseen");
 	watch_destroy(w);
 }
@@ -295,7 +260,7 @@ Test(watch, existing_subdirectories_are_watched)
 	make_dir(at("t/x"));
 	make_dir(at("t/x/y"));
 	struct watch *w = watch_tree();
-	write_file(at("t/x/y/b.txt"), "body");
+	put(at("t/x/y/b.txt"), "body");
 	cr_assert(wait_calls(1));
 	watch_destroy(w);
 }
@@ -310,8 +275,8 @@ Test(watch, moved_directories)
 	cr_assert(wait_calls(1), "moving a directory out is a change");
 	struct watch_stats before = watch_get_stats(w);
 	/* no longer below the DIR: must not count (z.yaml is the barrier, as above) */
-	write_file(at("out/sub/x.yaml"), "a: 1\n");
-	write_file(at("t/z.yaml"), "a: 1\n");
+	put(at("out/sub/x.yaml"), "a: 1\n");
+	put(at("t/z.yaml"), "a: 1\n");
 	cr_assert(wait_calls(2));
 	struct watch_stats after = watch_get_stats(w);
 	cr_expect_leq(after.relevant - before.relevant, 3, "a directory moved out still counts");
@@ -319,7 +284,7 @@ Test(watch, moved_directories)
 	cr_assert_eq(rename(at("out/sub"), at("t/back")), 0);
 	cr_assert(wait_calls(n + 1), "moving a directory in is a change");
 	n = ncalls();
-	write_file(at("t/back/x.yaml"), "a: 2\n");
+	put(at("t/back/x.yaml"), "a: 2\n");
 	cr_assert(wait_calls(n + 1), "a directory moved in is watched");
 	watch_destroy(w);
 }
@@ -328,7 +293,7 @@ Test(watch, dir_deleted_then_recreated)
 {
 	make_dir(at("t"));
 	make_dir(at("t/sub"));
-	write_file(at("t/sub/a.yaml"), "a: 1\n");
+	put(at("t/sub/a.yaml"), "a: 1\n");
 	struct watch *w = watch_tree();
 	cr_assert_eq(unlink(at("t/sub/a.yaml")), 0);
 	cr_assert_eq(rmdir(at("t/sub")), 0);
@@ -336,10 +301,10 @@ Test(watch, dir_deleted_then_recreated)
 	cr_assert(wait_calls(1), "removing the DIR is a change");
 	int n = ncalls();
 	make_dir(at("t"));
-	write_file(at("t/a.yaml"), "a: 1\n");
+	put(at("t/a.yaml"), "a: 1\n");
 	cr_assert(wait_calls(n + 1), "the DIR came back");
 	n = ncalls();
-	write_file(at("t/a.yaml"), "a: 2\n");
+	put(at("t/a.yaml"), "a: 2\n");
 	cr_assert(wait_calls(n + 1), "the DIR is watched again");
 	watch_destroy(w);
 }
@@ -358,10 +323,10 @@ Test(watch, several_dirs)
 	make_dir(at("two/"));
 	const char *dirs[] = { at("one"), at("two/") };
 	struct watch *w = watch_dirs(dirs, 2);
-	write_file(at("two/b.yaml"), "a: 1\n");
+	put(at("two/b.yaml"), "a: 1\n");
 	cr_assert(wait_calls(1));
 	int n = ncalls();
-	write_file(at("one/a.yaml"), "a: 1\n");
+	put(at("one/a.yaml"), "a: 1\n");
 	cr_assert(wait_calls(n + 1));
 	watch_destroy(w);
 }
@@ -373,29 +338,29 @@ Test(watch, tracked_files_outside_the_trees)
 	make_dir(at("t"));
 	make_dir(at("t/.data"));
 	make_dir(at("shared"));
-	write_file(at("t/body.tmp"), "a dropping's name, but a body");
-	write_file(at("t/.data/b.json"), "{}");
-	write_file(at("shared/target.yaml"), "a: 1\n");
+	put(at("t/body.tmp"), "a dropping's name, but a body");
+	put(at("t/.data/b.json"), "{}");
+	put(at("shared/target.yaml"), "a: 1\n");
 	cr_assert_eq(symlink(at("shared/target.yaml"), at("t/link.yaml")), 0);
-	write_file(at("t/plain.yaml"), "a: 1\n");
+	put(at("t/plain.yaml"), "a: 1\n");
 	struct watch *w = watch_tree();
 	const char *paths[] = { at("t/plain.yaml"), at("t/link.yaml"), at("t/body.tmp"), at("t/.data/b.json") };
 	watch_track_files(w, paths, 4);
 
-	write_file(at("t/body.tmp"), "new");
+	put(at("t/body.tmp"), "new");
 	cr_assert(wait_calls(1), "a tracked body with a dropping's name");
 	int n = ncalls();
-	write_file(at("t/.data/b.json"), "[]");
+	put(at("t/.data/b.json"), "[]");
 	cr_assert(wait_calls(n + 1), "a tracked body in a dot directory");
 	n = ncalls();
-	write_file(at("shared/target.yaml"), "a: 2\n");
+	put(at("shared/target.yaml"), "a: 2\n");
 	cr_assert(wait_calls(n + 1), "the target of a symlinked stub file");
 	n = ncalls();
 	/* no longer tracked: the directory outside is let go */
 	watch_track_files(w, paths, 1);
 	struct watch_stats before = watch_get_stats(w);
-	write_file(at("shared/target.yaml"), "a: 3\n");
-	write_file(at("t/z.yaml"), "a: 1\n");
+	put(at("shared/target.yaml"), "a: 3\n");
+	put(at("t/z.yaml"), "a: 1\n");
 	cr_assert(wait_calls(n + 1));
 	struct watch_stats after = watch_get_stats(w);
 	cr_expect_leq(after.relevant - before.relevant, 3, "an untracked file outside the DIR counted");
@@ -427,7 +392,7 @@ Test(watch, queue_overflow_counts_as_a_change, .timeout = 120)
 	pthread_mutex_lock(&calls.lock);
 	calls.hold = true;
 	pthread_mutex_unlock(&calls.lock);
-	write_file(at("t/first.yaml"), "a: 1\n");
+	put(at("t/first.yaml"), "a: 1\n");
 	cr_assert(wait_calls(1));
 	for (long i = 0; i < limit / 2 + 100; i++) {
 		char rel[32];
@@ -445,7 +410,7 @@ Test(watch, queue_overflow_counts_as_a_change, .timeout = 120)
 	cr_assert(wait_calls(2));
 	cr_expect_geq(watch_get_stats(w).overflows, 1);
 	int n = ncalls();
-	write_file(at("t/late/x.yaml"), "a: 1\n");
+	put(at("t/late/x.yaml"), "a: 1\n");
 	cr_assert(wait_calls(n + 1), "the rescan after the overflow missed a new directory");
 	watch_destroy(w);
 }
@@ -468,7 +433,7 @@ Test(watch, destroy_with_a_burst_pending)
 {
 	make_dir(at("t"));
 	struct watch *w = watch_tree();
-	write_file(at("t/a.yaml"), "a: 1\n");
+	put(at("t/a.yaml"), "a: 1\n");
 	watch_stop(w);
 	watch_stop(w);
 	int n = ncalls();

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared unit-test helpers: temporary directories, files, diagnostics as text. */
+#include "testutil.h"
+
+#include <criterion/criterion.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "regex.h"
+#include "stub.h"
+#include "stub_load.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+
+static char tmp[PATH_MAX];
+static char old_cwd[PATH_MAX];
+
+const char *tmpdir_create(const char *name)
+{
+	snprintf(tmp, sizeof(tmp), "/tmp/cannery-%s-XXXXXX", name);
+	cr_assert_not_null(mkdtemp(tmp), "mkdtemp %s: %s", tmp, strerror(errno));
+	return tmp;
+}
+
+const char *tmpdir_enter(const char *name)
+{
+	tmpdir_create(name);
+	cr_assert_not_null(getcwd(old_cwd, sizeof(old_cwd)));
+	cr_assert_eq(chdir(tmp), 0, "chdir %s: %s", tmp, strerror(errno));
+	return tmp;
+}
+
+void tmpdir_leave(void)
+{
+	if (!tmp[0])
+		return;
+	if (old_cwd[0] && chdir(old_cwd) != 0)
+		return;
+	remove_tree(tmp);
+	tmp[0] = '\0';
+	old_cwd[0] = '\0';
+}
+
+char *tmpfile_create(const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "/tmp/cannery-%s-XXXXXX", name);
+	char *path = strbuf_detach(&sb, NULL);
+	int fd = mkstemp(path);
+	cr_assert(fd >= 0, "mkstemp %s: %s", path, strerror(errno));
+	close(fd);
+	return path;
+}
+
+void remove_tree(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return;
+	if (S_ISDIR(st.st_mode)) {
+		DIR *d = opendir(path);
+		struct dirent *de;
+		while (d && (de = readdir(d))) {
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			char child[PATH_MAX];
+			snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
+			remove_tree(child);
+		}
+		if (d)
+			closedir(d);
+		rmdir(path);
+	} else {
+		unlink(path);
+	}
+}
+
+void put(const char *path, const char *text)
+{
+	char buf[PATH_MAX];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(buf, 0755);
+		*p = '/';
+	}
+	FILE *f = fopen(path, "wb");
+	cr_assert_not_null(f, "cannot write %s: %s", path, strerror(errno));
+	size_t len = strlen(text);
+	cr_assert_eq(fwrite(text, 1, len, f), len, "cannot write %s", path);
+	cr_assert_eq(fclose(f), 0, "cannot write %s: %s", path, strerror(errno));
+}
+
+void make_dir(const char *path)
+{
+	cr_assert(mkdir(path, 0755) == 0, "mkdir %s: %s", path, strerror(errno));
+}
+
+char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	struct strbuf sb = STRBUF_INIT;
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(&sb, buf, n);
+	fclose(f);
+	return strbuf_detach(&sb, len);
+}
+
+char *slurp(const char *path)
+{
+	char *p = read_file(path, NULL);
+	cr_assert_not_null(p, "cannot read %s: %s", path, strerror(errno));
+	return p;
+}
+
+bool file_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+size_t count_files(const char *dir, const char *prefix)
+{
+	size_t n = 0;
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	cr_assert_not_null(d, "opendir %s: %s", dir, strerror(errno));
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+size_t count_substr(const char *text, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = text; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+char *diags_text(const struct diag_list *diags)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < diags->n; i++) {
+		char *s = diag_format(&diags->items[i]);
+		strbuf_adds(&sb, s);
+		strbuf_addc(&sb, '\n');
+		free(s);
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+struct stub *load_matcher(const char *text)
+{
+	struct diag_list diags = DIAG_LIST_INIT;
+	struct stub *m = NULL;
+	int rc = stub_load_matcher(text, text ? strlen(text) : 0, "test", NULL, &m, &diags);
+	char *why = diags_text(&diags);
+	cr_assert_eq(rc, 0, "matcher does not load: %s\n%s", text ? text : "(none)", why);
+	free(why);
+	diag_list_release(&diags);
+	cr_assert_not_null(m);
+	return m;
+}
+
+void set_path_template(struct stub *s, const char *tpl)
+{
+	s->req.path_kind = PATH_TEMPLATE;
+	s->req.path = xstrdup(tpl);
+	for (const char *p = tpl + 1;;) {
+		const char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+		s->req.segs = xrealloc(s->req.segs, (s->req.nsegs + 1) * sizeof(*s->req.segs));
+		struct path_seg *g = &s->req.segs[s->req.nsegs++];
+		memset(g, 0, sizeof(*g));
+		if (n >= 2 && p[0] == '{' && p[n - 1] == '}') {
+			g->is_rest = p[n - 2] == '*';
+			g->is_param = !g->is_rest;
+			g->text = xstrndup(p + 1, n - 2 - (g->is_rest ? 1 : 0));
+		} else {
+			g->text = xstrndup(p, n);
+		}
+		if (!slash)
+			break;
+		p = slash + 1;
+	}
+}
+
+void set_path_regex(struct stub *s, const char *re)
+{
+	char *err = NULL;
+	size_t off = 0;
+	s->req.path_kind = PATH_REGEX;
+	s->req.path = xstrdup(re);
+	s->req.path_re = regex_compile(re, false, &err, &off);
+	cr_assert_not_null(s->req.path_re, "path_regex %s: %s at %zu", re, err ? err : "?", off);
+}

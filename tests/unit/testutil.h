@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* What the unit tests share: a throwaway directory per test, writing and reading files,
+ * and diagnostics as text. Linked into every unit test. Each Criterion test runs in its
+ * own process, so the one temporary directory a process has lives in static storage.
+ * The names are short and unprefixed on purpose: they read like the test's own words. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+
+struct diag_list;
+struct stub;
+
+/** Makes a new directory /tmp/cannery-NAME-XXXXXX; returns its path (static storage, the
+ *  same for the rest of the process). Fails the test when it cannot. */
+const char *tmpdir_create(const char *name);
+/** tmpdir_create, then chdir into it (remembering where we were). For .init hooks. */
+const char *tmpdir_enter(const char *name);
+/** Goes back to where tmpdir_enter was called and removes the directory. For .fini hooks;
+ *  also removes a tmpdir_create directory. Does nothing when none was made. */
+void tmpdir_leave(void);
+/** Makes a new empty file /tmp/cannery-NAME-XXXXXX; returns its path (the caller frees
+ *  it and unlinks the file). */
+char *tmpfile_create(const char *name);
+
+/** rm -rf, without following symlinks; silent about what is not there. */
+void remove_tree(const char *path);
+/** Writes text to path (relative to the current directory, or absolute), creating its
+ *  parent directories. Fails the test when it cannot. */
+void put(const char *path, const char *text);
+/** mkdir path (0755); fails the test when it cannot. */
+void make_dir(const char *path);
+/** The whole file, NUL-terminated (the caller frees it), or NULL when it cannot be read. */
+char *read_file(const char *path, size_t *len);
+/** read_file that fails the test when the file cannot be read. */
+char *slurp(const char *path);
+/** Whether path exists (following symlinks). */
+bool file_exists(const char *path);
+/** How many names in dir start with prefix (. and .. included when prefix matches). */
+size_t count_files(const char *dir, const char *prefix);
+
+/** How many times needle occurs in text, not overlapping. */
+size_t count_substr(const char *text, const char *needle);
+
+/** Every diagnostic in GCC format, one a line (the caller frees it). */
+char *diags_text(const struct diag_list *diags);
+
+/** A request matcher (what a stub's `request:` holds, as the admin API takes it) from YAML
+ *  or JSON text, NULL for none; fails the test, showing the diagnostics, when it does not
+ *  load. Free it with stub_destroy. */
+struct stub *load_matcher(const char *text);
+
+/** Makes s's path the template tpl ("/users/{id}/files/{rest*}"), split into segments
+ *  the way the loader splits it, for stubs built by hand. */
+void set_path_template(struct stub *s, const char *tpl);
+/** Makes s's path the path_regex re; fails the test when it does not compile. */
+void set_path_regex(struct stub *s, const char *re);
