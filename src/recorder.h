@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Proxied exchanges to stub files: one readable, stable file per distinct request, written
- * atomically with libyaml's emitter (the only file that uses it). */
+ * atomically through yaml_tree's writer. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
