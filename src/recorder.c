@@ -1,14 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Exchanges to stub files: each becomes a small YAML tree (request matcher, response,
- * `template: false`) that yaml_tree's writer emits; a file is written to a temporary name,
- * fsynced and renamed (or linked) into place. Files are read back through yaml_tree, and
- * JSON bodies through json's exact reader. */
+/* The recordings directory: which requests its stub files record, and each new exchange
+ * written (record_doc builds the document) to a temporary name, fsynced and renamed (or
+ * linked) into place; calls are serialised by the recorder's lock. */
 #include "recorder.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -19,163 +17,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "json.h"
 #include "stub_files.h"
 #include "util/strbuf.h"
-#include "util/utf8.h"
 #include "util/xalloc.h"
-#include "yaml_tree.h"
 
 /* Temporary files start with '.', so that neither the loader nor the watcher looks at them. */
 #define TMP_PREFIX ".cannery-tmp-"
-/* JSON deeper or larger than this is recorded as text: the loader bounds nesting at 64
- * levels (the stub's own mappings take up to four) and documents at a million nodes. */
-#define JSON_MAX_DEPTH 48
-#define JSON_MAX_NODES 200000
-#define SLUG_MAX 80
 /* How many numbered names (NAME-2, NAME-3, ...) are tried before giving up: a bound, so
  * that a directory we cannot even look into fails instead of looping. */
 #define MAX_NAME_TRIES 10000
 
-/* ---- a small YAML tree we build and change (yaml_tree's are read-only) ---- */
+/* ---- files ---- */
 
-enum rtype { Y_SCALAR, Y_SEQ, Y_MAP };
-
-struct rnode {
-	enum rtype type;
-	char *text;                 /* scalar, NUL-terminated */
-	size_t len;
-	enum ynode_style style;     /* as parsed, or what the writer should prefer */
-	bool plain_implicit;        /* a plain scalar reads back as the same string */
-	bool quoted_implicit;
-	char *tag;                  /* as parsed; NULL for ours */
-	struct rnode **kids;        /* sequence items; mapping keys and values alternating */
-	size_t n;
-};
-
-static void rnode_free(struct rnode *y)
-{
-	if (!y)
-		return;
-	for (size_t i = 0; i < y->n; i++)
-		rnode_free(y->kids[i]);
-	free(y->kids);
-	free(y->text);
-	free(y->tag);
-	free(y);
-}
-
-static struct rnode *rnode_new(enum rtype type)
-{
-	struct rnode *y = xcalloc(1, sizeof(*y));
-	y->type = type;
-	return y;
-}
-
-static void yadd(struct rnode *parent, struct rnode *kid)
-{
-	parent->kids = xrealloc(parent->kids, (parent->n + 1) * sizeof(*parent->kids));
-	parent->kids[parent->n++] = kid;
-}
-
-/* Text the loader reads back as a string even without quotes: it starts with a letter,
- * '/' or '_' and is none of the words YAML schemas turn into null or booleans. */
-static bool plain_is_string(const char *s, size_t len)
-{
-	static const char *const words[] = { "null", "true", "false", "yes", "no", "on", "off", "y", "n" };
-	if (len == 0)
-		return false;
-	char c = s[0];
-	if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '/' || c == '_'))
-		return false;
-	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
-		if (strlen(words[i]) == len && strncasecmp(s, words[i], len) == 0)
-			return false;
-	return true;
-}
-
-/* A string, quoted when a plain scalar would read back as something else, and in a
- * literal block when it spans lines (double-quoted when it holds breaks a block would
- * normalise). */
-static struct rnode *ystr(const char *s, size_t len)
-{
-	struct rnode *y = rnode_new(Y_SCALAR);
-	y->text = xmemdup0(s, len);
-	y->len = len;
-	y->plain_implicit = plain_is_string(s, len);
-	y->quoted_implicit = true;
-	y->style = YSTYLE_ANY;
-	bool nl = memchr(s, '\n', len) != NULL;
-	bool odd_break = memchr(s, '\r', len) != NULL;
-	for (size_t i = 0; i + 1 < len && !odd_break; i++)
-		if ((unsigned char)s[i] == 0xC2 && (unsigned char)s[i + 1] == 0x85)
-			odd_break = true;
-	if (odd_break)
-		y->style = YSTYLE_DOUBLE;
-	else if (nl)
-		y->style = YSTYLE_LITERAL;
-	return y;
-}
-
-static struct rnode *ystrz(const char *s)
-{
-	return ystr(s, strlen(s));
-}
-
-/* A plain scalar that the loader types: a number, true, false or null. */
-static struct rnode *ytyped(const char *s, size_t len)
-{
-	struct rnode *y = rnode_new(Y_SCALAR);
-	y->text = xmemdup0(s, len);
-	y->len = len;
-	y->plain_implicit = true;
-	y->style = YSTYLE_PLAIN;
-	return y;
-}
-
-static void yput(struct rnode *map, const char *key, struct rnode *value)
-{
-	yadd(map, ystrz(key));
-	yadd(map, value);
-}
-
-static struct rnode *yget(const struct rnode *map, const char *key)
-{
-	if (!map || map->type != Y_MAP)
-		return NULL;
-	for (size_t i = 0; i + 1 < map->n; i += 2)
-		if (map->kids[i]->type == Y_SCALAR && strcmp(map->kids[i]->text, key) == 0)
-			return map->kids[i + 1];
-	return NULL;
-}
-
-/* ---- the canonical form of a tree: what identifies a recorded request ---- */
-
-static bool scalar_is_typed(const struct rnode *y)
-{
-	bool plain = y->style == YSTYLE_PLAIN || (y->style == YSTYLE_ANY && y->plain_implicit);
-	return plain && !y->tag && !plain_is_string(y->text, y->len);
-}
-
-/* Independent of quoting and layout: two trees that load as the same request have the
- * same canonical text. */
-static void canon(const struct rnode *y, struct strbuf *out)
-{
-	switch (y->type) {
-	case Y_SCALAR:
-		strbuf_addf(out, "%c%zu:", scalar_is_typed(y) ? 'T' : 'S', y->len);
-		strbuf_add(out, y->text, y->len);
-		break;
-	case Y_SEQ:
-	case Y_MAP:
-		strbuf_addf(out, "%c%zu[", y->type == Y_SEQ ? 'L' : 'M', y->n);
-		for (size_t i = 0; i < y->n; i++)
-			canon(y->kids[i], out);
-		strbuf_addc(out, ']');
-		break;
-	}
-}
-
+/* The hash of a canonical request, for the index. */
 static uint64_t fnv1a(const char *s, size_t len)
 {
 	uint64_t h = 14695981039346656037u;
@@ -186,436 +40,6 @@ static uint64_t fnv1a(const char *s, size_t len)
 	return h;
 }
 
-/* ---- emitting ---- */
-
-static void emit_node(struct yaml_writer *w, const struct rnode *y)
-{
-	if (y->type == Y_SCALAR) {
-		yaml_writer_scalar(w, y->tag, y->text, y->len, y->plain_implicit, y->quoted_implicit, y->style);
-		return;
-	}
-	yaml_writer_begin(w, y->type == Y_SEQ ? YNODE_SEQUENCE : YNODE_MAPPING, y->tag);
-	for (size_t i = 0; i < y->n; i++)
-		emit_node(w, y->kids[i]);
-	yaml_writer_end(w);
-}
-
-/* The tree as one YAML document, or NULL when libyaml refused it. Caller frees. */
-static char *emit_doc(const struct rnode *root)
-{
-	struct yaml_writer *w = yaml_writer_create();
-	emit_node(w, root);
-	return yaml_writer_finish(w);
-}
-
-/* ---- reading a stub file back (ours: one document, no anchors or aliases) ---- */
-
-/* A copy we can change, with the flags libyaml's parser gives a scalar event: a plain
- * scalar without a tag, or one tagged '!', is plain-implicit; any other untagged one is
- * quoted-implicit. */
-static struct rnode *copy_node(const struct ynode *n)
-{
-	struct rnode *y = rnode_new(n->kind == YNODE_SCALAR ? Y_SCALAR : n->kind == YNODE_SEQUENCE ? Y_SEQ : Y_MAP);
-	if (n->tag)
-		y->tag = xstrdup(n->tag);
-	if (n->kind == YNODE_SCALAR) {
-		y->text = xmemdup0(n->text, n->len);
-		y->len = n->len;
-		y->style = n->style;
-		y->plain_implicit = (n->style == YSTYLE_PLAIN && !n->tag) || (n->tag && strcmp(n->tag, "!") == 0);
-		y->quoted_implicit = !y->plain_implicit && !n->tag;
-		return y;
-	}
-	for (size_t i = 0; i < n->n; i++)
-		yadd(y, copy_node(n->kids[i]));
-	return y;
-}
-
-static struct rnode *parse_doc(const char *text, size_t len)
-{
-	struct diag_list diags = DIAG_LIST_INIT;
-	struct yaml_reader *yr = yaml_reader_create(NULL, text, len, &diags);
-	const struct ynode *root = NULL, *more;
-	struct rnode *doc = NULL;
-	if (yaml_reader_next(yr, &root) > 0 && root && root->kind == YNODE_MAPPING && !yaml_reader_saw_anchors(yr))
-		doc = copy_node(root);
-	/* a second document, or an error after the first, makes the file not ours */
-	if (doc && yaml_reader_next(yr, &more) != 0) {
-		rnode_free(doc);
-		doc = NULL;
-	}
-	yaml_reader_destroy(yr);
-	diag_list_release(&diags);
-	return doc;
-}
-
-/* ---- JSON bodies to trees, keeping key order and number text ---- */
-
-/* Valid UTF-8 without NUL: text a stub file can hold as a string. */
-static bool is_text(const char *s, size_t len)
-{
-	return !memchr(s, '\0', len) && utf8_valid(s, len);
-}
-
-static struct rnode *from_json(const cJSON *j)
-{
-	if (cJSON_IsObject(j) || cJSON_IsArray(j)) {
-		struct rnode *y = rnode_new(cJSON_IsObject(j) ? Y_MAP : Y_SEQ);
-		for (const cJSON *c = j->child; c; c = c->next) {
-			if (y->type == Y_MAP)
-				yadd(y, ystrz(c->string));
-			yadd(y, from_json(c));
-		}
-		return y;
-	}
-	if (cJSON_IsString(j))
-		return ystrz(j->valuestring);
-	if (cJSON_IsRaw(j))
-		return ytyped(j->valuestring, strlen(j->valuestring));
-	const char *w = cJSON_IsTrue(j) ? "true" : cJSON_IsFalse(j) ? "false" : "null";
-	return ytyped(w, strlen(w));
-}
-
-/* The body as a tree when it is JSON a stub can hold exactly (JSON-equal), else NULL:
- * json_parse_exact keeps number text and refuses duplicate keys (a load error in a
- * stub), NUL and lone surrogates. */
-static struct rnode *json_tree(const char *body, size_t len)
-{
-	cJSON *j = json_parse_exact(body, len, JSON_MAX_DEPTH, JSON_MAX_NODES);
-	if (!j)
-		return NULL;
-	struct rnode *y = from_json(j);
-	cJSON_Delete(j);
-	return y;
-}
-
-/* ---- content types ---- */
-
-/* The media type without parameters, lower-case, into buf. */
-static const char *media_type(const char *ct, char *buf, size_t size)
-{
-	size_t n = 0;
-	if (!ct)
-		ct = "";
-	while (*ct == ' ')
-		ct++;
-	for (; *ct && *ct != ';' && *ct != ' ' && n + 1 < size; ct++)
-		buf[n++] = (char)(*ct >= 'A' && *ct <= 'Z' ? *ct - 'A' + 'a' : *ct);
-	buf[n] = '\0';
-	return buf;
-}
-
-static bool is_json_type(const char *ct)
-{
-	char mt[128];
-	media_type(ct, mt, sizeof(mt));
-	size_t n = strlen(mt);
-	return strcmp(mt, "application/json") == 0 || strcmp(mt, "text/json") == 0 ||
-	       (n > 5 && strcmp(mt + n - 5, "+json") == 0);
-}
-
-static const struct {
-	const char *type, *ext;
-} binary_types[] = {
-	{ "image/png", "png" },
-	{ "image/jpeg", "jpg" },
-	{ "image/gif", "gif" },
-	{ "image/webp", "webp" },
-	{ "image/x-icon", "ico" },
-	{ "image/vnd.microsoft.icon", "ico" },
-	{ "image/avif", "avif" },
-	{ "image/bmp", "bmp" },
-	{ "application/pdf", "pdf" },
-	{ "application/zip", "zip" },
-	{ "application/gzip", "gz" },
-	{ "application/wasm", "wasm" },
-	{ "application/octet-stream", "bin" },
-	{ "application/protobuf", "bin" },
-	{ "application/x-protobuf", "bin" },
-	{ "font/woff", "woff" },
-	{ "font/woff2", "woff2" },
-	{ "audio/mpeg", "mp3" },
-	{ "video/mp4", "mp4" },
-};
-
-const char *recorder_extension(const char *content_type)
-{
-	char mt[128];
-	media_type(content_type, mt, sizeof(mt));
-	for (size_t i = 0; i < sizeof(binary_types) / sizeof(*binary_types); i++)
-		if (strcmp(mt, binary_types[i].type) == 0)
-			return binary_types[i].ext;
-	/* text kept in a file (it was not valid UTF-8): an extension that is not a stub's */
-	if (strncmp(mt, "text/", 5) == 0)
-		return "txt";
-	return "bin";
-}
-
-bool recorder_body_is_binary(const char *content_type, const char *body, size_t len)
-{
-	char mt[128];
-	media_type(content_type, mt, sizeof(mt));
-	if (!is_text(body, len))
-		return true;
-	if (strcmp(mt, "image/svg+xml") == 0)
-		return false;
-	if (strncmp(mt, "image/", 6) == 0 || strncmp(mt, "audio/", 6) == 0 || strncmp(mt, "video/", 6) == 0 ||
-	    strncmp(mt, "font/", 5) == 0)
-		return true;
-	for (size_t i = 0; i < sizeof(binary_types) / sizeof(*binary_types); i++)
-		if (strcmp(mt, binary_types[i].type) == 0)
-			return true;
-	return false;
-}
-
-/* ---- exchanges to trees ---- */
-
-static const char *header_value(const struct header *h, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcasecmp(h[i].name, name) == 0)
-			return h[i].value;
-	return NULL;
-}
-
-static bool is_token(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-			continue;
-		if (!strchr("!#$%&'*+-.^_`|~", c))
-			return false;
-	}
-	return true;
-}
-
-/* Response headers that are not recorded: hop-by-hop ones, and those the replaying
- * server sets itself. */
-static bool header_skipped(const char *name)
-{
-	static const char *const skipped[] = {
-		"connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade",
-		"date", "content-length", "content-encoding",
-	};
-	for (size_t i = 0; i < sizeof(skipped) / sizeof(*skipped); i++)
-		if (strcasecmp(name, skipped[i]) == 0)
-			return true;
-	return strncasecmp(name, "proxy-", 6) == 0;
-}
-
-/* The value as written: secrets become "[redacted]"; a Set-Cookie keeps its cookie name
- * and attributes, so a replay still sets a cookie of that name. */
-static char *recorded_value(const char *name, const char *value)
-{
-	static const char *const secret[] = { "authorization", "cookie", "x-api-key" };
-	for (size_t i = 0; i < sizeof(secret) / sizeof(*secret); i++)
-		if (strcasecmp(name, secret[i]) == 0)
-			return xstrdup("[redacted]");
-	if (strcasecmp(name, "set-cookie") == 0) {
-		struct strbuf sb = STRBUF_INIT;
-		const char *eq = strchr(value, '=');
-		const char *semi = strchr(value, ';');
-		if (eq && (!semi || eq < semi))
-			strbuf_add(&sb, value, (size_t)(eq - value + 1));
-		strbuf_adds(&sb, "[redacted]");
-		if (semi)
-			strbuf_adds(&sb, semi);
-		return strbuf_detach(&sb, NULL);
-	}
-	return xstrdup(value);
-}
-
-static struct rnode *response_headers(const struct record_exchange *ex)
-{
-	struct rnode *map = rnode_new(Y_MAP);
-	bool *done = xcalloc(ex->nheaders + 1, sizeof(*done));
-	for (size_t i = 0; i < ex->nheaders; i++) {
-		const struct header *h = &ex->headers[i];
-		if (done[i] || header_skipped(h->name) || !is_token(h->name) || strpbrk(h->value, "\r\n"))
-			continue;
-		/* every line of the same name, case-insensitively, goes under the first spelling */
-		struct rnode *values = rnode_new(Y_SEQ);
-		for (size_t j = i; j < ex->nheaders; j++) {
-			if (done[j] || strcasecmp(ex->headers[j].name, h->name) != 0 || strpbrk(ex->headers[j].value, "\r\n"))
-				continue;
-			done[j] = true;
-			char *v = recorded_value(h->name, ex->headers[j].value);
-			yadd(values, ystrz(v));
-			free(v);
-		}
-		if (values->n == 1) {
-			struct rnode *one = values->kids[0];
-			values->n = 0;
-			rnode_free(values);
-			values = one;
-		}
-		yput(map, h->name, values);
-	}
-	free(done);
-	if (!map->n) {
-		rnode_free(map);
-		return NULL;
-	}
-	return map;
-}
-
-/* How a response body is written. */
-enum body_form { FORM_NONE, FORM_JSON, FORM_TEXT, FORM_FILE };
-
-static enum body_form response_form(const struct record_exchange *ex, struct rnode **json)
-{
-	*json = NULL;
-	if (!ex->body_len)
-		return FORM_NONE;
-	const char *ct = header_value(ex->headers, ex->nheaders, "content-type");
-	if (is_json_type(ct) && (*json = json_tree(ex->body, ex->body_len)))
-		return FORM_JSON;
-	if (recorder_body_is_binary(ct, ex->body, ex->body_len))
-		return FORM_FILE;
-	return FORM_TEXT;
-}
-
-static struct rnode *build_response(const struct record_exchange *ex, const char *file_name)
-{
-	struct rnode *map = rnode_new(Y_MAP);
-	char status[16];
-	snprintf(status, sizeof(status), "%d", ex->status);
-	yput(map, "status", ytyped(status, strlen(status)));
-	struct rnode *headers = response_headers(ex);
-	if (headers)
-		yput(map, "headers", headers);
-	struct rnode *json;
-	switch (response_form(ex, &json)) {
-	case FORM_JSON:
-		yput(map, "json", json);
-		break;
-	case FORM_TEXT:
-		yput(map, "body", ystr(ex->body, ex->body_len));
-		break;
-	case FORM_FILE:
-		if (file_name)
-			yput(map, "file", ystrz(file_name));
-		break;
-	case FORM_NONE:
-		break;
-	}
-	return map;
-}
-
-/* A path with braces would read as a template: such a path is matched by a regex that
- * spells it out literally. */
-static struct rnode *path_matcher(const char *path, const char **key)
-{
-	if (!strpbrk(path, "{}")) {
-		*key = "path";
-		return ystrz(path);
-	}
-	struct strbuf sb = STRBUF_INIT;
-	for (const char *p = path; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-		if (c < 0x80 && !alnum && c != '/')
-			strbuf_addc(&sb, '\\');
-		strbuf_addc(&sb, (char)c);
-	}
-	*key = "path_regex";
-	struct rnode *y = ystr(sb.buf, sb.len);
-	strbuf_release(&sb);
-	return y;
-}
-
-static struct rnode *build_request(const struct record_exchange *ex)
-{
-	struct rnode *map = rnode_new(Y_MAP);
-	const char *path_key;
-	yput(map, "method", ystrz(ex->method));
-	struct rnode *path = path_matcher(ex->path, &path_key);
-	yput(map, path_key, path);
-	struct rnode *query = rnode_new(Y_MAP);
-	for (size_t i = 0; i < ex->nquery; i++) {
-		const struct kv *q = &ex->query[i];
-		bool seen = false;
-		/* a mapping holds a name once: a repeated parameter is matched on its first value */
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = strcmp(ex->query[j].name, q->name) == 0;
-		if (seen || !q->name[0] || !is_text(q->name, strlen(q->name)) || !is_text(q->value, q->len))
-			continue;
-		yput(query, q->name, ystr(q->value, q->len));
-	}
-	if (query->n)
-		yput(map, "query", query);
-	else
-		rnode_free(query);
-	if (ex->req_body_len) {
-		struct rnode *json = is_json_type(ex->req_content_type) ? json_tree(ex->req_body, ex->req_body_len) : NULL;
-		struct rnode *body = NULL;
-		if (json) {
-			body = rnode_new(Y_MAP);
-			yput(body, "json", json);
-		} else if (is_text(ex->req_body, ex->req_body_len)) {
-			body = rnode_new(Y_MAP);
-			yput(body, "equals", ystr(ex->req_body, ex->req_body_len));
-		}
-		/* a binary request body cannot be spelled in a stub: it is not matched */
-		if (body)
-			yput(map, "body", body);
-	}
-	return map;
-}
-
-static struct rnode *build_stub(struct rnode *request, struct rnode *response)
-{
-	struct rnode *root = rnode_new(Y_MAP);
-	yput(root, "request", request);
-	yput(root, "response", response);
-	yput(root, "template", ytyped("false", 5));
-	return root;
-}
-
-char *recorder_emit(const struct record_exchange *ex, const char *file_name)
-{
-	struct rnode *root = build_stub(build_request(ex), build_response(ex, file_name));
-	char *text = emit_doc(root);
-	rnode_free(root);
-	return text;
-}
-
-char *recorder_slug(const char *method, const char *path)
-{
-	struct strbuf sb = STRBUF_INIT;
-	bool dash = false;
-	for (const char *p = method; *p && sb.len < 16; p++) {
-		char c = *p;
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
-			strbuf_addc(&sb, c);
-	}
-	if (!sb.len)
-		strbuf_adds(&sb, "request");
-	size_t base = sb.len;
-	for (const char *p = path; *p && sb.len < SLUG_MAX; p++) {
-		char c = *p;
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-			if (dash || sb.len == base)
-				strbuf_addc(&sb, '-');
-			dash = false;
-			strbuf_addc(&sb, c);
-		} else {
-			dash = true;
-		}
-	}
-	if (sb.len == base)
-		strbuf_adds(&sb, "-root");
-	return strbuf_detach(&sb, NULL);
-}
-
-/* ---- files ---- */
 
 struct entry {
 	uint64_t hash;              /* of the canonical request */
@@ -721,15 +145,15 @@ static char *file_request(struct recorder *r, const char *name, struct rnode **d
 	*doc = NULL;
 	if (read_at(r->dirfd, name, &text, &len) < 0)
 		return NULL;
-	struct rnode *root = parse_doc(text, len);
+	struct rnode *root = record_doc_parse(text, len);
 	free(text);
-	const struct rnode *req = yget(root, "request");
+	const struct rnode *req = record_doc_get(root, "request");
 	if (!req) {
-		rnode_free(root);
+		record_doc_free(root);
 		return NULL;
 	}
 	struct strbuf sb = STRBUF_INIT;
-	canon(req, &sb);
+	record_doc_canon(req, &sb);
 	*doc = root;
 	return strbuf_detach(&sb, NULL);
 }
@@ -786,7 +210,7 @@ static void scan(struct recorder *r)
 		if (key)
 			add_entry(r, fnv1a(key, strlen(key)), de->d_name);
 		free(key);
-		rnode_free(doc);
+		record_doc_free(doc);
 	}
 	closedir(d);
 }
@@ -874,7 +298,7 @@ static void say(struct recorder *r, char **error, const char *what, const char *
 static int write_body_file(struct recorder *r, const struct record_exchange *ex, const char *stem, size_t k,
 			   char **name, char **error)
 {
-	const char *ct = header_value(ex->headers, ex->nheaders, "content-type");
+	const char *ct = record_doc_content_type(ex);
 	*name = NULL;
 	/* as response_form decides, without parsing JSON twice: a body JSON could be read
 	 * from is valid UTF-8 with a JSON type, so never binary */
@@ -907,7 +331,7 @@ static int append(struct recorder *r, struct rnode *doc, const char *name, const
 {
 	size_t ri = SIZE_MAX;
 	for (size_t i = 0; i + 1 < doc->n; i += 2)
-		if (doc->kids[i]->type == Y_SCALAR &&
+		if (doc->kids[i]->type == RNODE_SCALAR &&
 		    (strcmp(doc->kids[i]->text, "response") == 0 || strcmp(doc->kids[i]->text, "responses") == 0))
 			ri = i;
 	if (ri == SIZE_MAX) {
@@ -917,13 +341,13 @@ static int append(struct recorder *r, struct rnode *doc, const char *name, const
 	struct rnode *key = doc->kids[ri], *val = doc->kids[ri + 1];
 	if (strcmp(key->text, "response") == 0) {
 		/* response: X becomes responses: [X] */
-		struct rnode *seq = rnode_new(Y_SEQ);
-		yadd(seq, val);
-		rnode_free(key);
-		doc->kids[ri] = ystrz("responses");
+		struct rnode *seq = record_doc_new(RNODE_SEQ);
+		record_doc_add(seq, val);
+		record_doc_free(key);
+		doc->kids[ri] = record_doc_str("responses");
 		doc->kids[ri + 1] = seq;
 		val = seq;
-	} else if (val->type != Y_SEQ) {
+	} else if (val->type != RNODE_SEQ) {
 		say(r, error, "append to", name, -EINVAL);
 		return -EINVAL;
 	}
@@ -932,8 +356,8 @@ static int append(struct recorder *r, struct rnode *doc, const char *name, const
 	char *body_file = NULL;
 	int rc = write_body_file(r, ex, stem, val->n + 1, &body_file, error);
 	if (rc == 0) {
-		yadd(val, build_response(ex, body_file));
-		char *text = emit_doc(doc);
+		record_doc_add(val, record_doc_response(ex, body_file));
+		char *text = record_doc_emit(doc);
 		rc = text ? write_atomic(r, name, text, strlen(text), true) : -EINVAL;
 		if (rc < 0) {
 			say(r, error, "write", name, rc);
@@ -973,11 +397,11 @@ static int create_file(struct recorder *r, struct rnode *request, const struct r
 		char *body_file = NULL;
 		rc = write_body_file(r, ex, stem.buf, 1, &body_file, error);
 		if (rc == 0) {
-			struct rnode *root = build_stub(request, build_response(ex, body_file));
-			char *text = emit_doc(root);
+			struct rnode *root = record_doc_stub(request, record_doc_response(ex, body_file));
+			char *text = record_doc_emit(root);
 			/* the request stays the caller's */
 			root->kids[1] = NULL;
-			rnode_free(root);
+			record_doc_free(root);
 			rc = text ? write_atomic(r, name.buf, text, strlen(text), false) : -EINVAL;
 			free(text);
 			if (rc < 0 && body_file)
@@ -1006,9 +430,9 @@ static int create_file(struct recorder *r, struct rnode *request, const struct r
 int recorder_record(struct recorder *r, const struct record_exchange *ex, enum record_outcome *outcome,
 		    char **file, char **error)
 {
-	struct rnode *request = build_request(ex);
+	struct rnode *request = record_doc_request(ex);
 	struct strbuf key = STRBUF_INIT;
-	canon(request, &key);
+	record_doc_canon(request, &key);
 	uint64_t hash = fnv1a(key.buf, key.len);
 	int rc = 0;
 	*file = NULL;
@@ -1022,7 +446,7 @@ int recorder_record(struct recorder *r, const struct record_exchange *ex, enum r
 		bool same = other && strcmp(other, key.buf) == 0;
 		free(other);
 		if (!same) {
-			rnode_free(doc);
+			record_doc_free(doc);
 			continue;
 		}
 		if (r->mode == RECORD_FIRST) {
@@ -1031,7 +455,7 @@ int recorder_record(struct recorder *r, const struct record_exchange *ex, enum r
 			rc = append(r, doc, r->entries[i].file, ex, error);
 			*outcome = RECORD_APPENDED;
 		}
-		rnode_free(doc);
+		record_doc_free(doc);
 		if (rc == 0)
 			*file = xstrdup(r->entries[i].file);
 		goto out;
@@ -1040,7 +464,7 @@ int recorder_record(struct recorder *r, const struct record_exchange *ex, enum r
 	rc = create_file(r, request, ex, hash, file, error);
 out:
 	pthread_mutex_unlock(&r->lock);
-	rnode_free(request);
+	record_doc_free(request);
 	strbuf_release(&key);
 	return rc;
 }
