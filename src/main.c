@@ -12,7 +12,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
+#include "json.h"
 
 #include "cannery/cannery.h"
 #include "diag.h"

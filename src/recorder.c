@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Exchanges to stub files: each becomes a small YAML tree (request matcher, response,
- * `template: false`) that libyaml's emitter writes; a file is written to a temporary name,
- * fsynced and renamed (or linked) into place. The only file that uses libyaml's emitter. */
+/* The recordings directory: which requests its stub files record, and each new exchange
+ * written (record_doc builds the document) to a temporary name, fsynced and renamed (or
+ * linked) into place; calls are serialised by the recorder's lock. */
 #include "recorder.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -18,164 +17,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <yaml.h>
-
+#include "stub_files.h"
 #include "util/strbuf.h"
-#include "util/utf8.h"
 #include "util/xalloc.h"
 
 /* Temporary files start with '.', so that neither the loader nor the watcher looks at them. */
 #define TMP_PREFIX ".cannery-tmp-"
-/* JSON deeper or larger than this is recorded as text: the loader bounds nesting at 64
- * levels (the stub's own mappings take up to four) and documents at a million nodes. */
-#define JSON_MAX_DEPTH 48
-#define JSON_MAX_NODES 200000
-#define SLUG_MAX 80
-/* Nesting read back from a stub file, as the loader bounds it. */
-#define PARSE_MAX_DEPTH 64
 /* How many numbered names (NAME-2, NAME-3, ...) are tried before giving up: a bound, so
  * that a directory we cannot even look into fails instead of looping. */
 #define MAX_NAME_TRIES 10000
 
-/* ---- a small YAML tree ---- */
+/* ---- files ---- */
 
-enum ytype { Y_SCALAR, Y_SEQ, Y_MAP };
-
-struct ynode {
-	enum ytype type;
-	char *text;                 /* scalar, NUL-terminated */
-	size_t len;
-	yaml_scalar_style_t style;  /* as parsed, or what the emitter should prefer */
-	bool plain_implicit;        /* a plain scalar reads back as the same string */
-	bool quoted_implicit;
-	char *tag;                  /* as parsed; NULL for ours */
-	struct ynode **kids;        /* sequence items; mapping keys and values alternating */
-	size_t n;
-};
-
-static void ynode_free(struct ynode *y)
-{
-	if (!y)
-		return;
-	for (size_t i = 0; i < y->n; i++)
-		ynode_free(y->kids[i]);
-	free(y->kids);
-	free(y->text);
-	free(y->tag);
-	free(y);
-}
-
-static struct ynode *ynode_new(enum ytype type)
-{
-	struct ynode *y = xcalloc(1, sizeof(*y));
-	y->type = type;
-	return y;
-}
-
-static void yadd(struct ynode *parent, struct ynode *kid)
-{
-	parent->kids = xrealloc(parent->kids, (parent->n + 1) * sizeof(*parent->kids));
-	parent->kids[parent->n++] = kid;
-}
-
-/* Text the loader reads back as a string even without quotes: it starts with a letter,
- * '/' or '_' and is none of the words YAML schemas turn into null or booleans. */
-static bool plain_is_string(const char *s, size_t len)
-{
-	static const char *const words[] = { "null", "true", "false", "yes", "no", "on", "off", "y", "n" };
-	if (len == 0)
-		return false;
-	char c = s[0];
-	if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '/' || c == '_'))
-		return false;
-	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
-		if (strlen(words[i]) == len && strncasecmp(s, words[i], len) == 0)
-			return false;
-	return true;
-}
-
-/* A string, quoted when a plain scalar would read back as something else, and in a
- * literal block when it spans lines (double-quoted when it holds breaks a block would
- * normalise). */
-static struct ynode *ystr(const char *s, size_t len)
-{
-	struct ynode *y = ynode_new(Y_SCALAR);
-	y->text = xmemdup0(s, len);
-	y->len = len;
-	y->plain_implicit = plain_is_string(s, len);
-	y->quoted_implicit = true;
-	y->style = YAML_ANY_SCALAR_STYLE;
-	bool nl = memchr(s, '\n', len) != NULL;
-	bool odd_break = memchr(s, '\r', len) != NULL;
-	for (size_t i = 0; i + 1 < len && !odd_break; i++)
-		if ((unsigned char)s[i] == 0xC2 && (unsigned char)s[i + 1] == 0x85)
-			odd_break = true;
-	if (odd_break)
-		y->style = YAML_DOUBLE_QUOTED_SCALAR_STYLE;
-	else if (nl)
-		y->style = YAML_LITERAL_SCALAR_STYLE;
-	return y;
-}
-
-static struct ynode *ystrz(const char *s)
-{
-	return ystr(s, strlen(s));
-}
-
-/* A plain scalar that the loader types: a number, true, false or null. */
-static struct ynode *ytyped(const char *s, size_t len)
-{
-	struct ynode *y = ynode_new(Y_SCALAR);
-	y->text = xmemdup0(s, len);
-	y->len = len;
-	y->plain_implicit = true;
-	y->style = YAML_PLAIN_SCALAR_STYLE;
-	return y;
-}
-
-static void yput(struct ynode *map, const char *key, struct ynode *value)
-{
-	yadd(map, ystrz(key));
-	yadd(map, value);
-}
-
-static struct ynode *yget(const struct ynode *map, const char *key)
-{
-	if (!map || map->type != Y_MAP)
-		return NULL;
-	for (size_t i = 0; i + 1 < map->n; i += 2)
-		if (map->kids[i]->type == Y_SCALAR && strcmp(map->kids[i]->text, key) == 0)
-			return map->kids[i + 1];
-	return NULL;
-}
-
-/* ---- the canonical form of a tree: what identifies a recorded request ---- */
-
-static bool scalar_is_typed(const struct ynode *y)
-{
-	bool plain = y->style == YAML_PLAIN_SCALAR_STYLE || (y->style == YAML_ANY_SCALAR_STYLE && y->plain_implicit);
-	return plain && !y->tag && !plain_is_string(y->text, y->len);
-}
-
-/* Independent of quoting and layout: two trees that load as the same request have the
- * same canonical text. */
-static void canon(const struct ynode *y, struct strbuf *out)
-{
-	switch (y->type) {
-	case Y_SCALAR:
-		strbuf_addf(out, "%c%zu:", scalar_is_typed(y) ? 'T' : 'S', y->len);
-		strbuf_add(out, y->text, y->len);
-		break;
-	case Y_SEQ:
-	case Y_MAP:
-		strbuf_addf(out, "%c%zu[", y->type == Y_SEQ ? 'L' : 'M', y->n);
-		for (size_t i = 0; i < y->n; i++)
-			canon(y->kids[i], out);
-		strbuf_addc(out, ']');
-		break;
-	}
-}
-
+/* The hash of a canonical request, for the index. */
 static uint64_t fnv1a(const char *s, size_t len)
 {
 	uint64_t h = 14695981039346656037u;
@@ -186,785 +40,6 @@ static uint64_t fnv1a(const char *s, size_t len)
 	return h;
 }
 
-/* ---- emitting ---- */
-
-static int on_write(void *data, unsigned char *buffer, size_t size)
-{
-	strbuf_add(data, buffer, size);
-	return 1;
-}
-
-static bool emit_node(yaml_emitter_t *e, const struct ynode *y)
-{
-	yaml_event_t ev;
-	int ok = 0;
-	switch (y->type) {
-	case Y_SCALAR:
-		ok = yaml_scalar_event_initialize(&ev, NULL, (yaml_char_t *)y->tag, (yaml_char_t *)y->text, (int)y->len,
-						  y->plain_implicit, y->quoted_implicit, y->style);
-		return ok && yaml_emitter_emit(e, &ev);
-	case Y_SEQ:
-		ok = yaml_sequence_start_event_initialize(&ev, NULL, (yaml_char_t *)y->tag, !y->tag,
-							  YAML_BLOCK_SEQUENCE_STYLE);
-		if (!ok || !yaml_emitter_emit(e, &ev))
-			return false;
-		for (size_t i = 0; i < y->n; i++)
-			if (!emit_node(e, y->kids[i]))
-				return false;
-		return yaml_sequence_end_event_initialize(&ev) && yaml_emitter_emit(e, &ev);
-	case Y_MAP:
-		ok = yaml_mapping_start_event_initialize(&ev, NULL, (yaml_char_t *)y->tag, !y->tag,
-							 YAML_BLOCK_MAPPING_STYLE);
-		if (!ok || !yaml_emitter_emit(e, &ev))
-			return false;
-		for (size_t i = 0; i < y->n; i++)
-			if (!emit_node(e, y->kids[i]))
-				return false;
-		return yaml_mapping_end_event_initialize(&ev) && yaml_emitter_emit(e, &ev);
-	}
-	return false;
-}
-
-/* The tree as one YAML document, or NULL when libyaml refused it. Caller frees. */
-static char *emit_doc(const struct ynode *root)
-{
-	yaml_emitter_t e;
-	yaml_event_t ev;
-	struct strbuf sb = STRBUF_INIT;
-	if (!yaml_emitter_initialize(&e)) {
-		fputs("cannery: out of memory\n", stderr);
-		abort();
-	}
-	yaml_emitter_set_output(&e, on_write, &sb);
-	yaml_emitter_set_unicode(&e, 1);
-	yaml_emitter_set_width(&e, -1);
-	yaml_emitter_set_indent(&e, 2);
-	bool ok = yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING) && yaml_emitter_emit(&e, &ev) &&
-		  yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1) && yaml_emitter_emit(&e, &ev) &&
-		  emit_node(&e, root) && yaml_document_end_event_initialize(&ev, 1) && yaml_emitter_emit(&e, &ev) &&
-		  yaml_stream_end_event_initialize(&ev) && yaml_emitter_emit(&e, &ev) && yaml_emitter_flush(&e);
-	yaml_emitter_delete(&e);
-	if (!ok) {
-		strbuf_release(&sb);
-		return NULL;
-	}
-	return strbuf_detach(&sb, NULL);
-}
-
-/* ---- parsing a stub file back (ours: one document, no anchors or aliases) ---- */
-
-static struct ynode *parse_doc(const char *text, size_t len)
-{
-	yaml_parser_t parser;
-	struct ynode *stack[PARSE_MAX_DEPTH], *root = NULL;
-	size_t depth = 0;
-	unsigned docs = 0;
-	bool bad = false;
-	if (!yaml_parser_initialize(&parser)) {
-		fputs("cannery: out of memory\n", stderr);
-		abort();
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	for (;;) {
-		yaml_event_t ev;
-		if (!yaml_parser_parse(&parser, &ev)) {
-			bad = true;
-			break;
-		}
-		bool end = ev.type == YAML_STREAM_END_EVENT;
-		struct ynode *y = NULL;
-		switch (ev.type) {
-		case YAML_DOCUMENT_START_EVENT:
-			if (++docs > 1)
-				bad = true;
-			break;
-		case YAML_ALIAS_EVENT:
-			bad = true;
-			break;
-		case YAML_SCALAR_EVENT:
-			if (ev.data.scalar.anchor) {
-				bad = true;
-				break;
-			}
-			y = ynode_new(Y_SCALAR);
-			y->text = xmemdup0(ev.data.scalar.value, ev.data.scalar.length);
-			y->len = ev.data.scalar.length;
-			y->style = ev.data.scalar.style;
-			y->plain_implicit = ev.data.scalar.plain_implicit;
-			y->quoted_implicit = ev.data.scalar.quoted_implicit;
-			if (ev.data.scalar.tag)
-				y->tag = xstrdup((const char *)ev.data.scalar.tag);
-			break;
-		case YAML_SEQUENCE_START_EVENT:
-		case YAML_MAPPING_START_EVENT: {
-			const yaml_char_t *anchor = ev.type == YAML_SEQUENCE_START_EVENT ? ev.data.sequence_start.anchor
-											  : ev.data.mapping_start.anchor;
-			const yaml_char_t *tag = ev.type == YAML_SEQUENCE_START_EVENT ? ev.data.sequence_start.tag
-										       : ev.data.mapping_start.tag;
-			if (anchor || depth == PARSE_MAX_DEPTH) {
-				bad = true;
-				break;
-			}
-			y = ynode_new(ev.type == YAML_SEQUENCE_START_EVENT ? Y_SEQ : Y_MAP);
-			if (tag)
-				y->tag = xstrdup((const char *)tag);
-			break;
-		}
-		case YAML_SEQUENCE_END_EVENT:
-		case YAML_MAPPING_END_EVENT:
-			if (depth)
-				depth--;
-			break;
-		default:
-			break;
-		}
-		if (y) {
-			if (depth)
-				yadd(stack[depth - 1], y);
-			else if (!root)
-				root = y;
-			else {
-				ynode_free(y);
-				bad = true;
-			}
-			if (y->type != Y_SCALAR)
-				stack[depth++] = y;
-		}
-		yaml_event_delete(&ev);
-		if (end || bad)
-			break;
-	}
-	yaml_parser_delete(&parser);
-	if (bad || !root || root->type != Y_MAP) {
-		ynode_free(root);
-		return NULL;
-	}
-	return root;
-}
-
-/* ---- JSON bodies to trees, keeping key order and number text ---- */
-
-struct jparse {
-	const char *p, *end;
-	unsigned depth;
-	size_t nodes;
-};
-
-/* Valid UTF-8 without NUL: text a stub file can hold as a string. */
-static bool is_text(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s, *end = p + len;
-	while (p < end) {
-		if (*p == 0)
-			return false;
-		size_t n = utf8_seq(p, (size_t)(end - p));
-		if (!n)
-			return false;
-		p += n;
-	}
-	return true;
-}
-
-static void skip_ws(struct jparse *j)
-{
-	while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
-		j->p++;
-}
-
-static void add_utf8(struct strbuf *sb, uint32_t cp)
-{
-	char b[4];
-	size_t n;
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xC0 | (cp >> 6));
-		b[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xE0 | (cp >> 12));
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		b[0] = (char)(0xF0 | (cp >> 18));
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	strbuf_add(sb, b, n);
-}
-
-static bool hex4(struct jparse *j, uint32_t *out)
-{
-	uint32_t v = 0;
-	if (j->end - j->p < 4)
-		return false;
-	for (int i = 0; i < 4; i++) {
-		char c = *j->p++;
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= (uint32_t)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v |= (uint32_t)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			v |= (uint32_t)(c - 'A' + 10);
-		else
-			return false;
-	}
-	*out = v;
-	return true;
-}
-
-/* A JSON string (at its opening quote) into sb; false when it is malformed or holds what
- * a stub file cannot (NUL, lone surrogates). */
-static bool j_string(struct jparse *j, struct strbuf *sb)
-{
-	j->p++;
-	while (j->p < j->end) {
-		unsigned char c = (unsigned char)*j->p;
-		if (c == '"') {
-			j->p++;
-			if (!sb->buf)
-				strbuf_add(sb, "", 0);
-			return true;
-		}
-		if (c < 0x20)
-			return false;
-		if (c != '\\') {
-			size_t n = utf8_seq((const unsigned char *)j->p, (size_t)(j->end - j->p));
-			if (!n)
-				return false;
-			strbuf_add(sb, j->p, n);
-			j->p += n;
-			continue;
-		}
-		if (++j->p >= j->end)
-			return false;
-		char e = *j->p++;
-		uint32_t cp;
-		switch (e) {
-		case '"': strbuf_addc(sb, '"'); break;
-		case '\\': strbuf_addc(sb, '\\'); break;
-		case '/': strbuf_addc(sb, '/'); break;
-		case 'b': strbuf_addc(sb, '\b'); break;
-		case 'f': strbuf_addc(sb, '\f'); break;
-		case 'n': strbuf_addc(sb, '\n'); break;
-		case 'r': strbuf_addc(sb, '\r'); break;
-		case 't': strbuf_addc(sb, '\t'); break;
-		case 'u':
-			if (!hex4(j, &cp) || cp == 0 || (cp >= 0xDC00 && cp <= 0xDFFF))
-				return false;
-			if (cp >= 0xD800 && cp <= 0xDBFF) {
-				uint32_t lo;
-				if (j->end - j->p < 6 || j->p[0] != '\\' || j->p[1] != 'u')
-					return false;
-				j->p += 2;
-				if (!hex4(j, &lo) || lo < 0xDC00 || lo > 0xDFFF)
-					return false;
-				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-			}
-			add_utf8(sb, cp);
-			break;
-		default:
-			return false;
-		}
-	}
-	return false;
-}
-
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static struct ynode *j_number(struct jparse *j)
-{
-	const char *start = j->p;
-	bool frac = false;
-	if (j->p < j->end && *j->p == '-')
-		j->p++;
-	if (j->p >= j->end || !is_digit(*j->p))
-		return NULL;
-	if (*j->p == '0')
-		j->p++;
-	else
-		while (j->p < j->end && is_digit(*j->p))
-			j->p++;
-	if (j->p < j->end && *j->p == '.') {
-		frac = true;
-		j->p++;
-		if (j->p >= j->end || !is_digit(*j->p))
-			return NULL;
-		while (j->p < j->end && is_digit(*j->p))
-			j->p++;
-	}
-	if (j->p < j->end && (*j->p == 'e' || *j->p == 'E')) {
-		frac = true;
-		j->p++;
-		if (j->p < j->end && (*j->p == '+' || *j->p == '-'))
-			j->p++;
-		if (j->p >= j->end || !is_digit(*j->p))
-			return NULL;
-		while (j->p < j->end && is_digit(*j->p))
-			j->p++;
-	}
-	struct ynode *y = ytyped(start, (size_t)(j->p - start));
-	/* the loader keeps integers digit for digit, but reads other numbers as doubles */
-	if (frac && !isfinite(strtod(y->text, NULL))) {
-		ynode_free(y);
-		return NULL;
-	}
-	return y;
-}
-
-static bool word(struct jparse *j, const char *w)
-{
-	size_t n = strlen(w);
-	if ((size_t)(j->end - j->p) < n || memcmp(j->p, w, n) != 0)
-		return false;
-	j->p += n;
-	return true;
-}
-
-static int cmp_keys(const void *a, const void *b)
-{
-	const struct ynode *x = *(struct ynode *const *)a, *y = *(struct ynode *const *)b;
-	size_t n = x->len < y->len ? x->len : y->len;
-	int c = memcmp(x->text, y->text, n);
-	return c ? c : (x->len > y->len) - (x->len < y->len);
-}
-
-/* Duplicate keys are valid JSON but a load error in a stub: such a body stays text. */
-static bool keys_unique(const struct ynode *map)
-{
-	size_t n = map->n / 2;
-	if (n < 2)
-		return true;
-	struct ynode **keys = xmalloc(n * sizeof(*keys));
-	for (size_t i = 0; i < n; i++)
-		keys[i] = map->kids[2 * i];
-	qsort(keys, n, sizeof(*keys), cmp_keys);
-	bool ok = true;
-	for (size_t i = 1; i < n && ok; i++)
-		ok = cmp_keys(&keys[i - 1], &keys[i]) != 0;
-	free(keys);
-	return ok;
-}
-
-static struct ynode *j_value(struct jparse *j)
-{
-	skip_ws(j);
-	if (j->p >= j->end || ++j->nodes > JSON_MAX_NODES)
-		return NULL;
-	char c = *j->p;
-	if (c == '{' || c == '[') {
-		if (++j->depth > JSON_MAX_DEPTH)
-			return NULL;
-		bool obj = c == '{';
-		struct ynode *y = ynode_new(obj ? Y_MAP : Y_SEQ);
-		j->p++;
-		skip_ws(j);
-		if (j->p < j->end && *j->p == (obj ? '}' : ']')) {
-			j->p++;
-			j->depth--;
-			return y;
-		}
-		for (;;) {
-			if (obj) {
-				struct strbuf key = STRBUF_INIT;
-				skip_ws(j);
-				if (j->p >= j->end || *j->p != '"' || !j_string(j, &key)) {
-					strbuf_release(&key);
-					goto fail;
-				}
-				yadd(y, ystr(key.buf, key.len));
-				strbuf_release(&key);
-				skip_ws(j);
-				if (j->p >= j->end || *j->p != ':')
-					goto fail;
-				j->p++;
-			}
-			struct ynode *v = j_value(j);
-			if (!v)
-				goto fail;
-			yadd(y, v);
-			skip_ws(j);
-			if (j->p < j->end && *j->p == ',') {
-				j->p++;
-				continue;
-			}
-			if (j->p < j->end && *j->p == (obj ? '}' : ']')) {
-				j->p++;
-				break;
-			}
-			goto fail;
-		}
-		j->depth--;
-		if (obj && !keys_unique(y))
-			goto fail;
-		return y;
-fail:
-		ynode_free(y);
-		return NULL;
-	}
-	if (c == '"') {
-		struct strbuf s = STRBUF_INIT;
-		struct ynode *y = j_string(j, &s) ? ystr(s.buf, s.len) : NULL;
-		strbuf_release(&s);
-		return y;
-	}
-	if (c == 't' || c == 'f' || c == 'n') {
-		const char *w = c == 't' ? "true" : c == 'f' ? "false" : "null";
-		return word(j, w) ? ytyped(w, strlen(w)) : NULL;
-	}
-	return j_number(j);
-}
-
-/* The body as a tree when it is JSON a stub can hold exactly (JSON-equal), else NULL. */
-static struct ynode *json_tree(const char *body, size_t len)
-{
-	struct jparse j = { body, body + len, 0, 0 };
-	struct ynode *y = j_value(&j);
-	if (!y)
-		return NULL;
-	skip_ws(&j);
-	if (j.p != j.end) {
-		ynode_free(y);
-		return NULL;
-	}
-	return y;
-}
-
-/* ---- content types ---- */
-
-/* The media type without parameters, lower-case, into buf. */
-static const char *media_type(const char *ct, char *buf, size_t size)
-{
-	size_t n = 0;
-	if (!ct)
-		ct = "";
-	while (*ct == ' ')
-		ct++;
-	for (; *ct && *ct != ';' && *ct != ' ' && n + 1 < size; ct++)
-		buf[n++] = (char)(*ct >= 'A' && *ct <= 'Z' ? *ct - 'A' + 'a' : *ct);
-	buf[n] = '\0';
-	return buf;
-}
-
-static bool is_json_type(const char *ct)
-{
-	char mt[128];
-	media_type(ct, mt, sizeof(mt));
-	size_t n = strlen(mt);
-	return strcmp(mt, "application/json") == 0 || strcmp(mt, "text/json") == 0 ||
-	       (n > 5 && strcmp(mt + n - 5, "+json") == 0);
-}
-
-static const struct {
-	const char *type, *ext;
-} binary_types[] = {
-	{ "image/png", "png" },
-	{ "image/jpeg", "jpg" },
-	{ "image/gif", "gif" },
-	{ "image/webp", "webp" },
-	{ "image/x-icon", "ico" },
-	{ "image/vnd.microsoft.icon", "ico" },
-	{ "image/avif", "avif" },
-	{ "image/bmp", "bmp" },
-	{ "application/pdf", "pdf" },
-	{ "application/zip", "zip" },
-	{ "application/gzip", "gz" },
-	{ "application/wasm", "wasm" },
-	{ "application/octet-stream", "bin" },
-	{ "application/protobuf", "bin" },
-	{ "application/x-protobuf", "bin" },
-	{ "font/woff", "woff" },
-	{ "font/woff2", "woff2" },
-	{ "audio/mpeg", "mp3" },
-	{ "video/mp4", "mp4" },
-};
-
-const char *recorder_extension(const char *content_type)
-{
-	char mt[128];
-	media_type(content_type, mt, sizeof(mt));
-	for (size_t i = 0; i < sizeof(binary_types) / sizeof(*binary_types); i++)
-		if (strcmp(mt, binary_types[i].type) == 0)
-			return binary_types[i].ext;
-	/* text kept in a file (it was not valid UTF-8): an extension that is not a stub's */
-	if (strncmp(mt, "text/", 5) == 0)
-		return "txt";
-	return "bin";
-}
-
-bool recorder_body_is_binary(const char *content_type, const char *body, size_t len)
-{
-	char mt[128];
-	media_type(content_type, mt, sizeof(mt));
-	if (!is_text(body, len))
-		return true;
-	if (strcmp(mt, "image/svg+xml") == 0)
-		return false;
-	if (strncmp(mt, "image/", 6) == 0 || strncmp(mt, "audio/", 6) == 0 || strncmp(mt, "video/", 6) == 0 ||
-	    strncmp(mt, "font/", 5) == 0)
-		return true;
-	for (size_t i = 0; i < sizeof(binary_types) / sizeof(*binary_types); i++)
-		if (strcmp(mt, binary_types[i].type) == 0)
-			return true;
-	return false;
-}
-
-/* ---- exchanges to trees ---- */
-
-static const char *header_value(const struct header *h, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcasecmp(h[i].name, name) == 0)
-			return h[i].value;
-	return NULL;
-}
-
-static bool is_token(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-			continue;
-		if (!strchr("!#$%&'*+-.^_`|~", c))
-			return false;
-	}
-	return true;
-}
-
-/* Response headers that are not recorded: hop-by-hop ones, and those the replaying
- * server sets itself. */
-static bool header_skipped(const char *name)
-{
-	static const char *const skipped[] = {
-		"connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade",
-		"date", "content-length", "content-encoding",
-	};
-	for (size_t i = 0; i < sizeof(skipped) / sizeof(*skipped); i++)
-		if (strcasecmp(name, skipped[i]) == 0)
-			return true;
-	return strncasecmp(name, "proxy-", 6) == 0;
-}
-
-/* The value as written: secrets become "[redacted]"; a Set-Cookie keeps its cookie name
- * and attributes, so a replay still sets a cookie of that name. */
-static char *recorded_value(const char *name, const char *value)
-{
-	static const char *const secret[] = { "authorization", "cookie", "x-api-key" };
-	for (size_t i = 0; i < sizeof(secret) / sizeof(*secret); i++)
-		if (strcasecmp(name, secret[i]) == 0)
-			return xstrdup("[redacted]");
-	if (strcasecmp(name, "set-cookie") == 0) {
-		struct strbuf sb = STRBUF_INIT;
-		const char *eq = strchr(value, '=');
-		const char *semi = strchr(value, ';');
-		if (eq && (!semi || eq < semi))
-			strbuf_add(&sb, value, (size_t)(eq - value + 1));
-		strbuf_adds(&sb, "[redacted]");
-		if (semi)
-			strbuf_adds(&sb, semi);
-		return strbuf_detach(&sb, NULL);
-	}
-	return xstrdup(value);
-}
-
-static struct ynode *response_headers(const struct record_exchange *ex)
-{
-	struct ynode *map = ynode_new(Y_MAP);
-	bool *done = xcalloc(ex->nheaders + 1, sizeof(*done));
-	for (size_t i = 0; i < ex->nheaders; i++) {
-		const struct header *h = &ex->headers[i];
-		if (done[i] || header_skipped(h->name) || !is_token(h->name) || strpbrk(h->value, "\r\n"))
-			continue;
-		/* every line of the same name, case-insensitively, goes under the first spelling */
-		struct ynode *values = ynode_new(Y_SEQ);
-		for (size_t j = i; j < ex->nheaders; j++) {
-			if (done[j] || strcasecmp(ex->headers[j].name, h->name) != 0 || strpbrk(ex->headers[j].value, "\r\n"))
-				continue;
-			done[j] = true;
-			char *v = recorded_value(h->name, ex->headers[j].value);
-			yadd(values, ystrz(v));
-			free(v);
-		}
-		if (values->n == 1) {
-			struct ynode *one = values->kids[0];
-			values->n = 0;
-			ynode_free(values);
-			values = one;
-		}
-		yput(map, h->name, values);
-	}
-	free(done);
-	if (!map->n) {
-		ynode_free(map);
-		return NULL;
-	}
-	return map;
-}
-
-/* How a response body is written. */
-enum body_form { FORM_NONE, FORM_JSON, FORM_TEXT, FORM_FILE };
-
-static enum body_form response_form(const struct record_exchange *ex, struct ynode **json)
-{
-	*json = NULL;
-	if (!ex->body_len)
-		return FORM_NONE;
-	const char *ct = header_value(ex->headers, ex->nheaders, "content-type");
-	if (is_json_type(ct) && (*json = json_tree(ex->body, ex->body_len)))
-		return FORM_JSON;
-	if (recorder_body_is_binary(ct, ex->body, ex->body_len))
-		return FORM_FILE;
-	return FORM_TEXT;
-}
-
-static struct ynode *build_response(const struct record_exchange *ex, const char *file_name)
-{
-	struct ynode *map = ynode_new(Y_MAP);
-	char status[16];
-	snprintf(status, sizeof(status), "%d", ex->status);
-	yput(map, "status", ytyped(status, strlen(status)));
-	struct ynode *headers = response_headers(ex);
-	if (headers)
-		yput(map, "headers", headers);
-	struct ynode *json;
-	switch (response_form(ex, &json)) {
-	case FORM_JSON:
-		yput(map, "json", json);
-		break;
-	case FORM_TEXT:
-		yput(map, "body", ystr(ex->body, ex->body_len));
-		break;
-	case FORM_FILE:
-		if (file_name)
-			yput(map, "file", ystrz(file_name));
-		break;
-	case FORM_NONE:
-		break;
-	}
-	return map;
-}
-
-/* A path with braces would read as a template: such a path is matched by a regex that
- * spells it out literally. */
-static struct ynode *path_matcher(const char *path, const char **key)
-{
-	if (!strpbrk(path, "{}")) {
-		*key = "path";
-		return ystrz(path);
-	}
-	struct strbuf sb = STRBUF_INIT;
-	for (const char *p = path; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-		if (c < 0x80 && !alnum && c != '/')
-			strbuf_addc(&sb, '\\');
-		strbuf_addc(&sb, (char)c);
-	}
-	*key = "path_regex";
-	struct ynode *y = ystr(sb.buf, sb.len);
-	strbuf_release(&sb);
-	return y;
-}
-
-static struct ynode *build_request(const struct record_exchange *ex)
-{
-	struct ynode *map = ynode_new(Y_MAP);
-	const char *path_key;
-	yput(map, "method", ystrz(ex->method));
-	struct ynode *path = path_matcher(ex->path, &path_key);
-	yput(map, path_key, path);
-	struct ynode *query = ynode_new(Y_MAP);
-	for (size_t i = 0; i < ex->nquery; i++) {
-		const struct kv *q = &ex->query[i];
-		bool seen = false;
-		/* a mapping holds a name once: a repeated parameter is matched on its first value */
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = strcmp(ex->query[j].name, q->name) == 0;
-		if (seen || !q->name[0] || !is_text(q->name, strlen(q->name)) || !is_text(q->value, q->len))
-			continue;
-		yput(query, q->name, ystr(q->value, q->len));
-	}
-	if (query->n)
-		yput(map, "query", query);
-	else
-		ynode_free(query);
-	if (ex->req_body_len) {
-		struct ynode *json = is_json_type(ex->req_content_type) ? json_tree(ex->req_body, ex->req_body_len) : NULL;
-		struct ynode *body = NULL;
-		if (json) {
-			body = ynode_new(Y_MAP);
-			yput(body, "json", json);
-		} else if (is_text(ex->req_body, ex->req_body_len)) {
-			body = ynode_new(Y_MAP);
-			yput(body, "equals", ystr(ex->req_body, ex->req_body_len));
-		}
-		/* a binary request body cannot be spelled in a stub: it is not matched */
-		if (body)
-			yput(map, "body", body);
-	}
-	return map;
-}
-
-static struct ynode *build_stub(struct ynode *request, struct ynode *response)
-{
-	struct ynode *root = ynode_new(Y_MAP);
-	yput(root, "request", request);
-	yput(root, "response", response);
-	yput(root, "template", ytyped("false", 5));
-	return root;
-}
-
-char *recorder_emit(const struct record_exchange *ex, const char *file_name)
-{
-	struct ynode *root = build_stub(build_request(ex), build_response(ex, file_name));
-	char *text = emit_doc(root);
-	ynode_free(root);
-	return text;
-}
-
-char *recorder_slug(const char *method, const char *path)
-{
-	struct strbuf sb = STRBUF_INIT;
-	bool dash = false;
-	for (const char *p = method; *p && sb.len < 16; p++) {
-		char c = *p;
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
-			strbuf_addc(&sb, c);
-	}
-	if (!sb.len)
-		strbuf_adds(&sb, "request");
-	size_t base = sb.len;
-	for (const char *p = path; *p && sb.len < SLUG_MAX; p++) {
-		char c = *p;
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-			if (dash || sb.len == base)
-				strbuf_addc(&sb, '-');
-			dash = false;
-			strbuf_addc(&sb, c);
-		} else {
-			dash = true;
-		}
-	}
-	if (sb.len == base)
-		strbuf_adds(&sb, "-root");
-	return strbuf_detach(&sb, NULL);
-}
-
-/* ---- files ---- */
 
 struct entry {
 	uint64_t hash;              /* of the canonical request */
@@ -1061,30 +136,24 @@ static int write_atomic(struct recorder *r, const char *name, const char *data, 
 	return rc;
 }
 
-static bool has_yaml_ext(const char *name)
-{
-	size_t n = strlen(name);
-	return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) || (n > 4 && strcmp(name + n - 4, ".yml") == 0);
-}
-
 /* The canonical text of the request a stub file records, or NULL (with *doc NULL) when
  * it is not a file we can read back. *doc receives the parsed file (caller frees). */
-static char *file_request(struct recorder *r, const char *name, struct ynode **doc)
+static char *file_request(struct recorder *r, const char *name, struct rnode **doc)
 {
 	char *text = NULL;
 	size_t len = 0;
 	*doc = NULL;
 	if (read_at(r->dirfd, name, &text, &len) < 0)
 		return NULL;
-	struct ynode *root = parse_doc(text, len);
+	struct rnode *root = record_doc_parse(text, len);
 	free(text);
-	const struct ynode *req = yget(root, "request");
+	const struct rnode *req = record_doc_get(root, "request");
 	if (!req) {
-		ynode_free(root);
+		record_doc_free(root);
 		return NULL;
 	}
 	struct strbuf sb = STRBUF_INIT;
-	canon(req, &sb);
+	record_doc_canon(req, &sb);
 	*doc = root;
 	return strbuf_detach(&sb, NULL);
 }
@@ -1134,14 +203,14 @@ static void scan(struct recorder *r)
 				unlinkat(r->dirfd, de->d_name, 0);
 			continue;
 		}
-		if (de->d_name[0] == '.' || !has_yaml_ext(de->d_name))
+		if (de->d_name[0] == '.' || !stub_file_is_yaml(de->d_name))
 			continue;
-		struct ynode *doc;
+		struct rnode *doc;
 		char *key = file_request(r, de->d_name, &doc);
 		if (key)
 			add_entry(r, fnv1a(key, strlen(key)), de->d_name);
 		free(key);
-		ynode_free(doc);
+		record_doc_free(doc);
 	}
 	closedir(d);
 }
@@ -1229,7 +298,7 @@ static void say(struct recorder *r, char **error, const char *what, const char *
 static int write_body_file(struct recorder *r, const struct record_exchange *ex, const char *stem, size_t k,
 			   char **name, char **error)
 {
-	const char *ct = header_value(ex->headers, ex->nheaders, "content-type");
+	const char *ct = record_doc_content_type(ex);
 	*name = NULL;
 	/* as response_form decides, without parsing JSON twice: a body JSON could be read
 	 * from is valid UTF-8 with a JSON type, so never binary */
@@ -1257,28 +326,28 @@ static int write_body_file(struct recorder *r, const struct record_exchange *ex,
 }
 
 /* Sequence mode: one more response in doc (the parsed file `name`), written in place. */
-static int append(struct recorder *r, struct ynode *doc, const char *name, const struct record_exchange *ex,
+static int append(struct recorder *r, struct rnode *doc, const char *name, const struct record_exchange *ex,
 		  char **error)
 {
 	size_t ri = SIZE_MAX;
 	for (size_t i = 0; i + 1 < doc->n; i += 2)
-		if (doc->kids[i]->type == Y_SCALAR &&
+		if (doc->kids[i]->type == RNODE_SCALAR &&
 		    (strcmp(doc->kids[i]->text, "response") == 0 || strcmp(doc->kids[i]->text, "responses") == 0))
 			ri = i;
 	if (ri == SIZE_MAX) {
 		say(r, error, "append to", name, -EINVAL);
 		return -EINVAL;
 	}
-	struct ynode *key = doc->kids[ri], *val = doc->kids[ri + 1];
+	struct rnode *key = doc->kids[ri], *val = doc->kids[ri + 1];
 	if (strcmp(key->text, "response") == 0) {
 		/* response: X becomes responses: [X] */
-		struct ynode *seq = ynode_new(Y_SEQ);
-		yadd(seq, val);
-		ynode_free(key);
-		doc->kids[ri] = ystrz("responses");
+		struct rnode *seq = record_doc_new(RNODE_SEQ);
+		record_doc_add(seq, val);
+		record_doc_free(key);
+		doc->kids[ri] = record_doc_str("responses");
 		doc->kids[ri + 1] = seq;
 		val = seq;
-	} else if (val->type != Y_SEQ) {
+	} else if (val->type != RNODE_SEQ) {
 		say(r, error, "append to", name, -EINVAL);
 		return -EINVAL;
 	}
@@ -1287,8 +356,8 @@ static int append(struct recorder *r, struct ynode *doc, const char *name, const
 	char *body_file = NULL;
 	int rc = write_body_file(r, ex, stem, val->n + 1, &body_file, error);
 	if (rc == 0) {
-		yadd(val, build_response(ex, body_file));
-		char *text = emit_doc(doc);
+		record_doc_add(val, record_doc_response(ex, body_file));
+		char *text = record_doc_emit(doc);
 		rc = text ? write_atomic(r, name, text, strlen(text), true) : -EINVAL;
 		if (rc < 0) {
 			say(r, error, "write", name, rc);
@@ -1303,7 +372,7 @@ static int append(struct recorder *r, struct ynode *doc, const char *name, const
 }
 
 /* A new stub file for the exchange, under the first free name of its slug. */
-static int create_file(struct recorder *r, struct ynode *request, const struct record_exchange *ex, uint64_t hash,
+static int create_file(struct recorder *r, struct rnode *request, const struct record_exchange *ex, uint64_t hash,
 		       char **file, char **error)
 {
 	char *slug = recorder_slug(ex->method, ex->path);
@@ -1328,11 +397,11 @@ static int create_file(struct recorder *r, struct ynode *request, const struct r
 		char *body_file = NULL;
 		rc = write_body_file(r, ex, stem.buf, 1, &body_file, error);
 		if (rc == 0) {
-			struct ynode *root = build_stub(request, build_response(ex, body_file));
-			char *text = emit_doc(root);
+			struct rnode *root = record_doc_stub(request, record_doc_response(ex, body_file));
+			char *text = record_doc_emit(root);
 			/* the request stays the caller's */
 			root->kids[1] = NULL;
-			ynode_free(root);
+			record_doc_free(root);
 			rc = text ? write_atomic(r, name.buf, text, strlen(text), false) : -EINVAL;
 			free(text);
 			if (rc < 0 && body_file)
@@ -1361,9 +430,9 @@ static int create_file(struct recorder *r, struct ynode *request, const struct r
 int recorder_record(struct recorder *r, const struct record_exchange *ex, enum record_outcome *outcome,
 		    char **file, char **error)
 {
-	struct ynode *request = build_request(ex);
+	struct rnode *request = record_doc_request(ex);
 	struct strbuf key = STRBUF_INIT;
-	canon(request, &key);
+	record_doc_canon(request, &key);
 	uint64_t hash = fnv1a(key.buf, key.len);
 	int rc = 0;
 	*file = NULL;
@@ -1372,12 +441,12 @@ int recorder_record(struct recorder *r, const struct record_exchange *ex, enum r
 	for (size_t i = 0; i < r->n; i++) {
 		if (r->entries[i].hash != hash)
 			continue;
-		struct ynode *doc;
+		struct rnode *doc;
 		char *other = file_request(r, r->entries[i].file, &doc);
 		bool same = other && strcmp(other, key.buf) == 0;
 		free(other);
 		if (!same) {
-			ynode_free(doc);
+			record_doc_free(doc);
 			continue;
 		}
 		if (r->mode == RECORD_FIRST) {
@@ -1386,7 +455,7 @@ int recorder_record(struct recorder *r, const struct record_exchange *ex, enum r
 			rc = append(r, doc, r->entries[i].file, ex, error);
 			*outcome = RECORD_APPENDED;
 		}
-		ynode_free(doc);
+		record_doc_free(doc);
 		if (rc == 0)
 			*file = xstrdup(r->entries[i].file);
 		goto out;
@@ -1395,7 +464,7 @@ int recorder_record(struct recorder *r, const struct record_exchange *ex, enum r
 	rc = create_file(r, request, ex, hash, file, error);
 out:
 	pthread_mutex_unlock(&r->lock);
-	ynode_free(request);
+	record_doc_free(request);
 	strbuf_release(&key);
 	return rc;
 }

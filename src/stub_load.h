@@ -1,29 +1,22 @@
 /* SPDX-License-Identifier: MIT */
-/* Stub files to stubs: libyaml events into located nodes, nodes into struct stub.
- * The only file that includes <yaml.h>. Each call owns its own parser, so loads may run
- * on any thread. */
+/* Stub files to stubs: the YAML stub front-end. yaml_tree reads each document into located
+ * nodes, and the load*.c parts compile them into struct stub. Each call owns its own
+ * reader, so loads may run on any thread. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
-#include <sys/stat.h>
-
 #include "diag.h"
+#include "load_result.h"
 #include "stub.h"
+#include "stub_files.h"
+#include "yaml_tree.h"
 
-/** What a load produced. Everything is owned by the result. */
-struct load_result {
-	struct stub **stubs;        /* in load order: files in byte order of relative path, then document order */
-	size_t n;
-	char **paths;               /* every stub file and file: body read, as opened (for the watcher) */
-	size_t npaths;
-};
-
-void load_result_release(struct load_result *res);
+/* struct load_result and load_result_release are declared in load_result.h. */
 
 /* Bounds that keep hostile YAML from exhausting memory or the stack. */
-#define LOAD_MAX_DEPTH 64            /* nesting of mappings and sequences */
-#define LOAD_MAX_NODES 1000000       /* nodes of a document once aliases are expanded */
-#define LOAD_MAX_ALIAS_BYTES (64u << 20)   /* scalar bytes a document's aliases may repeat */
+#define LOAD_MAX_DEPTH YAML_TREE_MAX_DEPTH                /* nesting of mappings and sequences */
+#define LOAD_MAX_NODES YAML_TREE_MAX_NODES                /* nodes of a document, aliases expanded */
+#define LOAD_MAX_ALIAS_BYTES YAML_TREE_MAX_ALIAS_BYTES    /* scalar bytes a document's aliases may repeat */
 
 /** Loads every *.yaml / *.yml file under each DIR, recursively, in byte order of the
  *  relative path, skipping names that start with '.'. Returns 0 when everything loaded,
@@ -31,18 +24,8 @@ void load_result_release(struct load_result *res);
  *  COLUMN 1-based); on -1, out holds nothing. Ids must be unique across all DIRs. */
 int stub_load_dirs(const char *const *dirs, size_t ndirs, struct load_result *out, struct diag_list *diags);
 
-/** A stub file found under a DIR. */
-struct stub_file {
-	char *rel;                  /* path relative to the DIR */
-	struct stat st;             /* stat() of it, symlinks followed */
-};
-
-/** Lists the stub files under top (a DIR without trailing slashes) that stub_load_dirs
- *  would load, in its order (byte order of rel). A directory that cannot be opened or a
- *  dangling symlink is appended to diags. Returns the count and *out (free with
- *  stub_files_release). Any thread. */
-size_t stub_load_list(const char *top, struct stub_file **out, struct diag_list *diags);
-void stub_files_release(struct stub_file *files, size_t n);
+/* stub_load_list and stub_files_release (the stub files under a DIR, in load order) are
+ * declared in stub_files.h. */
 
 /** Loads the one stub file top/rel as stub_load_dirs does within its load of top
  *  (root_real: realpath of top, or NULL when that failed, which forbids `file:`), except

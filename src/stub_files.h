@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* Stub files on disk: the one test for a stub file's name, the directory walk that lists
+ * them in load order, and whole-file reads. Any thread. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+
+#include "diag.h"
+
+/** Whether a directory entry's name is a stub file's: it ends in ".yaml" or ".yml" (with
+ *  something before). Names starting with '.' are skipped by the walk besides. */
+bool stub_file_is_yaml(const char *name);
+
+/** A stub file found under a DIR. */
+struct stub_file {
+	char *rel;                  /* path relative to the DIR */
+	struct stat st;             /* stat() of it, symlinks followed */
+};
+
+/** Lists the stub files under top (a DIR without trailing slashes) that stub_load_dirs
+ *  would load, in its order (byte order of rel), skipping names that start with '.';
+ *  symlinked directories are not followed, symlinked files are. A directory that cannot
+ *  be opened or a dangling symlink is appended to diags. Returns the count and *out (free
+ *  with stub_files_release). */
+size_t stub_load_list(const char *top, struct stub_file **out, struct diag_list *diags);
+void stub_files_release(struct stub_file *files, size_t n);
+
+/** a, '/' (unless a ends with one), b. Caller frees. */
+char *stub_path_join(const char *a, const char *b);
+
+/** Reads a whole file into a NUL-terminated buffer (*out, caller frees; *outlen without
+ *  the NUL). Returns 0 or a negative errno. */
+int stub_file_read(const char *path, char **out, size_t *outlen);

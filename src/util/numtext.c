@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* Numbers as text: what the core schema reads as an integer or a float. */
+#include "util/numtext.h"
+
+bool numtext_is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+int numtext_digit_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return 99;
+}
+
+static bool all_digits(const char *s, int base)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (numtext_digit_value(*s) >= base)
+			return false;
+	return true;
+}
+
+int numtext_int_base(const char *s)
+{
+	if (s[0] == '0' && s[1] == 'x')
+		return all_digits(s + 2, 16) ? 16 : 0;
+	if (s[0] == '0' && s[1] == 'o')
+		return all_digits(s + 2, 8) ? 8 : 0;
+	if (*s == '+' || *s == '-')
+		s++;
+	return all_digits(s, 10) ? 10 : 0;
+}
+
+bool numtext_is_float(const char *p)
+{
+	unsigned long idig = 0, fdig = 0;
+	if (*p == '+' || *p == '-')
+		p++;
+	for (; numtext_is_digit(*p); p++)
+		idig++;
+	if (*p == '.') {
+		for (p++; numtext_is_digit(*p); p++)
+			fdig++;
+		if (!idig && !fdig)
+			return false;
+	} else if (!idig) {
+		return false;
+	}
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!numtext_is_digit(*p))
+			return false;
+		while (numtext_is_digit(*p))
+			p++;
+	}
+	return *p == '\0';
+}
