@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <cjson/cJSON.h>
+#include "json.h"
 
 #include "admin.h"
 #include "cannery/cannery.h"

@@ -3,7 +3,7 @@
  * wait, verify), reset and metrics, behind the Origin and token checks of SPEC section 6. */
 #include "admin.h"
 
-#include <cjson/cJSON.h>
+#include "json.h"
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>

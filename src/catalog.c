@@ -14,6 +14,7 @@
 #include "slot.h"
 #include "stub.h"
 #include "stub_cache.h"
+#include "stub_files.h"
 #include "stub_load.h"
 #include "stub_set.h"
 #include "util/strbuf.h"
@@ -31,18 +32,11 @@ struct catalog {
 	struct catalog_stats stats;
 };
 
-/* TODO(merge): the loader's own test for a stub file name, once it exports one */
-static bool stub_load_is_stub_file(const char *name)
-{
-	size_t n = strlen(name);
-	return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) || (n > 4 && strcmp(name + n - 4, ".yml") == 0);
-}
-
 size_t catalog_count_stub_files(const char *const *paths, size_t n)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
-		if (stub_load_is_stub_file(paths[i]))
+		if (stub_file_is_yaml(paths[i]))
 			k++;
 	return k;
 }

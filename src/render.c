@@ -18,7 +18,6 @@
 #include "util/arena.h"
 #include "util/rng.h"
 #include "util/strbuf.h"
-#include "util/utf8.h"
 #include "util/xalloc.h"
 
 enum var_kind {
@@ -489,46 +488,8 @@ fail:
 
 /* ---- JSON skeletons ------------------------------------------------------------ */
 
-/*
- * The inside of a JSON string literal, escaped exactly as cJSON_PrintUnformatted does
- * (so that a skeleton's literal parts equal the static serialization); invalid UTF-8,
- * which only request data can bring, becomes U+FFFD so the output stays valid JSON.
- */
-static void json_escape(struct strbuf *out, const char *s, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0;
-	strbuf_grow(out, len);
-	while (i < len) {
-		unsigned char c = u[i];
-		switch (c) {
-		case '"': strbuf_add(out, "\\\"", 2); i++; continue;
-		case '\\': strbuf_add(out, "\\\\", 2); i++; continue;
-		case '\b': strbuf_add(out, "\\b", 2); i++; continue;
-		case '\f': strbuf_add(out, "\\f", 2); i++; continue;
-		case '\n': strbuf_add(out, "\\n", 2); i++; continue;
-		case '\r': strbuf_add(out, "\\r", 2); i++; continue;
-		case '\t': strbuf_add(out, "\\t", 2); i++; continue;
-		default:
-			break;
-		}
-		if (c < 0x20) {
-			char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-			strbuf_add(out, esc, 6);
-			i++;
-			continue;
-		}
-		size_t k = utf8_seq(u + i, len - i);
-		if (k == 0) {
-			strbuf_add(out, "\xEF\xBF\xBD", 3);
-			i++;
-			continue;
-		}
-		strbuf_add(out, s + i, k);
-		i += k;
-	}
-}
+/* (string literals are escaped by strbuf_add_json_escaped, exactly as cJSON prints them, so
+ * a skeleton's literal parts equal the static serialization) */
 
 static bool json_has_tpl(const cJSON *j)
 {
@@ -544,7 +505,7 @@ static void lit_json_string(struct tpl *t, const char *s)
 {
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_addc(&sb, '"');
-	json_escape(&sb, s, strlen(s));
+	strbuf_add_json_escaped(&sb, s, strlen(s));
 	strbuf_addc(&sb, '"');
 	add_lit(t, sb.buf, sb.len);
 	strbuf_release(&sb);
@@ -580,7 +541,7 @@ static void emit_string(struct tpl *t, const char *s)
 			p->expr = NULL;
 		} else {
 			struct strbuf sb = STRBUF_INIT;
-			json_escape(&sb, one->lits.buf + p->off, p->len);
+			strbuf_add_json_escaped(&sb, one->lits.buf + p->off, p->len);
 			add_lit(t, sb.buf, sb.len);
 			strbuf_release(&sb);
 		}
@@ -843,7 +804,7 @@ static struct val to_json_text(struct arena *a, struct val v)
 		return v;
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_addc(&sb, '"');
-	json_escape(&sb, v.s, v.len);
+	strbuf_add_json_escaped(&sb, v.s, v.len);
 	strbuf_addc(&sb, '"');
 	struct val out = { VAL_JSON, arena_strndup(a, sb.buf, sb.len), sb.len };
 	strbuf_release(&sb);
@@ -906,7 +867,7 @@ void tpl_render(const struct tpl *t, struct render_ctx *ctx, struct strbuf *out)
 			break;
 		case OUT_IN_STRING:
 			if (v.kind != VAL_MISSING)
-				json_escape(out, v.s, v.len);
+				strbuf_add_json_escaped(out, v.s, v.len);
 			break;
 		case OUT_VALUE:
 			v = to_json_text(ctx->req->arena, v);

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "util/arena.h"
+#include "util/numtext.h"
 
 static const char form_type[] = "application/x-www-form-urlencoded";
 
@@ -92,17 +93,6 @@ static const cJSON *json_path_get(const cJSON *root, const char *path)
 
 /* ---- body: form --------------------------------------------------------------- */
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* '+' is a space, %XX a byte; a malformed escape stays as written. */
 static char *form_decode(struct arena *a, const char *s, size_t n, size_t *len)
 {
@@ -112,7 +102,8 @@ static char *form_decode(struct arena *a, const char *s, size_t n, size_t *len)
 		int hi, lo;
 		if (s[i] == '+') {
 			out[o++] = ' ';
-		} else if (s[i] == '%' && i + 2 < n && (hi = hex_value(s[i + 1])) >= 0 && (lo = hex_value(s[i + 2])) >= 0) {
+		} else if (s[i] == '%' && i + 2 < n && (hi = numtext_digit_value(s[i + 1])) < 16 &&
+			   (lo = numtext_digit_value(s[i + 2])) < 16) {
 			out[o++] = (char)(hi << 4 | lo);
 			i += 2;
 		} else {

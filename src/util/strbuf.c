@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Growable, always NUL-terminated byte buffer. */
 #include "util/strbuf.h"
+#include "util/utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,28 +85,50 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	va_end(ap);
 }
 
-void strbuf_add_json_string(struct strbuf *sb, const char *s, size_t len)
+void strbuf_add_json_escaped(struct strbuf *sb, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	strbuf_grow(sb, len + 2);
-	strbuf_addc(sb, '"');
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	strbuf_grow(sb, len);
+	while (i < len) {
+		unsigned char c = u[i];
+		const char *esc = NULL;
 		switch (c) {
-		case '"': strbuf_add(sb, "\\\"", 2); break;
-		case '\\': strbuf_add(sb, "\\\\", 2); break;
-		case '\n': strbuf_add(sb, "\\n", 2); break;
-		case '\r': strbuf_add(sb, "\\r", 2); break;
-		case '\t': strbuf_add(sb, "\\t", 2); break;
-		default:
-			if (c < 0x20) {
-				char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-				strbuf_add(sb, esc, 6);
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\b': esc = "\\b"; break;
+		case '\f': esc = "\\f"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		default: break;
+		}
+		if (esc) {
+			strbuf_add(sb, esc, 2);
+			i++;
+		} else if (c < 0x20) {
+			char u4[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			strbuf_add(sb, u4, 6);
+			i++;
+		} else {
+			size_t k = utf8_seq(u + i, len - i);
+			if (k == 0) {
+				strbuf_add(sb, "\xEF\xBF\xBD", 3);   /* U+FFFD keeps the output valid JSON */
+				k = 1;
 			} else {
-				strbuf_addc(sb, (char)c);
+				strbuf_add(sb, s + i, k);
 			}
+			i += k;
 		}
 	}
+}
+
+void strbuf_add_json_string(struct strbuf *sb, const char *s, size_t len)
+{
+	strbuf_grow(sb, len + 2);
+	strbuf_addc(sb, '"');
+	strbuf_add_json_escaped(sb, s, len);
 	strbuf_addc(sb, '"');
 }
 

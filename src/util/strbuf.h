@@ -22,7 +22,11 @@ void strbuf_adds(struct strbuf *sb, const char *s);
 void strbuf_addc(struct strbuf *sb, char c);
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
-/** Appends s as a JSON string literal with quotes (control bytes escaped, UTF-8 kept). */
+/** Appends the inside of a JSON string literal for s, escaped exactly as cJSON prints it
+ *  (so text built this way equals cJSON's output); invalid UTF-8 becomes U+FFFD so the
+ *  output stays valid JSON. The one JSON escaper. */
+void strbuf_add_json_escaped(struct strbuf *sb, const char *s, size_t len);
+/** strbuf_add_json_escaped inside quotes: s as a JSON string literal. */
 void strbuf_add_json_string(struct strbuf *sb, const char *s, size_t len);
 /** Returns the buffer (caller frees; never NULL) and leaves sb empty. */
 char *strbuf_detach(struct strbuf *sb, size_t *len);

@@ -3,7 +3,7 @@
  * the JSON form (redaction, joined repeats, base64 bodies), concurrent appends, the NDJSON
  * file and watches. Counts and order only: nothing here depends on the machine's speed. */
 #include <criterion/criterion.h>
-#include <cjson/cJSON.h>
+#include "json.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
