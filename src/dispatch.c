@@ -9,6 +9,7 @@
 #include "render.h"
 #include "reply.h"
 #include "reply_cache.h"
+#include "respond.h"
 #include "router.h"
 #include "state.h"
 #include "stub_set.h"
@@ -37,43 +38,6 @@ static unsigned pick_delay(struct rng *rng, const struct stub_response *sr)
 	return sr->delay_min_ms + (unsigned)rng_below(rng, (uint64_t)(sr->delay_max_ms - sr->delay_min_ms) + 1);
 }
 
-/* Header values rendered from request data must stay on one line. */
-static void one_line(char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (((unsigned char)s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f)
-			s[i] = ' ';
-}
-
-/* The response rendered for this request: body, headers, CORS for origin. */
-static void render_reply(const struct stub_response *sr, const struct reply_prepared *pr, struct render_ctx *rc,
-			 struct arena *a, const char *origin, bool cors, struct reply *out)
-{
-	if (sr->body_tpl) {
-		struct strbuf body = STRBUF_INIT;
-		tpl_render(sr->body_tpl, rc, &body);
-		reply_take_body(out, &body, NULL);
-	} else {
-		out->body = sr->body;
-		out->body_len = sr->body_len;
-	}
-	out->content_type = sr->content_type;
-	for (size_t i = 0; i < sr->nheaders; i++) {
-		const struct header *hd = &sr->headers[i];
-		if (!hd->tpl) {
-			reply_add_header(out, a, hd->name, hd->value);
-			continue;
-		}
-		struct strbuf v = STRBUF_INIT;
-		tpl_render(hd->tpl, rc, &v);
-		one_line(v.buf ? v.buf : (char *)"", v.len);
-		reply_add_header(out, a, hd->name, arena_strndup(a, strbuf_str(&v), v.len));
-		strbuf_release(&v);
-	}
-	if (cors && !pr->own_cors)
-		cors_add(out, a, origin, pr->expose);
-}
-
 /* Response idx of stub s (in slot) for this request; seq is its hit count. */
 static void answer(const struct dispatch_config *d, const struct stub_set *set, const struct stub *s, size_t slot,
 		   size_t idx, uint64_t seq, struct req_view *req, const struct params *params, struct arena *a,
@@ -84,10 +48,7 @@ static void answer(const struct dispatch_config *d, const struct stub_set *set, 
 	out->stub_id = s->id;
 	out->status = sr->status;
 	out->delay_ms = pick_delay(d->rng, sr);
-	out->reset = sr->fault_reset;
-	if (sr->fault_reset)
-		return;
-	if (!sr->dynamic && (!origin || pr->own_cors)) {
+	if (sr->handler->fixed && (!origin || pr->own_cors)) {
 		/* the fast path: the adapter's prebuilt response, nothing allocated (after its
 		 * first use) */
 		out->fixed = sr;
@@ -95,8 +56,10 @@ static void answer(const struct dispatch_config *d, const struct stub_set *set, 
 		out->star = d->cors && !pr->own_cors;
 		return;
 	}
-	struct render_ctx rc = { req, params, d->rng, seq, 0 };
-	render_reply(sr, pr, &rc, a, origin, d->cors, out);
+	struct respond_ctx rc = { { req, params, d->rng, seq, 0 }, a };
+	sr->handler->respond(sr, &rc, out);
+	if (d->cors && !pr->own_cors && !out->reset)
+		cors_add(out, a, origin, pr->expose);
 }
 
 /*
@@ -144,7 +107,7 @@ enum dispatch_result dispatch(const struct dispatch_config *d, const struct stub
 	}
 	if (locked)
 		state_unlock(d->state);
-	if (preflight && stub_response_at(s, idx)->dynamic)
+	if (preflight && !stub_response_at(s, idx)->handler->fixed)
 		stub_path_ok(s, req, &params);   /* options_stub matched without captures */
 	answer(d, set, s, slot, idx, seq, req, &params, a, origin, out);
 	if (out->reset)

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "respond.h"
 #include "stub_files.h"
 #include "util/numtext.h"
 #include "util/strbuf.h"
@@ -270,7 +271,7 @@ static void to_fault(struct loader *ld, const struct ynode *v, struct stub_respo
 {
 	static const char *const faults[] = { "reset", NULL };
 	if (v->kind == YNODE_SCALAR && strcmp(v->text, "reset") == 0) {
-		r->fault_reset = true;
+		r->handler = &respond_fault;
 		return;
 	}
 	const char *hint = v->kind == YNODE_SCALAR ? diag_suggest(v->text, faults) : NULL;
@@ -345,10 +346,8 @@ void load_response(struct loader *ld, const struct ynode *map, struct stub_respo
 			break;
 		}
 	}
-	r->dynamic = r->body_tpl != NULL;
-	for (size_t i = 0; i < r->nheaders; i++)
-		if (r->headers[i].tpl)
-			r->dynamic = true;
+	if (r->handler != &respond_fault)
+		r->handler = respond_choose(r);
 	if (has_ct) {
 		free(r->content_type);
 		r->content_type = NULL;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "respond.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -96,6 +97,7 @@ static void convert_stub(struct loader *ld, const struct ynode *map)
 	s->priority = 100;
 	s->req.path_kind = PATH_NONE;
 	s->resp.status = 200;
+	s->resp.handler = &respond_canned;
 	/* template: changes how the response is read, so it counts wherever it is written */
 	for (size_t i = 0; i + 1 < map->n; i += 2)
 		if (map->kids[i]->kind == YNODE_SCALAR && strcmp(map->kids[i]->text, "template") == 0 &&

@@ -80,6 +80,8 @@ void stub_response_release(struct stub_response *r)
 	free(r->body);
 	free(r->content_type);
 	tpl_destroy(r->body_tpl);
+	if (r->handler && r->handler->release)
+		r->handler->release(r->handler_data);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -9,8 +9,29 @@
 
 #include "json.h"
 
+struct arena;
 struct regex;
+struct reply;
+struct respond_ctx;
+struct stub_response;
 struct tpl;
+
+/**
+ * A response handler: produces the reply of one stub response for one request. The
+ * built-in ones (canned, template, fault) are in respond.h; a front-end may bring its own
+ * (a CRUD resource, a schema-generated body, a proxy). Handlers are immutable and shared.
+ */
+struct responder {
+	const char *kind;           /* "canned", "template", ...: for messages and the docs */
+	/* The reply is the stub response's status, headers and body as loaded, the same for
+	 * every request: the HTTP adapter may serve a prebuilt copy without calling respond. */
+	bool fixed;
+	/* Fills out (status preset to sr->status; CORS and the delay are added after). Any
+	 * thread, any number at once: it must not change sr or handler_data. */
+	void (*respond)(const struct stub_response *sr, struct respond_ctx *ctx, struct reply *out);
+	/* Frees handler_data with the response; NULL when the handler keeps none. */
+	void (*release)(void *handler_data);
+};
 
 enum match_op {
 	MATCH_EQUALS,
@@ -108,12 +129,12 @@ struct stub_response {
 	char *body;                 /* serialized once at load time (json compact, body as is, file contents) */
 	size_t body_len;
 	char *content_type;         /* from json/body/file, unless headers carry Content-Type (then NULL) */
-	/* dynamic responses */
 	struct tpl *body_tpl;       /* json/body holding templates, compiled; NULL: body is sent as is */
-	bool dynamic;               /* body_tpl or a header tpl: rendered per request */
+	/* how the response becomes a reply, chosen by the front-end at load time (respond.h) */
+	const struct responder *handler;
+	void *handler_data;         /* the handler's own load-time data (handler->release frees it) */
 	unsigned delay_min_ms;      /* delay: uniform in [min, max]; fixed when equal; 0/0: none */
 	unsigned delay_max_ms;
-	bool fault_reset;           /* fault: reset: close the connection without any response */
 };
 
 /** What follows the last response of a `responses:` list. */

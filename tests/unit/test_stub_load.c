@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "regex.h"
+#include "respond.h"
 #include "stub_load.h"
 #include "testutil.h"
 #include "util/strbuf.h"
@@ -575,7 +576,7 @@ Test(stub_load, dynamic_keys)
 	cr_assert_str_eq(stub_response_at(s, 1)->body, "b");
 	cr_assert_eq(stub_response_at(s, 1)->delay_min_ms, 100);
 	cr_assert_eq(stub_response_at(s, 1)->delay_max_ms, 1500);
-	cr_assert(stub_response_at(s, 2)->fault_reset);
+	cr_assert(stub_response_at(s, 2)->handler == &respond_fault);
 	cr_assert_eq(stub_response_at(s, 3)->status, 200);
 	cr_assert_eq(stub_response_at(s, 3)->body_len, 0);
 	cr_assert_eq(s->sequence, SEQUENCE_CYCLE);
@@ -592,13 +593,13 @@ Test(stub_load, dynamic_keys)
 	cr_assert_eq(s->responses[0], &s->resp);
 	cr_assert_eq(s->sequence, SEQUENCE_REPEAT_LAST);
 	cr_assert(!s->counts_hits);
-	cr_assert(!s->resp.dynamic);
+	cr_assert(s->resp.handler == &respond_canned);
 	cr_assert_null(s->resp.body_tpl);
 
 	/* seq in a template needs the counter too */
 	expect_ok(load_yaml("response: { headers: { X-N: \"{{seq}}\" } }\n"));
 	cr_assert(res.stubs[0]->counts_hits);
-	cr_assert(res.stubs[0]->resp.dynamic);
+	cr_assert(res.stubs[0]->resp.handler == &respond_template);
 	expect_ok(load_yaml("responses: [ { body: a } ]\nsequence: repeat_last\n"));
 	cr_assert_eq(res.stubs[0]->nresponses, 1);
 	cr_assert(!res.stubs[0]->counts_hits);
@@ -705,7 +706,7 @@ Test(stub_load, templates_compile)
 			    "  json: { id: \"{{request.params.id | number}}\", plain: x }\n"
 			    "  headers: { X-A: [a, \"{{uuid}}\"] }\n"));
 	const struct stub *s = res.stubs[0];
-	cr_assert(s->resp.dynamic);
+	cr_assert(s->resp.handler == &respond_template);
 	cr_assert_not_null(s->resp.body_tpl);
 	cr_assert_null(s->resp.headers[0].tpl);
 	cr_assert_not_null(s->resp.headers[1].tpl);
@@ -721,7 +722,7 @@ Test(stub_load, templates_compile)
 	expect_ok(load_yaml("response:\n  json: { id: \"{{x}}\" }\n  headers: { X-A: \"{{y}}\" }\ntemplate: false\n"));
 	cr_assert_str_eq(res.stubs[0]->resp.body, "{\"id\":\"{{x}}\"}");
 	cr_assert_str_eq(res.stubs[0]->resp.headers[0].value, "{{y}}");
-	cr_assert(!res.stubs[0]->resp.dynamic);
+	cr_assert(res.stubs[0]->resp.handler == &respond_canned);
 	expect_ok(load_yaml("template: false\nresponse: { body: \"{{ x | nope }}\" }\n"));
 	cr_assert_str_eq(res.stubs[0]->resp.body, "{{ x | nope }}");
 	cr_assert_null(res.stubs[0]->resp.body_tpl);
