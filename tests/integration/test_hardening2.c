@@ -519,40 +519,6 @@ Test(hardening2, journal_file_is_flushed_on_sigterm_under_load)
 
 /* ---- editor-style writes with the watcher on ----------------------------------------------- */
 
-struct reader {
-	const struct h_server *s;
-	atomic_bool *stop;
-	int requests;
-	int failures;
-	char first[512];
-};
-
-/* Runs on a test thread: /v may answer any version or 404 (between a delete and a
- * recreate), never anything else; /w (a file nobody touches) must always answer. */
-static void *read_versions(void *arg)
-{
-	struct reader *rd = arg;
-	struct h_client *c = h_client_create();
-
-	while (!atomic_load(rd->stop)) {
-		struct h_response *v = h_client_request(c, rd->s, NULL, "/v", NULL, 0, NULL);
-		struct h_response *w = h_client_request(c, rd->s, NULL, "/w", NULL, 0, NULL);
-		int version;
-		bool v_ok = (v->status == 200 && sscanf(v->body, "v%d", &version) == 1) || v->status == 404;
-
-		rd->requests += 2;
-		if ((!v_ok || w->status != 200 || strcmp(w->body, "w") != 0) && rd->failures++ == 0)
-			snprintf(rd->first, sizeof(rd->first), "/v %ld '%.80s' (%.100s); /w %ld '%.80s' (%.100s)",
-				 v->status, v->body, v->error, w->status, w->body, w->error);
-	}
-	return NULL;
-}
-
-static const char *version_yaml(int v)
-{
-	return h_fmt("name: version\nrequest: { method: GET, path: /v }\nresponse: { body: v%d }\n", v);
-}
-
 static void write_raw(const char *path, const char *data, size_t len, int flags)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | flags, 0644);
@@ -565,22 +531,22 @@ static void write_raw(const char *path, const char *data, size_t len, int flags)
 Test(hardening2, editor_writes_with_the_watcher_on)
 {
 	enum { THREADS = 3, ROUNDS = 12 };
-	const char *dir = h_stub_dir("v.yaml", version_yaml(0), "w.yaml",
+	const char *dir = h_stub_dir("v.yaml", h_version_yaml(0), "w.yaml",
 				     "name: other\nrequest: { path: /w }\nresponse: { body: w }\n", NULL);
 	struct h_server *s = h_serve(dir, "--quiet", NULL);
 	const char *path = h_fmt("%s/v.yaml", dir);
-	struct reader rd[THREADS];
+	struct h_version_reader rd[THREADS];
 	pthread_t t[THREADS];
 	atomic_bool stop = false;
 	struct h_response *last;
 	int i, v, total = 0;
 
 	for (i = 0; i < THREADS; i++) {
-		rd[i] = (struct reader){ s, &stop, 0, 0, "" };
-		cr_assert_eq(pthread_create(&t[i], NULL, read_versions, &rd[i]), 0);
+		rd[i] = (struct h_version_reader){ .s = s, .stop = &stop, .allow_404 = true };
+		cr_assert_eq(pthread_create(&t[i], NULL, h_read_versions, &rd[i]), 0);
 	}
 	for (v = 1; v <= ROUNDS; v++) {
-		const char *text = version_yaml(v);
+		const char *text = h_version_yaml(v);
 		size_t len = strlen(text), half = (size_t)(strstr(text, "path:") - text);
 		const char *tmp = h_fmt("%s/.v.yaml.swp", dir), *backup = h_fmt("%s/v.yaml~", dir);
 
