@@ -266,8 +266,13 @@ static bool json_count(const cJSON *v, double max, size_t *out)
 static cJSON *parse_object(const struct admin_request *req, const char *const *allowed, struct strbuf *out,
 			   int *status)
 {
-	const char *end = NULL;
-	cJSON *o = req->body_len ? cJSON_ParseWithLengthOpts(req->body, req->body_len, &end, false) : NULL;
+	struct json_error err = { 0, 0, 0, NULL };
+	cJSON *o = req->body_len ? json_parse(req->body, req->body_len, &err) : NULL;
+	if (!o && err.what && strstr(err.what, "NUL")) {
+		*status = errorf(out, 400, "body:%d:%d: %s: request data is never cut short, so this body is refused",
+				 err.line, err.col, err.what);
+		return NULL;
+	}
 	if (!o || !cJSON_IsObject(o)) {
 		cJSON_Delete(o);
 		*status = errorf(out, 400, "the body must be a JSON object such as {\"request\":{\"method\":\"GET\","

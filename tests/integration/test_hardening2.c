@@ -187,6 +187,51 @@ static char *state_of(const struct h_server *s)
 	return h_fmt("stubs %s; journal %.0f; %.*s", stubs->body, total, (int)strcspn(reloads + 1, "\n"), reloads + 1);
 }
 
+/* ---- request data is never cut short at a NUL ---------------------------------------- */
+
+static const char nul_yaml[] =
+	"- name: hello\n  request: { path: /hello }\n  response: { body: hello }\n"
+	"- name: q\n  request: { path: /q, query: { name: a } }\n  response: { body: q }\n"
+	"- name: json\n  request: { method: POST, path: /j, body: { json_path: { name: admin } } }\n"
+	"  response: { body: j }\n"
+	"- name: form\n  request: { method: POST, path: /f, body: { form: { na: { present: true } } } }\n"
+	"  response: { body: f }\n";
+
+static void expect_400_nul(const struct h_server *s, const char *method, const char *target)
+{
+	struct h_response *r = h_request(s, method, target, NULL, NULL);
+	cr_expect_eq(r->status, 400, "%s %s: status %ld, expected 400: %s", method, target, r->status, r->body);
+	cr_expect(strstr(r->body, "encoded NUL"), "%s %s: the error names the NUL: %s", method, target, r->body);
+}
+
+Test(hardening2, encoded_nul_never_shortens_request_data)
+{
+	struct h_server *s = h_serve(h_stub_dir("nul.yaml", nul_yaml, NULL), "--no-watch", NULL);
+	/* in the target: a 400 before any stub or admin handler sees it */
+	expect_400_nul(s, "GET", "/hello%00/x");
+	expect_400_nul(s, "GET", "/hello%00");
+	expect_400_nul(s, "GET", "/q?name=a%00b");
+	expect_400_nul(s, "GET", "/q?na%00me=a");
+	expect_400_nul(s, "DELETE", "/__cannery/stubs/a%00b");
+	expect_400_nul(s, "GET", "/__cannery/requests?method=GET%00");
+	h_assert_get(s, "/hello", 200, "hello");
+	h_assert_get(s, "/q?name=a", 200, "q");
+	h_assert_get(s, "/hello%2500", 404, NULL);        /* a literal "%00" is just text */
+	/* in bodies: a JSON string holding \u0000 is not read as JSON, a form name holding
+	 * %00 is no field */
+	struct h_response *r = h_request(s, "POST", "/j", "{\"name\":\"admin\\u0000x\"}", NULL);
+	cr_expect_eq(r->status, 404, "\\u0000 cut the string to 'admin': %ld %s", r->status, r->body);
+	h_assert_response(h_request(s, "POST", "/j", "{\"name\":\"admin\"}", NULL), "POST /j", 200, "j");
+	r = h_request(s, "POST", "/f", "na%00me=1", HDRS("Content-Type: application/x-www-form-urlencoded"));
+	cr_expect_eq(r->status, 404, "the form name 'na%%00me' was read as 'na': %ld %s", r->status, r->body);
+	h_assert_response(h_request(s, "POST", "/f", "na=1", HDRS("Content-Type: application/x-www-form-urlencoded")),
+			  "POST /f", 200, "f");
+	/* an admin body with \u0000 is refused, not cut */
+	r = h_request(s, "POST", "/__cannery/requests/count", "{\"request\":{\"path\":\"/hello\\u0000x\"}}", NULL);
+	cr_expect_eq(r->status, 400, "count with \\u0000: %ld %s", r->status, r->body);
+	h_server_stop_ok(s);
+}
+
 Test(hardening2, admin_gates_on_every_endpoint)
 {
 	const char *dir = h_stub_dir("api.yaml", api_yaml, "big.bin", "small\n", NULL);
