@@ -211,3 +211,62 @@ void set_path_regex(struct stub *s, const char *re)
 	s->req.path_re = regex_compile(re, false, &err, &off);
 	cr_assert_not_null(s->req.path_re, "path_regex %s: %s at %zu", re, err ? err : "?", off);
 }
+
+struct stub_group *load_group(const char *label, const char *text)
+{
+	struct load_result res = { 0 };
+	struct diag_list diags = DIAG_LIST_INIT;
+	int rc = stub_load_string(text, strlen(text), label, NULL, false, &res, &diags);
+	char *why = diags_text(&diags);
+	cr_assert_eq(rc, 0, "stubs do not load: %s\n%s", text, why);
+	free(why);
+	diag_list_release(&diags);
+	struct stub_group *g = stub_group_create(res.stubs, res.n);
+	res.stubs = NULL;
+	res.n = 0;
+	load_result_release(&res);
+	return g;
+}
+
+static void count_release(void *handler_data)
+{
+	(*(unsigned *)handler_data)++;
+}
+
+static const struct responder tracked = { .kind = "tracked", .release = count_release };
+
+struct stub *tracked_stub(const char *id, unsigned *freed)
+{
+	struct stub *s = xcalloc(1, sizeof(*s));
+	s->id = xstrdup(id);
+	s->priority = 100;
+	s->req.path_kind = PATH_NONE;
+	s->resp.status = 200;
+	s->resp.handler = &tracked;
+	s->resp.handler_data = freed;
+	return s;
+}
+
+struct stub_group *tracked_group(const char *ids, unsigned *freed)
+{
+	struct stub **stubs = NULL;
+	size_t n = 0;
+	for (const char *p = ids; *p;) {
+		size_t len = strcspn(p, " ");
+		char *id = xstrndup(p, len);
+		stubs = xrealloc(stubs, (n + 1) * sizeof(*stubs));
+		stubs[n++] = tracked_stub(id, freed);
+		free(id);
+		p += len;
+		p += strspn(p, " ");
+	}
+	return stub_group_create(stubs, n);
+}
+
+char *stub_ids(const struct stub *const *stubs, size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < n; i++)
+		strbuf_addf(&sb, "%s ", stubs[i]->id);
+	return strbuf_detach(&sb, NULL);
+}
