@@ -32,15 +32,6 @@ struct catalog {
 	struct catalog_stats stats;
 };
 
-size_t catalog_count_stub_files(const char *const *paths, size_t n)
-{
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		if (stub_file_is_yaml(paths[i]))
-			k++;
-	return k;
-}
-
 static void files_read(struct catalog *c, char **paths, size_t n)
 {
 	if (c->cfg.files_read) {

@@ -58,5 +58,3 @@ int catalog_remove(struct catalog *c, const char *id);
 /** A snapshot of the counters. Thread-safe. */
 struct catalog_stats catalog_get_stats(struct catalog *c);
 
-/** How many *.yaml / *.yml files are among paths[0..n) (the others are `file:` bodies). */
-size_t catalog_count_stub_files(const char *const *paths, size_t n);

@@ -12,6 +12,7 @@ struct load_result {
 	size_t n;
 	char **paths;               /* every stub file and file: body read, as opened (for the watcher) */
 	size_t npaths;
+	size_t nfiles;              /* how many of the paths are stub files */
 };
 
 /** Frees everything res holds and leaves it empty. */

@@ -134,7 +134,7 @@ int cannery_check(const char *const *dirs, size_t ndirs, size_t *nstubs, size_t 
 		if (nstubs)
 			*nstubs = res.n;
 		if (nfiles)
-			*nfiles = catalog_count_stub_files((const char *const *)res.paths, res.npaths);
+			*nfiles = res.nfiles;
 	}
 	diag_list_release(&diags);
 	load_result_release(&res);

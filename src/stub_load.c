@@ -35,6 +35,7 @@ static void load_file(struct loader *ld, const char *top, const char *rel)
 	ld->runtime = false;
 	ld->file_dir = dir;
 	load_result_add_path(ld->res, file);
+	ld->res->nfiles++;
 	int rc = stub_file_read(file, &buf, &len);
 	if (rc < 0)
 		diag_add(ld->diags, file, 0, 0, "cannot read file: %s", strerror(-rc));

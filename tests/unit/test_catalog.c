@@ -533,16 +533,6 @@ Test(catalog, without_hooks)
 	cr_assert_eq(nfiles_read, 0);
 }
 
-Test(catalog, count_stub_files_counts_yaml_names)
-{
-	const char *paths[] = {
-		"stubs/a.yaml", "stubs/sub/b.yml", "stubs/body.json", "stubs/notes.yaml.txt", "stubs/x.YAML", "yaml", ".yml",
-	};
-	cr_assert_eq(catalog_count_stub_files(paths, 7), 2);
-	cr_assert_eq(catalog_count_stub_files(paths, 1), 1);
-	cr_assert_eq(catalog_count_stub_files(NULL, 0), 0);
-}
-
 /* ---- threads ---- */
 
 #define ADDERS 4

@@ -787,6 +787,19 @@ Test(stub_load, file_missing_or_not_regular)
 	expect_error("response: { file: }\n", "stubs/x.yaml:1:19: error: 'file' must be a path, got nothing\n");
 }
 
+/* `cannery check` prints how many stub files it read: a `file:` body is not one, even
+ * when its name ends in .yaml (it lives where the walk does not look) */
+Test(stub_load, stub_files_are_counted_apart_from_file_bodies)
+{
+	put("stubs/.bodies/data.yaml", "a: 1\n");
+	put("stubs/b.yml", "request: { path: /b }\n");
+	cr_assert_eq(load_yaml("request: { path: /x }\nresponse: { file: .bodies/data.yaml }\n"), 0, "%s", all_diags());
+	cr_expect_eq(res.nfiles, 2, "stub files: b.yml and x.yaml");
+	cr_expect_eq(res.npaths, 3, "paths read: the two stub files and the body");
+	cr_assert_eq(load_str("request: { path: /y }\n", true), 0);
+	cr_expect_eq(res.nfiles, 0, "a string is no stub file");
+}
+
 Test(stub_load, file_content_types)
 {
 	static const struct {
