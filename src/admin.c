@@ -635,6 +635,7 @@ static int metrics(const struct admin_ctx *ax, struct strbuf *out)
 		.journal_evicted_total = js.evicted_total,
 		.reloads_total = st.reloads,
 		.reload_errors_total = st.reload_errors,
+		.reloads_torn_total = st.reloads_torn,
 		.stubs = stub_count(ax),
 	};
 	metrics_render(ax->metrics, &x, out);

@@ -82,8 +82,9 @@ static int publish(struct catalog *c, struct stub_group *files, struct stub_grou
 	return 0;
 }
 
-/* Loads the files again and publishes them with the runtime stubs. Under lock. */
-static int load(struct catalog *c, char **errors)
+/* Loads the files again and publishes them with the runtime stubs, unless settled (when
+ * given) says the files changed while they were read. Under lock. */
+static int load(struct catalog *c, char **errors, bool (*settled)(void *cls, bool writer_seen), void *cls)
 {
 	struct diag_list diags = DIAG_LIST_INIT;
 	struct stub_group *files = NULL;
@@ -91,6 +92,16 @@ static int load(struct catalog *c, char **errors)
 	size_t npaths = 0;
 	/* only the files that changed since the last load are parsed again */
 	int rc = stub_cache_load(c->cache, c->cfg.dirs, c->cfg.ndirs, &files, &paths, &npaths, &diags);
+	if (settled && !settled(cls, stub_cache_saw_writer(c->cache))) {
+		/* a file was being written: what was read may be torn (a truncated file reads
+		 * as empty), so it is neither served nor reported */
+		stub_group_unref(files);
+		for (size_t i = 0; i < npaths; i++)
+			free(paths[i]);
+		free(paths);
+		diag_list_release(&diags);
+		return -EAGAIN;
+	}
 	if (rc == 0) {
 		rc = publish(c, files, c->runtime, c->nruntime, &diags);
 		if (rc == 0) {
@@ -115,7 +126,7 @@ int catalog_create(const struct catalog_config *cfg, struct catalog **out, char 
 	pthread_mutex_init(&c->lock, NULL);
 	c->cache = stub_cache_create();
 	pthread_mutex_lock(&c->lock);
-	int rc = load(c, errors);
+	int rc = load(c, errors, NULL, NULL);
 	pthread_mutex_unlock(&c->lock);
 	if (rc < 0) {
 		catalog_destroy(c);
@@ -138,16 +149,24 @@ void catalog_destroy(struct catalog *c)
 	free(c);
 }
 
-int catalog_reload(struct catalog *c, char **errors)
+int catalog_reload_settled(struct catalog *c, char **errors, bool (*settled)(void *cls, bool writer_seen),
+			   void *cls)
 {
 	pthread_mutex_lock(&c->lock);
-	int rc = load(c, errors);
+	int rc = load(c, errors, settled, cls);
 	if (rc == 0)
 		c->stats.reloads++;
+	else if (rc == -EAGAIN)
+		c->stats.reloads_torn++;
 	else
 		c->stats.reload_errors++;
 	pthread_mutex_unlock(&c->lock);
 	return rc;
+}
+
+int catalog_reload(struct catalog *c, char **errors)
+{
+	return catalog_reload_settled(c, errors, NULL, NULL);
 }
 
 struct catalog_stats catalog_get_stats(struct catalog *c)

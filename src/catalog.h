@@ -28,6 +28,7 @@ struct catalog_config {
 struct catalog_stats {
 	uint64_t reloads;                   /* successful reloads since start */
 	uint64_t reload_errors;             /* failed ones */
+	uint64_t reloads_torn;              /* not published: files changed while being read */
 	uint64_t generation;                /* of the set published last */
 };
 
@@ -41,6 +42,12 @@ void catalog_destroy(struct catalog *c);
  *  result with the runtime stubs. Returns 0, or -EINVAL with *errors set (caller frees;
  *  errors may be NULL) while the previous set stays. Serialized; any thread. */
 int catalog_reload(struct catalog *c, char **errors);
+/** catalog_reload, but before anything is published or reported settled(cls, writer_seen)
+ *  tells whether the files stayed put while they were read (watch_settled; writer_seen:
+ *  a file read was open for writing, stub_cache_saw_writer); if not, nothing happens and
+ *  the result is -EAGAIN (the watcher reloads again once the writes settle). */
+int catalog_reload_settled(struct catalog *c, char **errors, bool (*settled)(void *cls, bool writer_seen),
+			   void *cls);
 
 /** Adds the stubs of text (one stub or a list, YAML or JSON; no `file:` bodies) as runtime
  *  stubs, all or nothing, and publishes the new set. Unnamed stubs get ids "runtime-N".

@@ -162,6 +162,9 @@ void metrics_render(struct metrics *m, const struct metrics_extra *x, struct str
 	strbuf_addf(out, "cannery_reloads_total %llu\n", (unsigned long long)x->reloads_total);
 	head(out, "cannery_reload_errors_total", "counter", "Reloads refused because a stub file was invalid.");
 	strbuf_addf(out, "cannery_reload_errors_total %llu\n", (unsigned long long)x->reload_errors_total);
+	head(out, "cannery_reloads_torn_total", "counter",
+	     "Reloads not published because a stub file was being written while it was read.");
+	strbuf_addf(out, "cannery_reloads_torn_total %llu\n", (unsigned long long)x->reloads_torn_total);
 	head(out, "cannery_stubs", "gauge", "Stubs served now (file and runtime).");
 	strbuf_addf(out, "cannery_stubs %zu\n", x->stubs);
 }

@@ -23,6 +23,7 @@ struct metrics_extra {
 	uint64_t journal_evicted_total;
 	uint64_t reloads_total;
 	uint64_t reload_errors_total;
+	uint64_t reloads_torn_total;
 	size_t stubs;
 };
 

@@ -178,11 +178,18 @@ static void files_read(void *cls, char **paths, size_t npaths)
 
 /* Runs on the watcher thread, once per settled burst of changes. Each outcome is logged
  * once: errors identical to the ones last logged are not repeated, only acknowledged. */
+static bool files_settled(void *arg, bool writer_seen)
+{
+	return watch_settled(((struct cannery_server *)arg)->watch, writer_seen);
+}
+
 static void on_files_changed(void *arg)
 {
 	struct cannery_server *srv = arg;
 	char *errors = NULL;
-	int rc = cannery_server_reload(srv, &errors);
+	int rc = catalog_reload_settled(srv->catalog, &errors, files_settled, srv);
+	if (rc == -EAGAIN)
+		return;     /* torn: the watcher calls again once the writer is done */
 	size_t n = cannery_server_stub_count(srv);
 	struct strbuf sb = STRBUF_INIT;
 	if (rc == 0) {

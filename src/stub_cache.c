@@ -43,6 +43,7 @@ struct stub_cache {
 	size_t n;
 	struct stub_cache_stats stats;
 	long long racy_ns;
+	bool saw_writer;            /* the last load read a file open for writing */
 };
 
 struct stub_cache *stub_cache_create(void)
@@ -236,7 +237,17 @@ static void refresh(struct stub_cache *c, const char *const *dirs, size_t ndirs,
 				}
 				entry_release(&e);
 			}
-			if (load_entry(c, &e, d, top, real, &files[j], t0, diags) == 0)
+			int rc = load_entry(c, &e, d, top, real, &files[j], t0, diags);
+			/* asked after the read: a writer that opened the file before or during it
+			 * still has it open (a truncation happens with the file open) */
+			char *path = stub_path_join(top, files[j].rel);
+			if (stub_file_being_written(path))
+				c->saw_writer = true;
+			free(path);
+			for (size_t k = 1; rc == 0 && k < e.npaths; k++)
+				if (stub_file_being_written(e.paths[k]))
+					c->saw_writer = true;
+			if (rc == 0)
 				push(&fresh, &nfresh, &alloc, &e);
 		}
 		stub_files_release(files, nfiles);
@@ -257,6 +268,7 @@ int stub_cache_load(struct stub_cache *c, const char *const *dirs, size_t ndirs,
 	*paths = NULL;
 	*npaths = 0;
 	c->stats.loads++;
+	c->saw_writer = false;
 	refresh(c, dirs, ndirs, &problems);
 	bool ok = problems.n == 0 && problems.dropped == 0;
 	diag_list_release(&problems);
@@ -289,4 +301,9 @@ int stub_cache_load(struct stub_cache *c, const char *const *dirs, size_t ndirs,
 		return -1;
 	*files = load_result_take(&res, paths, npaths);
 	return 0;
+}
+
+bool stub_cache_saw_writer(const struct stub_cache *c)
+{
+	return c->saw_writer;
 }

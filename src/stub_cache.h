@@ -45,5 +45,9 @@ int stub_cache_load(struct stub_cache *c, const char *const *dirs, size_t ndirs,
  *  files they have just written set 0, or a long one to see them read again. */
 void stub_cache_set_racy_ns(struct stub_cache *c, long long ns);
 
+/** Whether the last stub_cache_load read a file (again) that some process had open for
+ *  writing when it was read (stub_file_being_written): its content may be torn. */
+bool stub_cache_saw_writer(const struct stub_cache *c);
+
 /** A snapshot of the counters. Same thread rules as stub_cache_load. */
 struct stub_cache_stats stub_cache_get_stats(const struct stub_cache *c);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Stub files on disk: which names are stub files, the walk that lists them under a DIR in
  * load order, and reading a file whole. */
+#define _GNU_SOURCE     /* F_SETLEASE */
 #include "stub_files.h"
 
 #include <dirent.h>
@@ -171,3 +172,16 @@ void stub_files_release(struct stub_file *files, size_t n)
 	free(files);
 }
 
+
+bool stub_file_being_written(const char *path)
+{
+	/* O_NONBLOCK: never wait for someone else's lease to break */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return false;
+	bool busy = fcntl(fd, F_SETLEASE, F_RDLCK) < 0 && errno == EAGAIN;
+	if (!busy)
+		fcntl(fd, F_SETLEASE, F_UNLCK);
+	close(fd);
+	return busy;
+}

@@ -36,6 +36,13 @@ struct stub_root {
 struct stub_root stub_root_of(const char *dir);
 void stub_root_release(struct stub_root *root);
 
+/** Whether some process has the file at path open for writing right now, so that what was
+ *  just read of it may be torn (a file rewritten in place is empty between its truncation
+ *  and the first write). Asks the kernel by trying a read lease, which it refuses while a
+ *  writer has the file open; false where leases are not available (not the file's owner
+ *  without CAP_LEASE, a file system without them): then only the watcher's events tell. */
+bool stub_file_being_written(const char *path);
+
 /** a, '/' (unless a ends with one), b. Caller frees. */
 char *stub_path_join(const char *a, const char *b);
 

@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -23,6 +24,9 @@
 /* What can change the loader's output. IN_MODIFY keeps a burst open while a large file
  * is still being written; IN_CLOSE_WRITE ends a plain write; renames cover editors that
  * save through a temp file; IN_ATTRIB covers touch(1) and a file made unreadable. */
+/* how long watch_settled waits for late events */
+#define WATCH_SETTLE_GRACE_MS 10
+
 #define DIR_EVENTS                                                                      \
 	(IN_CREATE | IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB | IN_MOVED_FROM | IN_MOVED_TO | \
 	 IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_EXCL_UNLINK)
@@ -62,6 +66,14 @@ struct watch {
 	size_t ntracked;
 	bool warned;             /* a watch could not be added and the user was told */
 	struct watch_stats stats;
+	/* the watcher thread only (events are handled there): files being written in place,
+	 * modified (IN_MODIFY) and not closed since (IN_CLOSE_WRITE), as "WD/NAME" keys, and
+	 * the burst in progress */
+	char **writing;
+	size_t nwriting, awriting;
+	bool pending;
+	uint64_t first, last;
+	uint64_t torn_since;     /* when watch_settled first said no in a row, or 0 */
 };
 
 static uint64_t now_ms(void)
@@ -286,6 +298,34 @@ static bool is_tracked(const struct watch *w, const struct wdir *d, const char *
 	return found;
 }
 
+/* Keeps track of files written in place (open with O_TRUNC, write, close: what shell
+ * redirection, VS Code and vim with backupcopy=yes do): between the truncation and the
+ * close a file is empty or half written, and a load then would serve that. */
+static void note_writer(struct watch *w, const struct inotify_event *ev)
+{
+	char key[32 + NAME_MAX];
+	snprintf(key, sizeof(key), "%d/%s", ev->wd, ev->name);
+	size_t i = 0;
+	while (i < w->nwriting && strcmp(w->writing[i], key) != 0)
+		i++;
+	if (ev->mask & IN_MODIFY) {
+		if (i < w->nwriting)
+			return;
+		if (w->nwriting == w->awriting) {
+			w->awriting = w->awriting ? w->awriting * 2 : 8;
+			w->writing = xrealloc(w->writing, w->awriting * sizeof(*w->writing));
+		}
+		w->writing[w->nwriting++] = xstrdup(key);
+	} else if (ev->mask & (IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM)) {
+		if (i < w->nwriting) {
+			free(w->writing[i]);
+			w->writing[i] = w->writing[--w->nwriting];
+		}
+		/* a writer let go: only one that keeps a file open runs out WATCH_WRITER_MAX_MS */
+		w->torn_since = 0;
+	}
+}
+
 /* Applies one event to the tables. Returns whether it may change what the loader reads. */
 static bool handle_event(struct watch *w, const struct inotify_event *ev)
 {
@@ -314,6 +354,8 @@ static bool handle_event(struct watch *w, const struct inotify_event *ev)
 	if (!d || ev->len == 0 || !ev->name[0])
 		return false;
 	const char *name = ev->name;
+	if (!(ev->mask & IN_ISDIR))
+		note_writer(w, ev);
 	if (is_tracked(w, d, name))
 		return true;
 	if (!d->tree)
@@ -361,17 +403,68 @@ static bool read_events(struct watch *w)
 	return relevant;
 }
 
+/* Counts relevant events into the burst in progress (watcher thread). */
+static void burst_add(struct watch *w, bool relevant)
+{
+	if (!relevant)
+		return;
+	uint64_t now = now_ms();
+	if (!w->pending)
+		w->first = now;
+	w->pending = true;
+	w->last = now;
+}
+
+/* When the burst in progress may end: once quiet for WATCH_QUIET_MS, or WATCH_MAX_WAIT_MS
+ * after it began; either way not while a file is written in place, unless a writer keeps
+ * one open past WATCH_WRITER_MAX_MS. */
+static uint64_t burst_due(const struct watch *w)
+{
+	uint64_t due = w->last + WATCH_QUIET_MS < w->first + WATCH_MAX_WAIT_MS ? w->last + WATCH_QUIET_MS
+									      : w->first + WATCH_MAX_WAIT_MS;
+	if (w->nwriting && due < w->first + WATCH_WRITER_MAX_MS)
+		due = w->last + WATCH_QUIET_MS < w->first + WATCH_WRITER_MAX_MS ? w->last + WATCH_QUIET_MS
+										 : w->first + WATCH_WRITER_MAX_MS;
+	return due;
+}
+
+bool watch_settled(struct watch *w, bool writer_seen)
+{
+	/* an event can trail the change it reports (a writer preempted between truncating
+	 * the file and queuing IN_MODIFY): give late ones a moment */
+	struct pollfd pfd = { w->ifd, POLLIN, 0 };
+	poll(&pfd, 1, WATCH_SETTLE_GRACE_MS);
+	bool relevant = read_events(w);
+	burst_add(w, relevant);
+	uint64_t now = now_ms();
+	if (!relevant && w->nwriting == 0 && !writer_seen) {
+		w->torn_since = 0;
+		return true;
+	}
+	if (!w->torn_since)
+		w->torn_since = now;
+	if (now >= w->torn_since + WATCH_WRITER_MAX_MS) {
+		/* a writer that keeps the file open: serve what is there */
+		w->torn_since = 0;
+		return true;
+	}
+	/* call fn again once this settles: the writer's close starts a new burst, and this
+	 * one covers a writer seen only through its lease */
+	if (!w->pending)
+		w->first = now;
+	w->pending = true;
+	w->last = now;
+	return false;
+}
+
 /* The watcher thread: waits for events, lets a burst settle, then calls fn. */
 static void *run(void *arg)
 {
 	struct watch *w = arg;
-	bool pending = false;
-	uint64_t first = 0, last = 0;
 	for (;;) {
 		int timeout = -1;
-		if (pending) {
-			uint64_t due = last + WATCH_QUIET_MS < first + WATCH_MAX_WAIT_MS ? last + WATCH_QUIET_MS
-										 : first + WATCH_MAX_WAIT_MS;
+		if (w->pending) {
+			uint64_t due = burst_due(w);
 			uint64_t now = now_ms();
 			timeout = due > now ? (int)(due - now) : 0;
 		}
@@ -396,15 +489,9 @@ static void *run(void *arg)
 			relevant |= retry_tops(w);
 			pthread_mutex_unlock(&w->lock);
 		}
-		uint64_t now = now_ms();
-		if (relevant) {
-			if (!pending)
-				first = now;
-			pending = true;
-			last = now;
-		}
-		if (pending && (now >= last + WATCH_QUIET_MS || now >= first + WATCH_MAX_WAIT_MS)) {
-			pending = false;
+		burst_add(w, relevant);
+		if (w->pending && now_ms() >= burst_due(w)) {
+			w->pending = false;
 			pthread_mutex_lock(&w->lock);
 			w->stats.bursts++;
 			pthread_mutex_unlock(&w->lock);
@@ -456,18 +543,70 @@ static int cmp_key(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The keys under which events name path: its entry in its (real) directory, and where
- * it leads when it is a symlink. */
-static void keys_of(const char *path, char ***keys, size_t *n, size_t *alloc)
+/* The key of the directory entry at path: REALDIR/NAME, or NULL. */
+static char *entry_key(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	char *dir = slash ? (slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path))) : xstrdup(".");
 	char *real_dir = realpath(dir, NULL);
-	if (real_dir) {
-		push_key(keys, n, alloc, join(real_dir, slash ? slash + 1 : path));
-		free(real_dir);
-	}
+	char *key = real_dir ? join(real_dir, slash ? slash + 1 : path) : NULL;
+	free(real_dir);
 	free(dir);
+	return key;
+}
+
+/* Every symlink that resolving path goes through, by its entry key: replacing one of them
+ * changes what path reads without touching the file. A Kubernetes ConfigMap volume is
+ * DIR/x.yaml -> ..data/x.yaml and DIR/..data -> ..2024_..., updated by renaming a new
+ * ..data over the old one. */
+static void symlink_keys(const char *path, char ***keys, size_t *n, size_t *alloc)
+{
+	struct strbuf cur = STRBUF_INIT;
+	strbuf_adds(&cur, path);
+	for (int hops = 0; hops < 40; hops++) {
+		/* the first component of cur that is a symlink, replaced by its target */
+		bool swapped = false;
+		for (size_t end = 0; end < cur.len && !swapped;) {
+			end++;
+			while (end < cur.len && cur.buf[end] != '/')
+				end++;
+			char save = cur.buf[end];
+			cur.buf[end] = '\0';
+			char target[PATH_MAX];
+			ssize_t tl = readlink(cur.buf, target, sizeof(target) - 1);
+			if (tl <= 0) {
+				cur.buf[end] = save;
+				continue;
+			}
+			target[tl] = '\0';
+			char *key = entry_key(cur.buf);
+			if (key)
+				push_key(keys, n, alloc, key);
+			struct strbuf next = STRBUF_INIT;
+			const char *slash = strrchr(cur.buf, '/');
+			if (target[0] != '/' && slash)
+				strbuf_add(&next, cur.buf, (size_t)(slash - cur.buf) + 1);
+			strbuf_adds(&next, target);
+			cur.buf[end] = save;
+			strbuf_add(&next, cur.buf + end, cur.len - end);
+			strbuf_release(&cur);
+			cur = next;
+			swapped = true;
+		}
+		if (!swapped)
+			break;
+	}
+	strbuf_release(&cur);
+}
+
+/* The keys under which events name path: its entry in its (real) directory, every
+ * symlink on the way to the file, and where it leads. */
+static void keys_of(const char *path, char ***keys, size_t *n, size_t *alloc)
+{
+	symlink_keys(path, keys, n, alloc);
+	char *key = entry_key(path);
+	if (key)
+		push_key(keys, n, alloc, key);
 	char *real = realpath(path, NULL);
 	if (real)
 		push_key(keys, n, alloc, real);
@@ -631,6 +770,9 @@ void watch_destroy(struct watch *w)
 	for (size_t i = 0; i < w->ntracked; i++)
 		free(w->tracked[i]);
 	free(w->tracked);
+	for (size_t i = 0; i < w->nwriting; i++)
+		free(w->writing[i]);
+	free(w->writing);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
 }

@@ -14,6 +14,10 @@ struct watch;
  *  picked up). Editors finish a save (temp file, renames, backup) well within the first. */
 #define WATCH_QUIET_MS 60
 #define WATCH_MAX_WAIT_MS 200
+/** While a file is being written in place (modified and not yet closed: `echo > x.yaml`,
+ *  VS Code, vim with backupcopy=yes), it is empty or half written: the burst waits for the
+ *  writer to close it, up to this long after its first event. */
+#define WATCH_WRITER_MAX_MS 2000
 /** How often a DIR that has disappeared is looked for again. */
 #define WATCH_RETRY_MS 500
 
@@ -49,6 +53,15 @@ int watch_start(struct watch *w, watch_fn *fn, void *arg);
  *  a file elsewhere (its target's directory is watched too). Replaces the previous list.
  *  Runs on any thread. */
 void watch_track_files(struct watch *w, const char *const *paths, size_t n);
+
+/** Called from fn, after the load and before it is published: reads the events that came
+ *  meanwhile (waiting a few ms for late ones) and returns whether there were none, no file
+ *  is being written in place, and not writer_seen (the loader found a file it read open
+ *  for writing). When it returns false, what fn read may be torn (a file truncated while
+ *  it was read): fn should not publish it, and the watcher calls fn again once things
+ *  settle. After WATCH_WRITER_MAX_MS of refusals in a row it says yes: a writer that
+ *  keeps a file open does not hold up reloads for ever. */
+bool watch_settled(struct watch *w, bool writer_seen);
 
 /** A snapshot of the counters. Runs on any thread. */
 struct watch_stats watch_get_stats(struct watch *w);

@@ -250,7 +250,7 @@ static char *path_join(const char *a, const char *b)
 	return p;
 }
 
-static void rm_rf(const char *path)
+void h_remove_tree(const char *path)
 {
 	struct stat st;
 	DIR *d;
@@ -270,7 +270,7 @@ static void rm_rf(const char *path)
 			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 				continue;
 			child = path_join(path, e->d_name);
-			rm_rf(child);
+			h_remove_tree(child);
 			free(child);
 		}
 		closedir(d);
@@ -341,7 +341,7 @@ void h_teardown(void)
 	}
 	for (i = nowned; i-- > 0;) {
 		if (owned[i].kind == OWN_TMPDIR)
-			rm_rf(owned[i].p);
+			h_remove_tree(owned[i].p);
 		if (owned[i].kind == OWN_TMPDIR || owned[i].kind == OWN_MEM)
 			free(owned[i].p);
 	}
@@ -1481,4 +1481,36 @@ void *h_read_versions(void *arg)
 const char *h_version_yaml(int v)
 {
 	return h_fmt("name: version\nrequest: { method: GET, path: /v }\nresponse: { body: v%d }\n", v);
+}
+
+const char *h_version_dir(void)
+{
+	return h_stub_dir("v.yaml", h_version_yaml(0), "w.yaml", "name: other\nrequest: { path: /w }\nresponse: { body: w }\n",
+			  NULL);
+}
+
+void h_readers_start(struct h_readers *r, int n, struct h_version_reader how)
+{
+	cr_assert(n > 0 && n <= 16);
+	r->n = n;
+	atomic_init(&r->stop, false);
+	for (int i = 0; i < n; i++) {
+		r->rd[i] = (struct h_version_reader){ .s = how.s, .stop = &r->stop, .monotonic = how.monotonic,
+						      .allow_404 = how.allow_404 };
+		cr_assert_eq(pthread_create(&r->t[i], NULL, h_read_versions, &r->rd[i]), 0);
+	}
+}
+
+int h_readers_stop(struct h_readers *r)
+{
+	int total = 0;
+	atomic_store(&r->stop, true);
+	for (int i = 0; i < r->n; i++) {
+		pthread_join(r->t[i], NULL);
+		cr_expect_eq(r->rd[i].failures, 0, "reader %d: %d of %d wrong; first: %s", i, r->rd[i].failures,
+			     r->rd[i].requests, r->rd[i].first);
+		cr_expect_gt(r->rd[i].requests, 0, "reader %d made no request", i);
+		total += r->rd[i].requests;
+	}
+	return total;
 }

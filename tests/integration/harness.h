@@ -5,6 +5,7 @@
  * raw-socket calls may run on several threads at once (as long as each h_client stays on
  * one); the rest belongs to the test's main thread. */
 #pragma once
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -230,6 +231,8 @@ const char *h_tmpdir(void);
 /** Writes dir/rel (making parent directories); contents is NUL-terminated. Written to a
  *  temporary name first, then renamed, so a watcher never sees half a file. */
 void h_write_file(const char *dir, const char *rel, const char *contents);
+/** Removes path and everything below it (symlinks are removed, not followed). */
+void h_remove_tree(const char *path);
 /** A new temporary directory holding the files given as pairs, relative name then
  *  contents, ending with NULL: h_stub_dir("a.yaml", "...", "sub/b.yml", "...", NULL). */
 const char *h_stub_dir(const char *first, ...) __attribute__((sentinel));
@@ -262,3 +265,17 @@ struct h_version_reader {
 void *h_read_versions(void *arg);
 /** The stub file named "version": GET /v answers "vN". */
 const char *h_version_yaml(int v);
+/** A stub directory with v.yaml at version 0 and w.yaml (GET /w answers "w"). */
+const char *h_version_dir(void);
+
+/** n (at most 16) reader threads, started by h_readers_start, each reading as how says
+ *  (its s, monotonic and allow_404). */
+struct h_readers {
+	struct h_version_reader rd[16];
+	pthread_t t[16];
+	int n;
+	atomic_bool stop;
+};
+void h_readers_start(struct h_readers *r, int n, struct h_version_reader how);
+/** Stops and joins the readers, expects no failures; returns how many requests they made. */
+int h_readers_stop(struct h_readers *r);

@@ -990,23 +990,17 @@ static void sighup_and_wait(struct h_server *s)
 
 Test(hardening, partial_writes_and_reloads_under_load)
 {
-	enum { THREADS = 4, ROUNDS = 15 };
-	const char *dir = h_stub_dir("v.yaml", h_version_yaml(0), "w.yaml",
-				     "name: other\nrequest: { path: /w }\nresponse: { body: w }\n", NULL);
+	enum { ROUNDS = 15 };
+	const char *dir = h_version_dir();
 	/* --no-watch: reloads happen exactly at each SIGHUP, so the test knows what each sees */
 	struct h_server *s = h_serve(dir, "--quiet", "--no-watch", NULL);
 	const char *path = h_fmt("%s/v.yaml", dir);
-	struct h_version_reader rd[THREADS];
-	pthread_t t[THREADS];
-	atomic_bool stop = false;
+	struct h_readers rd;
 	struct h_response *last;
 	char *err;
-	int i, v;
+	int v;
 
-	for (i = 0; i < THREADS; i++) {
-		rd[i] = (struct h_version_reader){ .s = s, .stop = &stop, .monotonic = true };
-		cr_assert_eq(pthread_create(&t[i], NULL, h_read_versions, &rd[i]), 0);
-	}
+	h_readers_start(&rd, 4, (struct h_version_reader){ .s = s, .monotonic = true });
 	for (v = 1; v <= ROUNDS; v++) {
 		const char *text = h_version_yaml(v);
 		/* cut inside the flow mapping, so that the half file is a YAML error (a cut
@@ -1024,15 +1018,8 @@ Test(hardening, partial_writes_and_reloads_under_load)
 	}
 	cr_assert(h_poll_get(s, "/v", 200, h_fmt("v%d", ROUNDS), &last), "the last version is not served: %ld '%s'",
 		  last->status, last->body);
-	atomic_store(&stop, true);
-	for (i = 0; i < THREADS; i++) {
-		pthread_join(t[i], NULL);
-		cr_expect_eq(rd[i].failures, 0, "reader %d: %d of %d responses wrong; first: %s", i, rd[i].failures,
-			     rd[i].requests, rd[i].first);
-		cr_expect_gt(rd[i].requests, 0);
-	}
-	cr_log_info("partial writes: %d readers made %d requests during %d reloads", THREADS,
-		    rd[0].requests + rd[1].requests + rd[2].requests + rd[3].requests, 2 * ROUNDS);
+	int total = h_readers_stop(&rd);
+	cr_log_info("partial writes: 4 readers made %d requests during %d reloads", total, 2 * ROUNDS);
 	err = h_server_stderr(s);
 	cr_expect_eq(h_count_lines(err, "cannery: reload failed"), (size_t)ROUNDS,
 		     "each half-written file should fail to reload:\n%.3000s", err);

@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <curl/curl.h>
 #include <dirent.h>
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -117,6 +118,46 @@ Test(reload, new_subdirectory)
 	POLL_GET(s, "/users", 200, "u2");
 	h_write_file(dir, "team/users/more/other.yaml", stub("other", "/other", "o1"));
 	POLL_GET(s, "/other", 200, "o1");
+	h_server_stop_ok(s);
+}
+
+/* A Kubernetes ConfigMap volume, laid out as the kubelet does it: DIR/KEY -> ..data/KEY,
+ * DIR/..data -> ..TIMESTAMP, updated by writing a new ..TIMESTAMP, pointing ..data_tmp
+ * at it, renaming ..data_tmp over ..data (the atomic swap) and removing the old one. */
+static void configmap_version(const char *dir, int v, const char *body_a, const char *body_b, bool remove_old)
+{
+	const char *ts = h_fmt("..2026_12_07_00_00_%02d", v);
+	h_write_file(dir, h_fmt("%s/a.yaml", ts), stub("a", "/a", body_a));
+	if (body_b)
+		h_write_file(dir, h_fmt("%s/b.yaml", ts), stub("b", "/b", body_b));
+	const char *tmp = in(dir, "..data_tmp");
+	cr_assert_eq(symlink(ts, tmp), 0, "symlink: %s", strerror(errno));
+	cr_assert_eq(rename(tmp, in(dir, "..data")), 0, "rename: %s", strerror(errno));
+	if (remove_old && v > 1)
+		h_remove_tree(in(dir, h_fmt("..2026_12_07_00_00_%02d", v - 1)));
+}
+
+Test(reload, kubernetes_configmap_swap)
+{
+	const char *dir = h_tmpdir();
+	configmap_version(dir, 1, "a1", NULL, false);
+	cr_assert_eq(symlink("..data/a.yaml", in(dir, "a.yaml")), 0);
+	struct h_server *s = h_serve(dir, NULL);
+	h_assert_get(s, "/a", 200, "a1");
+	/* the swap alone is seen (the old directory stays) */
+	configmap_version(dir, 2, "a2", NULL, false);
+	POLL_GET(s, "/a", 200, "a2");
+	/* as the kubelet does it: the old directory goes too */
+	configmap_version(dir, 3, "a3", NULL, true);
+	POLL_GET(s, "/a", 200, "a3");
+	/* a new key: the new version has it, and its link appears in DIR */
+	configmap_version(dir, 4, "a4", "b4", true);
+	cr_assert_eq(symlink("..data/b.yaml", in(dir, "b.yaml")), 0);
+	POLL_GET(s, "/b", 200, "b4");
+	h_assert_get(s, "/a", 200, "a4");
+	configmap_version(dir, 5, "a5", "b5", true);
+	POLL_GET(s, "/b", 200, "b5");
+	h_assert_get(s, "/a", 200, "a5");
 	h_server_stop_ok(s);
 }
 

@@ -55,6 +55,9 @@ Test(metrics, nothing_counted)
 			 "# HELP cannery_reload_errors_total Reloads refused because a stub file was invalid.\n"
 			 "# TYPE cannery_reload_errors_total counter\n"
 			 "cannery_reload_errors_total 0\n"
+			 "# HELP cannery_reloads_torn_total Reloads not published because a stub file was being written while it was read.\n"
+			 "# TYPE cannery_reloads_torn_total counter\n"
+			 "cannery_reloads_torn_total 0\n"
 			 "# HELP cannery_stubs Stubs served now (file and runtime).\n"
 			 "# TYPE cannery_stubs gauge\n"
 			 "cannery_stubs 0\n");
@@ -178,6 +181,7 @@ Test(metrics, extras_are_rendered)
 				   .journal_evicted_total = 18446744073709551615ULL,
 				   .reloads_total = 3,
 				   .reload_errors_total = 1,
+				   .reloads_torn_total = 5,
 				   .stubs = 42 };
 	char *got = render(m, &x);
 	char *g = lines_starting(got, "cannery_");
@@ -185,6 +189,7 @@ Test(metrics, extras_are_rendered)
 			    "cannery_journal_evicted_total 18446744073709551615\n"
 			    "cannery_reloads_total 3\n"
 			    "cannery_reload_errors_total 1\n"
+			    "cannery_reloads_torn_total 5\n"
 			    "cannery_stubs 42\n");
 	free(g);
 	free(got);

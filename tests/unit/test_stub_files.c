@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,33 +13,19 @@
 #include <unistd.h>
 
 #include "stub_files.h"
-
-static char tmp[PATH_MAX];
+#include "testutil.h"
 
 static void setup(void)
 {
-	snprintf(tmp, sizeof(tmp), "/tmp/cannery-stub-files-XXXXXX");
-	cr_assert_not_null(mkdtemp(tmp));
-	cr_assert_eq(chdir(tmp), 0);
+	tmpdir_enter("stub-files");
 }
 
 static void teardown(void)
 {
-	char cmd[PATH_MAX + 16];
-	/* a fixed prefix made by mkdtemp above: nothing else can match */
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-	cr_expect_eq(system(cmd), 0);
+	tmpdir_leave();
 }
 
 TestSuite(stub_files, .init = setup, .fini = teardown);
-
-static void put(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	cr_assert_not_null(f, "%s", path);
-	fputs(text, f);
-	fclose(f);
-}
 
 Test(stub_files, yaml_names)
 {
@@ -128,4 +115,20 @@ Test(stub_files, read_whole_files)
 	cr_expect_str_eq(buf, "");
 	free(buf);
 	cr_expect_eq(stub_file_read("missing", &buf, &len), -ENOENT);
+}
+
+/* the test that keeps a reload from serving a file rewritten in place half way */
+Test(stub_files, being_written_while_a_writer_has_the_file_open)
+{
+	put("f.yaml", "a: 1\n");
+	cr_expect(!stub_file_being_written("f.yaml"), "nobody has it open");
+	int fd = open("f.yaml", O_WRONLY | O_TRUNC);
+	cr_assert(fd >= 0);
+	cr_expect(stub_file_being_written("f.yaml"), "open for writing (and truncated)");
+	int rd = open("f.yaml", O_RDONLY);
+	cr_expect(stub_file_being_written("f.yaml"), "a reader beside the writer changes nothing");
+	close(fd);
+	cr_expect(!stub_file_being_written("f.yaml"), "the writer closed it; a reader is no writer");
+	close(rd);
+	cr_expect(!stub_file_being_written("missing.yaml"), "a file that is not there is not being written");
 }
