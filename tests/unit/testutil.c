@@ -10,13 +10,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "diag.h"
 #include "regex.h"
+#include "reply.h"
+#include "reply_cache.h"
 #include "stub.h"
 #include "stub_load.h"
+#include "stub_set.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -210,4 +214,90 @@ void set_path_regex(struct stub *s, const char *re)
 	s->req.path = xstrdup(re);
 	s->req.path_re = regex_compile(re, false, &err, &off);
 	cr_assert_not_null(s->req.path_re, "path_regex %s: %s at %zu", re, err ? err : "?", off);
+}
+
+struct stub_set *load_set(const char *text)
+{
+	/* the server's sets carry this; the adapter's prebuilt copies are never made here */
+	static struct reply_cache_config replies;
+	struct load_result res;
+	struct diag_list diags = DIAG_LIST_INIT;
+	int rc = stub_load_string(text, strlen(text), "test.yaml", NULL, false, &res, &diags);
+	char *why = diags_text(&diags);
+	cr_assert_eq(rc, 0, "stubs do not load:\n%s\n%s", text, why);
+	free(why);
+	diag_list_release(&diags);
+	reply_cache_init(&replies, NULL);
+	struct stub_group *g = stub_group_create(res.stubs, res.n);
+	res.stubs = NULL;
+	res.n = 0;
+	load_result_release(&res);
+	struct stub_set *set = stub_set_create(&g, 1, 1, &replies.ext);
+	stub_group_unref(g);
+	return set;
+}
+
+void req_init(struct req *q, const char *method, const char *path)
+{
+	memset(q, 0, sizeof(*q));
+	arena_init(&q->arena);
+	q->v.method = method;
+	q->v.path = path;
+	q->v.query = q->query;
+	q->v.headers = q->headers;
+	q->v.cookies = q->cookies;
+	q->v.arena = &q->arena;
+}
+
+static void kv_add(struct kv *v, size_t *n, const char *name, const char *value)
+{
+	cr_assert_lt(*n, REQ_MAX_KV, "more than %d entries for '%s'", REQ_MAX_KV, name);
+	v[*n].name = name;
+	v[*n].value = value;
+	v[*n].len = strlen(value);
+	(*n)++;
+}
+
+void req_query(struct req *q, const char *name, const char *value)
+{
+	kv_add(q->query, &q->v.nquery, name, value);
+}
+
+void req_header(struct req *q, const char *name, const char *value)
+{
+	kv_add(q->headers, &q->v.nheaders, name, value);
+}
+
+void req_cookie(struct req *q, const char *name, const char *value)
+{
+	kv_add(q->cookies, &q->v.ncookies, name, value);
+}
+
+void req_body(struct req *q, const char *body)
+{
+	q->v.body = body;
+	q->v.body_len = strlen(body);
+}
+
+void req_fini(struct req *q)
+{
+	req_view_release(&q->v);
+	arena_release(&q->arena);
+}
+
+const char *got_header(const struct reply *r, const char *name)
+{
+	for (size_t i = 0; i < r->nheaders; i++)
+		if (strcasecmp(r->headers[i].name, name) == 0)
+			return r->headers[i].value;
+	return NULL;
+}
+
+size_t count_headers(const struct reply *r, const char *name)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->nheaders; i++)
+		if (strcasecmp(r->headers[i].name, name) == 0)
+			n++;
+	return n;
 }

@@ -7,8 +7,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "request.h"
+#include "util/arena.h"
+
 struct diag_list;
+struct reply;
 struct stub;
+struct stub_set;
 
 /** Makes a new directory /tmp/cannery-NAME-XXXXXX; returns its path (static storage, the
  *  same for the rest of the process). Fails the test when it cannot. */
@@ -54,3 +59,41 @@ struct stub *load_matcher(const char *text);
 void set_path_template(struct stub *s, const char *tpl);
 /** Makes s's path the path_regex re; fails the test when it does not compile. */
 void set_path_regex(struct stub *s, const char *re);
+
+/** A served stub set of the stubs in YAML text, loaded as the file "test.yaml" would be
+ *  (ids test.yaml#N unless named, file "test.yaml"), with the reply side's per-set data
+ *  the server gives its sets (reply_cache.h), which dispatch reads. Fails the test,
+ *  showing the diagnostics, when the text does not load. Free it with stub_set_unref. */
+struct stub_set *load_set(const char *text);
+
+/* ---- requests built by hand ---- */
+
+#define REQ_MAX_KV 16
+
+/** A request as the HTTP adapter would hand it on: the view, its arena, room for query
+ *  parameters, headers and cookies (names and values borrowed), and params for what a
+ *  lookup or a template captures. */
+struct req {
+	struct arena arena;
+	struct req_view v;
+	struct kv query[REQ_MAX_KV], headers[REQ_MAX_KV], cookies[REQ_MAX_KV];
+	struct params params;
+};
+
+/** An empty request: method and path (borrowed), no query, headers, cookies or body. */
+void req_init(struct req *q, const char *method, const char *path);
+/** Appends a query parameter / header / cookie (borrowed). */
+void req_query(struct req *q, const char *name, const char *value);
+void req_header(struct req *q, const char *name, const char *value);
+void req_cookie(struct req *q, const char *name, const char *value);
+/** Sets the body (borrowed; strlen bytes). */
+void req_body(struct req *q, const char *body);
+/** Frees the view's parses and the arena. */
+void req_fini(struct req *q);
+
+/* ---- replies ---- */
+
+/** The value of r's first header called name (case-insensitive), or NULL. */
+const char *got_header(const struct reply *r, const char *name);
+/** How many of r's headers are called name (case-insensitive). */
+size_t count_headers(const struct reply *r, const char *name);
