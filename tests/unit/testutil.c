@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,4 +301,20 @@ size_t count_headers(const struct reply *r, const char *name)
 		if (strcasecmp(r->headers[i].name, name) == 0)
 			n++;
 	return n;
+}
+
+void expect_headers(const struct reply *r, ...)
+{
+	va_list ap;
+	va_start(ap, r);
+	for (const char *name; (name = va_arg(ap, const char *)) != NULL;) {
+		const char *want = va_arg(ap, const char *), *got = got_header(r, name);
+		if (!want)
+			cr_expect_null(got, "header %s: expected none, got '%s'", name, got);
+		else if (!got)
+			cr_expect_not_null(got, "header %s: expected '%s', got none", name, want);
+		else
+			cr_expect_str_eq(got, want, "header %s", name);
+	}
+	va_end(ap);
 }

@@ -97,3 +97,6 @@ void req_fini(struct req *q);
 const char *got_header(const struct reply *r, const char *name);
 /** How many of r's headers are called name (case-insensitive). */
 size_t count_headers(const struct reply *r, const char *name);
+/** Expects r's headers NAME, VALUE, ... (a NULL name ends): got_header(r, NAME) equals
+ *  VALUE, or is absent when VALUE is NULL. */
+void expect_headers(const struct reply *r, ...);
