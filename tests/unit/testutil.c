@@ -318,3 +318,12 @@ void expect_headers(const struct reply *r, ...)
 	}
 	va_end(ap);
 }
+
+void expect_body(const struct reply *r, const char *want)
+{
+	cr_assert_not_null(r->body, "no body, expected '%s'", want);
+	cr_expect_eq(r->body_len, strlen(want), "body length %zu for '%.*s', expected '%s'", r->body_len,
+		     (int)r->body_len, r->body, want);
+	cr_expect_eq(memcmp(r->body, want, r->body_len < strlen(want) ? r->body_len : strlen(want)), 0,
+		     "body '%.*s', expected '%s'", (int)r->body_len, r->body, want);
+}

@@ -100,3 +100,5 @@ size_t count_headers(const struct reply *r, const char *name);
 /** Expects r's headers NAME, VALUE, ... (a NULL name ends): got_header(r, NAME) equals
  *  VALUE, or is absent when VALUE is NULL. */
 void expect_headers(const struct reply *r, ...);
+/** Expects r's body to be exactly want (r->body_len bytes; NULL body fails). */
+void expect_body(const struct reply *r, const char *want);
