@@ -232,7 +232,7 @@ int catalog_add(struct catalog *c, const char *text, size_t len, const char *lab
 		struct diag_list *diags)
 {
 	struct load_result res = { 0 };
-	size_t before = diags->n;
+	size_t before = diags->n, dropped = diags->dropped;
 	*ids = NULL;
 	if (stub_load_string(text, len, label, NULL, true, &res, diags) < 0)
 		return syntax_error(diags, before) ? -EINVAL : -EBADMSG;
@@ -244,7 +244,8 @@ int catalog_add(struct catalog *c, const char *text, size_t len, const char *lab
 	pthread_mutex_lock(&c->lock);
 	check_ids(c, &res, label, diags);
 	int rc = -EBADMSG;
-	if (diags->n != before)
+	/* a full list drops new errors: they count all the same */
+	if (diags->n != before || diags->dropped != dropped)
 		goto out;
 	/* newest first: this batch (in its own order) before every older runtime stub */
 	size_t nnew = res.n, ntotal = res.n + c->nruntime;

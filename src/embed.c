@@ -76,13 +76,12 @@ int cannery_server_count(struct cannery_server *srv, const char *matcher, size_t
 	int rc = load_matcher(matcher, &m, error);
 	if (rc < 0)
 		return rc;
-	struct journal_snapshot snap;
-	journal_snapshot(server_admin(srv)->journal, 0, &snap);
-	size_t n = verify_count(m, &snap);
-	journal_snapshot_release(&snap);
-	stub_destroy(m);
+	struct verify_result vr;
+	verify_journal(m, server_admin(srv)->journal, 0, SIZE_MAX, &vr);
 	if (count)
-		*count = n;
+		*count = vr.count;
+	verify_result_release(&vr);
+	stub_destroy(m);
 	return 0;
 }
 
@@ -107,33 +106,29 @@ int cannery_server_verify(struct cannery_server *srv, const char *matcher, size_
 	int rc = load_matcher(matcher, &m, report);
 	if (rc < 0)
 		return rc;
-	struct journal_snapshot snap;
-	journal_snapshot(server_admin(srv)->journal, 0, &snap);
-	size_t n = verify_count(m, &snap);
+	struct verify_result vr;
+	verify_journal(m, server_admin(srv)->journal, at_least, at_most, &vr);
 	if (count)
-		*count = n;
-	if (n < at_least || n > at_most) {
+		*count = vr.count;
+	if (!vr.ok) {
 		rc = -ERANGE;
 		if (report) {
 			struct strbuf sb = STRBUF_INIT;
 			strbuf_adds(&sb, "expected ");
 			size_t shown = expectation(&sb, at_least, at_most);
-			strbuf_addf(&sb, " matching request%s, got %zu", shown == 1 ? "" : "s", n);
-			struct verify_miss nm[3];
-			size_t k = n < at_least ? verify_near_misses(m, &snap, nm, 3) : 0;
-			strbuf_adds(&sb, k ? "; closest:\n" : "\n");
-			for (size_t i = 0; i < k; i++) {
-				const struct journal_entry *e = nm[i].entry;
+			strbuf_addf(&sb, " matching request%s, got %zu", shown == 1 ? "" : "s", vr.count);
+			strbuf_adds(&sb, vr.nnear ? "; closest:\n" : "\n");
+			for (size_t i = 0; i < vr.nnear; i++) {
+				const struct journal_entry *e = vr.near[i].entry;
 				strbuf_addf(&sb, "  #%llu %s %s: ", (unsigned long long)e->seq, e->method, e->path);
-				for (size_t j = 0; j < nm[i].why.n; j++)
-					strbuf_addf(&sb, "%s%s", j ? "; " : "", nm[i].why.items[j]);
+				for (size_t j = 0; j < vr.near[i].why.n; j++)
+					strbuf_addf(&sb, "%s%s", j ? "; " : "", vr.near[i].why.items[j]);
 				strbuf_addc(&sb, '\n');
 			}
-			verify_miss_release(nm, k);
 			*report = strbuf_detach(&sb, NULL);
 		}
 	}
-	journal_snapshot_release(&snap);
+	verify_result_release(&vr);
 	stub_destroy(m);
 	return rc;
 }

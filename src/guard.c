@@ -51,14 +51,35 @@ static struct guard_refusal refuse(int status, const char *reason)
 	return (struct guard_refusal){ status, reason };
 }
 
+/*
+ * Headers a security decision reads, which must come at most once: with two, one reader
+ * may take the first and another the last (a loopback Origin first and a foreign one
+ * second, say). RFC 9110 5.3 allows several lines only for list-valued fields, and none
+ * of these is one. Content-Length and Transfer-Encoding have their own framing rules
+ * below.
+ */
+static const struct {
+	const char *name;
+	const char *reason;
+} single[] = {
+	{ "Host", "more than one Host header" },
+	{ "Origin", "more than one Origin header" },
+	{ "Authorization", "more than one Authorization header" },
+	{ "Proxy-Authorization", "more than one Proxy-Authorization header" },
+};
+
 struct guard_refusal guard_check(const struct guard_config *g, const struct kv *headers, size_t nheaders,
 				 bool http10, const char *authority)
 {
 	const char *cl = NULL, *te = NULL, *host = NULL;
-	unsigned ncl = 0, nte = 0, nhost = 0;
+	unsigned ncl = 0, nte = 0;
+	unsigned seen[sizeof(single) / sizeof(single[0])] = { 0 };
 	bool cl_differs = false;
 	for (size_t i = 0; i < nheaders; i++) {
 		const char *key = headers[i].name, *value = headers[i].value;
+		for (size_t k = 0; k < sizeof(single) / sizeof(single[0]); k++)
+			if (strcasecmp(key, single[k].name) == 0 && seen[k]++)
+				return refuse(400, single[k].reason);
 		if (strcasecmp(key, "Content-Length") == 0) {
 			if (ncl && strcmp(cl, value) != 0)
 				cl_differs = true;
@@ -68,9 +89,7 @@ struct guard_refusal guard_check(const struct guard_config *g, const struct kv *
 			te = value;
 			nte++;
 		} else if (strcasecmp(key, "Host") == 0) {
-			if (!nhost)
-				host = value;
-			nhost++;
+			host = value;
 		}
 	}
 	if (ncl && nte)
@@ -79,10 +98,6 @@ struct guard_refusal guard_check(const struct guard_config *g, const struct kv *
 		return refuse(400, "ambiguous framing: different Content-Length values");
 	if (nte > 1 || (nte && strcasecmp(te, "chunked") != 0))
 		return refuse(400, "unsupported Transfer-Encoding: only chunked is accepted");
-	/* RFC 9112 3.2: more than one Host is a 400; checking only the first would let a
-	 * second one reach whatever reads the last */
-	if (nhost > 1)
-		return refuse(400, "more than one Host header");
 	/* RFC 9112 3.2: an HTTP/1.1 request without Host is a 400 */
 	if (!host && !http10)
 		return refuse(400, "missing Host header");
@@ -99,6 +114,14 @@ struct guard_refusal guard_check(const struct guard_config *g, const struct kv *
 		if (n > g->max_body)
 			return refuse(413, "request body too large");
 	}
+	return refuse(0, NULL);
+}
+
+struct guard_refusal guard_check_target(const char *target)
+{
+	for (const char *p = target ? strchr(target, '%') : NULL; p; p = strchr(p + 1, '%'))
+		if (p[1] == '0' && p[2] == '0')
+			return refuse(400, "the request target holds an encoded NUL (%00)");
 	return refuse(0, NULL);
 }
 

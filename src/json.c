@@ -62,6 +62,7 @@ static void locate(const char *text, size_t len, size_t offset, struct json_erro
 	if (!err)
 		return;
 	err->offset = offset;
+	err->what = "not valid JSON";
 	err->line = 1;
 	err->col = 1;
 	for (size_t i = 0; i < offset && i < len; i++) {
@@ -72,6 +73,24 @@ static void locate(const char *text, size_t len, size_t offset, struct json_erro
 			err->col++;
 		}
 	}
+}
+
+/* The offset of the first \u0000 escape in the strings of well-formed JSON text, or len. */
+static size_t nul_escape(const char *text, size_t len)
+{
+	bool in_string = false;
+	for (size_t i = 0; i < len; i++) {
+		if (!in_string) {
+			in_string = text[i] == '"';
+		} else if (text[i] == '"') {
+			in_string = false;
+		} else if (text[i] == '\\' && i + 1 < len) {
+			if (text[i + 1] == 'u' && i + 5 < len && memcmp(text + i + 2, "0000", 4) == 0)
+				return i;
+			i++;    /* the escaped character; a \uXXXX's digits hold no '"' or '\\' */
+		}
+	}
+	return len;
 }
 
 cJSON *json_parse(const char *text, size_t len, struct json_error *err)
@@ -94,6 +113,13 @@ cJSON *json_parse(const char *text, size_t len, struct json_error *err)
 	if (off < len) {
 		cJSON_Delete(j);
 		locate(text, len, off, err);
+		return NULL;
+	}
+	if ((off = nul_escape(text, len)) < len) {
+		cJSON_Delete(j);
+		locate(text, len, off, err);
+		if (err)
+			err->what = "a NUL character (\\u0000) in a string";
 		return NULL;
 	}
 	return j;

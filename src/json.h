@@ -24,11 +24,14 @@ char *json_print(const cJSON *item, size_t *len);
 struct json_error {
 	size_t offset;      /* byte offset of the problem in the text */
 	int line, col;      /* 1-based; col counts characters (UTF-8 sequences), as libyaml does */
+	const char *what;   /* static: "not valid JSON", or "a NUL character (\\u0000) in a string" */
 };
 
 /** Parses text[0..len) (it need not be NUL-terminated) as one JSON value with nothing but
  *  whitespace after it. Returns the tree (caller deletes with cJSON_Delete), or NULL with
- *  *err (unless err is NULL) saying where it went wrong. Any thread. */
+ *  *err (unless err is NULL) saying where it went wrong. A string holding \u0000 is
+ *  refused too: cJSON's strings end at a NUL, so "a\u0000b" would silently read as "a".
+ *  Any thread. */
 cJSON *json_parse(const char *text, size_t len, struct json_error *err);
 
 /*

@@ -26,6 +26,15 @@ void load_result_release(struct load_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
+struct stub_group *load_result_take(struct load_result *res, char ***paths, size_t *npaths)
+{
+	struct stub_group *g = stub_group_create(res->stubs, res->n);
+	*paths = res->paths;
+	*npaths = res->npaths;
+	memset(res, 0, sizeof(*res));
+	return g;
+}
+
 void load_result_add_stub(struct load_result *res, struct stub *s)
 {
 	s->order = res->n;

@@ -16,6 +16,9 @@ struct load_result {
 
 /** Frees everything res holds and leaves it empty. */
 void load_result_release(struct load_result *res);
+/** The stubs as one group (refcount 1) and the paths read (*paths: caller frees each and
+ *  the array), leaving res empty. */
+struct stub_group *load_result_take(struct load_result *res, char ***paths, size_t *npaths);
 /** Appends s (taken) with s->order set to its place. */
 void load_result_add_stub(struct load_result *res, struct stub *s);
 /** Appends path (copied) to the paths read. */

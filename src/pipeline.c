@@ -122,7 +122,9 @@ enum pipe_result pipeline_begin(struct pipeline *p, struct exchange *x)
 {
 	x->admin = pipeline_is_admin_path(x->view.path);
 	x->set = slot_acquire(p->cfg.slot);
-	struct guard_refusal r = guard_check(&p->guard, x->view.headers, x->view.nheaders, x->http10, x->authority);
+	struct guard_refusal r = guard_check_target(x->raw_uri);
+	if (!r.status)
+		r = guard_check(&p->guard, x->view.headers, x->view.nheaders, x->http10, x->authority);
 	if (r.status)
 		return refuse(p, x, r);
 	return PIPE_CONTINUE;

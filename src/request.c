@@ -19,28 +19,15 @@ static const cJSON *json_member(const cJSON *obj, const char *key, size_t klen)
 	return NULL;
 }
 
-
-/*
- * Parses the body once per request. cJSON_ParseWithLengthOpts reports where it stopped,
- * which lets us refuse trailing garbage without touching cJSON's global error pointer.
- */
+/* Parses the body once per request (json_parse refuses trailing garbage without cJSON's
+ * global error pointer). */
 const cJSON *req_view_json(struct req_view *r)
 {
 	if (r->json_state == 0) {
 		r->json_state = -1;
-		if (r->body && r->body_len > 0) {
-			const char *end = NULL;
-			cJSON *j = cJSON_ParseWithLengthOpts(r->body, r->body_len, &end, false);
-			const char *stop = r->body + r->body_len;
-			while (j && end && end < stop && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
-				end++;
-			if (j && end == stop) {
-				r->json = j;
-				r->json_state = 1;
-			} else {
-				cJSON_Delete(j);
-			}
-		}
+		/* a body with \u0000 in a string is not JSON here: cJSON would cut the string */
+		if (r->body && r->body_len > 0 && (r->json = json_parse(r->body, r->body_len, NULL)))
+			r->json_state = 1;
 	}
 	return r->json_state == 1 ? r->json : NULL;
 }
@@ -153,13 +140,19 @@ void req_view_form(struct req_view *r)
 		if (stop > p) {
 			const char *eq = memchr(p, '=', (size_t)(stop - p));
 			const char *name_end = eq ? eq : stop;
-			struct kv *kv = &r->form[r->nform++];
-			kv->name = form_decode(r->arena, p, (size_t)(name_end - p), NULL);
-			if (eq)
-				kv->value = form_decode(r->arena, eq + 1, (size_t)(stop - eq - 1), &kv->len);
-			else {
-				kv->value = "";
-				kv->len = 0;
+			size_t name_len;
+			const char *name = form_decode(r->arena, p, (size_t)(name_end - p), &name_len);
+			/* a name holding %00 is left out: cut at the NUL it would pass for another
+			 * name, and no stub's field name (a C string) can be it */
+			if (strlen(name) == name_len) {
+				struct kv *kv = &r->form[r->nform++];
+				kv->name = name;
+				if (eq)
+					kv->value = form_decode(r->arena, eq + 1, (size_t)(stop - eq - 1), &kv->len);
+				else {
+					kv->value = "";
+					kv->len = 0;
+				}
 			}
 		}
 		if (!amp)

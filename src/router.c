@@ -84,6 +84,8 @@ static int cmp_winner(const void *a, const void *b)
 {
 	const struct sort_item *x = a, *y = b;
 	const struct stub *s = x->s, *t = y->s;
+	if (s->tier != t->tier)
+		return s->tier < t->tier ? -1 : 1;
 	if (s->priority != t->priority)
 		return s->priority < t->priority ? -1 : 1;
 	if (s->req.path_kind != t->req.path_kind)

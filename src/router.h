@@ -11,7 +11,7 @@
 struct router;
 
 /** Builds the index over stubs[0..n) (borrowed: they must outlive the router), whose
- *  order is the load order. Sorts them into the winner order (priority, path kind, more
+ *  order is the load order. Sorts them into the winner order (tier, priority, path kind, more
  *  conditions, load order); the stubs are not written. */
 struct router *router_build(const struct stub *const *stubs, size_t n);
 void router_destroy(struct router *r);

@@ -137,6 +137,18 @@ struct stub_response {
 	unsigned delay_max_ms;
 };
 
+/**
+ * The precedence tier of a stub, before every rule of SPEC section 2. Stubs of every
+ * front-end that SPEC section 1 serves together (YAML stubs, WireMock mappings, CRUD
+ * resources) compete in the main tier by priority, path kind, conditions and load order;
+ * OpenAPI operations form the fallback tier, which answers only what no main-tier stub
+ * matched. A miss explains the closest stubs of both tiers.
+ */
+enum stub_tier {
+	STUB_TIER_MAIN = 0,
+	STUB_TIER_FALLBACK = 1,
+};
+
 /** What follows the last response of a `responses:` list. */
 enum sequence_mode {
 	SEQUENCE_REPEAT_LAST = 0,   /* the default */
@@ -148,6 +160,7 @@ struct stub {
 	char *name;                 /* NULL when the stub has none */
 	char *file;                 /* display path "DIR/RELPATH"; NULL for runtime stubs */
 	int line, col;              /* where the stub's mapping starts, 1-based */
+	enum stub_tier tier;        /* STUB_TIER_MAIN unless a fallback front-end made it */
 	int priority;               /* lower wins; default 100 */
 	struct stub_request req;
 	struct stub_response resp;

@@ -10,6 +10,8 @@
 #include <time.h>
 
 #include "stub.h"
+#include "load_result.h"
+#include "stub_files.h"
 #include "stub_load.h"
 #include "util/xalloc.h"
 
@@ -173,14 +175,7 @@ static int load_entry(struct stub_cache *c, struct entry *e, size_t dir, const c
 	}
 	if (latest > t0 - c->racy_ns)
 		e->racy = true;
-	e->group = stub_group_create(res.stubs, res.n);
-	e->paths = res.paths;
-	e->npaths = res.npaths;
-	res.stubs = NULL;
-	res.n = 0;
-	res.paths = NULL;
-	res.npaths = 0;
-	load_result_release(&res);
+	e->group = load_result_take(&res, &e->paths, &e->npaths);
 	return 0;
 }
 
@@ -223,12 +218,9 @@ static void refresh(struct stub_cache *c, const char *const *dirs, size_t ndirs,
 	struct entry *fresh = NULL;
 	size_t nfresh = 0, alloc = 0, old = 0;
 	for (size_t d = 0; d < ndirs; d++) {
-		/* FILE is DIR as typed, minus trailing slashes ("/" stays "/"), as stub_load_dirs has it */
-		size_t len = strlen(dirs[d]);
-		while (len > 1 && dirs[d][len - 1] == '/')
-			len--;
-		char *top = xstrndup(dirs[d], len);
-		char *real = realpath(top, NULL);
+		/* DIR as stub_load_dirs shows it */
+		struct stub_root root = stub_root_of(dirs[d]);
+		const char *top = root.shown, *real = root.real;
 		struct stub_file *files = NULL;
 		size_t nfiles = stub_load_list(top, &files, diags);
 		for (size_t j = 0; j < nfiles; j++) {
@@ -248,8 +240,7 @@ static void refresh(struct stub_cache *c, const char *const *dirs, size_t ndirs,
 				push(&fresh, &nfresh, &alloc, &e);
 		}
 		stub_files_release(files, nfiles);
-		free(real);
-		free(top);
+		stub_root_release(&root);
 	}
 	while (old < c->n)
 		entry_release(&c->v[old++]);
@@ -296,13 +287,6 @@ int stub_cache_load(struct stub_cache *c, const char *const *dirs, size_t ndirs,
 	struct load_result res = { 0 };
 	if (stub_load_dirs(dirs, ndirs, &res, diags) < 0)
 		return -1;
-	*files = stub_group_create(res.stubs, res.n);
-	*paths = res.paths;
-	*npaths = res.npaths;
-	res.stubs = NULL;
-	res.n = 0;
-	res.paths = NULL;
-	res.npaths = 0;
-	load_result_release(&res);
+	*files = load_result_take(&res, paths, npaths);
 	return 0;
 }

@@ -27,6 +27,23 @@ static void *grow_pow2(void *v, size_t n, size_t size)
 	return xrealloc(v, (n ? n * 2 : 1) * size);
 }
 
+struct stub_root stub_root_of(const char *dir)
+{
+	size_t n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	struct stub_root root = { xstrndup(dir, n), NULL };
+	root.real = realpath(root.shown, NULL);
+	return root;
+}
+
+void stub_root_release(struct stub_root *root)
+{
+	free(root->shown);
+	free(root->real);
+	root->shown = root->real = NULL;
+}
+
 char *stub_path_join(const char *a, const char *b)
 {
 	struct strbuf sb = STRBUF_INIT;

@@ -26,6 +26,16 @@ struct stub_file {
 size_t stub_load_list(const char *top, struct stub_file **out, struct diag_list *diags);
 void stub_files_release(struct stub_file *files, size_t n);
 
+/** A DIR as stub messages show it (as typed, minus trailing slashes; "/" stays "/") and
+ *  its realpath (NULL when it has none), both malloc'd: the FILE of FILE:LINE:COLUMN is
+ *  shown/REL, and real tells which files lie inside it. */
+struct stub_root {
+	char *shown;
+	char *real;
+};
+struct stub_root stub_root_of(const char *dir);
+void stub_root_release(struct stub_root *root);
+
 /** a, '/' (unless a ends with one), b. Caller frees. */
 char *stub_path_join(const char *a, const char *b);
 

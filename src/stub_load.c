@@ -46,6 +46,16 @@ static void load_file(struct loader *ld, const char *top, const char *rel)
 	ld->file = ld->stub_file = ld->relpath = ld->file_dir = NULL;
 }
 
+/* A loader filling out (emptied first); returns the error count to compare with at the end. */
+static size_t start(struct loader *ld, struct load_result *out, struct diag_list *diags)
+{
+	memset(ld, 0, sizeof(*ld));
+	memset(out, 0, sizeof(*out));
+	ld->diags = diags;
+	ld->res = out;
+	return load_nerrors(ld);
+}
+
 static int finish(struct loader *ld, size_t before)
 {
 	load_ids_release(ld);
@@ -58,27 +68,17 @@ static int finish(struct loader *ld, size_t before)
 int stub_load_dirs(const char *const *dirs, size_t ndirs, struct load_result *out, struct diag_list *diags)
 {
 	struct loader ld;
-	memset(&ld, 0, sizeof(ld));
-	memset(out, 0, sizeof(*out));
-	ld.diags = diags;
-	ld.res = out;
-	size_t before = load_nerrors(&ld);
+	size_t before = start(&ld, out, diags);
 	for (size_t i = 0; i < ndirs; i++) {
-		/* FILE is DIR as typed, minus trailing slashes ("/" stays "/") */
-		size_t n = strlen(dirs[i]);
-		while (n > 1 && dirs[i][n - 1] == '/')
-			n--;
-		char *top = xstrndup(dirs[i], n);
-		char *real = realpath(top, NULL);
+		struct stub_root root = stub_root_of(dirs[i]);
 		struct stub_file *files = NULL;
-		size_t nfiles = stub_load_list(top, &files, diags);
-		ld.root_shown = top;
-		ld.root_real = real;
+		size_t nfiles = stub_load_list(root.shown, &files, diags);
+		ld.root_shown = root.shown;
+		ld.root_real = root.real;
 		for (size_t j = 0; j < nfiles; j++)
-			load_file(&ld, top, files[j].rel);
+			load_file(&ld, root.shown, files[j].rel);
 		stub_files_release(files, nfiles);
-		free(real);
-		free(top);
+		stub_root_release(&root);
 	}
 	return finish(&ld, before);
 }
@@ -87,11 +87,7 @@ int stub_load_file(const char *top, const char *root_real, const char *rel, stru
 		   struct diag_list *diags)
 {
 	struct loader ld;
-	memset(&ld, 0, sizeof(ld));
-	memset(out, 0, sizeof(*out));
-	ld.diags = diags;
-	ld.res = out;
-	size_t before = load_nerrors(&ld);
+	size_t before = start(&ld, out, diags);
 	ld.root_shown = top;
 	ld.root_real = root_real;
 	load_file(&ld, top, rel);
@@ -102,11 +98,7 @@ int stub_load_string(const char *text, size_t len, const char *label, const char
 		     bool runtime, struct load_result *out, struct diag_list *diags)
 {
 	struct loader ld;
-	memset(&ld, 0, sizeof(ld));
-	memset(out, 0, sizeof(*out));
-	ld.diags = diags;
-	ld.res = out;
-	size_t before = load_nerrors(&ld);
+	size_t before = start(&ld, out, diags);
 	char *real = base_dir ? realpath(base_dir, NULL) : NULL;
 	ld.file = label ? label : "<input>";
 	ld.stub_file = runtime ? NULL : ld.file;
@@ -125,16 +117,12 @@ int stub_load_matcher(const char *text, size_t len, const char *label, const cha
 {
 	struct loader ld;
 	struct load_result res;
-	memset(&ld, 0, sizeof(ld));
-	memset(&res, 0, sizeof(res));
-	ld.diags = diags;
-	ld.res = &res;
+	size_t before = start(&ld, &res, diags);
 	ld.file = label ? label : "<input>";
 	ld.relpath = ld.file;
 	ld.runtime = true;
 	ld.matcher_mode = true;
 	ld.matcher_member = member_key;
-	size_t before = load_nerrors(&ld);
 	load_text(&ld, text, len);
 	if (!ld.docs && load_nerrors(&ld) == before)
 		load_matcher_doc(&ld, NULL);

@@ -91,3 +91,22 @@ void verify_miss_release(struct verify_miss *v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		mismatches_release(&v[i].why);
 }
+
+void verify_journal(const struct stub *m, struct journal *j, size_t at_least, size_t at_most,
+		    struct verify_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	journal_snapshot(j, 0, &out->snap);
+	out->count = verify_count(m, &out->snap);
+	out->ok = out->count >= at_least && out->count <= at_most;
+	/* too few: show what came close; too many: the surplus matched, nothing was near */
+	if (out->count < at_least)
+		out->nnear = verify_near_misses(m, &out->snap, out->near, 3);
+}
+
+void verify_result_release(struct verify_result *r)
+{
+	verify_miss_release(r->near, r->nnear);
+	journal_snapshot_release(&r->snap);
+	memset(r, 0, sizeof(*r));
+}

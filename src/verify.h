@@ -32,3 +32,19 @@ struct verify_miss {
 size_t verify_near_misses(const struct stub *m, const struct journal_snapshot *snap, struct verify_miss *out,
 			  size_t max);
 void verify_miss_release(struct verify_miss *v, size_t n);
+
+/** A journal checked against a matcher and an expected count, as the admin API's
+ *  count/verify and the embedding API's cannery_server_count/verify report it. */
+struct verify_result {
+	struct journal_snapshot snap;       /* the entries counted (near points into it) */
+	size_t count;                       /* entries that match */
+	bool ok;                            /* at_least <= count <= at_most */
+	struct verify_miss near[3];         /* too few: the closest entries; too many: none */
+	size_t nnear;
+};
+
+/** Counts the entries of j that match m and checks at_least <= count <= at_most
+ *  (SIZE_MAX: no upper bound). Release out with verify_result_release. Thread-safe. */
+void verify_journal(const struct stub *m, struct journal *j, size_t at_least, size_t at_most,
+		    struct verify_result *out);
+void verify_result_release(struct verify_result *r);

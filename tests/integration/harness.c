@@ -1449,3 +1449,36 @@ int h_listen_any(int *port)
 	*port = ntohs(a.sin_port);
 	return fd;
 }
+
+/* ---- readers that hammer a stub while its file changes ---- */
+
+void *h_read_versions(void *arg)
+{
+	struct h_version_reader *rd = arg;
+	struct h_client *c = h_client_create();
+
+	while (!atomic_load(rd->stop)) {
+		struct h_response *v = h_client_request(c, rd->s, NULL, "/v", NULL, 0, NULL);
+		struct h_response *w = h_client_request(c, rd->s, NULL, "/w", NULL, 0, NULL);
+		int version = -1;
+		bool v_ok = v->status == 200 ? sscanf(v->body, "v%d", &version) == 1 : (rd->allow_404 && v->status == 404);
+
+		rd->requests += 2;
+		if (rd->monotonic && version < rd->last)
+			v_ok = false;
+		if (!v_ok || w->status != 200 || strcmp(w->body, "w") != 0) {
+			if (rd->failures++ == 0)
+				snprintf(rd->first, sizeof(rd->first),
+					 "/v %ld '%.80s' after v%d (%.100s); /w %ld '%.80s' (%.100s)", v->status, v->body,
+					 rd->last, v->error, w->status, w->body, w->error);
+		} else if (version > rd->last) {
+			rd->last = version;
+		}
+	}
+	return NULL;
+}
+
+const char *h_version_yaml(int v)
+{
+	return h_fmt("name: version\nrequest: { method: GET, path: /v }\nresponse: { body: v%d }\n", v);
+}

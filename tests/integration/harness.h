@@ -5,6 +5,7 @@
  * raw-socket calls may run on several threads at once (as long as each h_client stays on
  * one); the rest belongs to the test's main thread. */
 #pragma once
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -242,3 +243,22 @@ char *h_slurp(const char *path, size_t *len);
 size_t h_count_substr(const char *text, const char *needle);
 /** Whether haystack contains needle (NULL haystack: false). */
 bool h_contains(const char *haystack, const char *needle);
+
+/* ---- readers that hammer a stub while its file changes ---- */
+
+/** One reader thread's state for h_read_versions: GET /v (a stub answering "vN", see
+ *  h_version_yaml) and GET /w (a file nobody touches, answering "w") until *stop. */
+struct h_version_reader {
+	const struct h_server *s;
+	atomic_bool *stop;
+	bool monotonic;          /* /v must never answer an older version than one seen */
+	bool allow_404;          /* /v may be 404 (between a delete and a recreate) */
+	int requests;
+	int failures;
+	int last;                /* the newest version seen */
+	char first[512];         /* what the first failure looked like */
+};
+/** A pthread start routine over a struct h_version_reader. */
+void *h_read_versions(void *arg);
+/** The stub file named "version": GET /v answers "vN". */
+const char *h_version_yaml(int v);

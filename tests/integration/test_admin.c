@@ -656,6 +656,32 @@ Test(admin, foreign_origin_is_refused_and_changes_nothing)
 	h_server_stop_ok(s);
 }
 
+/* SPEC section 6 and docs/security.md: a security header that arrives twice is refused
+ * before anything reads it, so "the first one wins" can never meet "the last one wins" */
+Test(admin, repeated_security_headers_are_400)
+{
+	struct h_server *s = serve_files(h_stub_dir("files.yaml", files_yaml, NULL), "--admin-token", "s3cret");
+	const char *tok = "Authorization: Bearer s3cret";
+	const char *local = "Origin: http://localhost:3000", *evil = "Origin: http://evil.test";
+	expect_error(h_request(s, "GET", "/__cannery/health", NULL, HDRS(tok, local, evil)), 400, "loopback, then evil",
+		     "more than one Origin");
+	expect_error(h_request(s, "GET", "/__cannery/health", NULL, HDRS(tok, evil, local)), 400, "evil, then loopback",
+		     "more than one Origin");
+	expect_error(h_request(s, "POST", "/__cannery/stubs", "{\"request\":{\"path\":\"/pwn\"}}",
+			       HDRS(tok, local, local)),
+		     400, "the same loopback origin twice", "more than one Origin");
+	expect_error(h_request(s, "GET", "/__cannery/health", NULL, HDRS(tok, "Authorization: Bearer nope")), 400,
+		     "right token, then a wrong one", "more than one Authorization");
+	expect_error(h_request(s, "GET", "/__cannery/health", NULL, HDRS("Authorization: Bearer nope", tok)), 400,
+		     "wrong token, then the right one", "more than one Authorization");
+	/* the same rule on stub routes: one place decides it for every request */
+	expect_error(h_request(s, "GET", "/hello", NULL, HDRS(local, evil)), 400, "stub route", "more than one Origin");
+	h_assert_get(s, "/pwn", 404, NULL);
+	/* one of each is fine */
+	h_assert_response(h_request(s, "GET", "/__cannery/health", NULL, HDRS(tok, local)), "one of each", 200, NULL);
+	h_server_stop_ok(s);
+}
+
 Test(admin, admin_token)
 {
 	struct h_server *s = serve_files(h_stub_dir("files.yaml", files_yaml, NULL), "--admin-token", "s3cret");

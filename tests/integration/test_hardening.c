@@ -968,48 +968,6 @@ Test(hardening, sixteen_threads_of_mixed_traffic)
 
 /* ---- reloading half-written files under load --------------------------------------------- */
 
-struct reader {
-	const struct h_server *s;
-	atomic_bool *stop;
-	int requests;
-	int failures;
-	int last;                /* the newest version seen */
-	char first[512];
-};
-
-/* Runs on a test thread: GET /v and GET /w until told to stop. /v must answer some
- * version, never older than one already seen (each request sees one whole stub set);
- * /w (a file nobody touches) must always answer. */
-static void *read_versions(void *arg)
-{
-	struct reader *rd = arg;
-	struct h_client *c = h_client_create();
-
-	while (!atomic_load(rd->stop)) {
-		struct h_response *v = h_client_request(c, rd->s, NULL, "/v", NULL, 0, NULL);
-		struct h_response *w = h_client_request(c, rd->s, NULL, "/w", NULL, 0, NULL);
-		int version = -1;
-
-		rd->requests += 2;
-		if (v->status == 200)
-			sscanf(v->body, "v%d", &version);
-		if (version < rd->last || w->status != 200 || strcmp(w->body, "w") != 0) {
-			if (rd->failures++ == 0)
-				snprintf(rd->first, sizeof(rd->first),
-					 "/v %ld '%.80s' after v%d (%.100s); /w %ld '%.80s' (%.100s)", v->status, v->body,
-					 rd->last, v->error, w->status, w->body, w->error);
-		} else {
-			rd->last = version;
-		}
-	}
-	return NULL;
-}
-
-static const char *version_yaml(int v)
-{
-	return h_fmt("name: version\nrequest: { method: GET, path: /v }\nresponse: { body: v%d }\n", v);
-}
-
 /* Sends SIGHUP and waits until the server has logged the outcome of that reload. */
 static void sighup_and_wait(struct h_server *s)
 {
@@ -1033,12 +991,12 @@ static void sighup_and_wait(struct h_server *s)
 Test(hardening, partial_writes_and_reloads_under_load)
 {
 	enum { THREADS = 4, ROUNDS = 15 };
-	const char *dir = h_stub_dir("v.yaml", version_yaml(0), "w.yaml",
+	const char *dir = h_stub_dir("v.yaml", h_version_yaml(0), "w.yaml",
 				     "name: other\nrequest: { path: /w }\nresponse: { body: w }\n", NULL);
 	/* --no-watch: reloads happen exactly at each SIGHUP, so the test knows what each sees */
 	struct h_server *s = h_serve(dir, "--quiet", "--no-watch", NULL);
 	const char *path = h_fmt("%s/v.yaml", dir);
-	struct reader rd[THREADS];
+	struct h_version_reader rd[THREADS];
 	pthread_t t[THREADS];
 	atomic_bool stop = false;
 	struct h_response *last;
@@ -1046,11 +1004,11 @@ Test(hardening, partial_writes_and_reloads_under_load)
 	int i, v;
 
 	for (i = 0; i < THREADS; i++) {
-		rd[i] = (struct reader){ s, &stop, 0, 0, 0, "" };
-		cr_assert_eq(pthread_create(&t[i], NULL, read_versions, &rd[i]), 0);
+		rd[i] = (struct h_version_reader){ .s = s, .stop = &stop, .monotonic = true };
+		cr_assert_eq(pthread_create(&t[i], NULL, h_read_versions, &rd[i]), 0);
 	}
 	for (v = 1; v <= ROUNDS; v++) {
-		const char *text = version_yaml(v);
+		const char *text = h_version_yaml(v);
 		/* cut inside the flow mapping, so that the half file is a YAML error (a cut
 		 * between keys could leave a valid stub that matches every path) */
 		size_t half = (size_t)(strstr(text, "path:") - text);

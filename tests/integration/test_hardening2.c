@@ -187,6 +187,51 @@ static char *state_of(const struct h_server *s)
 	return h_fmt("stubs %s; journal %.0f; %.*s", stubs->body, total, (int)strcspn(reloads + 1, "\n"), reloads + 1);
 }
 
+/* ---- request data is never cut short at a NUL ---------------------------------------- */
+
+static const char nul_yaml[] =
+	"- name: hello\n  request: { path: /hello }\n  response: { body: hello }\n"
+	"- name: q\n  request: { path: /q, query: { name: a } }\n  response: { body: q }\n"
+	"- name: json\n  request: { method: POST, path: /j, body: { json_path: { name: admin } } }\n"
+	"  response: { body: j }\n"
+	"- name: form\n  request: { method: POST, path: /f, body: { form: { na: { present: true } } } }\n"
+	"  response: { body: f }\n";
+
+static void expect_400_nul(const struct h_server *s, const char *method, const char *target)
+{
+	struct h_response *r = h_request(s, method, target, NULL, NULL);
+	cr_expect_eq(r->status, 400, "%s %s: status %ld, expected 400: %s", method, target, r->status, r->body);
+	cr_expect(strstr(r->body, "encoded NUL"), "%s %s: the error names the NUL: %s", method, target, r->body);
+}
+
+Test(hardening2, encoded_nul_never_shortens_request_data)
+{
+	struct h_server *s = h_serve(h_stub_dir("nul.yaml", nul_yaml, NULL), "--no-watch", NULL);
+	/* in the target: a 400 before any stub or admin handler sees it */
+	expect_400_nul(s, "GET", "/hello%00/x");
+	expect_400_nul(s, "GET", "/hello%00");
+	expect_400_nul(s, "GET", "/q?name=a%00b");
+	expect_400_nul(s, "GET", "/q?na%00me=a");
+	expect_400_nul(s, "DELETE", "/__cannery/stubs/a%00b");
+	expect_400_nul(s, "GET", "/__cannery/requests?method=GET%00");
+	h_assert_get(s, "/hello", 200, "hello");
+	h_assert_get(s, "/q?name=a", 200, "q");
+	h_assert_get(s, "/hello%2500", 404, NULL);        /* a literal "%00" is just text */
+	/* in bodies: a JSON string holding \u0000 is not read as JSON, a form name holding
+	 * %00 is no field */
+	struct h_response *r = h_request(s, "POST", "/j", "{\"name\":\"admin\\u0000x\"}", NULL);
+	cr_expect_eq(r->status, 404, "\\u0000 cut the string to 'admin': %ld %s", r->status, r->body);
+	h_assert_response(h_request(s, "POST", "/j", "{\"name\":\"admin\"}", NULL), "POST /j", 200, "j");
+	r = h_request(s, "POST", "/f", "na%00me=1", HDRS("Content-Type: application/x-www-form-urlencoded"));
+	cr_expect_eq(r->status, 404, "the form name 'na%%00me' was read as 'na': %ld %s", r->status, r->body);
+	h_assert_response(h_request(s, "POST", "/f", "na=1", HDRS("Content-Type: application/x-www-form-urlencoded")),
+			  "POST /f", 200, "f");
+	/* an admin body with \u0000 is refused, not cut */
+	r = h_request(s, "POST", "/__cannery/requests/count", "{\"request\":{\"path\":\"/hello\\u0000x\"}}", NULL);
+	cr_expect_eq(r->status, 400, "count with \\u0000: %ld %s", r->status, r->body);
+	h_server_stop_ok(s);
+}
+
 Test(hardening2, admin_gates_on_every_endpoint)
 {
 	const char *dir = h_stub_dir("api.yaml", api_yaml, "big.bin", "small\n", NULL);
@@ -519,40 +564,6 @@ Test(hardening2, journal_file_is_flushed_on_sigterm_under_load)
 
 /* ---- editor-style writes with the watcher on ----------------------------------------------- */
 
-struct reader {
-	const struct h_server *s;
-	atomic_bool *stop;
-	int requests;
-	int failures;
-	char first[512];
-};
-
-/* Runs on a test thread: /v may answer any version or 404 (between a delete and a
- * recreate), never anything else; /w (a file nobody touches) must always answer. */
-static void *read_versions(void *arg)
-{
-	struct reader *rd = arg;
-	struct h_client *c = h_client_create();
-
-	while (!atomic_load(rd->stop)) {
-		struct h_response *v = h_client_request(c, rd->s, NULL, "/v", NULL, 0, NULL);
-		struct h_response *w = h_client_request(c, rd->s, NULL, "/w", NULL, 0, NULL);
-		int version;
-		bool v_ok = (v->status == 200 && sscanf(v->body, "v%d", &version) == 1) || v->status == 404;
-
-		rd->requests += 2;
-		if ((!v_ok || w->status != 200 || strcmp(w->body, "w") != 0) && rd->failures++ == 0)
-			snprintf(rd->first, sizeof(rd->first), "/v %ld '%.80s' (%.100s); /w %ld '%.80s' (%.100s)",
-				 v->status, v->body, v->error, w->status, w->body, w->error);
-	}
-	return NULL;
-}
-
-static const char *version_yaml(int v)
-{
-	return h_fmt("name: version\nrequest: { method: GET, path: /v }\nresponse: { body: v%d }\n", v);
-}
-
 static void write_raw(const char *path, const char *data, size_t len, int flags)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | flags, 0644);
@@ -565,22 +576,22 @@ static void write_raw(const char *path, const char *data, size_t len, int flags)
 Test(hardening2, editor_writes_with_the_watcher_on)
 {
 	enum { THREADS = 3, ROUNDS = 12 };
-	const char *dir = h_stub_dir("v.yaml", version_yaml(0), "w.yaml",
+	const char *dir = h_stub_dir("v.yaml", h_version_yaml(0), "w.yaml",
 				     "name: other\nrequest: { path: /w }\nresponse: { body: w }\n", NULL);
 	struct h_server *s = h_serve(dir, "--quiet", NULL);
 	const char *path = h_fmt("%s/v.yaml", dir);
-	struct reader rd[THREADS];
+	struct h_version_reader rd[THREADS];
 	pthread_t t[THREADS];
 	atomic_bool stop = false;
 	struct h_response *last;
 	int i, v, total = 0;
 
 	for (i = 0; i < THREADS; i++) {
-		rd[i] = (struct reader){ s, &stop, 0, 0, "" };
-		cr_assert_eq(pthread_create(&t[i], NULL, read_versions, &rd[i]), 0);
+		rd[i] = (struct h_version_reader){ .s = s, .stop = &stop, .allow_404 = true };
+		cr_assert_eq(pthread_create(&t[i], NULL, h_read_versions, &rd[i]), 0);
 	}
 	for (v = 1; v <= ROUNDS; v++) {
-		const char *text = version_yaml(v);
+		const char *text = h_version_yaml(v);
 		size_t len = strlen(text), half = (size_t)(strstr(text, "path:") - text);
 		const char *tmp = h_fmt("%s/.v.yaml.swp", dir), *backup = h_fmt("%s/v.yaml~", dir);
 

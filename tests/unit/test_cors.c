@@ -70,8 +70,11 @@ Test(cors, other_methods_are_no_preflight)
 Test(cors, add_echoes_the_origin_with_credentials)
 {
 	cors_add(&r, &q.arena, "http://a.test", NULL);
-	expect_headers(&r, "Access-Control-Allow-Origin", "http://a.test", "Access-Control-Allow-Credentials", "true",
-		       "Vary", "Origin", "Access-Control-Expose-Headers", NULL, NULL);
+	expect_header_values(&r, "Access-Control-Allow-Origin", "http://a.test",
+			     "Access-Control-Allow-Credentials", "true",
+			     "Vary", "Origin",
+			     "Access-Control-Expose-Headers", NULL,
+			     NULL);
 	cr_expect_eq(r.nheaders, 3);
 }
 
@@ -79,8 +82,11 @@ Test(cors, add_without_origin_is_star_without_credentials)
 {
 	cors_add(&r, &q.arena, NULL, "X-Total-Count");
 	/* no credentials: browsers refuse them with '*' */
-	expect_headers(&r, "Access-Control-Allow-Origin", "*", "Access-Control-Allow-Credentials", NULL, "Vary",
-		       "Origin", "Access-Control-Expose-Headers", "X-Total-Count", NULL);
+	expect_header_values(&r, "Access-Control-Allow-Origin", "*",
+			     "Access-Control-Allow-Credentials", NULL,
+			     "Vary", "Origin",
+			     "Access-Control-Expose-Headers", "X-Total-Count",
+			     NULL);
 }
 
 Test(cors, add_appends_after_the_stub_headers)
@@ -109,9 +115,13 @@ Test(cors, preflight_allows_the_asked_method_and_headers)
 	cors_preflight(&r, &q.arena, &q.v, "http://localhost:5173");
 	cr_expect_eq(r.status, 204);
 	cr_expect_null(r.body, "a preflight answer has no body");
-	expect_headers(&r, "Access-Control-Allow-Origin", "http://localhost:5173", "Access-Control-Allow-Credentials",
-		       "true", "Access-Control-Allow-Methods", "DELETE", "Access-Control-Allow-Headers",
-		       "authorization, x-trace", "Vary", "Origin", "Access-Control-Allow-Private-Network", NULL, NULL);
+	expect_header_values(&r, "Access-Control-Allow-Origin", "http://localhost:5173",
+			     "Access-Control-Allow-Credentials", "true",
+			     "Access-Control-Allow-Methods", "DELETE",
+			     "Access-Control-Allow-Headers", "authorization, x-trace",
+			     "Vary", "Origin",
+			     "Access-Control-Allow-Private-Network", NULL,
+			     NULL);
 	cr_expect_eq(r.nheaders, 5);
 }
 

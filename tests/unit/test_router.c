@@ -171,6 +171,24 @@ Test(router, priority_beats_path_kind)
 	cr_expect_str_eq(winner("GET", "/users/me"), "template");
 }
 
+Test(router, fallback_tier_answers_only_what_the_main_tier_misses)
+{
+	struct stub *op = add_stub("operation", "GET", "/users/{id}");
+	op->tier = STUB_TIER_FALLBACK;
+	op->priority = 0;                       /* priority ranks only within a tier */
+	struct stub *any = add_stub("any-operation", "", NULL);
+	any->tier = STUB_TIER_FALLBACK;
+	add_stub("stub", "GET", "/users/7")->priority = 200;
+	add_stub("late-regex", "GET", "~/users/[0-9]+")->priority = 300;
+	build();
+	cr_expect_str_eq(winner("GET", "/users/7"), "stub", "a main-tier stub beats any fallback");
+	cr_expect_str_eq(winner("GET", "/users/42"), "late-regex", "even a late, low-priority one");
+	cr_expect_str_eq(winner("GET", "/users/me"), "operation", "the fallback answers a main-tier miss");
+	cr_expect_str_eq(winner("PUT", "/x"), "any-operation");
+	cr_expect_eq(rank_of(stubs[0]), 2, "fallback stubs rank after every main-tier stub");
+	cr_expect_eq(rank_of(stubs[1]), 3);
+}
+
 /*
  * Stubs that differ only in path kind, method lists and load order, and who wins. The
  * strings are arrays, not pointers: Criterion hands the parameters to a worker process

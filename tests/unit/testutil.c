@@ -217,22 +217,71 @@ void set_path_regex(struct stub *s, const char *re)
 	cr_assert_not_null(s->req.path_re, "path_regex %s: %s at %zu", re, err ? err : "?", off);
 }
 
-struct stub_set *load_set(const char *text)
+struct stub_group *load_group(const char *label, const char *text)
 {
-	/* the server's sets carry this; the adapter's prebuilt copies are never made here */
-	static struct reply_cache_config replies;
-	struct load_result res;
+	struct load_result res = { 0 };
 	struct diag_list diags = DIAG_LIST_INIT;
-	int rc = stub_load_string(text, strlen(text), "test.yaml", NULL, false, &res, &diags);
+	int rc = stub_load_string(text, strlen(text), label, NULL, false, &res, &diags);
 	char *why = diags_text(&diags);
-	cr_assert_eq(rc, 0, "stubs do not load:\n%s\n%s", text, why);
+	cr_assert_eq(rc, 0, "stubs do not load: %s\n%s", text, why);
 	free(why);
 	diag_list_release(&diags);
-	reply_cache_init(&replies, NULL);
 	struct stub_group *g = stub_group_create(res.stubs, res.n);
 	res.stubs = NULL;
 	res.n = 0;
 	load_result_release(&res);
+	return g;
+}
+
+static void count_release(void *handler_data)
+{
+	(*(unsigned *)handler_data)++;
+}
+
+static const struct responder tracked = { .kind = "tracked", .release = count_release };
+
+struct stub *tracked_stub(const char *id, unsigned *freed)
+{
+	struct stub *s = xcalloc(1, sizeof(*s));
+	s->id = xstrdup(id);
+	s->priority = 100;
+	s->req.path_kind = PATH_NONE;
+	s->resp.status = 200;
+	s->resp.handler = &tracked;
+	s->resp.handler_data = freed;
+	return s;
+}
+
+struct stub_group *tracked_group(const char *ids, unsigned *freed)
+{
+	struct stub **stubs = NULL;
+	size_t n = 0;
+	for (const char *p = ids; *p;) {
+		size_t len = strcspn(p, " ");
+		char *id = xstrndup(p, len);
+		stubs = xrealloc(stubs, (n + 1) * sizeof(*stubs));
+		stubs[n++] = tracked_stub(id, freed);
+		free(id);
+		p += len;
+		p += strspn(p, " ");
+	}
+	return stub_group_create(stubs, n);
+}
+
+char *stub_ids(const struct stub *const *stubs, size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < n; i++)
+		strbuf_addf(&sb, "%s ", stubs[i]->id);
+	return strbuf_detach(&sb, NULL);
+}
+
+struct stub_set *load_set(const char *text)
+{
+	/* the server's sets carry this; the adapter's prebuilt copies are never made here */
+	static struct reply_cache_config replies;
+	reply_cache_init(&replies, NULL);
+	struct stub_group *g = load_group("test.yaml", text);
 	struct stub_set *set = stub_set_create(&g, 1, 1, &replies.ext);
 	stub_group_unref(g);
 	return set;
@@ -303,7 +352,7 @@ size_t count_headers(const struct reply *r, const char *name)
 	return n;
 }
 
-void expect_headers(const struct reply *r, ...)
+void expect_header_values(const struct reply *r, ...)
 {
 	va_list ap;
 	va_start(ap, r);

@@ -13,6 +13,7 @@
 struct diag_list;
 struct reply;
 struct stub;
+struct stub_group;
 struct stub_set;
 
 /** Makes a new directory /tmp/cannery-NAME-XXXXXX; returns its path (static storage, the
@@ -60,6 +61,17 @@ void set_path_template(struct stub *s, const char *tpl);
 /** Makes s's path the path_regex re; fails the test when it does not compile. */
 void set_path_regex(struct stub *s, const char *re);
 
+/** The stubs of YAML (or JSON) text, loaded as a stub file called label would be (ids from
+ *  `name`, else "label#INDEX"; no `file:` bodies), as one group of refcount 1 (drop it with
+ *  stub_group_unref); fails the test, showing the diagnostics, when it does not load. */
+struct stub_group *load_group(const char *label, const char *text);
+/** A stub built by hand with this id (any method, no path) whose freeing adds 1 to *freed,
+ *  to see when the group or set that owns it lets it go. Free it with stub_destroy. */
+struct stub *tracked_stub(const char *id, unsigned *freed);
+/** A group of tracked_stub()s with these ids (a space-separated list), refcount 1. */
+struct stub_group *tracked_group(const char *ids, unsigned *freed);
+/** The ids of stubs[0..n), each followed by one space (the caller frees it). */
+char *stub_ids(const struct stub *const *stubs, size_t n);
 /** A served stub set of the stubs in YAML text, loaded as the file "test.yaml" would be
  *  (ids test.yaml#N unless named, file "test.yaml"), with the reply side's per-set data
  *  the server gives its sets (reply_cache.h), which dispatch reads. Fails the test,
@@ -99,6 +111,6 @@ const char *got_header(const struct reply *r, const char *name);
 size_t count_headers(const struct reply *r, const char *name);
 /** Expects r's headers NAME, VALUE, ... (a NULL name ends): got_header(r, NAME) equals
  *  VALUE, or is absent when VALUE is NULL. */
-void expect_headers(const struct reply *r, ...);
+void expect_header_values(const struct reply *r, ...);
 /** Expects r's body to be exactly want (r->body_len bytes; NULL body fails). */
 void expect_body(const struct reply *r, const char *want);
