@@ -74,8 +74,8 @@ ParameterizedTestParameters(access_log, lines)
 		  "POST /api/orders 201 create-order fault: reset (connection ended early) 1.50ms\n" },
 		{ "GET", "/api", 200, "", "", true, "GET /api 200 (connection ended early) 1.50ms\n" },
 		/* a miss: no stub, the near-miss summary */
-		{ "DELETE", "/api/users/1", 404, "", "no stub matched; closest get-user: method: expected \"GET\", got \"DELETE\"",
-		  false,
+		{ "DELETE", "/api/users/1", 404, "",
+		  "no stub matched; closest get-user: method: expected \"GET\", got \"DELETE\"", false,
 		  "DELETE /api/users/1 404 no stub matched; closest get-user: method: expected \"GET\", got \"DELETE\" "
 		  "1.50ms\n" },
 		/* no answer at all */
@@ -132,7 +132,8 @@ Test(access_log, only_the_status_is_colored)
 
 Test(access_log, detail_follows_the_line)
 {
-	static const char detail[] = "    a: method: expected \"GET\", got \"PUT\"\n    b: path: expected \"/b\", got \"/a\"\n";
+	static const char detail[] = "    a: method: expected \"GET\", got \"PUT\"\n"
+				     "    b: path: expected \"/b\", got \"/a\"\n";
 	struct access_entry e = entry("PUT", "/a", 404);
 	e.detail = detail;
 	e.detail_len = strlen(detail);
