@@ -139,6 +139,18 @@ ParameterizedTestParameters(guard, check)
 		{ "an overflow", { "Host: localhost", "Content-Length: 99999999999999999999999" }, false, "", 400,
 		  BAD_CL },
 		{ "framing before Host", { "Host: evil.example", "Transfer-Encoding: gzip" }, false, "", 400, BAD_TE },
+		/* headers a security decision reads come at most once, in any case */
+		{ "two Origins", { "Host: localhost", "Origin: http://localhost:5173", "origin: https://evil.example" },
+		  false, "", 400, "more than one Origin header" },
+		{ "two Authorizations", { "Host: localhost", "Authorization: Bearer a", "AUTHORIZATION: Bearer b" },
+		  false, "", 400, "more than one Authorization header" },
+		{ "two Proxy-Authorizations", { "Host: localhost", "Proxy-Authorization: a", "Proxy-Authorization: a" },
+		  false, "", 400, "more than one Proxy-Authorization header" },
+		{ "one of each",
+		  { "Host: localhost", "Origin: http://a.test", "Authorization: x", "Proxy-Authorization: y" },
+		  false, "", 0, "" },
+		{ "two Hosts, the first foreign", { "Host: evil.example", "Host: localhost" }, false, "", 400,
+		  "more than one Host header" },
 		{ "Host before the body limit", { "Host: evil.example", "Content-Length: 999999" }, false, "", 403,
 		  "host not allowed" },
 	};
@@ -174,6 +186,28 @@ Test(guard, no_host_check_lets_any_host_through)
 	struct kv h[] = { { "Host", "evil.example", 12 }, { "Content-Length", "11", 2 } };
 	cr_expect_eq(guard_check(&open, h, 1, false, NULL).status, 0, "bound to a public address, any Host goes");
 	cr_expect_eq(guard_check(&open, h, 2, false, NULL).status, 413, "the body limit still holds");
+}
+
+/* ---- the request target ---- */
+
+Test(guard, an_encoded_nul_in_the_target_is_refused)
+{
+	static const char *const bad[] = { "/hello%00/x", "/%00", "/a?q=%00", "/a?%00=1", "%00", "/ok%2F%00" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct guard_refusal r = guard_check_target(bad[i]);
+		cr_expect_eq(r.status, 400, "'%s' got %d", bad[i], r.status);
+		cr_expect_str_eq(r.reason ? r.reason : "(none)", "the request target holds an encoded NUL (%00)", "%s",
+				 bad[i]);
+	}
+}
+
+Test(guard, other_targets_pass)
+{
+	/* %2500 is "%00" as text, not a NUL; %0 and %0a are other bytes */
+	static const char *const good[] = { "/", "/a%20b", "/a%2500", "/a%0", "/a%0a", "/100%", "/a?q=0%", "" };
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		cr_expect_eq(guard_check_target(good[i]).status, 0, "'%s' refused", good[i]);
+	cr_expect_eq(guard_check_target(NULL).status, 0, "no target: nothing to check");
 }
 
 /* ---- refusal bodies ---- */

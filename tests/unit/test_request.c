@@ -96,6 +96,14 @@ Test(request, no_body_is_not_json)
 	cr_expect_null(req_view_json(&q.v), "text");
 }
 
+Test(request, a_nul_in_a_json_string_makes_it_not_json)
+{
+	/* cJSON's strings end at a NUL: "a\u0000b" would read as "a" and match "a" */
+	req_body(&q, "{\"name\":\"a\\u0000b\"}");
+	cr_expect_null(req_view_json(&q.v));
+	cr_expect_null(req_view_json_path(&q.v, "name"));
+}
+
 Test(request, json_reads_only_body_len_bytes)
 {
 	static const char buf[] = "{\"a\":1}GARBAGE";
@@ -219,6 +227,12 @@ Test(request, form_value_with_a_nul_byte_keeps_its_length)
 	form("v=a%00b", 1);
 	cr_expect_eq(field(0)->len, 3, "len counts past the NUL");
 	cr_expect_eq(memcmp(field(0)->value, "a\0b", 3), 0);
+}
+
+Test(request, a_form_name_with_a_nul_is_no_field)
+{
+	/* "a%00x" would pass for the field "a" */
+	expect_form("a%00x=1&b=2&a=3", "b", "2", "a", "3", NULL);
 }
 
 Test(request, form_content_type_is_a_case_insensitive_prefix)
