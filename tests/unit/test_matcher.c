@@ -138,58 +138,6 @@ static struct matcher *stub_body_field(struct stub *s, enum body_kind kind, cons
 	return named(&s->req.body.fields, &s->req.body.nfields, name);
 }
 
-struct req {
-	struct arena arena;
-	struct req_view v;
-	struct kv query[8], headers[8], cookies[8];
-};
-
-static void req_init(struct req *q, const char *method, const char *path)
-{
-	memset(q, 0, sizeof(*q));
-	arena_init(&q->arena);
-	q->v.method = method;
-	q->v.path = path;
-	q->v.query = q->query;
-	q->v.headers = q->headers;
-	q->v.cookies = q->cookies;
-	q->v.arena = &q->arena;
-}
-
-static void kv_set(struct kv *kv, const char *name, const char *value)
-{
-	kv->name = name;
-	kv->value = value;
-	kv->len = strlen(value);
-}
-
-static void req_query(struct req *q, const char *name, const char *value)
-{
-	kv_set(&q->query[q->v.nquery++], name, value);
-}
-
-static void req_header(struct req *q, const char *name, const char *value)
-{
-	kv_set(&q->headers[q->v.nheaders++], name, value);
-}
-
-static void req_cookie(struct req *q, const char *name, const char *value)
-{
-	kv_set(&q->cookies[q->v.ncookies++], name, value);
-}
-
-static void req_body(struct req *q, const char *body)
-{
-	q->v.body = body;
-	q->v.body_len = strlen(body);
-}
-
-static void req_fini(struct req *q)
-{
-	req_view_release(&q->v);
-	arena_release(&q->arena);
-}
-
 /* The single mismatch line of s against q (asserts there is exactly one). */
 static void expect_one_mismatch(const struct stub *s, struct req *q, const char *want)
 {

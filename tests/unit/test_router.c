@@ -119,37 +119,6 @@ static size_t rank_of(const struct stub *s)
 	return SIZE_MAX;
 }
 
-struct req {
-	struct arena arena;
-	struct req_view v;
-	struct kv headers[8];
-	struct params params;
-};
-
-static void req_init(struct req *q, const char *method, const char *path)
-{
-	memset(q, 0, sizeof(*q));
-	arena_init(&q->arena);
-	q->v.method = method;
-	q->v.path = path;
-	q->v.headers = q->headers;
-	q->v.arena = &q->arena;
-}
-
-static void req_header(struct req *q, const char *name, const char *value)
-{
-	struct kv *kv = &q->headers[q->v.nheaders++];
-	kv->name = name;
-	kv->value = value;
-	kv->len = strlen(value);
-}
-
-static void req_fini(struct req *q)
-{
-	req_view_release(&q->v);
-	arena_release(&q->arena);
-}
-
 /* The id of the winner for a bare request, or "(none)". */
 static const char *winner(const char *method, const char *path)
 {

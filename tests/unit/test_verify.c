@@ -14,7 +14,7 @@
 
 /* A request as the journal keeps it. query, headers and cookies: "name=value" lines
  * separated by '&' (NULL for none); body may be NULL. */
-struct req {
+struct sent {
 	const char *method, *path, *query, *headers, *cookies, *body;
 };
 
@@ -40,7 +40,7 @@ static size_t split(const char *spec, struct kv *out, size_t max, char *store, s
 	return n;
 }
 
-static struct journal_entry *entry(const struct req *r)
+static struct journal_entry *entry(const struct sent *r)
 {
 	struct kv q[8], h[8], c[8];
 	char qs[256], hs[256], cs[256];
@@ -61,7 +61,7 @@ static struct journal_entry *entry(const struct req *r)
 
 struct match_case {
 	const char *matcher;
-	struct req req;
+	struct sent req;
 	bool want;
 };
 
@@ -114,7 +114,7 @@ Test(verify, entry_matches)
 }
 
 /* A journal holding one entry per request, in order. */
-static struct journal *journal_of(const struct req *reqs, size_t n)
+static struct journal *journal_of(const struct sent *reqs, size_t n)
 {
 	struct journal *j = journal_create(100);
 	for (size_t i = 0; i < n; i++)
@@ -122,7 +122,7 @@ static struct journal *journal_of(const struct req *reqs, size_t n)
 	return j;
 }
 
-static const struct req mixed[] = {
+static const struct sent mixed[] = {
 	{ .method = "GET", .path = "/a" },
 	{ .method = "POST", .path = "/a", .body = "x" },
 	{ .method = "GET", .path = "/b" },
@@ -166,7 +166,7 @@ Test(verify, count_over_a_snapshot)
 
 Test(verify, near_misses_fewest_failures_then_newest)
 {
-	static const struct req reqs[] = {
+	static const struct sent reqs[] = {
 		{ .method = "GET", .path = "/x" },                     /* seq 1: method and path wrong: 2 */
 		{ .method = "POST", .path = "/x" },                    /* seq 2: path wrong: 1 */
 		{ .method = "GET", .path = "/orders" },                /* seq 3: method wrong: 1 */
@@ -209,11 +209,11 @@ Test(verify, near_misses_fewest_failures_then_newest)
 
 Test(verify, near_misses_are_capped)
 {
-	struct req reqs[40];
+	struct sent reqs[40];
 	char paths[40][16];
 	for (int i = 0; i < 40; i++) {
 		snprintf(paths[i], sizeof(paths[i]), "/p%d", i);
-		reqs[i] = (struct req){ .method = "GET", .path = paths[i] };
+		reqs[i] = (struct sent){ .method = "GET", .path = paths[i] };
 	}
 	struct journal *j = journal_of(reqs, 40);
 	struct journal_snapshot snap;

@@ -7,16 +7,21 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "diag.h"
 #include "regex.h"
+#include "reply.h"
+#include "reply_cache.h"
 #include "stub.h"
 #include "stub_load.h"
+#include "stub_set.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -269,4 +274,105 @@ char *stub_ids(const struct stub *const *stubs, size_t n)
 	for (size_t i = 0; i < n; i++)
 		strbuf_addf(&sb, "%s ", stubs[i]->id);
 	return strbuf_detach(&sb, NULL);
+}
+
+struct stub_set *load_set(const char *text)
+{
+	/* the server's sets carry this; the adapter's prebuilt copies are never made here */
+	static struct reply_cache_config replies;
+	reply_cache_init(&replies, NULL);
+	struct stub_group *g = load_group("test.yaml", text);
+	struct stub_set *set = stub_set_create(&g, 1, 1, &replies.ext);
+	stub_group_unref(g);
+	return set;
+}
+
+void req_init(struct req *q, const char *method, const char *path)
+{
+	memset(q, 0, sizeof(*q));
+	arena_init(&q->arena);
+	q->v.method = method;
+	q->v.path = path;
+	q->v.query = q->query;
+	q->v.headers = q->headers;
+	q->v.cookies = q->cookies;
+	q->v.arena = &q->arena;
+}
+
+static void kv_add(struct kv *v, size_t *n, const char *name, const char *value)
+{
+	cr_assert_lt(*n, REQ_MAX_KV, "more than %d entries for '%s'", REQ_MAX_KV, name);
+	v[*n].name = name;
+	v[*n].value = value;
+	v[*n].len = strlen(value);
+	(*n)++;
+}
+
+void req_query(struct req *q, const char *name, const char *value)
+{
+	kv_add(q->query, &q->v.nquery, name, value);
+}
+
+void req_header(struct req *q, const char *name, const char *value)
+{
+	kv_add(q->headers, &q->v.nheaders, name, value);
+}
+
+void req_cookie(struct req *q, const char *name, const char *value)
+{
+	kv_add(q->cookies, &q->v.ncookies, name, value);
+}
+
+void req_body(struct req *q, const char *body)
+{
+	q->v.body = body;
+	q->v.body_len = strlen(body);
+}
+
+void req_fini(struct req *q)
+{
+	req_view_release(&q->v);
+	arena_release(&q->arena);
+}
+
+const char *got_header(const struct reply *r, const char *name)
+{
+	for (size_t i = 0; i < r->nheaders; i++)
+		if (strcasecmp(r->headers[i].name, name) == 0)
+			return r->headers[i].value;
+	return NULL;
+}
+
+size_t count_headers(const struct reply *r, const char *name)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->nheaders; i++)
+		if (strcasecmp(r->headers[i].name, name) == 0)
+			n++;
+	return n;
+}
+
+void expect_header_values(const struct reply *r, ...)
+{
+	va_list ap;
+	va_start(ap, r);
+	for (const char *name; (name = va_arg(ap, const char *)) != NULL;) {
+		const char *want = va_arg(ap, const char *), *got = got_header(r, name);
+		if (!want)
+			cr_expect_null(got, "header %s: expected none, got '%s'", name, got);
+		else if (!got)
+			cr_expect_not_null(got, "header %s: expected '%s', got none", name, want);
+		else
+			cr_expect_str_eq(got, want, "header %s", name);
+	}
+	va_end(ap);
+}
+
+void expect_body(const struct reply *r, const char *want)
+{
+	cr_assert_not_null(r->body, "no body, expected '%s'", want);
+	cr_expect_eq(r->body_len, strlen(want), "body length %zu for '%.*s', expected '%s'", r->body_len,
+		     (int)r->body_len, r->body, want);
+	cr_expect_eq(memcmp(r->body, want, r->body_len < strlen(want) ? r->body_len : strlen(want)), 0,
+		     "body '%.*s', expected '%s'", (int)r->body_len, r->body, want);
 }

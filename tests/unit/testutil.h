@@ -7,9 +7,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "request.h"
+#include "util/arena.h"
+
 struct diag_list;
+struct reply;
 struct stub;
 struct stub_group;
+struct stub_set;
 
 /** Makes a new directory /tmp/cannery-NAME-XXXXXX; returns its path (static storage, the
  *  same for the rest of the process). Fails the test when it cannot. */
@@ -67,3 +72,45 @@ struct stub *tracked_stub(const char *id, unsigned *freed);
 struct stub_group *tracked_group(const char *ids, unsigned *freed);
 /** The ids of stubs[0..n), each followed by one space (the caller frees it). */
 char *stub_ids(const struct stub *const *stubs, size_t n);
+/** A served stub set of the stubs in YAML text, loaded as the file "test.yaml" would be
+ *  (ids test.yaml#N unless named, file "test.yaml"), with the reply side's per-set data
+ *  the server gives its sets (reply_cache.h), which dispatch reads. Fails the test,
+ *  showing the diagnostics, when the text does not load. Free it with stub_set_unref. */
+struct stub_set *load_set(const char *text);
+
+/* ---- requests built by hand ---- */
+
+#define REQ_MAX_KV 16
+
+/** A request as the HTTP adapter would hand it on: the view, its arena, room for query
+ *  parameters, headers and cookies (names and values borrowed), and params for what a
+ *  lookup or a template captures. */
+struct req {
+	struct arena arena;
+	struct req_view v;
+	struct kv query[REQ_MAX_KV], headers[REQ_MAX_KV], cookies[REQ_MAX_KV];
+	struct params params;
+};
+
+/** An empty request: method and path (borrowed), no query, headers, cookies or body. */
+void req_init(struct req *q, const char *method, const char *path);
+/** Appends a query parameter / header / cookie (borrowed). */
+void req_query(struct req *q, const char *name, const char *value);
+void req_header(struct req *q, const char *name, const char *value);
+void req_cookie(struct req *q, const char *name, const char *value);
+/** Sets the body (borrowed; strlen bytes). */
+void req_body(struct req *q, const char *body);
+/** Frees the view's parses and the arena. */
+void req_fini(struct req *q);
+
+/* ---- replies ---- */
+
+/** The value of r's first header called name (case-insensitive), or NULL. */
+const char *got_header(const struct reply *r, const char *name);
+/** How many of r's headers are called name (case-insensitive). */
+size_t count_headers(const struct reply *r, const char *name);
+/** Expects r's headers NAME, VALUE, ... (a NULL name ends): got_header(r, NAME) equals
+ *  VALUE, or is absent when VALUE is NULL. */
+void expect_header_values(const struct reply *r, ...);
+/** Expects r's body to be exactly want (r->body_len bytes; NULL body fails). */
+void expect_body(const struct reply *r, const char *want);
