@@ -30,7 +30,9 @@ enum dispatch_result {
 };
 
 /** Answers req from set (both borrowed; the reply borrows from set, so the caller holds
- *  it until the reply is sent). Allocates in a, the request's arena. Appends a summary
+ *  it until the reply is sent). The set must carry reply_cache's per-set data (built with
+ *  reply_cache's stub_set_ext, as the catalog builds every set): stub_set_from_stubs'
+ *  bare sets are for the router and matchers only. Allocates in a, the request's arena. Appends a summary
  *  for the access log to note and, verbose, every mismatch of a miss to detail. Runs on
  *  any thread. */
 enum dispatch_result dispatch(const struct dispatch_config *d, const struct stub_set *set, struct req_view *req,

@@ -109,7 +109,7 @@ struct guard_refusal guard_check(const struct guard_config *g, const struct kv *
 		char *end = NULL;
 		errno = 0;
 		unsigned long long n = strtoull(cl, &end, 10);
-		if (errno || end == cl || *end || cl[0] == '-')
+		if (errno || end == cl || *end || cl[0] < '0' || cl[0] > '9')
 			return refuse(400, "invalid Content-Length");
 		if (n > g->max_body)
 			return refuse(413, "request body too large");

@@ -134,6 +134,8 @@ ParameterizedTestParameters(guard, check)
 		{ "an empty Content-Length", { "Host: localhost", "Content-Length: " }, false, "", 400, BAD_CL },
 		{ "a word", { "Host: localhost", "Content-Length: abc" }, false, "", 400, BAD_CL },
 		{ "a negative length", { "Host: localhost", "Content-Length: -1" }, false, "", 400, BAD_CL },
+		{ "a plus sign", { "Host: localhost", "Content-Length: +5" }, false, "", 400, BAD_CL },
+		{ "a leading space and a minus", { "Host: localhost", "Content-Length:  -1" }, false, "", 400, BAD_CL },
 		{ "trailing junk", { "Host: localhost", "Content-Length: 12x" }, false, "", 400, BAD_CL },
 		{ "two numbers", { "Host: localhost", "Content-Length: 1 2" }, false, "", 400, BAD_CL },
 		{ "an overflow", { "Host: localhost", "Content-Length: 99999999999999999999999" }, false, "", 400,
