@@ -1,22 +1,32 @@
 /* SPDX-License-Identifier: MIT */
-/* Shared unit-test helpers: temporary directories, files, diagnostics as text. */
+/* Shared unit-test helpers: temporary directories, files, diagnostics as text, servers and
+ * pipelines, raw HTTP over loopback sockets. */
 #include "testutil.h"
 
 #include <criterion/criterion.h>
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "diag.h"
+#include "journal.h"
 #include "regex.h"
+#include "server.h"
 #include "stub.h"
 #include "stub_load.h"
+#include "timers.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -210,4 +220,194 @@ void set_path_regex(struct stub *s, const char *re)
 	s->req.path = xstrdup(re);
 	s->req.path_re = regex_compile(re, false, &err, &off);
 	cr_assert_not_null(s->req.path_re, "path_regex %s: %s at %zu", re, err ? err : "?", off);
+}
+
+/* ---- servers and pipelines ---- */
+
+void test_config(struct cannery_config *cfg, const char **dirs, const char *dir)
+{
+	cannery_config_init(cfg);
+	cfg->port = 0;
+	cfg->log = CANNERY_LOG_QUIET;
+	cfg->watch = false;
+	dirs[0] = dir;
+	cfg->dirs = dirs;
+	cfg->ndirs = dir ? 1 : 0;
+}
+
+struct cannery_server *server_new(const char *dir)
+{
+	struct cannery_config cfg;
+	const char *dirs[1];
+	struct cannery_server *srv = NULL;
+	char *err = NULL;
+	test_config(&cfg, dirs, dir);
+	int rc = cannery_server_create(&cfg, &srv, &err);
+	cr_assert_eq(rc, 0, "cannery_server_create: %d\n%s", rc, err ? err : "");
+	return srv;
+}
+
+void add_stubs(struct cannery_server *srv, const char *text)
+{
+	char *err = NULL;
+	int rc = cannery_server_add_stubs(srv, text, NULL, &err);
+	cr_assert_eq(rc, 0, "stubs do not load: %s\n%s", text, err ? err : "");
+}
+
+uint64_t journal_add(struct journal *j, const char *method, const char *path, const char *stub, int status)
+{
+	struct journal_draft d = { 0 };
+	d.method = method;
+	d.path = path;
+	d.stub = stub;
+	d.status = status;
+	return journal_append(j, journal_entry_create(&d));
+}
+
+void rig_init(struct rig *r, const char *dir)
+{
+	memset(r, 0, sizeof(*r));
+	r->srv = server_new(dir);
+	r->ax = server_admin(r->srv);
+	rng_seed(&r->rng, 42);
+	r->timers = timers_create();
+	r->cfg = (struct pipeline_config){
+		.slot = r->ax->slot,
+		.admin = r->ax,
+		.state = r->ax->state,
+		.rng = &r->rng,
+		.journal = r->ax->journal,
+		.metrics = r->ax->metrics,
+		.timers = r->timers,
+		.cors = true,
+		.loopback = true,
+		.max_body = (size_t)1 << 20,
+		.log_fd = 2,
+		.log = CANNERY_LOG_QUIET,
+	};
+	r->pipeline = pipeline_create(&r->cfg);
+}
+
+void rig_rebuild(struct rig *r)
+{
+	pipeline_destroy(r->pipeline);
+	r->pipeline = pipeline_create(&r->cfg);
+}
+
+void rig_release(struct rig *r)
+{
+	timers_close(r->timers);
+	pipeline_destroy(r->pipeline);
+	timers_destroy(r->timers);
+	cannery_server_destroy(r->srv);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- raw HTTP over loopback ---- */
+
+static struct sockaddr_in loopback(unsigned port)
+{
+	struct sockaddr_in sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return sa;
+}
+
+int listen_loopback(unsigned *port)
+{
+	struct sockaddr_in sa = loopback(0);
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert(fd >= 0, "socket: %s", strerror(errno));
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "bind: %s", strerror(errno));
+	cr_assert_eq(listen(fd, 64), 0, "listen: %s", strerror(errno));
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+int connect_loopback(unsigned port)
+{
+	struct sockaddr_in sa = loopback(port);
+	struct timeval tv = { TEST_DEADLINE_MS / 1000, 0 };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+int connect_or_fail(unsigned port)
+{
+	int fd = connect_loopback(port);
+	cr_assert(fd >= 0, "connect to 127.0.0.1:%u: %s", port, strerror(errno));
+	return fd;
+}
+
+void send_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		cr_assert(n > 0, "send: %s", strerror(errno));
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+struct raw_reply read_to_close(int fd)
+{
+	struct raw_reply r = { 0 };
+	struct strbuf sb = STRBUF_INIT;
+	char buf[4096];
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		if (n > 0) {
+			strbuf_add(&sb, buf, (size_t)n);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		r.reset = n < 0 && errno == ECONNRESET;
+		r.timed_out = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+		break;
+	}
+	close(fd);
+	r.text = strbuf_detach(&sb, &r.len);
+	return r;
+}
+
+char *http_raw(unsigned port, const char *request)
+{
+	int fd = connect_or_fail(port);
+	send_all(fd, request, strlen(request));
+	struct raw_reply r = read_to_close(fd);
+	cr_assert_not(r.timed_out, "no end of the answer to %s within %d ms; got: %s", request, TEST_DEADLINE_MS,
+		      r.text);
+	return r.text;
+}
+
+int http_status(const char *response)
+{
+	int status = 0;
+	if (sscanf(response, "HTTP/1.%*d %d", &status) != 1)
+		return 0;
+	return status;
+}
+
+const char *http_body(const char *response)
+{
+	const char *p = strstr(response, "\r\n\r\n");
+	return p ? p + 4 : "";
 }
