@@ -11,13 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "admin.h"
 #include "http.h"
 #include "journal.h"
-#include "state.h"
 #include "testutil.h"
 #include "timers.h"
 #include "util/strbuf.h"
@@ -74,29 +72,9 @@ static void teardown(void)
 
 TestSuite(http, .init = setup, .fini = teardown, .timeout = 60);
 
-/* One request on its own connection (Host and Connection: close added), the whole
- * response text back (caller frees). */
 static char *request(const char *method, const char *target, const char *headers, const char *body)
 {
-	struct strbuf sb = STRBUF_INIT;
-	strbuf_addf(&sb, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s", method, target,
-		    headers ? headers : "");
-	if (body)
-		strbuf_addf(&sb, "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
-	else
-		strbuf_adds(&sb, "\r\n");
-	char *resp = http_raw(port, sb.buf);
-	strbuf_release(&sb);
-	return resp;
-}
-
-/* The response to request() had this status and exactly this body. */
-static void expect_response(char *resp, int status, const char *body)
-{
-	cr_expect_eq(http_status(resp), status, "status %d, want %d: %s", http_status(resp), status, resp);
-	if (body)
-		cr_expect_str_eq(http_body(resp), body, "%s", resp);
-	free(resp);
+	return http_request(port, method, target, headers, body);
 }
 
 static struct journal_entry *last_entry(struct journal_snapshot *snap)
@@ -121,7 +99,7 @@ Test(http, fixed_reply_with_its_headers)
 	cr_expect(strstr(resp, "\r\nX-Stub: yes\r\n"), "%s", resp);
 	cr_expect(strstr(resp, "\r\nContent-Length: 2\r\n"), "%s", resp);
 	cr_expect(strstr(resp, "\r\nAccess-Control-Allow-Origin: *\r\n"), "%s", resp);
-	expect_response(resp, 200, "hi");
+	expect_http(resp, 200, "hi");
 	cr_expect_eq(journaled(), 1);
 }
 
@@ -142,15 +120,15 @@ Test(http, a_miss_is_404_json)
 	char *resp = request("GET", "/nothing", NULL, NULL);
 	cr_expect(strstr(resp, "\r\nContent-Type: application/json\r\n"), "%s", resp);
 	cr_expect(strstr(http_body(resp), "\"near_misses\""), "%s", resp);
-	expect_response(resp, 404, NULL);
+	expect_http(resp, 404, NULL);
 }
 
 Test(http, admin_calls_are_answered)
 {
-	expect_response(request("DELETE", "/__cannery/requests", NULL, NULL), 204, "");
+	expect_http(request("DELETE", "/__cannery/requests", NULL, NULL), 204, "");
 	char *resp = request("GET", "/__cannery/health", NULL, NULL);
 	cr_expect(strstr(http_body(resp), "\"stubs\":4"), "%s", resp);
-	expect_response(resp, 200, NULL);
+	expect_http(resp, 200, NULL);
 	cr_expect_eq(journaled(), 0);
 }
 
@@ -158,7 +136,7 @@ Test(http, admin_calls_are_answered)
 
 Test(http, body_by_length_is_rendered_and_journaled)
 {
-	expect_response(request("POST", "/echo", NULL, "{\"a\":1}"), 201, "{\"a\":1}");
+	expect_http(request("POST", "/echo", NULL, "{\"a\":1}"), 201, "{\"a\":1}");
 	struct journal_snapshot snap;
 	struct journal_entry *e = last_entry(&snap);
 	cr_expect_eq(e->body_len, 7);
@@ -171,23 +149,23 @@ Test(http, chunked_body)
 	char *resp = http_raw(port, "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
 				    "Transfer-Encoding: chunked\r\n\r\n"
 				    "3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n");
-	expect_response(resp, 201, "abcdefg");
+	expect_http(resp, 201, "abcdefg");
 }
 
 Test(http, body_over_the_limit_is_413)
 {
 	http_destroy(h);
 	start_http(8);
-	expect_response(request("POST", "/echo", NULL, "12345678"), 201, "12345678");
+	expect_http(request("POST", "/echo", NULL, "12345678"), 201, "12345678");
 	/* by Content-Length: refused on the headers */
 	char *resp = request("POST", "/echo", NULL, "123456789");
 	cr_expect(strstr(http_body(resp), "{\"error\":"), "%s", resp);
-	expect_response(resp, 413, NULL);
+	expect_http(resp, 413, NULL);
 	/* chunked: read, dropped, then refused at its end */
 	resp = http_raw(port, "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
 			      "Transfer-Encoding: chunked\r\n\r\n"
 			      "5\r\n12345\r\n5\r\n67890\r\n5\r\nabcde\r\n0\r\n\r\n");
-	expect_response(resp, 413, NULL);
+	expect_http(resp, 413, NULL);
 	struct journal_snapshot snap;
 	struct journal_entry *e = last_entry(&snap);
 	cr_expect_eq(e->status, 413);
@@ -207,7 +185,7 @@ static const char *kv_value(const struct kv *items, size_t n, const char *name)
 
 Test(http, query_headers_and_cookies_reach_the_journal)
 {
-	expect_response(request("GET", "/hello?a=1&b=x%20y&c=p+q", "X-Thing: one\r\nCookie: session=abc; theme=dark\r\n",
+	expect_http(request("GET", "/hello?a=1&b=x%20y&c=p+q", "X-Thing: one\r\nCookie: session=abc; theme=dark\r\n",
 				NULL),
 			200, "hi");
 	struct journal_snapshot snap;
@@ -224,7 +202,7 @@ Test(http, query_headers_and_cookies_reach_the_journal)
 Test(http, percent_decoded_path)
 {
 	add_stubs(rig.srv, "request: { path: '/a b' }\nresponse: { body: spaced }\n");
-	expect_response(request("GET", "/a%20b", NULL, NULL), 200, "spaced");
+	expect_http(request("GET", "/a%20b", NULL, NULL), 200, "spaced");
 }
 
 Test(http, absolute_form_target_routes_on_its_path)
@@ -232,11 +210,11 @@ Test(http, absolute_form_target_routes_on_its_path)
 	char req[256];
 	snprintf(req, sizeof(req),
 		 "GET http://127.0.0.1:%u/hello HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n", port);
-	expect_response(http_raw(port, req), 200, "hi");
-	expect_response(http_raw(port, "GET http://evil.example/hello HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	expect_http(http_raw(port, req), 200, "hi");
+	expect_http(http_raw(port, "GET http://evil.example/hello HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 				       "Connection: close\r\n\r\n"),
 			403, NULL);
-	expect_response(http_raw(port, "GET HTTP://localhost HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"),
+	expect_http(http_raw(port, "GET HTTP://localhost HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"),
 			404, NULL);
 	struct journal_snapshot snap;
 	struct journal_entry *e = last_entry(&snap);
@@ -246,9 +224,9 @@ Test(http, absolute_form_target_routes_on_its_path)
 
 Test(http, host_rules)
 {
-	expect_response(http_raw(port, "GET /hello HTTP/1.0\r\n\r\n"), 200, "hi");
-	expect_response(http_raw(port, "GET /hello HTTP/1.1\r\nConnection: close\r\n\r\n"), 400, NULL);
-	expect_response(http_raw(port, "GET /hello HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n"), 403,
+	expect_http(http_raw(port, "GET /hello HTTP/1.0\r\n\r\n"), 200, "hi");
+	expect_http(http_raw(port, "GET /hello HTTP/1.1\r\nConnection: close\r\n\r\n"), 400, NULL);
+	expect_http(http_raw(port, "GET /hello HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n"), 403,
 			NULL);
 }
 
@@ -256,7 +234,7 @@ Test(http, host_rules)
 
 Test(http, delayed_reply)
 {
-	expect_response(request("GET", "/slow", NULL, NULL), 200, "late");
+	expect_http(request("GET", "/slow", NULL, NULL), 200, "late");
 	struct journal_snapshot snap;
 	struct journal_entry *e = last_entry(&snap);
 	cr_expect_geq(e->duration_ms, 20.0, "%f", e->duration_ms);
@@ -265,7 +243,7 @@ Test(http, delayed_reply)
 
 Test(http, admin_wait_answered_by_its_deadline)
 {
-	expect_response(request("POST", "/__cannery/requests/wait", NULL, "{\"request\":{\"path\":\"/x\"},\"timeout_ms\":0}"),
+	expect_http(request("POST", "/__cannery/requests/wait", NULL, "{\"request\":{\"path\":\"/x\"},\"timeout_ms\":0}"),
 			408, "{\"count\":0}");
 }
 
@@ -287,10 +265,10 @@ Test(http, admin_wait_answered_by_other_requests)
 	pthread_t th;
 	cr_assert_eq(pthread_create(&th, NULL, wait_for_hello, &w), 0);
 	/* whether the wait starts before, between or after these, it ends with 2 */
-	expect_response(request("GET", "/hello", NULL, NULL), 200, "hi");
-	expect_response(request("GET", "/hello", NULL, NULL), 200, "hi");
+	expect_http(request("GET", "/hello", NULL, NULL), 200, "hi");
+	expect_http(request("GET", "/hello", NULL, NULL), 200, "hi");
 	pthread_join(th, NULL);
-	expect_response(w.resp, 200, "{\"count\":2}");
+	expect_http(w.resp, 200, "{\"count\":2}");
 }
 
 Test(http, fault_reset_resets_the_connection)
@@ -309,7 +287,7 @@ Test(http, fault_reset_resets_the_connection)
 	cr_expect_str_eq(e->stub, "reset");
 	journal_snapshot_release(&snap);
 	/* the server goes on */
-	expect_response(request("GET", "/hello", NULL, NULL), 200, "hi");
+	expect_http(request("GET", "/hello", NULL, NULL), 200, "hi");
 }
 
 /* ---- concurrency ---- */
@@ -348,11 +326,7 @@ Test(http, quiesce_refuses_new_connections_and_drain_waits_for_requests_in_fligh
 	int fd = connect_or_fail(port);
 	const char *req = "GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
 	send_all(fd, req, strlen(req));
-	/* in flight once the stub has been chosen (its hit counted) */
-	struct timespec nap = { 0, 1000000 };
-	for (int i = 0; i < TEST_DEADLINE_MS && state_hits(rig.ax->state, "slow") == 0; i++)
-		nanosleep(&nap, NULL);
-	cr_assert_eq(state_hits(rig.ax->state, "slow"), 1, "the request never arrived");
+	cr_assert(await_hit(rig.ax->state, "slow"), "the request never arrived");
 	http_quiesce(h);
 	cr_expect_eq(connect_loopback(port), -1, "nothing listens after quiesce");
 	cr_expect_eq(errno, ECONNREFUSED);

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "admin.h"
@@ -24,6 +25,7 @@
 #include "journal.h"
 #include "regex.h"
 #include "server.h"
+#include "state.h"
 #include "stub.h"
 #include "stub_load.h"
 #include "timers.h"
@@ -264,6 +266,14 @@ uint64_t journal_add(struct journal *j, const char *method, const char *path, co
 	return journal_append(j, journal_entry_create(&d));
 }
 
+bool await_hit(struct state *st, const char *id)
+{
+	struct timespec nap = { 0, 1000000 };
+	for (int i = 0; i < TEST_DEADLINE_MS && state_hits(st, id) == 0; i++)
+		nanosleep(&nap, NULL);
+	return state_hits(st, id) > 0;
+}
+
 void rig_init(struct rig *r, const char *dir)
 {
 	memset(r, 0, sizeof(*r));
@@ -396,6 +406,29 @@ char *http_raw(unsigned port, const char *request)
 	cr_assert_not(r.timed_out, "no end of the answer to %s within %d ms; got: %s", request, TEST_DEADLINE_MS,
 		      r.text);
 	return r.text;
+}
+
+char *http_request(unsigned port, const char *method, const char *target, const char *headers, const char *body)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s", method, target,
+		    headers ? headers : "");
+	if (body)
+		strbuf_addf(&sb, "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+	else
+		strbuf_adds(&sb, "\r\n");
+	char *resp = http_raw(port, sb.buf);
+	strbuf_release(&sb);
+	return resp;
+}
+
+void expect_http(char *response, int status, const char *body)
+{
+	int got = http_status(response);
+	cr_expect_eq(got, status, "status %d, want %d: %s", got, status, response);
+	if (body)
+		cr_expect_str_eq(http_body(response), body, "%s", response);
+	free(response);
 }
 
 int http_status(const char *response)

@@ -83,6 +83,12 @@ struct journal;
  *  answered (NULL: none) and the status. Returns its seq. */
 uint64_t journal_add(struct journal *j, const char *method, const char *path, const char *stub, int status);
 
+struct state;
+/** Polls until the stub with this id has been chosen once (a stub that counts its hits: a
+ *  `responses:` sequence, say): its request is then surely in flight. False at the
+ *  deadline. */
+bool await_hit(struct state *st, const char *id);
+
 /** A pipeline over a created (not started) server's parts: its stub set, admin context,
  *  state, journal and metrics, with a seeded generator and a timer thread of its own. */
 struct rig {
@@ -125,6 +131,13 @@ struct raw_reply read_to_close(int fd);
  *  HTTP/1.0) and reads to the close; fails the test when the deadline passes. Returns the
  *  whole response text (caller frees). */
 char *http_raw(unsigned port, const char *request);
+/** http_raw of one request: the request line, "Host: 127.0.0.1", "Connection: close",
+ *  headers (whole "Name: value\r\n" lines, or NULL) and body with its Content-Length
+ *  (NULL: none). */
+char *http_request(unsigned port, const char *method, const char *target, const char *headers, const char *body);
+/** The response text had this status and, when body is not NULL, exactly this body;
+ *  frees it. */
+void expect_http(char *response, int status, const char *body);
 /** The status of the first response in a raw response text, or 0 when it has none. */
 int http_status(const char *response);
 /** The body of the first response: what follows its empty line (borrowed), or "". */
