@@ -25,9 +25,11 @@
 #include "journal.h"
 #include "regex.h"
 #include "server.h"
+#include "slot.h"
 #include "state.h"
 #include "stub.h"
 #include "stub_load.h"
+#include "stub_set.h"
 #include "timers.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -254,6 +256,18 @@ void add_stubs(struct cannery_server *srv, const char *text)
 	char *err = NULL;
 	int rc = cannery_server_add_stubs(srv, text, NULL, &err);
 	cr_assert_eq(rc, 0, "stubs do not load: %s\n%s", text, err ? err : "");
+}
+
+void stub_hit(struct cannery_server *srv, const char *id)
+{
+	const struct admin_ctx *ax = server_admin(srv);
+	struct stub_set *set = slot_acquire(ax->slot);
+	const struct stub *s = set ? stub_set_find(set, id) : NULL;
+	cr_assert_not_null(s, "no stub '%s'", id);
+	state_lock(ax->state);
+	state_hit_locked(ax->state, s, NULL);
+	state_unlock(ax->state);
+	stub_set_unref(set);
 }
 
 uint64_t journal_add(struct journal *j, const char *method, const char *path, const char *stub, int status)

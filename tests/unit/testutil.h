@@ -78,6 +78,10 @@ struct cannery_server *server_new(const char *dir);
  *  do not load. */
 void add_stubs(struct cannery_server *srv, const char *text);
 
+/** Counts one answer of srv's stub with this id, as the dispatcher counts it (its hit
+ *  counter, its place in a sequence). */
+void stub_hit(struct cannery_server *srv, const char *id);
+
 struct journal;
 /** Appends a request to j the way the pipeline journals it: method, path, the stub that
  *  answered (NULL: none) and the status. Returns its seq. */
