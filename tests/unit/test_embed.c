@@ -16,9 +16,7 @@
 #include "admin.h"
 #include "journal.h"
 #include "server.h"
-#include "slot.h"
 #include "state.h"
-#include "stub_set.h"
 #include "testutil.h"
 
 static struct cannery_server *srv;
@@ -151,22 +149,11 @@ Test(embed, file_stubs_cannot_be_removed)
 
 /* ---- the journal ---- */
 
-/* One hit of stub id, as the dispatcher counts it. */
-static void hit(const char *id)
-{
-	struct state *st = server_admin(srv)->state;
-	struct stub_set *set = slot_acquire(server_admin(srv)->slot);
-	state_lock(st);
-	state_hit_locked(st, stub_set_find(set, id), NULL);
-	state_unlock(st);
-	stub_set_unref(set);
-}
-
 Test(embed, reset_clears_journal_and_hits_and_keeps_stubs)
 {
 	add_stubs(srv, "name: s\nrequest: { path: /s }\n");
 	traffic();
-	hit("s");
+	stub_hit(srv, "s");
 	cannery_server_reset(srv);
 	cr_expect_eq(journaled(), 0);
 	cr_expect_eq(state_hits(server_admin(srv)->state, "s"), 0);
@@ -177,7 +164,7 @@ Test(embed, clear_requests_clears_the_journal_only)
 {
 	add_stubs(srv, "name: s\nrequest: { path: /s }\n");
 	traffic();
-	hit("s");
+	stub_hit(srv, "s");
 	cannery_server_clear_requests(srv);
 	cr_expect_eq(journaled(), 0);
 	cr_expect_eq(state_hits(server_admin(srv)->state, "s"), 1, "hit counters stay");
