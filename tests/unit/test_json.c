@@ -130,10 +130,12 @@ Test(json, exact_reader_decodes_escapes)
 
 Test(json, exact_reader_is_bounded)
 {
-	cr_expect_not_null(json_parse_exact("[[1]]", 5, 2, 10));
+	cJSON *j = json_parse_exact("[[1]]", 5, 2, 10);
+	cr_expect_not_null(j);
+	cJSON_Delete(j);
 	cr_expect_null(json_parse_exact("[[[1]]]", 7, 2, 10));
 	cr_expect_null(json_parse_exact("[1,2,3]", 7, 2, 3));
-	cJSON *j = json_parse_exact("[1,2,3]", 7, 2, 4);
+	j = json_parse_exact("[1,2,3]", 7, 2, 4);
 	cr_expect_not_null(j);
 	cJSON_Delete(j);
 }
