@@ -4,24 +4,35 @@
 
 #include <criterion/criterion.h>
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "diag.h"
+#include "journal.h"
 #include "regex.h"
 #include "reply.h"
 #include "reply_cache.h"
+#include "server.h"
+#include "slot.h"
+#include "state.h"
 #include "stub.h"
 #include "stub_load.h"
 #include "stub_set.h"
+#include "timers.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -375,4 +386,237 @@ void expect_body(const struct reply *r, const char *want)
 		     (int)r->body_len, r->body, want);
 	cr_expect_eq(memcmp(r->body, want, r->body_len < strlen(want) ? r->body_len : strlen(want)), 0,
 		     "body '%.*s', expected '%s'", (int)r->body_len, r->body, want);
+}
+
+/* ---- servers and pipelines ---- */
+
+void test_config(struct cannery_config *cfg, const char **dirs, const char *dir)
+{
+	cannery_config_init(cfg);
+	cfg->port = 0;
+	cfg->log = CANNERY_LOG_QUIET;
+	cfg->watch = false;
+	dirs[0] = dir;
+	cfg->dirs = dirs;
+	cfg->ndirs = dir ? 1 : 0;
+}
+
+struct cannery_server *server_new(const char *dir)
+{
+	struct cannery_config cfg;
+	const char *dirs[1];
+	struct cannery_server *srv = NULL;
+	char *err = NULL;
+	test_config(&cfg, dirs, dir);
+	int rc = cannery_server_create(&cfg, &srv, &err);
+	cr_assert_eq(rc, 0, "cannery_server_create: %d\n%s", rc, err ? err : "");
+	return srv;
+}
+
+void add_stubs(struct cannery_server *srv, const char *text)
+{
+	char *err = NULL;
+	int rc = cannery_server_add_stubs(srv, text, NULL, &err);
+	cr_assert_eq(rc, 0, "stubs do not load: %s\n%s", text, err ? err : "");
+}
+
+void stub_hit(struct cannery_server *srv, const char *id)
+{
+	const struct admin_ctx *ax = server_admin(srv);
+	struct stub_set *set = slot_acquire(ax->slot);
+	const struct stub *s = set ? stub_set_find(set, id) : NULL;
+	cr_assert_not_null(s, "no stub '%s'", id);
+	state_lock(ax->state);
+	state_hit_locked(ax->state, s, NULL);
+	state_unlock(ax->state);
+	stub_set_unref(set);
+}
+
+uint64_t journal_add(struct journal *j, const char *method, const char *path, const char *stub, int status)
+{
+	struct journal_draft d = { 0 };
+	d.method = method;
+	d.path = path;
+	d.stub = stub;
+	d.status = status;
+	return journal_append(j, journal_entry_create(&d));
+}
+
+bool await_hit(struct state *st, const char *id)
+{
+	struct timespec nap = { 0, 1000000 };
+	for (int i = 0; i < TEST_DEADLINE_MS && state_hits(st, id) == 0; i++)
+		nanosleep(&nap, NULL);
+	return state_hits(st, id) > 0;
+}
+
+void rig_init(struct rig *r, const char *dir)
+{
+	memset(r, 0, sizeof(*r));
+	r->srv = server_new(dir);
+	r->ax = server_admin(r->srv);
+	rng_seed(&r->rng, 42);
+	r->timers = timers_create();
+	r->cfg = (struct pipeline_config){
+		.slot = r->ax->slot,
+		.admin = r->ax,
+		.state = r->ax->state,
+		.rng = &r->rng,
+		.journal = r->ax->journal,
+		.metrics = r->ax->metrics,
+		.timers = r->timers,
+		.cors = true,
+		.loopback = true,
+		.max_body = (size_t)1 << 20,
+		.log_fd = 2,
+		.log = CANNERY_LOG_QUIET,
+	};
+	r->pipeline = pipeline_create(&r->cfg);
+}
+
+void rig_rebuild(struct rig *r)
+{
+	pipeline_destroy(r->pipeline);
+	r->pipeline = pipeline_create(&r->cfg);
+}
+
+void rig_release(struct rig *r)
+{
+	timers_close(r->timers);
+	pipeline_destroy(r->pipeline);
+	timers_destroy(r->timers);
+	cannery_server_destroy(r->srv);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- raw HTTP over loopback ---- */
+
+static struct sockaddr_in loopback(unsigned port)
+{
+	struct sockaddr_in sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return sa;
+}
+
+int listen_loopback(unsigned *port)
+{
+	struct sockaddr_in sa = loopback(0);
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert(fd >= 0, "socket: %s", strerror(errno));
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "bind: %s", strerror(errno));
+	cr_assert_eq(listen(fd, 64), 0, "listen: %s", strerror(errno));
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+int connect_loopback(unsigned port)
+{
+	struct sockaddr_in sa = loopback(port);
+	struct timeval tv = { TEST_DEADLINE_MS / 1000, 0 };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+int connect_or_fail(unsigned port)
+{
+	int fd = connect_loopback(port);
+	cr_assert(fd >= 0, "connect to 127.0.0.1:%u: %s", port, strerror(errno));
+	return fd;
+}
+
+void send_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		cr_assert(n > 0, "send: %s", strerror(errno));
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+struct raw_reply read_to_close(int fd)
+{
+	struct raw_reply r = { 0 };
+	struct strbuf sb = STRBUF_INIT;
+	char buf[4096];
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		if (n > 0) {
+			strbuf_add(&sb, buf, (size_t)n);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		r.reset = n < 0 && errno == ECONNRESET;
+		r.timed_out = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+		break;
+	}
+	close(fd);
+	r.text = strbuf_detach(&sb, &r.len);
+	return r;
+}
+
+char *http_raw(unsigned port, const char *request)
+{
+	int fd = connect_or_fail(port);
+	send_all(fd, request, strlen(request));
+	struct raw_reply r = read_to_close(fd);
+	cr_assert_not(r.timed_out, "no end of the answer to %s within %d ms; got: %s", request, TEST_DEADLINE_MS,
+		      r.text);
+	return r.text;
+}
+
+char *http_request(unsigned port, const char *method, const char *target, const char *headers, const char *body)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s", method, target,
+		    headers ? headers : "");
+	if (body)
+		strbuf_addf(&sb, "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+	else
+		strbuf_adds(&sb, "\r\n");
+	char *resp = http_raw(port, sb.buf);
+	strbuf_release(&sb);
+	return resp;
+}
+
+void expect_http(char *response, int status, const char *body)
+{
+	int got = http_status(response);
+	cr_expect_eq(got, status, "status %d, want %d: %s", got, status, response);
+	if (body)
+		cr_expect_str_eq(http_body(response), body, "%s", response);
+	free(response);
+}
+
+int http_status(const char *response)
+{
+	int status = 0;
+	if (sscanf(response, "HTTP/1.%*d %d", &status) != 1)
+		return 0;
+	return status;
+}
+
+const char *http_body(const char *response)
+{
+	const char *p = strstr(response, "\r\n\r\n");
+	return p ? p + 4 : "";
 }

@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /* What the unit tests share: a throwaway directory per test, writing and reading files,
- * and diagnostics as text. Linked into every unit test. Each Criterion test runs in its
- * own process, so the one temporary directory a process has lives in static storage.
+ * diagnostics as text, hand-built requests and stub sets, servers and pipelines made for a
+ * test, and raw HTTP over loopback. Linked into every unit test. Each Criterion test runs
+ * in its own process, so the one temporary directory a process has lives in static storage.
  * The names are short and unprefixed on purpose: they read like the test's own words. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "cannery/cannery.h"
+#include "pipeline.h"
 #include "request.h"
 #include "util/arena.h"
+#include "util/rng.h"
 
 struct diag_list;
 struct reply;
@@ -114,3 +119,89 @@ size_t count_headers(const struct reply *r, const char *name);
 void expect_header_values(const struct reply *r, ...);
 /** Expects r's body to be exactly want (r->body_len bytes; NULL body fails). */
 void expect_body(const struct reply *r, const char *want);
+
+/* ---- servers and pipelines, for the tests of the server's parts --------------------- */
+
+/** How long a test waits for something that takes milliseconds when the code works: never
+ *  reached in a passing run, it only bounds how long a broken one can hang. */
+#define TEST_DEADLINE_MS 10000
+
+/** cannery_config_init, then what the unit tests want: port 0, quiet, no watcher, and dir
+ *  as the only stub directory (NULL: none). dirs is the array that cfg->dirs then points
+ *  at (one element, the caller's). */
+void test_config(struct cannery_config *cfg, const char **dirs, const char *dir);
+/** A created, not started server from test_config(dir); fails the test when it cannot be
+ *  created. Free it with cannery_server_destroy. */
+struct cannery_server *server_new(const char *dir);
+/** Adds runtime stubs (YAML or JSON text) to srv; fails the test, showing why, when they
+ *  do not load. */
+void add_stubs(struct cannery_server *srv, const char *text);
+
+/** Counts one answer of srv's stub with this id, as the dispatcher counts it (its hit
+ *  counter, its place in a sequence). */
+void stub_hit(struct cannery_server *srv, const char *id);
+
+struct journal;
+/** Appends a request to j the way the pipeline journals it: method, path, the stub that
+ *  answered (NULL: none) and the status. Returns its seq. */
+uint64_t journal_add(struct journal *j, const char *method, const char *path, const char *stub, int status);
+
+struct state;
+/** Polls until the stub with this id has been chosen once (a stub that counts its hits: a
+ *  `responses:` sequence, say): its request is then surely in flight. False at the
+ *  deadline. */
+bool await_hit(struct state *st, const char *id);
+
+/** A pipeline over a created (not started) server's parts: its stub set, admin context,
+ *  state, journal and metrics, with a seeded generator and a timer thread of its own. */
+struct rig {
+	struct cannery_server *srv;
+	const struct admin_ctx *ax;
+	struct rng rng;
+	struct timers *timers;
+	struct pipeline_config cfg;     /* quiet, CORS on, Host check on, 1 MiB body limit */
+	struct pipeline *pipeline;
+};
+/** Makes r over server_new(dir) (dir may be NULL) with the default cfg. */
+void rig_init(struct rig *r, const char *dir);
+/** Makes the pipeline again from r->cfg, after a test changed it. */
+void rig_rebuild(struct rig *r);
+/** Closes the timers (cancelled delays resume their exchanges on this thread), then frees
+ *  everything. */
+void rig_release(struct rig *r);
+
+/* ---- raw HTTP over loopback sockets -------------------------------------------------- */
+
+/** A TCP socket listening on 127.0.0.1 on a free port; *port gets the port. */
+int listen_loopback(unsigned *port);
+/** A blocking connection to 127.0.0.1:port, or -1 with errno (ECONNREFUSED when nothing
+ *  listens). Its reads and writes give up after TEST_DEADLINE_MS. */
+int connect_loopback(unsigned port);
+/** connect_loopback that fails the test when it cannot connect. */
+int connect_or_fail(unsigned port);
+/** Sends all of data; fails the test when it cannot. */
+void send_all(int fd, const void *data, size_t len);
+/** What read_to_close read. */
+struct raw_reply {
+	char *text;             /* NUL-terminated (may hold other NULs); caller frees */
+	size_t len;
+	bool reset;             /* the peer reset the connection */
+	bool timed_out;         /* TEST_DEADLINE_MS passed before the peer closed */
+};
+/** Reads until the peer closes or resets the connection, then closes fd. */
+struct raw_reply read_to_close(int fd);
+/** Connects, sends request (which should end the connection: `Connection: close`, or
+ *  HTTP/1.0) and reads to the close; fails the test when the deadline passes. Returns the
+ *  whole response text (caller frees). */
+char *http_raw(unsigned port, const char *request);
+/** http_raw of one request: the request line, "Host: 127.0.0.1", "Connection: close",
+ *  headers (whole "Name: value\r\n" lines, or NULL) and body with its Content-Length
+ *  (NULL: none). */
+char *http_request(unsigned port, const char *method, const char *target, const char *headers, const char *body);
+/** The response text had this status and, when body is not NULL, exactly this body;
+ *  frees it. */
+void expect_http(char *response, int status, const char *body);
+/** The status of the first response in a raw response text, or 0 when it has none. */
+int http_status(const char *response);
+/** The body of the first response: what follows its empty line (borrowed), or "". */
+const char *http_body(const char *response);
