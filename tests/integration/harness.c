@@ -1514,3 +1514,14 @@ int h_readers_stop(struct h_readers *r)
 	}
 	return total;
 }
+
+void h_write_filled(const char *dir, const char *rel, size_t size, char c)
+{
+	char *contents = malloc(size + 1);
+
+	cr_assert(contents);
+	memset(contents, c, size);
+	contents[size] = '\0';
+	h_write_file(dir, rel, contents);
+	free(contents);
+}

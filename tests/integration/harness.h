@@ -231,6 +231,8 @@ const char *h_tmpdir(void);
 /** Writes dir/rel (making parent directories); contents is NUL-terminated. Written to a
  *  temporary name first, then renamed, so a watcher never sees half a file. */
 void h_write_file(const char *dir, const char *rel, const char *contents);
+/** Writes DIR/REL holding size copies of byte c (a big `file:` body). */
+void h_write_filled(const char *dir, const char *rel, size_t size, char c);
 /** Removes path and everything below it (symlinks are removed, not followed). */
 void h_remove_tree(const char *path);
 /** A new temporary directory holding the files given as pairs, relative name then

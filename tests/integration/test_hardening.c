@@ -76,18 +76,11 @@ static const char api_yaml[] =
 static const char *api_dir(bool big)
 {
 	const char *dir = h_stub_dir("api.yaml", api_yaml, NULL);
-	char *contents;
 
-	if (!big) {
+	if (big)
+		h_write_filled(dir, "big.bin", BIG_SIZE, 'b');
+	else
 		h_write_file(dir, "big.bin", "small\n");
-		return dir;
-	}
-	contents = malloc(BIG_SIZE + 1);
-	cr_assert(contents);
-	memset(contents, 'b', BIG_SIZE);
-	contents[BIG_SIZE] = '\0';
-	h_write_file(dir, "big.bin", contents);
-	free(contents);
 	return dir;
 }
 

@@ -54,13 +54,8 @@ static const char api_yaml[] =
 static const char *api_dir(void)
 {
 	const char *dir = h_stub_dir("api.yaml", api_yaml, NULL);
-	char *contents = malloc(BIG_SIZE + 1);
 
-	cr_assert(contents);
-	memset(contents, 'b', BIG_SIZE);
-	contents[BIG_SIZE] = '\0';
-	h_write_file(dir, "big.bin", contents);
-	free(contents);
+	h_write_filled(dir, "big.bin", BIG_SIZE, 'b');
 	return dir;
 }
 
