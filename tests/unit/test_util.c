@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for util/: strbuf, arena, xalloc. */
+/* Unit tests for util/: strbuf (and its JSON escaper), arena, xalloc, utf8, rng. */
 #include <criterion/criterion.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/arena.h"
+#include "util/rng.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -129,4 +130,60 @@ Test(utf8, accepts_valid_and_rejects_malformed_sequences)
 	cr_expect(utf8_valid("plain \xc3\xa9t\xc3\xa9", 11));
 	cr_expect(utf8_valid("", 0));
 	cr_expect_not(utf8_valid("ok\xff", 3));
+}
+
+/* ---- strbuf's JSON escaper: the one every JSON writer uses ---- */
+
+Test(strbuf, json_escaped_as_cjson_prints_it)
+{
+	static const char in[] = "q\" b\\ \b\f\n\r\t \x01\x1f caf\xc3\xa9 \xf0\x9f\x98\x80 /";
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_add_json_string(&sb, in, sizeof(in) - 1);
+	cr_expect_str_eq(strbuf_str(&sb),
+			 "\"q\\\" b\\\\ \\b\\f\\n\\r\\t \\u0001\\u001f caf\xc3\xa9 \xf0\x9f\x98\x80 /\"");
+	strbuf_release(&sb);
+}
+
+Test(strbuf, json_escaped_keeps_output_valid_for_bad_utf8_and_nul)
+{
+	static const char in[] = "a\xff" "b\xc3" "\0z";
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_add_json_escaped(&sb, in, sizeof(in) - 1);
+	cr_expect_str_eq(strbuf_str(&sb), "a\xef\xbf\xbd" "b\xef\xbf\xbd\\u0000z",
+			 "invalid bytes become U+FFFD, a NUL is escaped, nothing is cut");
+	strbuf_release(&sb);
+}
+
+/* ---- rng ---- */
+
+Test(rng, same_seed_same_sequence)
+{
+	struct rng a, b;
+	rng_seed(&a, 42);
+	rng_seed(&b, 42);
+	for (int i = 0; i < 1000; i++)
+		cr_assert_eq(rng_next(&a), rng_next(&b));
+	rng_seed(&b, 43);
+	bool differs = false;
+	rng_seed(&a, 42);
+	for (int i = 0; i < 10; i++)
+		differs |= rng_next(&a) != rng_next(&b);
+	cr_expect(differs, "another seed, another sequence");
+}
+
+Test(rng, below_stays_in_range_and_covers_it)
+{
+	struct rng r;
+	rng_seed(&r, 7);
+	unsigned seen[10] = { 0 };
+	for (int i = 0; i < 10000; i++) {
+		uint64_t v = rng_below(&r, 10);
+		cr_assert_lt(v, 10);
+		seen[v]++;
+	}
+	for (int i = 0; i < 10; i++)
+		cr_expect_gt(seen[i], 800, "value %d came %u times in 10,000", i, seen[i]);
+	cr_expect_eq(rng_below(&r, 1), 0);
+	rng_seed_random(&r);
+	cr_expect_lt(rng_below(&r, 3), 3);
 }
