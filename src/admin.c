@@ -638,6 +638,8 @@ static int metrics(const struct admin_ctx *ax, struct strbuf *out)
 		.reloads_torn_total = st.reloads_torn,
 		.stubs = stub_count(ax),
 	};
+	if (ax->conn_stats)
+		x.conns = ax->conn_stats(ax->conn_cls);
 	metrics_render(ax->metrics, &x, out);
 	return 200;
 }

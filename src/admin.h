@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The admin API under /__cannery/: JSON in, JSON out. */
 #pragma once
+#include "conns.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +24,9 @@ struct admin_ctx {
 	struct metrics *metrics;
 	struct state *state;            /* reset */
 	const char *token;              /* --admin-token, or NULL */
+	/* the connection registry's counters, for the metrics; NULL: none yet */
+	struct conns_stats (*conn_stats)(void *cls);
+	void *conn_cls;
 	int log_fd;
 	bool quiet;
 };

@@ -17,9 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conns.h"
 #include "pipeline.h"
 #include "reply.h"
 #include "reply_cache.h"
+#include "timers.h"
 #include "util/xalloc.h"
 
 struct http {
@@ -29,13 +31,18 @@ struct http {
 	atomic_long inflight;        /* requests between the first handler call and completion */
 	/* resets answered on purpose whose "internal error" MHD is about to log */
 	atomic_long resets;
+	struct conns *conns;         /* every connection, its phase and deadline */
 };
+
+/* How often the connection registry looks for connections past their deadline. */
+#define SWEEP_MS 250
 
 /* One request: the exchange first, so that the pipeline's callbacks find the rest. */
 struct req_ctx {
 	struct exchange x;
 	struct http *h;
 	struct MHD_Connection *conn;
+	struct conn *link;           /* the connection's entry in the registry */
 	bool begun;                  /* pipeline_begin ran */
 	bool answered;               /* a response is queued (or the connection reset) */
 	struct strbuf body;
@@ -56,6 +63,13 @@ struct req_ctx {
  * headers (Node.js's default limit); bigger headers get 431.
  */
 #define CONNECTION_MEMORY ((size_t)16 << 10)
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 /* ---- the request view ---- */
 
@@ -242,6 +256,10 @@ static enum MHD_Result begin(struct http *h, struct req_ctx *ctx, struct MHD_Con
 	x->suspend = suspend;
 	x->resume = resume;
 	x->http10 = strcmp(version, MHD_HTTP_VERSION_1_0) == 0;
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	ctx->link = ci ? ci->socket_context : NULL;
+	if (ctx->link)
+		conns_head_done(h->conns, ctx->link, now_ms());
 	x->view.arena = &x->arena;
 	x->view.method = arena_strdup(&x->arena, method);
 	x->view.path = split_absolute_form(&x->arena, url, &x->authority);
@@ -276,6 +294,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (*upload_data_size) {
 		size_t n = *upload_data_size;
 		*upload_data_size = 0;
+		if (ctx->link)
+			conns_body(h->conns, ctx->link, n);
 		if (ctx->overflow) {
 			/* MHD 0.9.75 refuses a response queued mid-body, so an oversized chunked
 			 * body is read and dropped (never buffered) and 413 follows at its end; a
@@ -292,6 +312,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		strbuf_add(&ctx->body, upload_data, n);
 		return MHD_YES;
 	}
+	if (ctx->link)
+		conns_answering(h->conns, ctx->link);
 	if (ctx->overflow)
 		return next(ctx, pipeline_too_large(h->cfg.pipeline, &ctx->x));
 	ctx->x.view.body = ctx->body.buf;
@@ -321,6 +343,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, en
 		return;
 	}
 	pipeline_end(h->cfg.pipeline, &ctx->x, toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
+	if (ctx->link && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		conns_request_done(h->conns, ctx->link, now_ms());
 	ctx_free(ctx);
 	atomic_fetch_sub(&h->inflight, 1);
 }
@@ -336,6 +360,31 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	arena_init(&ctx->x.arena);
 	ctx->x.raw_uri = arena_strdup(&ctx->x.arena, uri);
 	return ctx;
+}
+
+/* Runs on MHD threads when a connection starts and ends: the registry learns of it. MHD
+ * closes the socket only after CLOSED, so the registry never shuts down a reused one. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http *h = cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = ci ? conns_open(h->conns, ci->connect_fd, now_ms()) : NULL;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		conns_close(h->conns, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
+/* Runs on the timer thread every SWEEP_MS until the timers close. */
+static void sweep(void *arg, bool cancelled)
+{
+	struct http *h = arg;
+	if (cancelled)
+		return;
+	conns_sweep(h->conns, now_ms());
+	timers_add(h->cfg.timers, SWEEP_MS, sweep, h);
 }
 
 /* Runs on MHD threads. */
@@ -374,6 +423,17 @@ struct http *http_create(const struct http_config *cfg)
 	h->listen_fd = -1;
 	atomic_init(&h->inflight, 0);
 	atomic_init(&h->resets, 0);
+	/* room for new connections: at 15/16 of the limit, idle keep-alive ones are closed,
+	 * so libmicrohttpd's own limit (which refuses to accept) is not reached while any
+	 * connection is idle */
+	unsigned room = cfg->max_connections - cfg->max_connections / 16;
+	struct conns_config cc = {
+		.head_timeout_ms = cfg->head_timeout_ms,
+		.idle_timeout_ms = cfg->idle_timeout_s * 1000u,
+		.body_rate = cfg->min_body_rate,
+		.max_connections = room ? room : 1,
+	};
+	h->conns = conns_create(&cc);
 	return h;
 }
 
@@ -400,12 +460,15 @@ int http_start(struct http *h, int listen_fd, char **error)
 		MHD_OPTION_CONNECTION_TIMEOUT, h->cfg.idle_timeout_s,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
 		MHD_OPTION_END);
 	if (!h->daemon) {
 		*error = xstrdup("cannot start the HTTP server (libmicrohttpd refused the options)");
 		return -EIO;
 	}
+	if (h->cfg.timers)
+		timers_add(h->cfg.timers, SWEEP_MS, sweep, h);
 	return 0;
 }
 
@@ -446,5 +509,11 @@ void http_destroy(struct http *h)
 	http_stop(h);
 	if (h->listen_fd >= 0)
 		close(h->listen_fd);
+	conns_destroy(h->conns);
 	free(h);
+}
+
+struct conns_stats http_conn_stats(struct http *h)
+{
+	return conns_get_stats(h->conns);
 }

@@ -5,14 +5,21 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "conns.h"
+
 struct http;
 struct pipeline;
+struct timers;
 
 struct http_config {
 	struct pipeline *pipeline;      /* borrowed: must outlive the adapter */
+	struct timers *timers;          /* the server's timer thread, for the connection sweep;
+					 * borrowed, closed before the adapter is destroyed */
 	unsigned threads;               /* 0: one per core */
-	unsigned max_connections;
+	unsigned max_connections;       /* at this many, idle keep-alive connections make room */
 	unsigned idle_timeout_s;
+	unsigned head_timeout_ms;       /* a whole request head, from the connection's start */
+	unsigned min_body_rate;         /* bytes/s a body must average after head_timeout_ms */
 	size_t max_body;
 	int log_fd;                     /* libmicrohttpd's own messages */
 	bool quiet;
@@ -31,6 +38,9 @@ void http_drain(struct http *h, unsigned ms);
 void http_stop(struct http *h);
 /** Stops and frees. NULL does nothing. */
 void http_destroy(struct http *h);
+
+/** The connection registry's counters (open, idle, closed for a slow head or body, evicted). */
+struct conns_stats http_conn_stats(struct http *h);
 
 /** Frees one prebuilt response (struct reply_prepared's built[]): the reply cache's
  *  drop_built. */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "json.h"
@@ -53,6 +54,11 @@ static const char serve_text[] =
 	"  --seed N             reproducible uuid, random_int and random delays (default: random)\n"
 	"  --record-mode MODE   with --record: first (default) or sequence, for a repeated request\n"
 	"  --proxy-timeout T    bound on each proxied exchange, e.g. 500ms or 10s (default 30s)\n"
+	"  --max-connections N  open connections at most; at the limit idle keep-alive ones are\n"
+	"                       closed first (default: the open-files limit, raised to its hard\n"
+	"                       limit, less 128, at most 65536)\n"
+	"  --head-timeout T     a whole request head must arrive within T (default 10s; 0: off)\n"
+	"  --min-body-rate B    bytes/s a request body must average after T (default 1024; 0: off)\n"
 	"\n"
 	"Ready line on stdout: 'cannery: serving N stubs on http://HOST:PORT'.\n"
 	"SIGINT/SIGTERM stop gracefully; SIGHUP reloads the stubs.\n";
@@ -75,7 +81,8 @@ static const char record_text[] =
 	"  --record-mode MODE   a repeated request: first (default) keeps the first response,\n"
 	"                       sequence appends each response to the stub's 'responses:'\n"
 	"  --proxy-timeout T    bound on each exchange, e.g. 500ms or 10s (default 30s): 504 after it\n"
-	"  --host ADDR, --port N, --allow-host NAME, --max-body BYTES, --quiet, --verbose\n"
+	"  --host ADDR, --port N, --allow-host NAME, --max-body BYTES, --quiet, --verbose,\n"
+	"  --max-connections N, --head-timeout T, --min-body-rate B\n"
 	"                       as for serve\n"
 	"\n"
 	"Ready line on stdout: 'cannery: recording URL on http://HOST:PORT'.\n";
@@ -106,6 +113,9 @@ static const struct opt serve_opts[] = {
 	{ "seed", OPT_VALUE, true },
 	{ "record-mode", OPT_VALUE, true },
 	{ "proxy-timeout", OPT_VALUE, true },
+	{ "max-connections", OPT_VALUE, true },
+	{ "head-timeout", OPT_VALUE, true },
+	{ "min-body-rate", OPT_VALUE, true },
 	{ NULL, OPT_FLAG, false },
 };
 
@@ -123,6 +133,9 @@ static const struct opt record_opts[] = {
 	{ "journal-limit", OPT_VALUE, true },
 	{ "journal-file", OPT_VALUE, true },
 	{ "admin-token", OPT_VALUE, true },
+	{ "max-connections", OPT_VALUE, true },
+	{ "head-timeout", OPT_VALUE, true },
+	{ "min-body-rate", OPT_VALUE, true },
 	{ NULL, OPT_FLAG, false },
 };
 
@@ -138,6 +151,7 @@ struct cli {
 	const char *proxy;
 	const char *record;
 	bool quiet, verbose;
+	bool max_connections_set;
 };
 
 __attribute__((format(printf, 1, 2), noreturn))
@@ -273,6 +287,20 @@ static void apply(struct cli *cli, const struct opt *o, const char *value, const
 			die_usage("invalid value '%s' for %s: expected a duration from 1ms to 3600s, like 500ms or 10s",
 				  value, from);
 		cli->cfg.proxy_timeout_ms = (unsigned)v;
+	} else if (strcmp(n, "max-connections") == 0) {
+		if (!parse_uint(value, 1000000, &v) || v == 0)
+			die_usage("invalid value '%s' for %s: expected an integer from 1 to 1000000", value, from);
+		cli->cfg.max_connections = (unsigned)v;
+		cli->max_connections_set = true;
+	} else if (strcmp(n, "head-timeout") == 0) {
+		if (!parse_duration_ms(value, &v) || v > 3600000)
+			die_usage("invalid value '%s' for %s: expected a duration up to 3600s, like 10s (0: off)", value,
+				  from);
+		cli->cfg.head_timeout_ms = (unsigned)v;
+	} else if (strcmp(n, "min-body-rate") == 0) {
+		if (!parse_uint(value, 1u << 30, &v))
+			die_usage("invalid value '%s' for %s: expected bytes per second (0: off)", value, from);
+		cli->cfg.min_body_rate = (unsigned)v;
 	} else if (strcmp(n, "record") == 0 || strcmp(n, "journal-file") == 0 || strcmp(n, "admin-token") == 0) {
 		if (!*value)
 			die_usage("invalid value '%s' for %s: expected a non-empty value", value, from);
@@ -458,6 +486,29 @@ static int cmd_check(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Raises the soft open-files limit to the hard one (a client connection is a file
+ * descriptor; 1024, the usual soft limit, is what 8,000 idle keep-alive clients ran into)
+ * and returns how many connections that leaves room for: the limit less 128 for stub
+ * files, the watcher, the journal and the proxy, at most 65536 (16 KiB of libmicrohttpd
+ * memory pool each: 1 GiB).
+ */
+static unsigned raise_open_files_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 1024;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t want = rl.rlim_max;
+		rl.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 65536 + 128)
+		return 65536;
+	return rl.rlim_cur > 256 ? (unsigned)(rl.rlim_cur - 128) : 128;
+}
+
 /* serve, or record (which is serve forwarding everything and writing what it sees). */
 static int run(int argc, char **argv, bool record)
 {
@@ -490,6 +541,13 @@ static int run(int argc, char **argv, bool record)
 	cli.cfg.nallow_hosts = cli.nallow_hosts;
 	cli.cfg.log = cli.quiet ? CANNERY_LOG_QUIET : cli.verbose ? CANNERY_LOG_VERBOSE : CANNERY_LOG_NORMAL;
 	cli.cfg.log_color = isatty(STDERR_FILENO);
+	unsigned fd_room = raise_open_files_limit();
+	if (!cli.max_connections_set)
+		cli.cfg.max_connections = fd_room;
+	else if (cli.cfg.max_connections > fd_room)
+		fprintf(stderr, "cannery: warning: --max-connections %u is more than the open-files limit allows "
+			"(about %u); connections past that are refused by the kernel\n",
+			cli.cfg.max_connections, fd_room);
 
 	/* Block the signals we wait for before any thread starts, so that every server
 	 * thread inherits the mask and sigwait below is the only place they land. */

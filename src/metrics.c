@@ -167,4 +167,19 @@ void metrics_render(struct metrics *m, const struct metrics_extra *x, struct str
 	strbuf_addf(out, "cannery_reloads_torn_total %llu\n", (unsigned long long)x->reloads_torn_total);
 	head(out, "cannery_stubs", "gauge", "Stubs served now (file and runtime).");
 	strbuf_addf(out, "cannery_stubs %zu\n", x->stubs);
+	head(out, "cannery_connections", "gauge", "Client connections open now.");
+	strbuf_addf(out, "cannery_connections %zu\n", x->conns.open);
+	head(out, "cannery_connections_idle", "gauge", "Of those, idle between keep-alive requests.");
+	strbuf_addf(out, "cannery_connections_idle %zu\n", x->conns.idle);
+	head(out, "cannery_connections_closed_total", "counter",
+	     "Connections closed by cannery: a request head or body too slow, idle too long, or idle "
+	     "while the connection limit needed room.");
+	strbuf_addf(out, "cannery_connections_closed_total{reason=\"head_timeout\"} %llu\n",
+		    (unsigned long long)x->conns.head_timeouts);
+	strbuf_addf(out, "cannery_connections_closed_total{reason=\"slow_body\"} %llu\n",
+		    (unsigned long long)x->conns.slow_bodies);
+	strbuf_addf(out, "cannery_connections_closed_total{reason=\"idle_timeout\"} %llu\n",
+		    (unsigned long long)x->conns.idle_timeouts);
+	strbuf_addf(out, "cannery_connections_closed_total{reason=\"evicted_idle\"} %llu\n",
+		    (unsigned long long)x->conns.evicted_idle);
 }

@@ -2,6 +2,7 @@
 /* Counters for GET /__cannery/metrics (Prometheus text format). Counters only grow:
  * neither DELETE /requests nor reset touches them. */
 #pragma once
+#include "conns.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,7 @@ struct metrics_extra {
 	uint64_t reload_errors_total;
 	uint64_t reloads_torn_total;
 	size_t stubs;
+	struct conns_stats conns;
 };
 
 /** Appends every metric in Prometheus text format (version 0.0.4). Any thread. */

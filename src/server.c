@@ -84,6 +84,8 @@ void cannery_config_init(struct cannery_config *cfg)
 	cfg->max_body = 10485760;
 	cfg->max_connections = 1024;
 	cfg->idle_timeout_s = 30;
+	cfg->head_timeout_ms = 10000;
+	cfg->min_body_rate = 1024;
 	cfg->log = CANNERY_LOG_NORMAL;
 	cfg->log_fd = 2;
 	cfg->watch = true;
@@ -243,6 +245,13 @@ out:
 	return rc;
 }
 
+static struct conns_stats conn_stats(void *cls)
+{
+	struct cannery_server *srv = cls;
+	struct conns_stats none = { 0 };
+	return srv->http ? http_conn_stats(srv->http) : none;
+}
+
 int cannery_server_create(const struct cannery_config *cfg, struct cannery_server **out, char **errors)
 {
 	struct cannery_server *srv = xcalloc(1, sizeof(*srv));
@@ -307,6 +316,8 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 		.metrics = srv->metrics,
 		.state = srv->state,
 		.token = srv->admin_token,
+		.conn_stats = conn_stats,
+		.conn_cls = srv,
 		.log_fd = srv->cfg.log_fd,
 		.quiet = srv->cfg.log == CANNERY_LOG_QUIET,
 	};
@@ -445,9 +456,12 @@ int cannery_server_start(struct cannery_server *srv, char **error)
 	srv->pipeline = pipeline_create(&pc);
 	struct http_config hc = {
 		.pipeline = srv->pipeline,
+		.timers = srv->timers,
 		.threads = srv->cfg.threads,
 		.max_connections = srv->cfg.max_connections,
 		.idle_timeout_s = srv->cfg.idle_timeout_s,
+		.head_timeout_ms = srv->cfg.head_timeout_ms,
+		.min_body_rate = srv->cfg.min_body_rate,
 		.max_body = srv->cfg.max_body,
 		.log_fd = srv->cfg.log_fd,
 		.quiet = srv->cfg.log == CANNERY_LOG_QUIET,

@@ -60,6 +60,13 @@ struct cannery_config {
 	const char *record_dir;           /* with proxy: write each proxied exchange as a stub file here */
 	enum cannery_record_mode record_mode;   /* default CANNERY_RECORD_FIRST */
 	unsigned proxy_timeout_ms;        /* bound on each proxied exchange (504 after it); default 30000 */
+	/* Slow clients (docs/security.md): the whole request head must arrive within
+	 * head_timeout_ms of the connection's start (or within idle_timeout_s of the previous
+	 * request on a kept-alive connection), and a body must average min_body_rate bytes/s
+	 * once its first head_timeout_ms are over; else the connection is closed. 0 turns
+	 * either off. At max_connections, idle keep-alive connections are closed to make room. */
+	unsigned head_timeout_ms;         /* default 10000 */
+	unsigned min_body_rate;           /* default 1024 */
 };
 
 struct cannery_server;

@@ -195,7 +195,8 @@ Test(cli, bad_max_body_value)
 
 Test(cli, option_values_are_validated)
 {
-	static const char *const opts[] = { "--journal-limit", NULL };
+	static const char *const opts[] = { "--journal-limit", "--max-connections", "--head-timeout", "--min-body-rate",
+					    NULL };
 	size_t i;
 
 	for (i = 0; opts[i]; i++) {
@@ -222,6 +223,9 @@ Test(cli, record_usage_errors)
 		{ { "record", "--upstream", "http://127.0.0.1:9", "some-dir" }, "record takes no DIR" },
 		{ { "record", "--upstream", "http://127.0.0.1:9", "--no-watch" }, "unknown option '--no-watch'" },
 		{ { "serve", "--proxy", "gopher://127.0.0.1:9" }, "expected an http:// or https:// URL" },
+		{ { "serve", "--max-connections", "0" }, "expected an integer from 1 to 1000000" },
+		{ { "serve", "--head-timeout", "2h" }, "expected a duration up to 3600s" },
+		{ { "record", "--upstream", "http://127.0.0.1:9", "--min-body-rate", "-1" }, "expected bytes per second" },
 	};
 	size_t i;
 

@@ -747,7 +747,7 @@ static int wait_connected(const int *fds, int n, int timeout_ms)
 
 Test(hardening, connection_flood_beyond_the_limit)
 {
-	/* the default limit is 1024 connections; flood with more than that */
+	/* a limit of 1024 connections, flooded with more than that */
 	enum { FLOOD = 1400 };
 	static int fds[FLOOD];
 	struct h_server *s;
@@ -759,7 +759,7 @@ Test(hardening, connection_flood_beyond_the_limit)
 		cr_skip_test("the open-file limit is too low for %d connections", FLOOD);
 		return;
 	}
-	s = h_serve(api_dir(false), "--quiet", NULL);
+	s = h_serve(api_dir(false), "--quiet", "--max-connections", "1024", NULL);
 	prompt_get(s, "warm-up");
 	for (i = 0; i < FLOOD; i++) {
 		fds[i] = h_connect_raw(s);
@@ -791,6 +791,139 @@ Test(hardening, connection_flood_beyond_the_limit)
 	cr_log_info("connection flood: serving again %lld ms after the flood ended", (long long)(h_now_ms() - t0));
 	for (i = 0; i < 20; i++)
 		prompt_get(s, "after a connection flood");
+	h_server_stop_ok(s);
+}
+
+/* ---- deadlines and capacity (docs/security.md, "Slow heads" and "Connection capacity") ---- */
+
+/* The value of one line of GET /__cannery/metrics, e.g. "cannery_connections". */
+static double metric(const struct h_server *s, const char *name)
+{
+	struct h_response *r = h_get(s, "/__cannery/metrics");
+	const char *at = strstr(r->body, h_fmt("\n%s ", name));
+	cr_assert_not_null(at, "no metric %s in:\n%s", name, r->body);
+	return strtod(at + strlen(name) + 2, NULL);
+}
+
+Test(hardening, slow_heads_are_closed_at_the_head_deadline)
+{
+	struct h_server *s = h_serve(api_dir(false), "--quiet", "--head-timeout", "1s", NULL);
+	struct loris l = { s, 200, 3000, 0, 0 };
+	int64_t worst = 0, t0 = h_now_ms();
+	pthread_t t;
+
+	cr_assert(raise_nofile(1024) >= 512, "cannot open enough files for 200 connections");
+	cr_assert_eq(pthread_create(&t, NULL, slowloris, &l), 0);
+	while (h_now_ms() - t0 < 2500) {
+		int64_t took = prompt_get(s, "trickling request heads");
+		if (took > worst)
+			worst = took;
+		h_nap_ms(50);
+	}
+	pthread_join(t, NULL);
+	cr_log_info("slow heads: %d of %d trickling connections closed; fresh requests took at most %lld ms",
+		    l.dropped, l.opened, (long long)worst);
+	cr_expect_eq(l.opened, 200);
+	cr_expect_eq(l.dropped, l.opened, "every trickling connection is closed once its head is 1 s late");
+	cr_expect_geq(metric(s, "cannery_connections_closed_total{reason=\"head_timeout\"}"), 200.0);
+	h_server_stop_ok(s);
+}
+
+/* n keep-alive connections, each with one request answered: idle ones. */
+static int *idle_connections(const struct h_server *s, int n, int *answered)
+{
+	static const char req[] = "GET /text HTTP/1.1\r\nHost: localhost\r\n\r\n";
+	int *fds = calloc((size_t)n, sizeof(int));
+	char buf[512];
+
+	cr_assert(fds);
+	*answered = 0;
+	for (int i = 0; i < n; i++) {
+		fds[i] = h_connect_raw(s);
+		if (fds[i] >= 0 && h_send_all(fds[i], req, sizeof(req) - 1, H_DEADLINE_MS) &&
+		    h_read_until(fds[i], "hello\n", H_DEADLINE_MS, buf, sizeof(buf)))
+			(*answered)++;
+	}
+	return fds;
+}
+
+static void close_all(int *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			h_close_reset(fds[i]);
+	free(fds);
+}
+
+Test(hardening, idle_connections_make_room_at_the_limit)
+{
+	enum { N = 150 };
+	struct h_server *s = h_serve(api_dir(false), "--quiet", "--max-connections", "64", NULL);
+	int answered;
+
+	cr_assert(raise_nofile(1024) >= 512);
+	int *fds = idle_connections(s, N, &answered);
+	cr_expect_eq(answered, N, "each new client is answered: idle ones make room (%d of %d answered)", answered, N);
+	prompt_get(s, "a full house of idle connections");
+	cr_expect_leq(metric(s, "cannery_connections"), 64.0);
+	cr_expect_geq(metric(s, "cannery_connections_closed_total{reason=\"evicted_idle\"}"), (double)(N - 64));
+	close_all(fds, N);
+	h_server_stop_ok(s);
+}
+
+Test(hardening, two_thousand_idle_connections_leave_room)
+{
+	enum { N = 2000 };
+	if (raise_nofile(4096) < N + 256) {
+		cr_skip_test("the open-file limit is too low for %d connections", N);
+		return;
+	}
+	/* the server raises its own limit and takes its connection limit from it */
+	struct h_server *s = h_serve(api_dir(false), "--quiet", NULL);
+	int answered;
+	int *fds = idle_connections(s, N, &answered);
+	cr_expect_eq(answered, N, "%d of %d connections answered", answered, N);
+	int64_t took = prompt_get(s, "2,000 idle keep-alive connections");
+	cr_log_info("2,000 idle connections: a fresh client answered in %lld ms; %.0f connections open",
+		    (long long)took, metric(s, "cannery_connections"));
+	close_all(fds, N);
+	h_server_stop_ok(s);
+}
+
+Test(hardening, a_thousand_waiters_all_get_their_408)
+{
+	enum { N = 1000, TIMEOUT_MS = 1000 };
+	static const char body[] = "{\"request\":{\"path\":\"/never\"},\"timeout_ms\":1000}";
+	const char *req = h_fmt("POST /__cannery/requests/wait HTTP/1.1\r\nHost: localhost\r\nContent-Type: "
+				"application/json\r\nContent-Length: %zu\r\n\r\n%s",
+				sizeof(body) - 1, body);
+	if (raise_nofile(4096) < N + 256) {
+		cr_skip_test("the open-file limit is too low for %d connections", N);
+		return;
+	}
+	struct h_server *s = h_serve(api_dir(false), "--quiet", NULL);
+	int *fds = calloc(N, sizeof(int)), sent = 0, got408 = 0;
+	char buf[512];
+
+	cr_assert(fds);
+	int64_t t0 = h_now_ms();
+	for (int i = 0; i < N; i++) {
+		fds[i] = h_connect_raw(s);
+		if (fds[i] >= 0 && h_send_all(fds[i], req, strlen(req), H_DEADLINE_MS))
+			sent++;
+	}
+	prompt_get(s, "a thousand waiting clients");
+	for (int i = 0; i < N; i++)
+		if (fds[i] >= 0 && h_read_until(fds[i], "\r\n", TIMEOUT_MS + H_DEADLINE_MS, buf, sizeof(buf)) &&
+		    strncmp(buf, "HTTP/1.1 408", 12) == 0)
+			got408++;
+	int64_t last = h_now_ms() - t0;
+	cr_log_info("1,000 waiters: %d sent, %d answered 408, the last %lld ms after the first was sent", sent,
+		    got408, (long long)last);
+	cr_expect_eq(sent, N);
+	cr_expect_eq(got408, N, "every waiter gets its 408");
+	prompt_get(s, "after a thousand waits");
+	close_all(fds, N);
 	h_server_stop_ok(s);
 }
 

@@ -60,7 +60,20 @@ Test(metrics, nothing_counted)
 			 "cannery_reloads_torn_total 0\n"
 			 "# HELP cannery_stubs Stubs served now (file and runtime).\n"
 			 "# TYPE cannery_stubs gauge\n"
-			 "cannery_stubs 0\n");
+			 "cannery_stubs 0\n"
+			 "# HELP cannery_connections Client connections open now.\n"
+			 "# TYPE cannery_connections gauge\n"
+			 "cannery_connections 0\n"
+			 "# HELP cannery_connections_idle Of those, idle between keep-alive requests.\n"
+			 "# TYPE cannery_connections_idle gauge\n"
+			 "cannery_connections_idle 0\n"
+			 "# HELP cannery_connections_closed_total Connections closed by cannery: a request head or body too "
+			 "slow, idle too long, or idle while the connection limit needed room.\n"
+			 "# TYPE cannery_connections_closed_total counter\n"
+			 "cannery_connections_closed_total{reason=\"head_timeout\"} 0\n"
+			 "cannery_connections_closed_total{reason=\"slow_body\"} 0\n"
+			 "cannery_connections_closed_total{reason=\"idle_timeout\"} 0\n"
+			 "cannery_connections_closed_total{reason=\"evicted_idle\"} 0\n");
 	free(got);
 	metrics_destroy(m);
 }
@@ -182,7 +195,9 @@ Test(metrics, extras_are_rendered)
 				   .reloads_total = 3,
 				   .reload_errors_total = 1,
 				   .reloads_torn_total = 5,
-				   .stubs = 42 };
+				   .stubs = 42,
+				   .conns = { .open = 9, .idle = 4, .head_timeouts = 3, .slow_bodies = 2, .idle_timeouts = 6,
+					      .evicted_idle = 1 } };
 	char *got = render(m, &x);
 	char *g = lines_starting(got, "cannery_");
 	cr_expect_str_eq(g, "cannery_journal_entries 7\n"
@@ -190,7 +205,13 @@ Test(metrics, extras_are_rendered)
 			    "cannery_reloads_total 3\n"
 			    "cannery_reload_errors_total 1\n"
 			    "cannery_reloads_torn_total 5\n"
-			    "cannery_stubs 42\n");
+			    "cannery_stubs 42\n"
+			    "cannery_connections 9\n"
+			    "cannery_connections_idle 4\n"
+			    "cannery_connections_closed_total{reason=\"head_timeout\"} 3\n"
+			    "cannery_connections_closed_total{reason=\"slow_body\"} 2\n"
+			    "cannery_connections_closed_total{reason=\"idle_timeout\"} 6\n"
+			    "cannery_connections_closed_total{reason=\"evicted_idle\"} 1\n");
 	free(g);
 	free(got);
 	metrics_destroy(m);
