@@ -137,3 +137,62 @@ int stub_load_matcher(const char *text, size_t len, const char *label, const cha
 	return 0;
 }
 
+
+/* Whether v is what a data file's top-level key may hold; else an error at v. */
+static bool data_value_ok(struct loader *ld, const struct ynode *k, const struct ynode *v)
+{
+	if (v->kind == YNODE_MAPPING)
+		return true;
+	if (v->kind == YNODE_SEQUENCE) {
+		for (size_t i = 0; i < v->n; i++)
+			if (v->kids[i]->kind != YNODE_MAPPING) {
+				load_err(ld, v->kids[i], "item %zu of collection %s must be an object, got %s", i,
+					 load_shown(ld, k->text, k->len), load_got(ld, v->kids[i]));
+				return false;
+			}
+		return true;
+	}
+	load_err(ld, v, "%s must be an array of objects (a collection) or an object (a singular resource), got %s",
+		 load_shown(ld, k->text, k->len), load_got(ld, v));
+	return false;
+}
+
+cJSON *stub_load_data(const char *file, const char *text, size_t len, struct diag_list *diags)
+{
+	struct loader ld;
+	struct load_result res;
+	size_t before = start(&ld, &res, diags);
+	ld.file = file;
+	ld.relpath = file;
+	struct yaml_reader *yr = yaml_reader_create(file, text, len, diags);
+	ld.yr = yr;
+	const struct ynode *root = NULL;
+	cJSON *out = NULL;
+	int rc = yaml_reader_next(yr, &root);
+	if (rc > 0 && root->kind != YNODE_MAPPING) {
+		load_err(&ld, root, "a data file must be an object whose keys are collections (arrays of objects) or "
+				    "singular resources (objects), got %s",
+			 load_got(&ld, root));
+	} else if (rc > 0) {
+		bool ok = true;
+		for (size_t i = 0; i + 1 < root->n; i += 2)
+			ok &= load_key_ok(&ld, root->kids[i]) && data_value_ok(&ld, root->kids[i], root->kids[i + 1]);
+		if (ok)
+			out = load_json(&ld, root, 0);
+		const struct ynode *more = NULL;
+		if (yaml_reader_next(yr, &more) > 0)
+			load_err(&ld, more, "a data file holds one document; this is a second one");
+	} else if (rc == 0 && load_nerrors(&ld) == before) {
+		diag_add(diags, file, 0, 0, "the data file is empty: expected an object of collections, e.g. "
+					    "{\"users\": [{\"id\": 1, \"name\": \"Ada\"}]}");
+	}
+	ld.yr = NULL;
+	yaml_reader_destroy(yr);
+	load_ids_release(&ld);
+	load_result_release(&res);
+	if (load_nerrors(&ld) != before) {
+		cJSON_Delete(out);
+		return NULL;
+	}
+	return out;
+}

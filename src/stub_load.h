@@ -53,3 +53,10 @@ int stub_load_string(const char *text, size_t len, const char *label, const char
  *  label). Any thread. */
 int stub_load_matcher(const char *text, size_t len, const char *label, const char *member,
 		      struct stub **out, struct diag_list *diags);
+
+/** Reads the data file of `--crud` (SPEC section 10; YAML or JSON text, called file in
+ *  messages): one document whose root is a mapping, each value a sequence of mappings (a
+ *  collection) or a mapping (a singular resource). Returns it as a JSON object (keys in
+ *  file order; caller deletes), or NULL with FILE:LINE:COLUMN problems appended to diags
+ *  (a syntax error, duplicate keys, a value of another kind, a second document). */
+cJSON *stub_load_data(const char *file, const char *text, size_t len, struct diag_list *diags);

@@ -1279,3 +1279,53 @@ Test(stub_load, golden_bad_fixtures)
 	}
 	cr_assert_eq(failures, 0, "%zu golden fixture(s) differ", failures);
 }
+
+/* ---- the data files of --crud ---- */
+
+static char *data_errors(const char *text)
+{
+	diag_list_release(&diags);
+	cJSON *j = stub_load_data("db.yaml", text, strlen(text), &diags);
+	cr_expect_null(j, "'%s' should not load", text);
+	cJSON_Delete(j);
+	return diags_text(&diags);
+}
+
+Test(stub_load, data_files_load_as_json_objects)
+{
+	static const char yaml[] = "users:\n  - { id: 1, name: Ada }\n  - { id: b7, tags: [x, y] }\nprofile: { name: me }\n"
+				   "empty: []\n";
+	diag_list_release(&diags);
+	cJSON *j = stub_load_data("db.yaml", yaml, strlen(yaml), &diags);
+	cr_assert_not_null(j, "%s", diags_text(&diags));
+	char *text = json_print(j, NULL);
+	cr_expect_str_eq(text, "{\"users\":[{\"id\":1,\"name\":\"Ada\"},{\"id\":\"b7\",\"tags\":[\"x\",\"y\"]}],"
+			       "\"profile\":{\"name\":\"me\"},\"empty\":[]}");
+	free(text);
+	cJSON_Delete(j);
+	static const char json[] = "{\"posts\": [{\"id\": 1, \"title\": \"a\"}]}";
+	j = stub_load_data("db.json", json, strlen(json), &diags);
+	cr_expect_not_null(j);
+	cJSON_Delete(j);
+}
+
+Test(stub_load, data_file_errors_are_located)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ "- 1\n", "db.yaml:1:1: error: a data file must be an object" },
+		{ "users: hello\n", "db.yaml:1:8: error: 'users' must be an array of objects (a collection) or an object" },
+		{ "users:\n  - { id: 1 }\n  - 2\n", "db.yaml:3:5: error: item 1 of collection 'users' must be an object" },
+		{ "users: []\nusers: []\n", "duplicate key" },
+		{ "a: {}\n---\nb: {}\n", "db.yaml:3:1: error: a data file holds one document" },
+		{ "", "db.yaml: error: the data file is empty" },
+		{ "users: [\n", "db.yaml:2:" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = data_errors(cases[i].text);
+		cr_expect(strstr(got, cases[i].want) != NULL, "'%s': expected '%s' in:\n%s", cases[i].text, cases[i].want,
+			  got);
+		free(got);
+	}
+}
