@@ -72,6 +72,8 @@ void admin_reset(const struct admin_ctx *ax)
 {
 	journal_clear(ax->journal);
 	state_reset(ax->state);
+	if (ax->on_reset)
+		ax->on_reset(ax->reset_cls);
 }
 
 static int health(const struct admin_ctx *ax, struct strbuf *out)

@@ -24,6 +24,9 @@ struct admin_ctx {
 	struct metrics *metrics;
 	struct state *state;            /* reset */
 	const char *token;              /* --admin-token, or NULL */
+	/* more to reset on POST /__cannery/reset (the CRUD resources); NULL: nothing */
+	void (*on_reset)(void *cls);
+	void *reset_cls;
 	/* the connection registry's counters, for the metrics; NULL: none yet */
 	struct conns_stats (*conn_stats)(void *cls);
 	void *conn_cls;

@@ -29,6 +29,8 @@ struct catalog {
 	struct stub_group **runtime;   /* runtime stubs, one per group, newest first */
 	size_t nruntime;
 	unsigned long runtime_next;    /* the last N given to an unnamed runtime stub */
+	struct stub_group **sources;   /* other front-ends' stubs (CRUD resources), after the files */
+	size_t nsources;
 	struct catalog_stats stats;
 };
 
@@ -63,12 +65,15 @@ static int publish(struct catalog *c, struct stub_group *files, struct stub_grou
 	}
 	if (diags->n + diags->dropped != before)
 		return -EBADMSG;
-	struct stub_group **groups = xmalloc((nruntime + 1) * sizeof(*groups));
+	struct stub_group **groups = xmalloc((nruntime + 1 + c->nsources) * sizeof(*groups));
 	size_t n = 0;
 	for (size_t i = 0; i < nruntime; i++)
 		groups[n++] = runtime[i];
 	if (files)
 		groups[n++] = files;
+	/* last: on a full tie under section 2's rules, a stub file wins over a resource */
+	for (size_t i = 0; i < c->nsources; i++)
+		groups[n++] = c->sources[i];
 	struct stub_set *set = stub_set_create(groups, n, c->stats.generation + 1, c->cfg.ext);
 	free(groups);
 	c->stats.generation++;
@@ -145,6 +150,9 @@ void catalog_destroy(struct catalog *c)
 	for (size_t i = 0; i < c->nruntime; i++)
 		stub_group_unref(c->runtime[i]);
 	free(c->runtime);
+	for (size_t i = 0; i < c->nsources; i++)
+		stub_group_unref(c->sources[i]);
+	free(c->sources);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -315,4 +323,33 @@ int catalog_remove(struct catalog *c, const char *id)
 out:
 	pthread_mutex_unlock(&c->lock);
 	return rc;
+}
+
+int catalog_set_sources(struct catalog *c, struct stub_group *const *groups, size_t n, char **errors)
+{
+	struct diag_list diags = DIAG_LIST_INIT;
+	pthread_mutex_lock(&c->lock);
+	struct stub_group **old = c->sources;
+	size_t nold = c->nsources;
+	c->sources = xmalloc((n ? n : 1) * sizeof(*c->sources));
+	for (size_t i = 0; i < n; i++)
+		c->sources[i] = stub_group_ref(groups[i]);
+	c->nsources = n;
+	int rc = publish(c, c->files, c->runtime, c->nruntime, &diags);
+	if (rc < 0) {
+		for (size_t i = 0; i < n; i++)
+			stub_group_unref(c->sources[i]);
+		free(c->sources);
+		c->sources = old;
+		c->nsources = nold;
+	} else {
+		for (size_t i = 0; i < nold; i++)
+			stub_group_unref(old[i]);
+		free(old);
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (rc < 0 && errors)
+		*errors = diag_list_format(&diags);
+	diag_list_release(&diags);
+	return rc < 0 ? -EINVAL : 0;
 }

@@ -11,6 +11,7 @@
 #include "diag.h"
 
 struct catalog;
+struct stub_group;
 struct slot;
 struct stub_set_ext;
 
@@ -48,6 +49,11 @@ int catalog_reload(struct catalog *c, char **errors);
  *  the result is -EAGAIN (the watcher reloads again once the writes settle). */
 int catalog_reload_settled(struct catalog *c, char **errors, bool (*settled)(void *cls, bool writer_seen),
 			   void *cls);
+
+/** Replaces the stubs of other front-ends (one group per `--crud FILE`, in order), served
+ *  after the stub files, and publishes the new set. Takes its own references. Returns 0,
+ *  or -EINVAL with *errors (caller frees; may be NULL) while the previous set stays. */
+int catalog_set_sources(struct catalog *c, struct stub_group *const *groups, size_t n, char **errors);
 
 /** Adds the stubs of text (one stub or a list, YAML or JSON; no `file:` bodies) as runtime
  *  stubs, all or nothing, and publishes the new set. Unnamed stubs get ids "runtime-N".

@@ -263,6 +263,7 @@ static enum MHD_Result begin(struct http *h, struct req_ctx *ctx, struct MHD_Con
 	x->view.arena = &x->arena;
 	x->view.method = arena_strdup(&x->arena, method);
 	x->view.path = split_absolute_form(&x->arena, url, &x->authority);
+	x->view.target = x->raw_uri;
 	x->view.query = collect(c, MHD_GET_ARGUMENT_KIND, &x->arena, &x->view.nquery);
 	x->view.headers = collect(c, MHD_HEADER_KIND, &x->arena, &x->view.nheaders);
 	x->view.cookies = collect(c, MHD_COOKIE_KIND, &x->arena, &x->view.ncookies);

@@ -23,6 +23,7 @@ struct kv {
 struct req_view {
 	const char *method;             /* as received, e.g. "GET" */
 	const char *path;               /* percent-decoded, without the query string */
+	const char *target;             /* the request target as received (query included), or NULL */
 	const struct kv *query;         /* decoded names and values ('+' is a space), in order */
 	size_t nquery;
 	const struct kv *headers;       /* names as received: compared case-insensitively */

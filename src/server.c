@@ -17,6 +17,7 @@
 
 #include "admin.h"
 #include "catalog.h"
+#include "crud.h"
 #include "config.h"
 #include "diag.h"
 #include "http.h"
@@ -42,6 +43,7 @@ struct cannery_server {
 	struct cannery_config cfg;     /* pointers below are owned copies */
 	char **dirs;
 	char **allow_hosts;
+	char **crud_files;
 	char *host;
 	char *journal_file;
 	char *admin_token;
@@ -68,6 +70,9 @@ struct cannery_server {
 	struct admin_ctx admin;
 	struct pipeline *pipeline;
 	struct http *http;
+
+	struct crud_source **crud;     /* one per --crud FILE */
+	size_t ncrud;
 
 	struct watch *watch;           /* NULL with watching off (or unavailable) */
 	char *watch_errors;            /* the watcher's last logged reload errors; watcher thread only */
@@ -167,10 +172,14 @@ static void start_watching(struct cannery_server *srv)
 	srv->watch = NULL;
 }
 
-/* Runs under the catalog's lock: tells the watcher which files the last load read. */
+/* Runs under the catalog's lock: tells the watcher which files the last load read, and
+ * the --crud data files besides. */
 static void files_read(void *cls, char **paths, size_t npaths)
 {
 	struct cannery_server *srv = cls;
+	paths = xrealloc(paths, (npaths + srv->cfg.ncrud_files + 1) * sizeof(*paths));
+	for (size_t i = 0; i < srv->cfg.ncrud_files; i++)
+		paths[npaths++] = xstrdup(srv->cfg.crud_files[i]);
 	if (srv->watch)
 		watch_track_files(srv->watch, (const char *const *)paths, npaths);
 	for (size_t i = 0; i < npaths; i++)
@@ -180,6 +189,50 @@ static void files_read(void *cls, char **paths, size_t npaths)
 
 /* Runs on the watcher thread, once per settled burst of changes. Each outcome is logged
  * once: errors identical to the ones last logged are not repeated, only acknowledged. */
+/* The CRUD sources' groups, published with the stub files. */
+static int publish_crud(struct cannery_server *srv, char **errors)
+{
+	struct stub_group **groups = xmalloc((srv->ncrud ? srv->ncrud : 1) * sizeof(*groups));
+	for (size_t i = 0; i < srv->ncrud; i++)
+		groups[i] = crud_source_group(srv->crud[i]);
+	int rc = catalog_set_sources(srv->catalog, groups, srv->ncrud, errors);
+	for (size_t i = 0; i < srv->ncrud; i++)
+		stub_group_unref(groups[i]);
+	free(groups);
+	return rc;
+}
+
+/* Reads the --crud files that changed; republishes when their routes did. Errors are
+ * appended to *errors (as GCC-style lines). */
+static int reload_crud(struct cannery_server *srv, char **errors)
+{
+	struct diag_list diags = DIAG_LIST_INIT;
+	bool republish = false;
+	for (size_t i = 0; i < srv->ncrud; i++)
+		republish |= crud_source_reload(srv->crud[i], &diags) > 0;
+	int rc = diags.n || diags.dropped ? -EINVAL : 0;
+	if (rc < 0 && errors) {
+		char *more = diag_list_format(&diags);
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_adds(&sb, *errors ? *errors : "");
+		strbuf_adds(&sb, more);
+		free(more);
+		free(*errors);
+		*errors = strbuf_detach(&sb, NULL);
+	}
+	diag_list_release(&diags);
+	if (republish && publish_crud(srv, NULL) < 0)
+		rc = -EINVAL;
+	return rc;
+}
+
+static void reset_crud(void *cls)
+{
+	struct cannery_server *srv = cls;
+	for (size_t i = 0; i < srv->ncrud; i++)
+		crud_source_reset(srv->crud[i]);
+}
+
 static bool files_settled(void *arg, bool writer_seen)
 {
 	return watch_settled(((struct cannery_server *)arg)->watch, writer_seen);
@@ -192,6 +245,8 @@ static void on_files_changed(void *arg)
 	int rc = catalog_reload_settled(srv->catalog, &errors, files_settled, srv);
 	if (rc == -EAGAIN)
 		return;     /* torn: the watcher calls again once the writer is done */
+	if (reload_crud(srv, &errors) < 0)
+		rc = -EINVAL;
 	size_t n = cannery_server_stub_count(srv);
 	struct strbuf sb = STRBUF_INIT;
 	if (rc == 0) {
@@ -245,6 +300,28 @@ out:
 	return rc;
 }
 
+/* Reads every --crud file; all or nothing. */
+static int start_crud(struct cannery_server *srv, const struct cannery_config *cfg, char **errors)
+{
+	struct diag_list diags = DIAG_LIST_INIT;
+	srv->crud = xcalloc(cfg->ncrud_files, sizeof(*srv->crud));
+	for (size_t i = 0; i < cfg->ncrud_files; i++) {
+		srv->crud[srv->ncrud] = crud_source_create(cfg->crud_files[i], cfg->crud_save, &diags);
+		if (srv->crud[srv->ncrud])
+			srv->ncrud++;
+	}
+	int rc = 0;
+	if (diags.n || diags.dropped) {
+		if (errors)
+			*errors = diag_list_format(&diags);
+		rc = -EINVAL;
+	} else {
+		rc = publish_crud(srv, errors);
+	}
+	diag_list_release(&diags);
+	return rc;
+}
+
 static struct conns_stats conn_stats(void *cls)
 {
 	struct cannery_server *srv = cls;
@@ -258,6 +335,8 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 	srv->cfg = *cfg;
 	srv->dirs = copy_strv(cfg->dirs, cfg->ndirs);
 	srv->allow_hosts = copy_strv(cfg->allow_hosts, cfg->nallow_hosts);
+	srv->crud_files = copy_strv(cfg->crud_files, cfg->ncrud_files);
+	srv->cfg.crud_files = (const char *const *)srv->crud_files;
 	srv->host = xstrdup(cfg->host ? cfg->host : "127.0.0.1");
 	srv->journal_file = dup_or_null(cfg->journal_file);
 	srv->admin_token = dup_or_null(cfg->admin_token);
@@ -292,6 +371,8 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 		.cls = srv,
 	};
 	int rc = catalog_create(&cc, &srv->catalog, errors);
+	if (rc == 0 && cfg->ncrud_files)
+		rc = start_crud(srv, cfg, errors);
 	if (rc == 0 && srv->journal_file) {
 		char *msg = NULL;
 		rc = journal_open_file(srv->journal, srv->journal_file, srv->cfg.log_fd, &msg);
@@ -318,6 +399,8 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 		.token = srv->admin_token,
 		.conn_stats = conn_stats,
 		.conn_cls = srv,
+		.on_reset = reset_crud,
+		.reset_cls = srv,
 		.log_fd = srv->cfg.log_fd,
 		.quiet = srv->cfg.log == CANNERY_LOG_QUIET,
 	};
@@ -341,7 +424,10 @@ size_t cannery_server_stub_count(const struct cannery_server *srv)
 int cannery_server_reload(struct cannery_server *srv, char **errors)
 {
 	/* the parse runs beside the current set, so request threads never wait on it */
-	return catalog_reload(srv->catalog, errors);
+	int rc = catalog_reload(srv->catalog, errors);
+	if (reload_crud(srv, errors) < 0)
+		rc = -EINVAL;
+	return rc;
 }
 
 static bool addr_is_loopback(const struct sockaddr *sa)
@@ -540,6 +626,10 @@ void cannery_server_destroy(struct cannery_server *srv)
 		close(srv->listen_fd);
 	catalog_destroy(srv->catalog);
 	slot_destroy(srv->slot);
+	/* after the last set: the sources' stubs are in it */
+	for (size_t i = 0; i < srv->ncrud; i++)
+		crud_source_destroy(srv->crud[i]);
+	free(srv->crud);
 	state_destroy(srv->state);
 	waits_destroy(srv->waits);
 	timers_destroy(srv->timers);
@@ -551,6 +641,7 @@ void cannery_server_destroy(struct cannery_server *srv)
 	free(srv->record_dir);
 	free_strv(srv->dirs);
 	free_strv(srv->allow_hosts);
+	free_strv(srv->crud_files);
 	free(srv->host);
 	free(srv);
 }

@@ -67,6 +67,11 @@ struct cannery_config {
 	 * either off. At max_connections, idle keep-alive connections are closed to make room. */
 	unsigned head_timeout_ms;         /* default 10000 */
 	unsigned min_body_rate;           /* default 1024 */
+	/* Stateful REST resources (SPEC section 10): each file's collections and singular
+	 * resources, served with the stubs; reset restores them, editing a file reloads it. */
+	const char *const *crud_files;    /* JSON or YAML data files; default none */
+	size_t ncrud_files;
+	bool crud_save;                   /* write each change back to its file, atomically; default false */
 };
 
 struct cannery_server;
