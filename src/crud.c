@@ -62,12 +62,15 @@ static void add_header(struct reply *out, struct arena *a, const char *name, con
 	reply_add_header(out, a, name, arena_strdup(a, value));
 }
 
-/* The request's URL as json-server builds its Link header from it. */
-static char *self_url(struct req_view *req, struct arena *a)
+/* The request's URL as json-server builds its Link and Location headers from it: "http://"
+ * HOST, then path (NULL: the target as received). */
+static char *self_url(struct req_view *req, struct arena *a, const char *path)
 {
 	const struct kv *host = req_view_header(req, "Host");
 	struct strbuf sb = STRBUF_INIT;
-	strbuf_addf(&sb, "http://%s%s", host ? host->value : "localhost", req->target ? req->target : req->path);
+	if (!path)
+		path = req->target ? req->target : req->path;
+	strbuf_addf(&sb, "http://%s%s", host ? host->value : "localhost", path);
 	char *s = arena_strndup(a, strbuf_str(&sb), sb.len);
 	strbuf_release(&sb);
 	return s;
@@ -92,7 +95,7 @@ static void respond_crud(const struct stub_response *sr, struct respond_ctx *ctx
 	r.total = -1;
 	bool change = true;
 	if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0) {
-		crud_get(st, rt->key, id, req->query, req->nquery, self_url(req, ctx->arena), &r);
+		crud_get(st, rt->key, id, req->query, req->nquery, self_url(req, ctx->arena, NULL), &r);
 		change = false;
 	} else if (strcmp(m, "POST") == 0) {
 		crud_post(st, rt->key, req->body, req->body_len, &r);
@@ -110,8 +113,10 @@ static void respond_crud(const struct stub_response *sr, struct respond_ctx *ctx
 	out->body_len = r.body_len;
 	r.body = NULL;
 	out->content_type = "application/json; charset=utf-8";
-	if (r.location)
-		add_header(out, ctx->arena, "Location", r.location);
+	if (r.location) {
+		add_header(out, ctx->arena, "Access-Control-Expose-Headers", "Location");
+		add_header(out, ctx->arena, "Location", self_url(req, ctx->arena, r.location));
+	}
 	if (r.total >= 0) {
 		char n[24];
 		snprintf(n, sizeof(n), "%lld", r.total);
@@ -207,7 +212,7 @@ static void build_group(struct crud_source *src)
 			stubs[n++] = route_stub(src, keys[i], false, "GET HEAD POST");
 			stubs[n++] = route_stub(src, keys[i], true, "GET HEAD PUT PATCH DELETE");
 		} else if (kind == CRUD_SINGULAR) {
-			stubs[n++] = route_stub(src, keys[i], false, "GET HEAD PUT PATCH");
+			stubs[n++] = route_stub(src, keys[i], false, "GET HEAD POST PUT PATCH");
 		}
 	}
 	for (size_t i = 0; i < n; i++)

@@ -54,6 +54,8 @@ static const char serve_text[] =
 	"  --seed N             reproducible uuid, random_int and random delays (default: random)\n"
 	"  --record-mode MODE   with --record: first (default) or sequence, for a repeated request\n"
 	"  --proxy-timeout T    bound on each proxied exchange, e.g. 500ms or 10s (default 30s)\n"
+	"  --crud FILE          serve FILE's collections as live REST resources (repeatable)\n"
+	"  --crud-save          write CRUD changes back to their FILE (default: in memory only)\n"
 	"  --max-connections N  open connections at most; at the limit idle keep-alive ones are\n"
 	"                       closed first (default: the open-files limit, raised to its hard\n"
 	"                       limit, less 128, at most 65536)\n"
@@ -116,6 +118,8 @@ static const struct opt serve_opts[] = {
 	{ "max-connections", OPT_VALUE, true },
 	{ "head-timeout", OPT_VALUE, true },
 	{ "min-body-rate", OPT_VALUE, true },
+	{ "crud", OPT_LIST, true },
+	{ "crud-save", OPT_FLAG, true },
 	{ NULL, OPT_FLAG, false },
 };
 
@@ -145,7 +149,11 @@ struct cli {
 	size_t ndirs;
 	const char **allow_hosts;
 	size_t nallow_hosts;
-	char *env_allow_hosts;          /* owned copy that allow_hosts may point into */
+	const char **crud_files;
+	size_t ncrud_files;
+	const char **env_lists;         /* owned copies of list variables that allow_hosts and
+					 * crud_files may point into */
+	size_t nenv_lists;
 	struct cannery_config cfg;
 	char unsupported[64];           /* the first option given whose feature is not built yet */
 	const char *proxy;
@@ -310,6 +318,12 @@ static void apply(struct cli *cli, const struct opt *o, const char *value, const
 			cli->cfg.journal_file = value;
 		else
 			cli->cfg.admin_token = value;
+	} else if (strcmp(n, "crud") == 0) {
+		if (!*value)
+			die_usage("invalid value '%s' for %s: expected a JSON or YAML data file", value, from);
+		push(&cli->crud_files, &cli->ncrud_files, value);
+	} else if (strcmp(n, "crud-save") == 0) {
+		cli->cfg.crud_save = true;
 	} else if (strcmp(n, "allow-host") == 0) {
 		if (!*value)
 			die_usage("invalid value '%s' for %s: expected a host name", value, from);
@@ -380,8 +394,9 @@ static void apply_env(struct cli *cli, const struct opt *opts)
 				/* CANNERY_CORS=0 reads as "off", like CANNERY_NO_CORS=1 */
 				apply(cli, find_opt(opts, "no-cors", 7), "", name);
 		} else if (opts[i].kind == OPT_LIST) {
-			cli->env_allow_hosts = xstrdup(value);
-			for (char *p = cli->env_allow_hosts; p;) {
+			char *copy = xstrdup(value);
+			push(&cli->env_lists, &cli->nenv_lists, copy);
+			for (char *p = copy; p;) {
 				char *comma = strchr(p, ',');
 				if (comma)
 					*comma = '\0';
@@ -392,6 +407,14 @@ static void apply_env(struct cli *cli, const struct opt *opts)
 			apply(cli, &opts[i], value, name);
 		}
 	}
+}
+
+static void free_cli(struct cli *cli)
+{
+	for (size_t i = 0; i < cli->nenv_lists; i++)
+		free((char *)cli->env_lists[i]);
+	free(cli->env_lists);
+	free(cli->crud_files);
 }
 
 static void parse_args(struct cli *cli, const struct opt *opts, int argc, char **argv, int first)
@@ -530,7 +553,7 @@ static int run(int argc, char **argv, bool record)
 		fprintf(stderr, "cannery: %s is not supported yet\n", cli.unsupported);
 		free(cli.dirs);
 		free(cli.allow_hosts);
-		free(cli.env_allow_hosts);
+		free_cli(&cli);
 		return EXIT_USAGE;
 	}
 	if (cli.ndirs) {
@@ -539,6 +562,8 @@ static int run(int argc, char **argv, bool record)
 	}
 	cli.cfg.allow_hosts = cli.allow_hosts;
 	cli.cfg.nallow_hosts = cli.nallow_hosts;
+	cli.cfg.crud_files = cli.crud_files;
+	cli.cfg.ncrud_files = cli.ncrud_files;
 	cli.cfg.log = cli.quiet ? CANNERY_LOG_QUIET : cli.verbose ? CANNERY_LOG_VERBOSE : CANNERY_LOG_NORMAL;
 	cli.cfg.log_color = isatty(STDERR_FILENO);
 	unsigned fd_room = raise_open_files_limit();
@@ -612,7 +637,7 @@ out:
 	cannery_server_destroy(srv);
 	free(cli.dirs);
 	free(cli.allow_hosts);
-	free(cli.env_allow_hosts);
+	free_cli(&cli);
 	return rc < 0 ? 1 : 0;
 }
 
