@@ -16,11 +16,11 @@ struct regex {
 	uint32_t ncaptures;
 };
 
-struct regex *regex_compile(const char *pattern, bool ignore_case, char **err, size_t *offset)
+static struct regex *compile(const char *pattern, uint32_t opts, bool ignore_case, char **err, size_t *offset)
 {
 	int code;
 	PCRE2_SIZE off;
-	uint32_t opts = PCRE2_ANCHORED | PCRE2_ENDANCHORED | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
+	opts |= PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
 	if (ignore_case)
 		opts |= PCRE2_CASELESS;
 	pcre2_code *c = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, opts, &code, &off, NULL);
@@ -40,6 +40,17 @@ struct regex *regex_compile(const char *pattern, bool ignore_case, char **err, s
 	re->source = xstrdup(pattern);
 	pcre2_pattern_info(c, PCRE2_INFO_CAPTURECOUNT, &re->ncaptures);
 	return re;
+}
+
+struct regex *regex_compile(const char *pattern, bool ignore_case, char **err, size_t *offset)
+{
+	return compile(pattern, PCRE2_ANCHORED | PCRE2_ENDANCHORED, ignore_case, err, offset);
+}
+
+struct regex *regex_compile_search(const char *pattern, bool ignore_case, char **err, size_t *offset)
+{
+	/* JavaScript's $ matches only at the very end (PCRE2's also before a final newline) */
+	return compile(pattern, PCRE2_DOLLAR_ENDONLY, ignore_case, err, offset);
 }
 
 void regex_destroy(struct regex *re)

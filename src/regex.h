@@ -11,10 +11,14 @@ struct arena;
  *  Returns NULL on error and sets *err (caller frees) and *offset (0-based byte offset
  *  into pattern). The result is immutable and may be shared by threads. */
 struct regex *regex_compile(const char *pattern, bool ignore_case, char **err, size_t *offset);
+/** Like regex_compile, but regex_match then finds the pattern anywhere in the subject, as
+ *  JavaScript's RegExp.test does (`$` only at the very end, as in JavaScript); for
+ *  json-server's `_like`. */
+struct regex *regex_compile_search(const char *pattern, bool ignore_case, char **err, size_t *offset);
 void regex_destroy(struct regex *re);
 /** Source text as given. Borrowed. */
 const char *regex_source(const struct regex *re);
-/** Whole-subject match. Thread-safe. */
+/** Whole-subject match (anywhere in it for regex_compile_search). Thread-safe. */
 bool regex_match(const struct regex *re, const char *subject, size_t len);
 
 /** One named group captured by regex_match_named. */

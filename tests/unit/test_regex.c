@@ -67,6 +67,36 @@ Test(regex, whole_subject_matches)
 	}
 }
 
+static const struct match_case search_cases[] = {
+	/* found anywhere, as JavaScript's RegExp.test finds it */
+	{ "b", false, "abc", true },
+	{ "^ab", true, "ABc", true },
+	{ "^b", false, "abc", false },
+	{ "c$", false, "abc", true },
+	/* JavaScript's $ is the very end: not before a final newline */
+	{ "c$", false, "abc\n", false },
+	{ "x", false, "abc", false },
+	{ "", false, "", true },
+};
+
+Test(regex, search_finds_the_pattern_anywhere)
+{
+	for (size_t i = 0; i < sizeof(search_cases) / sizeof(search_cases[0]); i++) {
+		const struct match_case *c = &search_cases[i];
+		struct regex *re = regex_compile_search(c->pattern, c->ignore_case, NULL, NULL);
+		cr_assert_not_null(re, "'%s' does not compile", c->pattern);
+		cr_expect_eq(matches(re, c->subject), c->want, "search '%s' in '%s': expected %s", c->pattern,
+			     c->subject, c->want ? "a match" : "no match");
+		regex_destroy(re);
+	}
+	size_t off = 99;
+	char *err = NULL;
+	cr_expect_null(regex_compile_search("a(", false, &err, &off));
+	cr_expect_not_null(err);
+	cr_expect_eq(off, 2);
+	free(err);
+}
+
 Test(regex, source_is_kept_as_given)
 {
 	struct regex *re = compile("(?<id>[0-9]+)", true);
