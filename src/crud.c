@@ -44,6 +44,8 @@ struct crud_route {
 	bool item;                  /* /KEY/{id} */
 };
 
+static void source_unref(struct crud_source *src);
+
 static void route_release(void *data)
 {
 	struct crud_route *rt = data;
@@ -54,7 +56,6 @@ static void route_release(void *data)
 }
 
 static void save(struct crud_source *src);
-static void source_unref(struct crud_source *src);
 
 /* The header value in the request's arena. */
 static void add_header(struct reply *out, struct arena *a, const char *name, const char *value)
