@@ -5,6 +5,9 @@
  * differences, stubs overriding resource routes, reset, hot reload, --crud-save, bad
  * data files and the journal. */
 #include <criterion/criterion.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,6 +267,60 @@ Test(crud, crud_save_writes_changes_back_atomically)
 	expect(json_req(s, "POST", "/posts", "{}"), 201, "{\"id\":6}");
 	cr_expect(!h_contains(h_server_stderr(s), "reload failed"), "%s", h_server_stderr(s));
 	h_server_stop_ok(s);
+}
+
+struct poster {
+	const struct h_server *s;
+	atomic_bool *stop;
+	int created;
+};
+
+static void *post_until_stopped(void *arg)
+{
+	struct poster *p = arg;
+	static const char body[] = "{\"title\":\"load\"}";
+	struct h_client *c = h_client_create();
+	while (!atomic_load(p->stop)) {
+		struct h_response *r = h_client_request(c, p->s, "POST", "/posts", body, sizeof(body) - 1,
+							HDRS("Content-Type: application/json"));
+		if (r->status != 201)
+			break;
+		p->created++;
+	}
+	return NULL;
+}
+
+/* --crud-save writes a temporary file and renames it over FILE: killed at any moment, the
+ * file is the old content or the new, never half of one, and holds every answered POST. */
+Test(crud, crud_save_survives_kill_9)
+{
+	const char *dir;
+	struct h_server *s = serve_db(&dir, "--crud-save", "--quiet");
+	struct poster p[4];
+	pthread_t t[4];
+	atomic_bool stop = false;
+	for (int i = 0; i < 4; i++) {
+		p[i] = (struct poster){ s, &stop, 0 };
+		cr_assert_eq(pthread_create(&t[i], NULL, post_until_stopped, &p[i]), 0);
+	}
+	int64_t t0 = h_now_ms();
+	while (p[0].created + p[1].created + p[2].created + p[3].created < 200 && h_now_ms() - t0 < H_DEADLINE_MS)
+		h_nap_ms(5);
+	cr_assert_geq(p[0].created + p[1].created + p[2].created + p[3].created, 200, "the POSTs did not go through");
+	h_server_signal(s, SIGKILL);
+	atomic_store(&stop, true);
+	int answered = 0;
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		answered += p[i].created;
+	}
+	cJSON *db = cJSON_Parse(h_slurp(h_fmt("%s/db.json", dir), NULL));
+	cr_assert_not_null(db, "the file is whole JSON after kill -9");
+	int in_file = cJSON_GetArraySize(cJSON_GetObjectItem(db, "posts")) - 4;
+	cr_log_info("kill -9 during --crud-save: %d POSTs answered, %d in the file", answered, in_file);
+	cr_expect_gt(answered, 0);
+	cr_expect_geq(in_file, answered, "every answered POST is in the file (%d answered, %d there)", answered, in_file);
+	cJSON_Delete(db);
 }
 
 Test(crud, bad_data_files_stop_the_start)
