@@ -165,6 +165,10 @@ cJSON *stub_load_data(const char *file, const char *text, size_t len, struct dia
 	ld.file = file;
 	ld.relpath = file;
 	struct yaml_reader *yr = yaml_reader_create(file, text, len, diags);
+	/* a node takes at least two bytes of text unless aliases repeat it: a data file may
+	 * have as many nodes as bytes, and an alias bomb stays bounded by its size */
+	if (len > YAML_TREE_MAX_NODES)
+		yaml_reader_set_max_nodes(yr, len);
 	ld.yr = yr;
 	const struct ynode *root = NULL;
 	cJSON *out = NULL;

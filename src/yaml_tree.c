@@ -52,6 +52,7 @@ struct yaml_reader {
 	size_t depth;
 	struct hmap anchors;                  /* anchor name -> node */
 	size_t total;                         /* nodes so far, aliases expanded */
+	size_t max_nodes;                     /* the bound on total */
 	size_t alias_bytes;                   /* scalar text repeated by aliases so far */
 	bool failed;                          /* the text cannot be read further */
 	bool ended;                           /* the stream end came */
@@ -101,9 +102,9 @@ static void fail(struct yaml_reader *r, const yaml_mark_t *m, const char *fmt, .
 static bool count_nodes(struct yaml_reader *r, size_t weight, const yaml_mark_t *m)
 {
 	r->total = sat_add(r->total, weight);
-	if (r->total <= YAML_TREE_MAX_NODES)
+	if (r->total <= r->max_nodes)
 		return true;
-	fail(r, m, "document too large: more than %d nodes once aliases are expanded", YAML_TREE_MAX_NODES);
+	fail(r, m, "document too large: more than %zu nodes once aliases are expanded", r->max_nodes);
 	return false;
 }
 
@@ -251,7 +252,13 @@ struct yaml_reader *yaml_reader_create(const char *file, const char *text, size_
 	yaml_parser_set_input_string(&r->parser, r->src, r->srclen);
 	r->file = file;
 	r->diags = diags;
+	r->max_nodes = YAML_TREE_MAX_NODES;
 	return r;
+}
+
+void yaml_reader_set_max_nodes(struct yaml_reader *r, size_t max)
+{
+	r->max_nodes = max;
 }
 
 void yaml_reader_destroy(struct yaml_reader *r)

@@ -52,6 +52,9 @@ struct yaml_reader;
  *  file in messages (borrowed too). Problems go to diags. Never NULL (aborts on OOM). */
 struct yaml_reader *yaml_reader_create(const char *file, const char *text, size_t len, struct diag_list *diags);
 void yaml_reader_destroy(struct yaml_reader *r);
+/** Raises (or lowers) the node bound of a document from YAML_TREE_MAX_NODES: data files
+ *  that are big on disk may hold more nodes than any stub file. */
+void yaml_reader_set_max_nodes(struct yaml_reader *r, size_t max);
 
 /** Reads the next document. Returns 1 with *root (borrowed, valid until the next call),
  *  0 at the end of the stream, or -1 after a located error was appended to diags (a
