@@ -311,3 +311,21 @@ Test(crud_query, relate_one_item)
 	crud_query_destroy(q);
 	cJSON_Delete(db);
 }
+
+Test(crud_query, an_option_is_given_when_its_value_is_not_empty_even_if_it_starts_with_nul)
+{
+	/* found by fuzz_crud_query: "\0x" is a non-empty string, so json-server pages */
+	struct kv kv[] = { { "_page", "\0x", 2 }, { "_limit", "5", 1 } };
+	struct crud_query *q = crud_query_parse(kv, 2, NULL);
+	cJSON *db = json_or_fail(data);
+	struct crud_page page;
+	crud_query_list(q, db, "posts", URL "?_page=1", &page);
+	cr_expect_eq(cJSON_GetArraySize(page.items), 5);
+	cr_expect_eq(page.total, 12);
+	cr_assert_not_null(page.link);
+	cr_expect(strstr(page.link, "rel=\"next\""), "%s", page.link);
+	free(page.link);
+	cJSON_Delete(page.items);
+	cJSON_Delete(db);
+	crud_query_destroy(q);
+}
