@@ -154,6 +154,16 @@ Test(crud_js, ids_compare_as_text)
 	cr_expect_eq(crud_js_find_id(coll, "01", 2), -1);
 	cr_expect_eq(crud_js_find_id(NULL, "1", 1), -1);
 	cJSON_Delete(coll);
+	/* integer text against number ids, the fast way, agrees with String() */
+	coll = json_or_fail("[{\"id\":-0},{\"id\":1e21},{\"id\":-12},{\"id\":120}]");
+	cr_expect_eq(crud_js_find_id(coll, "0", 1), 0);
+	cr_expect_eq(crud_js_find_id(coll, "-0", 2), -1);
+	cr_expect_eq(crud_js_find_id(coll, "1e+21", 5), 1);
+	cr_expect_eq(crud_js_find_id(coll, "-12", 3), 2);
+	cr_expect_eq(crud_js_find_id(coll, "120", 3), 3);
+	cr_expect_eq(crud_js_find_id(coll, "0120", 4), -1);
+	cr_expect_eq(crud_js_find_id(coll, "120.0", 5), -1);
+	cJSON_Delete(coll);
 }
 
 Test(crud_js, assign_keeps_a_key_in_its_place)
