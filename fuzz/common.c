@@ -319,3 +319,23 @@ void fuzz_parse_request(const char *p, size_t len, struct req_view *view, struct
 	view->cookies = parts->cookies;
 	view->ncookies = parts->ncookies;
 }
+
+size_t fuzz_split_query(char *s, size_t len, struct kv *q, size_t max)
+{
+	size_t n = 0;
+	char *p = s, *end = s + len;
+	while (p < end && n < max) {
+		char *amp = memchr(p, '&', (size_t)(end - p));
+		char *stop = amp ? amp : end;
+		*stop = '\0';
+		char *eq = memchr(p, '=', (size_t)(stop - p));
+		if (eq)
+			*eq = '\0';
+		q[n].name = p;
+		q[n].value = eq ? eq + 1 : "";
+		q[n].len = eq ? (size_t)(stop - eq - 1) : 0;
+		n++;
+		p = stop + 1;
+	}
+	return n;
+}

@@ -51,3 +51,8 @@ struct fuzz_request {
  *  view->path keep what the caller set unless a line sets them; view's query, headers
  *  and cookies are pointed at parts (zeroed by the caller). */
 void fuzz_parse_request(const char *p, size_t len, struct req_view *view, struct fuzz_request *parts);
+
+/** Splits s[0..len) in place into query parameters on '&' and the first '=' of each (no
+ *  percent-decoding; "a" is a with the value ""), up to max of them, pointing into s: the
+ *  byte after the input is overwritten too, so s needs len + 1 bytes. Returns how many. */
+size_t fuzz_split_query(char *s, size_t len, struct kv *q, size_t max);

@@ -155,26 +155,6 @@ static char *tame_wait(const char *body, size_t len, unsigned pick, size_t *out_
 	return s;
 }
 
-static size_t split_query(char *s, size_t len, struct kv *q)
-{
-	size_t n = 0;
-	char *p = s, *end = s + len;
-	while (p < end && n < MAX_QUERY) {
-		char *amp = memchr(p, '&', (size_t)(end - p));
-		char *stop = amp ? amp : end;
-		*stop = '\0';
-		char *eq = memchr(p, '=', (size_t)(stop - p));
-		if (eq)
-			*eq = '\0';
-		q[n].name = p;
-		q[n].value = eq ? eq + 1 : "";
-		q[n].len = eq ? (size_t)(stop - eq - 1) : 0;
-		n++;
-		p = stop + 1;
-	}
-	return n;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const paths[] = { "/__cannery/stubs", "/__cannery/requests/count", "/__cannery/verify",
@@ -211,7 +191,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	if (op == 4) {
-		req.nquery = split_query(body, body_len, query);
+		req.nquery = fuzz_split_query(body, body_len, query, MAX_QUERY);
 		req.query = query;
 		req.body = NULL;
 		req.body_len = 0;

@@ -116,6 +116,14 @@ bool crud_js_text_is(const cJSON *v, const char *text, size_t len)
 {
 	if (cJSON_IsString(v))
 		return strlen(v->valuestring) == len && memcmp(v->valuestring, text, len) == 0;
+	/* the common id, an integer, without the allocation (below 1e21 JavaScript writes
+	 * integers digit for digit, as %.0f does) */
+	double d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+	if (d == floor(d) && fabs(d) < 1e21 && d != 0) {
+		char buf[32];
+		int n = snprintf(buf, sizeof(buf), "%.0f", d);
+		return n > 0 && (size_t)n == len && memcmp(buf, text, len) == 0;
+	}
 	struct strbuf sb = STRBUF_INIT;
 	crud_js_text(v, &sb);
 	bool same = sb.len == len && memcmp(strbuf_str(&sb), text, len) == 0;
@@ -401,12 +409,34 @@ void crud_js_assign(cJSON *obj, const char *key, cJSON *value)
 	free(name);
 }
 
+/* Whether text is an integer as String() writes one ("12", "-3"; not "012", "-0", "1.0"),
+ * short enough to be exact; *v gets it. */
+static bool integer_text(const char *text, size_t len, double *v)
+{
+	size_t neg = len > 0 && text[0] == '-';
+	if (len - neg == 0 || len - neg > 15 || (text[neg] == '0' && (len - neg > 1 || neg)))
+		return false;
+	*v = 0;
+	for (size_t i = neg; i < len; i++) {
+		if (text[i] < '0' || text[i] > '9')
+			return false;
+		*v = *v * 10 + (text[i] - '0');
+	}
+	*v = neg ? -*v : *v;
+	return true;
+}
+
 int crud_js_find_id(const cJSON *coll, const char *id, size_t len)
 {
+	/* a number id against integer text compares as numbers: no text made per item */
+	double want = 0;
+	bool numeric = integer_text(id, len, &want);
 	int i = 0;
 	for (const cJSON *item = coll ? coll->child : NULL; item; item = item->next, i++) {
 		const cJSON *have = cJSON_IsObject(item) ? cJSON_GetObjectItemCaseSensitive(item, "id") : NULL;
-		if (have && !cJSON_IsNull(have) && crud_js_text_is(have, id, len))
+		if (!have || cJSON_IsNull(have))
+			continue;
+		if ((numeric && cJSON_IsNumber(have)) ? have->valuedouble == want : crud_js_text_is(have, id, len))
 			return i;
 	}
 	return -1;

@@ -28,13 +28,19 @@ struct filter {
 	size_t n;
 };
 
+/* An option's value; text is NULL when absent, and may hold NULs (len counts them). */
+struct option {
+	char *text;
+	size_t len;
+};
+
 struct crud_query {
 	struct filter *filters;
 	size_t nfilters;
 	char *q;                    /* lower case; NULL when absent or empty */
 	size_t q_len;
-	/* the first value of each option, NULL when absent (json-server tests them as strings) */
-	char *sort, *order, *start, *end, *limit, *page;
+	/* the first value of each option (json-server tests them as strings: "" is false) */
+	struct option sort, order, start, end, limit, page;
 	char **embed, **expand;
 	size_t nembed, nexpand;
 };
@@ -110,10 +116,10 @@ static void add_list(char ***list, size_t *n, const char *value)
 }
 
 /* The option a name sets, or NULL when it is a filter. */
-static char **option_slot(struct crud_query *q, const char *name)
+static struct option *option_slot(struct crud_query *q, const char *name)
 {
 	static const char *const names[] = { "_sort", "_order", "_start", "_end", "_limit" };
-	char **slots[] = { &q->sort, &q->order, &q->start, &q->end, &q->limit };
+	struct option *slots[] = { &q->sort, &q->order, &q->start, &q->end, &q->limit };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(name, names[i]) == 0)
 			return slots[i];
@@ -132,13 +138,20 @@ static void set_q(struct crud_query *q, const struct kv *kv)
 	q->q_len = kv->len;
 }
 
+/* A repeated option counts once: its first value. */
+static void set_option(struct option *o, const struct kv *kv)
+{
+	if (!o->text) {
+		o->text = xmemdup0(kv->value, kv->len);
+		o->len = kv->len;
+	}
+}
+
 static int parse_one(struct crud_query *q, const struct kv *kv, char **err)
 {
-	char **slot = option_slot(q, kv->name);
+	struct option *slot = option_slot(q, kv->name);
 	if (slot) {
-		/* a repeated option counts once: its first value */
-		if (!*slot)
-			*slot = xmemdup0(kv->value, kv->len);
+		set_option(slot, kv);
 	} else if (strcmp(kv->name, "q") == 0) {
 		set_q(q, kv);
 	} else if (strcmp(kv->name, "_embed") == 0) {
@@ -148,8 +161,8 @@ static int parse_one(struct crud_query *q, const struct kv *kv, char **err)
 	} else if (strcmp(kv->name, "callback") != 0 && strcmp(kv->name, "_") != 0) {
 		/* JSONP's callback and jQuery's cache buster never filter. _page pages and, as in
 		 * json-server, also stays a filter (one that only counts when items have "_page") */
-		if (strcmp(kv->name, "_page") == 0 && !q->page)
-			q->page = xmemdup0(kv->value, kv->len);
+		if (strcmp(kv->name, "_page") == 0)
+			set_option(&q->page, kv);
 		return add_filter_value(q, kv, err);
 	}
 	return 0;
@@ -190,7 +203,7 @@ void crud_query_destroy(struct crud_query *q)
 	}
 	free(q->filters);
 	free(q->q);
-	char *options[] = { q->sort, q->order, q->start, q->end, q->limit, q->page };
+	char *options[] = { q->sort.text, q->order.text, q->start.text, q->end.text, q->limit.text, q->page.text };
 	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
 		free(options[i]);
 	free_list(q->embed, q->nembed);
@@ -371,8 +384,8 @@ static void sort_items(const struct crud_query *q, const cJSON **items, size_t n
 {
 	struct sort_ctx s;
 	size_t norders = 0;
-	char **fields = split_commas(q->sort, &s.nfields);
-	char **orders = q->order ? split_commas(q->order, &norders) : NULL;
+	char **fields = split_commas(q->sort.text, &s.nfields);
+	char **orders = q->order.text ? split_commas(q->order.text, &norders) : NULL;
 	s.dirs = xmalloc(s.nfields * sizeof(*s.dirs));
 	for (size_t f = 0; f < s.nfields; f++)
 		s.dirs[f] = f < norders && strcasecmp(orders[f], "desc") == 0 ? -1 : 1;
@@ -411,15 +424,15 @@ static void slice_range(size_t len, double start, double end, size_t *from, size
 	*count = end > start ? (size_t)(end - start) : 0;
 }
 
-static bool given(const char *option)
+static bool given(const struct option *o)
 {
-	return option && option[0];
+	return o->text && o->len > 0;
 }
 
 /* parseInt(option) || 0 */
-static double int_or_zero(const char *option)
+static double int_or_zero(const struct option *o)
 {
-	double v = option ? crud_js_parse_int(option) : NAN;
+	double v = o->text ? crud_js_parse_int(o->text) : NAN;
 	return isnan(v) || v == 0 ? 0 : v;
 }
 
@@ -449,10 +462,10 @@ static void add_page_link(struct strbuf *link, const char *url, double current, 
 /* utils.js getPage and the links plural.js makes of it. */
 static char *page_items(const struct crud_query *q, size_t len, const char *url, size_t *from, size_t *count)
 {
-	double page = crud_js_parse_int(q->page);
+	double page = crud_js_parse_int(q->page.text);
 	if (!(page >= 1))
 		page = 1;
-	double per = int_or_zero(q->limit);
+	double per = int_or_zero(&q->limit);
 	if (per == 0)
 		per = 10;
 	double end = page * per;
@@ -550,15 +563,15 @@ static void slice_window(const struct crud_query *q, size_t n, const char *self_
 {
 	*from = 0;
 	*count = n;
-	if (given(q->end) || given(q->limit) || given(q->page))
+	if (given(&q->end) || given(&q->limit) || given(&q->page))
 		out->total = (long long)n;
-	if (given(q->page)) {
+	if (given(&q->page)) {
 		out->link = page_items(q, n, self_url ? self_url : "", from, count);
-	} else if (given(q->end)) {
-		slice_range(n, int_or_zero(q->start), crud_js_parse_int(q->end), from, count);
-	} else if (given(q->limit)) {
-		double start = int_or_zero(q->start);
-		slice_range(n, start, start + crud_js_parse_int(q->limit), from, count);
+	} else if (given(&q->end)) {
+		slice_range(n, int_or_zero(&q->start), crud_js_parse_int(q->end.text), from, count);
+	} else if (given(&q->limit)) {
+		double start = int_or_zero(&q->start);
+		slice_range(n, start, start + crud_js_parse_int(q->limit.text), from, count);
 	}
 }
 
@@ -573,7 +586,7 @@ void crud_query_list(const struct crud_query *q, const cJSON *db, const char *ke
 		return;
 	size_t n, from, count;
 	const cJSON **items = select_items(q, coll, &n);
-	if (given(q->sort))
+	if (given(&q->sort))
 		sort_items(q, items, n);
 	slice_window(q, n, self_url, out, &from, &count);
 	for (size_t i = from; i < from + count; i++)

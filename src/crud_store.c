@@ -312,12 +312,19 @@ static struct id_mark *mark_of(struct crud_store *st, const char *key)
 
 /* The largest id of coll as lodash's maxBy finds it (JavaScript's >, null and missing ids
  * skipped: a stray "5" among numbers does not win over 12), or NULL when it has none. */
+static bool greater(const cJSON *a, const cJSON *b)
+{
+	if (cJSON_IsNumber(a) && cJSON_IsNumber(b)) /* the common case, without conversions */
+		return a->valuedouble > b->valuedouble;
+	return crud_js_compare(a, b) == CRUD_JS_GT;
+}
+
 static const cJSON *max_id(const cJSON *coll)
 {
 	const cJSON *max = NULL;
 	for (const cJSON *item = coll->child; item; item = item->next) {
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "id");
-		if (id && !cJSON_IsNull(id) && (!max || crud_js_compare(id, max) == CRUD_JS_GT))
+		if (id && !cJSON_IsNull(id) && (!max || greater(id, max)))
 			max = id;
 	}
 	return max;

@@ -27,9 +27,13 @@ struct crud_result {
 	int status;
 	char *body;                 /* JSON text, malloc'd (never NULL after an operation) */
 	size_t body_len;
-	char *location;             /* POST 201: "/KEY/ID", else NULL */
-	long long total;            /* X-Total-Count for a list with _page/_limit/_start/_end, else -1 */
-	char *link;                 /* Link for a list with _page, else NULL */
+	char *location;             /* POST 201: "/KEY/ID" (percent-encoded as express's res.location
+				     * does), "/KEY" for a singular resource; else NULL. json-server
+				     * sends the request's full URL + "/ID" (its query included) */
+	long long total;            /* X-Total-Count for a list with _page, _limit or _end (as in
+				     * json-server, _start alone gives none), else -1 */
+	char *link;                 /* Link for a list with _page, else NULL; "" when there is no
+				     * page to link (json-server then sends an empty Link header) */
 };
 void crud_result_release(struct crud_result *r);
 
@@ -54,18 +58,31 @@ char **crud_store_keys(struct crud_store *st);
  * _sort/_order, _start/_end/_limit, _page/_limit, q, _embed, _expand); body/len the request
  * body. Status codes and shapes are json-server 0.17's, with SPEC section 10's deliberate
  * differences: POST with an existing id is 409, a body that is not one JSON object is 400,
- * a generated non-integer id is a UUID, _lt/_gt work.
+ * a generated non-integer id is a UUID, _lt/_gt work. Bodies are pretty JSON, 2 spaces, as
+ * json-server's express app writes them. A route the kind does not have (PUT, PATCH or
+ * DELETE on /KEY of a collection, an id on a singular resource, DELETE on a singular one,
+ * an unknown key) is json-server's 404 `{}`. Further differences, for correctness: a
+ * `_like` pattern that does not compile is 400 (json-server: 500); an id that is an
+ * object, an array or true is 400; relations (_embed, the dependents a DELETE removes)
+ * compare ids as text like everything else. Any thread.
  */
 /** self_url: the request's URL as json-server builds it ("http://HOST/KEY?QUERY", the
  *  query as received), from which the Link header's first/prev/next/last are made by
  *  setting _page. */
 void crud_get(struct crud_store *st, const char *key, const char *id, const struct kv *query, size_t nquery,
 	      const char *self_url, struct crud_result *out);
+/** POST /KEY: 201 and the item, its id assigned when absent or falsy (null, 0, "", false,
+ *  as json-server's `||`): above every integer id the collection held since the last
+ *  reset or replace when its largest id (by JavaScript's >) is an integer, else a UUID.
+ *  On a singular resource json-server's POST replaces it, 201. */
 void crud_post(struct crud_store *st, const char *key, const char *body, size_t len, struct crud_result *out);
 void crud_put(struct crud_store *st, const char *key, const char *id, const char *body, size_t len,
 	      struct crud_result *out);
 void crud_patch(struct crud_store *st, const char *key, const char *id, const char *body, size_t len,
 		struct crud_result *out);
+/** DELETE /KEY/ID: 200 `{}`. As json-server does on every DELETE of an item (a 404 too), it
+ *  then removes every item whose FOOId names a missing item of an existing collection
+ *  FOOs (the comments of a deleted post; one pass). */
 void crud_delete(struct crud_store *st, const char *key, const char *id, struct crud_result *out);
 
 /** Changes made since creation (each successful POST, PUT, PATCH, DELETE, reset or

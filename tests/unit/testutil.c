@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "crud_js.h"
 #include "diag.h"
 #include "journal.h"
 #include "regex.h"
@@ -619,4 +620,59 @@ const char *http_body(const char *response)
 {
 	const char *p = strstr(response, "\r\n\r\n");
 	return p ? p + 4 : "";
+}
+
+cJSON *json_or_fail(const char *text)
+{
+	struct json_error e;
+	cJSON *j = json_parse(text, strlen(text), &e);
+	cr_assert_not_null(j, "not JSON (%s at %d:%d): %s", e.what, e.line, e.col, text);
+	return j;
+}
+
+char *compact_json(const char *text)
+{
+	cJSON *j = json_or_fail(text);
+	char *out = json_print(j, NULL);
+	cJSON_Delete(j);
+	return out;
+}
+
+size_t split_query(const char *text, struct kv *out, size_t max, char **copy)
+{
+	char *p = *copy = strdup(text);
+	cr_assert_not_null(p);
+	size_t n = 0;
+	while (*p && n < max) {
+		char *amp = strchr(p, '&');
+		if (amp)
+			*amp = '\0';
+		char *eq = strchr(p, '=');
+		if (eq)
+			*eq = '\0';
+		out[n].name = p;
+		out[n].value = eq ? eq + 1 : "";
+		out[n].len = strlen(out[n].value);
+		n++;
+		if (!amp)
+			break;
+		p = amp + 1;
+	}
+	return n;
+}
+
+char *ids_of(const cJSON *items)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_adds(&sb, "");
+	for (const cJSON *item = items ? items->child : NULL; item; item = item->next) {
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "id");
+		if (item != items->child)
+			strbuf_addc(&sb, ',');
+		if (id)
+			crud_js_text(id, &sb);
+		else
+			strbuf_addc(&sb, '?');
+	}
+	return strbuf_detach(&sb, NULL);
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "cannery/cannery.h"
+#include "json.h"
 #include "pipeline.h"
 #include "request.h"
 #include "util/arena.h"
@@ -205,3 +206,18 @@ void expect_http(char *response, int status, const char *body);
 int http_status(const char *response);
 /** The body of the first response: what follows its empty line (borrowed), or "". */
 const char *http_body(const char *response);
+
+/* ---- JSON and query strings ------------------------------------------------------------ */
+
+/** text parsed as JSON; fails the test when it is not. Delete it with cJSON_Delete. */
+cJSON *json_or_fail(const char *text);
+/** JSON text as compact JSON (re-printed), to compare bodies whatever their layout; fails
+ *  the test when text is not JSON. Caller frees. */
+char *compact_json(const char *text);
+/** Query parameters from "a=1&b=2&c" (split on & and the first =, no percent-decoding;
+ *  "c" has the value ""): up to max of them into out, pointing into *copy (the caller
+ *  frees it). Returns how many. */
+size_t split_query(const char *text, struct kv *out, size_t max, char **copy);
+/** The "id" of each element of the JSON array items as JavaScript writes it, joined with
+ *  "," ("1,2,x"; "?" for an element without one). Caller frees. */
+char *ids_of(const cJSON *items);
