@@ -70,6 +70,22 @@ start "$work/stubs" "$work/empty.json"
 rss0=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
 stop
 
+if [ -n "${JSON_SERVER:-}" ]; then
+	# json-server on the same data, for context (it writes to its file: a copy)
+	cp "$work/db10k.json" "$work/js.json"
+	jport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	"$JSON_SERVER" --host 127.0.0.1 --port "$jport" --quiet "$work/js.json" >/dev/null 2>&1 &
+	pid=$!
+	pids+=("$pid")
+	for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$jport") 2>/dev/null && break; sleep 0.1; done
+	js_item=$(rps "$jport" /posts/5000)
+	js_list=$(rps "$jport" '/posts?author=ada&_sort=views&_order=desc&_page=3&_limit=10')
+	js_post=$(rps "$jport" /posts 16 "$work/post.lua")
+	jrss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+	stop
+	echo "json-server 0.17 (context): GET /posts/5000 $js_item req/s; list $js_list req/s; POST, 16 connections $js_post req/s; RSS $((jrss / 1024)) MiB with 10,000 items and the POSTs"
+fi
+
 s=$(echo ${runs[static]} | tr ' ' '\n' | median)
 i=$(echo ${runs[item]} | tr ' ' '\n' | median)
 l=$(echo ${runs[list]} | tr ' ' '\n' | median)
