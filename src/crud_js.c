@@ -131,6 +131,11 @@ bool crud_js_text_is(const cJSON *v, const char *text, size_t len)
 	return same;
 }
 
+bool crud_js_safe_integer(const cJSON *v)
+{
+	return cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble) && fabs(v->valuedouble) <= 9007199254740991.0;
+}
+
 bool crud_js_truthy(const cJSON *v)
 {
 	if (!v || cJSON_IsNull(v) || cJSON_IsFalse(v))

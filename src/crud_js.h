@@ -18,6 +18,9 @@ void crud_js_text(const cJSON *v, struct strbuf *out);
 /** Whether String(v) equals text[0..len). */
 bool crud_js_text_is(const cJSON *v, const char *text, size_t len);
 
+/** Number.isSafeInteger(v): an integer a double holds exactly (|v| <= 2^53 - 1). */
+bool crud_js_safe_integer(const cJSON *v);
+
 /** JavaScript's truthiness: false for false, null, 0 and "". */
 bool crud_js_truthy(const cJSON *v);
 

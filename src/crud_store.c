@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crud_cache.h"
+#include "crud_index.h"
 #include "crud_js.h"
 #include "crud_query.h"
 #include "util/rng.h"
@@ -20,16 +22,19 @@
 /* Integer ids beyond this are not exact in a double: a collection holding one gets UUIDs. */
 #define MAX_EXACT_ID 9007199254740991.0
 
-static bool exact_integer(const cJSON *v)
-{
-	return cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble) && fabs(v->valuedouble) <= MAX_EXACT_ID;
-}
+/* Answers kept for repeated GETs: enough for a client's working set of pages and items,
+ * little enough to stay a small part of the content's own memory. */
+#define CACHE_ENTRIES 256
+#define CACHE_BYTES (8u << 20)
 
-/* The highest integer id a collection has held since the content was loaded: a deleted
- * item's id is never handed out again (json-server takes the current maximum + 1 and does
- * reuse it), until a reset or a replace. */
-struct id_mark {
-	char *key;
+/* One collection (a top-level array) of the current content. */
+struct collection {
+	const char *key;            /* the array's key (borrowed from it) */
+	cJSON *arr;
+	struct crud_index index;    /* its items by id */
+	/* The highest integer id it has held since the content was loaded: a deleted item's id
+	 * is never handed out again (json-server takes the current maximum + 1 and does reuse
+	 * it), until a reset or a replace. */
 	double top;
 };
 
@@ -37,9 +42,10 @@ struct crud_store {
 	pthread_mutex_t lock;       /* guards everything below */
 	cJSON *initial;             /* the file's content: what a reset goes back to */
 	cJSON *db;                  /* the current content */
-	struct id_mark *marks;
-	size_t nmarks;
+	struct collection *colls;   /* db's arrays, in file order */
+	size_t ncolls;
 	uint64_t version;
+	struct crud_cache *cache;   /* GET answers of this version */
 	struct rng rng;             /* UUIDs; lock-free itself */
 };
 
@@ -171,13 +177,13 @@ static cJSON *body_object(const char *body, size_t len, struct crud_result *out)
 
 /* ---- lifecycle ---------------------------------------------------------------------- */
 
-static void free_marks(struct crud_store *st)
+static void free_collections(struct crud_store *st)
 {
-	for (size_t i = 0; i < st->nmarks; i++)
-		free(st->marks[i].key);
-	free(st->marks);
-	st->marks = NULL;
-	st->nmarks = 0;
+	for (size_t i = 0; i < st->ncolls; i++)
+		crud_index_release(&st->colls[i].index);
+	free(st->colls);
+	st->colls = NULL;
+	st->ncolls = 0;
 }
 
 /* The largest integer id among coll's items (0 when none): where new ids start. */
@@ -187,7 +193,7 @@ static double max_integer_id(const cJSON *coll)
 	bool any = false;
 	for (const cJSON *item = coll->child; item; item = item->next) {
 		const cJSON *id = cJSON_IsObject(item) ? cJSON_GetObjectItemCaseSensitive(item, "id") : NULL;
-		if (!exact_integer(id))
+		if (!crud_js_safe_integer(id))
 			continue;
 		top = any ? fmax(top, id->valuedouble) : id->valuedouble;
 		any = true;
@@ -195,19 +201,22 @@ static double max_integer_id(const cJSON *coll)
 	return top;
 }
 
-/* Copies src into the current content and starts the id marks over. Under the lock. */
+/* Copies the initial content into the current one and indexes its collections anew.
+ * Under the lock. */
 static void load_current(struct crud_store *st)
 {
+	free_collections(st);
 	cJSON_Delete(st->db);
-	free_marks(st);
 	st->db = json_check(cJSON_Duplicate(st->initial, true));
-	for (const cJSON *c = st->db->child; c; c = c->next) {
+	for (cJSON *c = st->db->child; c; c = c->next) {
 		if (!cJSON_IsArray(c))
 			continue;
-		st->marks = xrealloc(st->marks, (st->nmarks + 1) * sizeof(*st->marks));
-		st->marks[st->nmarks].key = xstrdup(c->string);
-		st->marks[st->nmarks].top = max_integer_id(c);
-		st->nmarks++;
+		st->colls = xrealloc(st->colls, (st->ncolls + 1) * sizeof(*st->colls));
+		struct collection *coll = &st->colls[st->ncolls++];
+		coll->key = c->string;
+		coll->arr = c;
+		crud_index_init(&coll->index, c);
+		coll->top = max_integer_id(c);
 	}
 }
 
@@ -221,6 +230,7 @@ struct crud_store *crud_store_create(const cJSON *root)
 	struct crud_store *st = xcalloc(1, sizeof(*st));
 	pthread_mutex_init(&st->lock, NULL);
 	rng_seed_random(&st->rng);
+	st->cache = crud_cache_create(CACHE_ENTRIES, CACHE_BYTES);
 	st->initial = copy_root(root);
 	load_current(st);
 	return st;
@@ -231,8 +241,9 @@ void crud_store_destroy(struct crud_store *st)
 	if (!st)
 		return;
 	cJSON_Delete(st->initial);
+	free_collections(st);
 	cJSON_Delete(st->db);
-	free_marks(st);
+	crud_cache_destroy(st->cache);
 	pthread_mutex_destroy(&st->lock);
 	free(st);
 }
@@ -300,14 +311,13 @@ char *crud_store_dump(struct crud_store *st, size_t *len, uint64_t *version)
 
 /* ---- ids ---------------------------------------------------------------------------- */
 
-static struct id_mark *mark_of(struct crud_store *st, const char *key)
+/* The collection under key, or NULL (a singular resource, another value, no such key). */
+static struct collection *collection_of(struct crud_store *st, const char *key)
 {
-	for (size_t i = 0; i < st->nmarks; i++)
-		if (strcmp(st->marks[i].key, key) == 0)
-			return &st->marks[i];
-	st->marks = xrealloc(st->marks, (st->nmarks + 1) * sizeof(*st->marks));
-	st->marks[st->nmarks] = (struct id_mark){ .key = xstrdup(key), .top = 0 };
-	return &st->marks[st->nmarks++];
+	for (size_t i = 0; i < st->ncolls; i++)
+		if (strcmp(st->colls[i].key, key) == 0)
+			return &st->colls[i];
+	return NULL;
 }
 
 /* The largest id of coll as lodash's maxBy finds it (JavaScript's >, null and missing ids
@@ -349,24 +359,38 @@ static cJSON *uuid_v4(struct rng *r)
 	return id;
 }
 
-static bool id_taken(const cJSON *coll, const cJSON *id)
+static bool id_taken(const struct collection *coll, const cJSON *id)
 {
 	struct strbuf text = STRBUF_INIT;
 	crud_js_text(id, &text);
-	bool taken = crud_js_find_id(coll, strbuf_str(&text), text.len) >= 0;
+	bool taken = crud_index_find(&coll->index, strbuf_str(&text)) != NULL;
 	strbuf_release(&text);
 	return taken;
 }
 
+/* The integer a new item of coll would get (json-server: 1 for none, max + 1 when the
+ * max is a number), above any it ever held; false when its largest id is not an integer
+ * (1.5 would give 2.5: here, as for strings, a UUID). */
+static bool next_integer(const struct collection *coll, double *next)
+{
+	if (crud_index_only_integers(&coll->index)) {
+		/* the largest id is an integer, and top is at least as large: no walk */
+		*next = (coll->index.nint ? coll->top : fmax(coll->top, 0)) + 1;
+		return true;
+	}
+	const cJSON *max = max_id(coll->arr);
+	if (max && !crud_js_safe_integer(max))
+		return false;
+	*next = fmax(max ? max->valuedouble : 0, coll->top) + 1;
+	return true;
+}
+
 /* The id a new item of coll gets: the next integer when its ids are integers, above any it
  * ever held, else a UUID (json-server: a 7-character nanoid). */
-static cJSON *new_id(struct crud_store *st, const char *key, const cJSON *coll)
+static cJSON *new_id(struct crud_store *st, const struct collection *coll)
 {
-	const cJSON *max = max_id(coll);
-	/* json-server: 1 for none, max + 1 when the max is a number (1.5 would give 2.5: here,
-	 * as for strings, a UUID) */
-	if (!max || exact_integer(max)) {
-		double next = fmax(max ? max->valuedouble : 0, mark_of(st, key)->top) + 1;
+	double next;
+	if (next_integer(coll, &next)) {
 		cJSON *id = json_check(cJSON_CreateNumber(next));
 		/* a string id "14" among numbers would read as 14 */
 		while (id_taken(coll, id) && next < MAX_EXACT_ID)
@@ -383,13 +407,11 @@ static cJSON *new_id(struct crud_store *st, const char *key, const cJSON *coll)
 	return id;
 }
 
-/* An integer id that entered key raises its mark. */
-static void note_id(struct crud_store *st, const char *key, const cJSON *id)
+/* An integer id that entered coll raises its mark. */
+static void note_id(struct collection *coll, const cJSON *id)
 {
-	if (exact_integer(id)) {
-		struct id_mark *m = mark_of(st, key);
-		m->top = fmax(m->top, id->valuedouble);
-	}
+	if (crud_js_safe_integer(id))
+		coll->top = fmax(coll->top, id->valuedouble);
 }
 
 /* Appends s as express's res.location writes it (encodeurl: what a URL may hold stays). */
@@ -422,11 +444,11 @@ static char *location_of(const char *key, const cJSON *id)
 
 /* ---- reading ------------------------------------------------------------------------ */
 
-/* The item of collection key with this id and its index, or NULL (*at -1). */
-static cJSON *find_item(const cJSON *coll, const char *id, int *at)
+/* The item of key's collection with this id, or NULL. */
+static cJSON *find_item(struct crud_store *st, const char *key, const char *id)
 {
-	*at = crud_js_find_id(coll, id, strlen(id));
-	return *at >= 0 ? cJSON_GetArrayItem(coll, *at) : NULL;
+	struct collection *coll = id ? collection_of(st, key) : NULL;
+	return coll ? crud_index_find(&coll->index, id) : NULL;
 }
 
 static void get_list(struct crud_store *st, const char *key, const struct crud_query *q, const char *self_url,
@@ -440,10 +462,35 @@ static void get_list(struct crud_store *st, const char *key, const struct crud_q
 	out->link = page.link;
 }
 
-void crud_get(struct crud_store *st, const char *key, const char *id, const struct kv *query, size_t nquery,
-	      const char *self_url, struct crud_result *out)
+/* Appends a field that may hold any bytes, its length first: no two requests run together. */
+static void add_field(struct strbuf *sb, const char *s, size_t len)
 {
-	result_init(out);
+	strbuf_addf(sb, "%zu:", len);
+	strbuf_add(sb, s, len);
+}
+
+/* What a GET's answer depends on besides the content: the route, the decoded query (the
+ * options) and the URL (the Link header's). */
+static void request_key(struct strbuf *sb, const char *key, const char *id, const struct kv *query, size_t nquery,
+			const char *self_url)
+{
+	add_field(sb, key, strlen(key));
+	strbuf_addc(sb, id ? 'i' : '-');
+	if (id)
+		add_field(sb, id, strlen(id));
+	for (size_t i = 0; i < nquery; i++) {
+		add_field(sb, query[i].name, strlen(query[i].name));
+		add_field(sb, query[i].value, query[i].len);
+	}
+	strbuf_addc(sb, 'u');
+	if (self_url)
+		add_field(sb, self_url, strlen(self_url));
+}
+
+/* The answer printed from the content, kept for the next GET of the same request. */
+static void get_uncached(struct crud_store *st, const char *key, const char *id, const struct kv *query,
+			 size_t nquery, const char *self_url, const struct strbuf *rkey, struct crud_result *out)
+{
 	char *err = NULL;
 	struct crud_query *q = crud_query_parse(query, nquery, &err);
 	if (!q) {
@@ -454,38 +501,51 @@ void crud_get(struct crud_store *st, const char *key, const char *id, const stru
 	}
 	pthread_mutex_lock(&st->lock);
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(st->db, key);
-	int at;
 	const cJSON *item;
 	if (kind_of(v) == CRUD_SINGULAR && !id) {
 		answer(out, 200, v);
 	} else if (kind_of(v) == CRUD_COLLECTION && !id) {
 		get_list(st, key, q, self_url, out);
-	} else if (kind_of(v) == CRUD_COLLECTION && (item = find_item(v, id, &at))) {
+	} else if ((item = find_item(st, key, id))) {
 		cJSON *related = crud_query_relate(q, st->db, key, item);
 		answer(out, 200, related);
 		cJSON_Delete(related);
 	} else {
 		not_found(out);
 	}
+	crud_cache_put(st->cache, rkey->buf, rkey->len, st->version, out);
 	pthread_mutex_unlock(&st->lock);
 	crud_query_destroy(q);
+}
+
+void crud_get(struct crud_store *st, const char *key, const char *id, const struct kv *query, size_t nquery,
+	      const char *self_url, struct crud_result *out)
+{
+	result_init(out);
+	struct strbuf rkey = STRBUF_INIT;
+	request_key(&rkey, key, id, query, nquery, self_url);
+	pthread_mutex_lock(&st->lock);
+	bool hit = crud_cache_get(st->cache, rkey.buf, rkey.len, st->version, out);
+	pthread_mutex_unlock(&st->lock);
+	if (!hit)
+		get_uncached(st, key, id, query, nquery, self_url, &rkey, out);
+	strbuf_release(&rkey);
 }
 
 /* ---- writing ------------------------------------------------------------------------ */
 
 /* The resource a write addresses: a collection's item (id given) or a singular resource
  * (no id). NULL after a 404 when there is none; *coll gets the collection, if any. */
-static cJSON *target(struct crud_store *st, const char *key, const char *id, cJSON **coll, int *at,
+static cJSON *target(struct crud_store *st, const char *key, const char *id, struct collection **coll,
 		     struct crud_result *out)
 {
 	cJSON *v = cJSON_GetObjectItemCaseSensitive(st->db, key);
 	cJSON *found = NULL;
 	*coll = NULL;
-	*at = -1;
 	if (kind_of(v) == CRUD_SINGULAR && !id)
 		found = v;
-	else if (kind_of(v) == CRUD_COLLECTION && id && (found = find_item(v, id, at)))
-		*coll = v;
+	else if (kind_of(v) == CRUD_COLLECTION && (found = find_item(st, key, id)))
+		*coll = collection_of(st, key);
 	if (!found)
 		not_found(out);
 	return found;
@@ -511,7 +571,7 @@ static void changed(struct crud_store *st, struct crud_result *out, int status, 
 }
 
 /* lodash-id's insert: `doc.id || createId()`, then a duplicate is refused. */
-static void post_item(struct crud_store *st, const char *key, cJSON *coll, cJSON *body, struct crud_result *out)
+static void post_item(struct crud_store *st, struct collection *coll, cJSON *body, struct crud_result *out)
 {
 	cJSON *id = cJSON_GetObjectItemCaseSensitive(body, "id");
 	if (cJSON_IsArray(id) || cJSON_IsObject(id) || cJSON_IsTrue(id)) {
@@ -521,22 +581,23 @@ static void post_item(struct crud_store *st, const char *key, cJSON *coll, cJSON
 	}
 	/* absent, null, false, 0 and "" all get a new id, as json-server's || does */
 	if (!crud_js_truthy(id))
-		crud_js_assign(body, "id", new_id(st, key, coll));
+		crud_js_assign(body, "id", new_id(st, coll));
 	id = cJSON_GetObjectItemCaseSensitive(body, "id");
 	if (id_taken(coll, id)) {
 		struct strbuf msg = STRBUF_INIT;
 		strbuf_adds(&msg, "an item with id '");
 		crud_js_text(id, &msg);
-		strbuf_addf(&msg, "' already exists in '%s'", key);
+		strbuf_addf(&msg, "' already exists in '%s'", coll->key);
 		fail(out, 409, strbuf_str(&msg));
 		strbuf_release(&msg);
 		cJSON_Delete(body);
 		return;
 	}
-	note_id(st, key, id);
-	json_array_add(coll, body);
+	note_id(coll, id);
+	json_array_add(coll->arr, body);
+	crud_index_add(&coll->index, body);
 	changed(st, out, 201, body);
-	out->location = location_of(key, id);
+	out->location = location_of(coll->key, id);
 }
 
 void crud_post(struct crud_store *st, const char *key, const char *body, size_t len, struct crud_result *out)
@@ -548,7 +609,7 @@ void crud_post(struct crud_store *st, const char *key, const char *body, size_t 
 	pthread_mutex_lock(&st->lock);
 	cJSON *v = cJSON_GetObjectItemCaseSensitive(st->db, key);
 	if (kind_of(v) == CRUD_COLLECTION) {
-		post_item(st, key, v, obj, out);
+		post_item(st, collection_of(st, key), obj, out);
 	} else if (kind_of(v) == CRUD_SINGULAR) {
 		/* json-server's singular.js takes a POST as a whole replacement, answered 201 */
 		cJSON_ReplaceItemInObjectCaseSensitive(st->db, key, obj);
@@ -565,16 +626,16 @@ void crud_post(struct crud_store *st, const char *key, const char *body, size_t 
  * body's place for it, else last). A singular resource becomes the body. */
 static void put_locked(struct crud_store *st, const char *key, const char *id, cJSON *body, struct crud_result *out)
 {
-	cJSON *coll;
-	int at;
-	cJSON *old = target(st, key, id, &coll, &at, out);
+	struct collection *coll;
+	cJSON *old = target(st, key, id, &coll, out);
 	if (!old) {
 		cJSON_Delete(body);
 		return;
 	}
 	if (coll) {
 		crud_js_assign(body, "id", json_check(cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(old, "id"), true)));
-		cJSON_ReplaceItemInArray(coll, at, body);
+		crud_index_replace(&coll->index, old, body);
+		cJSON_ReplaceItemViaPointer(coll->arr, old, body);
 	} else {
 		cJSON_ReplaceItemInObjectCaseSensitive(st->db, key, body);
 	}
@@ -585,9 +646,8 @@ static void put_locked(struct crud_store *st, const char *key, const char *id, c
  * (lodash-id's updateById), a singular resource's "id" is a field like any other. */
 static void patch_locked(struct crud_store *st, const char *key, const char *id, cJSON *body, struct crud_result *out)
 {
-	cJSON *coll;
-	int at;
-	cJSON *old = target(st, key, id, &coll, &at, out);
+	struct collection *coll;
+	cJSON *old = target(st, key, id, &coll, out);
 	if (old) {
 		while (body->child) {
 			cJSON *c = cJSON_DetachItemViaPointer(body, body->child);
@@ -632,7 +692,7 @@ void crud_patch(struct crud_store *st, const char *key, const char *id, const ch
 
 /* Whether doc refers through a FOOId field to a FOOs item that does not exist, when a
  * collection FOOs does (mixins.js getRemovable). A null reference refers to nothing. */
-static bool dangling(const cJSON *db, const cJSON *doc)
+static bool dangling(struct crud_store *st, const cJSON *doc)
 {
 	for (const cJSON *f = cJSON_IsObject(doc) ? doc->child : NULL; f; f = f->next) {
 		size_t n = strlen(f->string);
@@ -640,36 +700,45 @@ static bool dangling(const cJSON *db, const cJSON *doc)
 			continue;
 		char *prefix = xstrndup(f->string, n - 2);
 		char *plural = crud_js_plural(prefix);
-		const cJSON *ref = cJSON_GetObjectItemCaseSensitive(db, plural);
+		const struct collection *ref = collection_of(st, plural);
 		free(prefix);
 		free(plural);
-		if (cJSON_IsArray(ref) && !id_taken(ref, f))
+		if (ref && !id_taken(ref, f))
 			return true;
 	}
 	return false;
 }
 
+/* An item to remove, and the collection it leaves. */
+struct doomed {
+	struct collection *coll;
+	cJSON *doc;
+};
+
+static void remove_item(struct collection *coll, cJSON *doc)
+{
+	cJSON_DetachItemViaPointer(coll->arr, doc);
+	crud_index_remove(&coll->index, coll->arr, doc);
+	cJSON_Delete(doc);
+}
+
 /* After a DELETE json-server removes every item left pointing at a missing one (comments
  * of a deleted post, and any dangling reference the file already had). Returns how many.
  * One pass, as there: the dependents of what it removes stay until the next DELETE. */
-static size_t remove_dependents(cJSON *db)
+static size_t remove_dependents(struct crud_store *st)
 {
 	size_t ndoomed = 0;
-	cJSON **doomed = NULL;
-	for (cJSON *coll = db->child; coll; coll = coll->next) {
-		if (!cJSON_IsArray(coll))
-			continue;
-		for (cJSON *doc = coll->child; doc; doc = doc->next) {
-			if (!dangling(db, doc))
+	struct doomed *doomed = NULL;
+	for (size_t i = 0; i < st->ncolls; i++) {
+		for (cJSON *doc = st->colls[i].arr->child; doc; doc = doc->next) {
+			if (!dangling(st, doc))
 				continue;
-			doomed = xrealloc(doomed, (ndoomed + 1) * 2 * sizeof(*doomed));
-			doomed[2 * ndoomed] = coll;
-			doomed[2 * ndoomed + 1] = doc;
-			ndoomed++;
+			doomed = xrealloc(doomed, (ndoomed + 1) * sizeof(*doomed));
+			doomed[ndoomed++] = (struct doomed){ &st->colls[i], doc };
 		}
 	}
 	for (size_t i = 0; i < ndoomed; i++)
-		cJSON_Delete(cJSON_DetachItemViaPointer(doomed[2 * i], doomed[2 * i + 1]));
+		remove_item(doomed[i].coll, doomed[i].doc);
 	free(doomed);
 	return ndoomed;
 }
@@ -678,14 +747,14 @@ void crud_delete(struct crud_store *st, const char *key, const char *id, struct 
 {
 	result_init(out);
 	pthread_mutex_lock(&st->lock);
-	cJSON *v = cJSON_GetObjectItemCaseSensitive(st->db, key);
-	int at = -1;
-	if (kind_of(v) == CRUD_COLLECTION && id && find_item(v, id, &at))
-		cJSON_Delete(cJSON_DetachItemFromArray(v, at));
+	struct collection *coll = collection_of(st, key);
+	cJSON *item = find_item(st, key, id);
+	if (item)
+		remove_item(coll, item);
 	/* json-server looks for dependents on every DELETE of a collection, even a 404 */
-	size_t removed = kind_of(v) == CRUD_COLLECTION && id ? remove_dependents(st->db) : 0;
-	if (at >= 0 || removed)
+	size_t removed = coll && id ? remove_dependents(st) : 0;
+	if (item || removed)
 		st->version++;
-	empty_object(out, at >= 0 ? 200 : 404);
+	empty_object(out, item ? 200 : 404);
 	pthread_mutex_unlock(&st->lock);
 }

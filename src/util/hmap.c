@@ -67,6 +67,29 @@ void hmap_put(struct hmap *m, const char *key, void *val)
 	m->n++;
 }
 
+/* Linear probing has no tombstones here: the entries after the hole that hash at or
+ * before it move back, so every probe chain stays unbroken. */
+void *hmap_del(struct hmap *m, const char *key)
+{
+	struct hmap_entry *e = find(m, key);
+	if (!e)
+		return NULL;
+	void *val = e->val;
+	free(e->key);
+	size_t mask = m->cap - 1, hole = (size_t)(e - m->v);
+	for (size_t i = (hole + 1) & mask; m->v[i].key; i = (i + 1) & mask) {
+		size_t home = (size_t)hash_str(m->v[i].key) & mask;
+		/* the entry at i may fill the hole when its home is not in (hole, i] */
+		if (((i - home) & mask) >= ((i - hole) & mask)) {
+			m->v[hole] = m->v[i];
+			hole = i;
+		}
+	}
+	m->v[hole] = (struct hmap_entry){ NULL, NULL };
+	m->n--;
+	return val;
+}
+
 bool hmap_add_key(struct hmap *m, const char *key)
 {
 	static char present;

@@ -21,6 +21,8 @@ struct hmap {
 void *hmap_get(const struct hmap *m, const char *key);
 /** Sets key (copied) to val, a non-NULL pointer, replacing an earlier value. */
 void hmap_put(struct hmap *m, const char *key, void *val);
+/** Removes key (freeing its copy of the key); returns its value, or NULL when absent. */
+void *hmap_del(struct hmap *m, const char *key);
 /** Adds key to a set (a map whose values do not matter); false when it was there already. */
 bool hmap_add_key(struct hmap *m, const char *key);
 /** Frees the keys, and each value with free_val unless that is NULL; leaves m empty. */

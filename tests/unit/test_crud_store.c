@@ -349,6 +349,102 @@ Test(crud_store, a_deleted_id_is_not_given_again_until_reset)
 	crud_store_destroy(st);
 }
 
+/* Every write keeps the id index in step: what GET /KEY/ID finds is what the list holds. */
+Test(crud_store, ids_are_found_after_every_kind_of_write)
+{
+	/* the same id twice in a file: the first is found, then the second once it is gone */
+	struct crud_store *st = store_of("{\"a\":[{\"id\":1,\"n\":\"first\"},{\"id\":\"1\",\"n\":\"second\"},{\"id\":2}]}");
+	struct crud_result r;
+	get(st, "a", "1", &r);
+	expect_result(&r, 200, "{\"id\":1,\"n\":\"first\"}");
+	PUT(st, "a", "1", "{\"n\":\"put\"}", &r);
+	expect_result(&r, 200, "{\"n\":\"put\",\"id\":1}");
+	get(st, "a", "1", &r);
+	expect_result(&r, 200, "{\"n\":\"put\",\"id\":1}");
+	PATCH(st, "a", "1", "{\"id\":7,\"m\":1}", &r);
+	expect_result(&r, 200, "{\"n\":\"put\",\"id\":1,\"m\":1}");
+	get(st, "a", "7", &r);
+	expect_result(&r, 404, "{}");
+	crud_delete(st, "a", "1", &r);
+	expect_result(&r, 200, "{}");
+	get(st, "a", "1", &r);
+	expect_result(&r, 200, "{\"id\":\"1\",\"n\":\"second\"}");
+	crud_delete(st, "a", "1", &r);
+	expect_result(&r, 200, "{}");
+	get(st, "a", "1", &r);
+	expect_result(&r, 404, "{}");
+	/* a string id among integers took the slow way to the next id; gone, the fast one */
+	POST(st, "a", "{}", &r);
+	expect_result(&r, 201, "{\"id\":3}");
+	get(st, "a", "3", &r);
+	expect_result(&r, 200, "{\"id\":3}");
+	POST(st, "a", "{\"id\":\"x\"}", &r);
+	expect_result(&r, 201, "{\"id\":\"x\"}");
+	get(st, "a", "x", &r);
+	expect_result(&r, 200, "{\"id\":\"x\"}");
+	crud_store_reset(st);
+	get(st, "a", "3", &r);
+	expect_result(&r, 404, "{}");
+	get(st, "a", "1", &r);
+	expect_result(&r, 200, "{\"id\":1,\"n\":\"first\"}");
+	cJSON *root = json_or_fail("{\"a\":[{\"id\":5}]}");
+	crud_store_replace(st, root);
+	cJSON_Delete(root);
+	get(st, "a", "2", &r);
+	expect_result(&r, 404, "{}");
+	get(st, "a", "5", &r);
+	expect_result(&r, 200, "{\"id\":5}");
+	crud_store_destroy(st);
+}
+
+/* GET answers are kept for the content they were printed from: never one of an older one. */
+Test(crud_store, a_write_is_visible_to_the_next_get)
+{
+	struct crud_store *st = store_of(data);
+	struct crud_result r;
+	struct kv page[] = { { "_page", "1", 1 }, { "_limit", "1", 1 } };
+	crud_get(st, "posts", NULL, page, 2, "http://h/posts?_page=1&_limit=1", &r);
+	cr_expect_eq(r.total, 3);
+	crud_result_release(&r);
+	POST(st, "posts", "{\"title\":\"d\"}", &r);
+	crud_result_release(&r);
+	crud_get(st, "posts", NULL, page, 2, "http://h/posts?_page=1&_limit=1", &r);
+	cr_expect_eq(r.total, 4);
+	crud_result_release(&r);
+	/* the same request again (from the cache) answers the same, headers included */
+	crud_get(st, "posts", NULL, page, 2, "http://h/posts?_page=1&_limit=1", &r);
+	cr_expect_eq(r.total, 4);
+	cr_expect_str_eq(r.link, "<http://h/posts?_page=1&_limit=1>; rel=\"first\", "
+				 "<http://h/posts?_page=2&_limit=1>; rel=\"next\", "
+				 "<http://h/posts?_page=4&_limit=1>; rel=\"last\"");
+	crud_result_release(&r);
+	/* another URL or other values are other requests */
+	struct kv page2[] = { { "_page", "2", 1 }, { "_limit", "1", 1 } };
+	crud_get(st, "posts", NULL, page2, 2, "http://h/posts?_page=1&_limit=1", &r);
+	expect_result(&r, 200, "[{\"id\":2,\"title\":\"b\"}]");
+	get(st, "profile", NULL, &r);
+	expect_result(&r, 200, "{\"name\":\"typicode\"}");
+	PATCH(st, "profile", NULL, "{\"name\":\"x\"}", &r);
+	crud_result_release(&r);
+	get(st, "profile", NULL, &r);
+	expect_result(&r, 200, "{\"name\":\"x\"}");
+	crud_store_reset(st);
+	get(st, "profile", NULL, &r);
+	expect_result(&r, 200, "{\"name\":\"typicode\"}");
+	get(st, "posts", "2", &r);
+	expect_result(&r, 200, "{\"id\":2,\"title\":\"b\"}");
+	crud_delete(st, "posts", "2", &r);
+	crud_result_release(&r);
+	get(st, "posts", "2", &r);
+	expect_result(&r, 404, "{}");
+	cJSON *root = json_or_fail("{\"posts\":[{\"id\":2,\"title\":\"new\"}]}");
+	crud_store_replace(st, root);
+	cJSON_Delete(root);
+	get(st, "posts", "2", &r);
+	expect_result(&r, 200, "{\"id\":2,\"title\":\"new\"}");
+	crud_store_destroy(st);
+}
+
 Test(crud_store, singular_resources)
 {
 	struct crud_store *st = store_of(data);
@@ -447,9 +543,16 @@ static void *write_many(void *arg)
 		char id[32];
 		snprintf(id, sizeof(id), "%s", r.location + strlen("/items/"));
 		crud_result_release(&r);
+		get(w->st, "items", id, &r);
+		cr_assert_eq(r.status, 200, "GET /items/%s after its POST: %d", id, r.status);
+		crud_result_release(&r);
 		if (i % 5 == 0) {
 			PATCH(w->st, "items", id, "{\"patched\":true}", &r);
 			cr_assert_eq(r.status, 200);
+			crud_result_release(&r);
+			/* the answer cached by the GET above is not given again */
+			get(w->st, "items", id, &r);
+			cr_assert(strstr(r.body, "\"patched\": true"), "%s", r.body);
 			crud_result_release(&r);
 		}
 		if (i % 10 == 0) {
@@ -457,6 +560,9 @@ static void *write_many(void *arg)
 			cr_assert_eq(r.status, 200);
 			crud_result_release(&r);
 			w->deleted++;
+			get(w->st, "items", id, &r);
+			cr_assert_eq(r.status, 404);
+			crud_result_release(&r);
 		}
 	}
 	return NULL;
@@ -491,6 +597,12 @@ Test(crud_store, concurrent_writers_lose_nothing_and_share_no_id)
 		cr_expect_not(seen[id], "id %d twice", id);
 		seen[id] = true;
 		patched += cJSON_GetObjectItem(it, "patched") != NULL;
+		/* the index found every survivor */
+		char text[32];
+		snprintf(text, sizeof(text), "%d", id);
+		get(st, "items", text, &r);
+		cr_expect_eq(r.status, 200, "GET /items/%d", id);
+		crud_result_release(&r);
 	}
 	cr_expect_eq(patched, THREADS * (POSTS / 5 - POSTS / 10));
 	cr_expect_eq(crud_store_version(st), (uint64_t)(THREADS * POSTS + THREADS * POSTS / 5 + deleted));

@@ -88,3 +88,31 @@ Test(hmap, release_frees_values_when_asked)
 	hmap_release(&m, count_free);
 	cr_expect_eq(freed, 2);
 }
+
+Test(hmap, delete_keeps_the_other_keys_reachable)
+{
+	struct hmap m = HMAP_INIT;
+	static int vals[3000];
+	char key[32];
+	for (int i = 0; i < 3000; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		hmap_put(&m, key, &vals[i]);
+	}
+	cr_expect_null(hmap_del(&m, "absent"));
+	for (int i = 0; i < 3000; i += 3) {
+		snprintf(key, sizeof(key), "k%d", i);
+		cr_assert_eq(hmap_del(&m, key), &vals[i], "%s", key);
+	}
+	cr_expect_eq(m.n, 2000);
+	for (int i = 0; i < 3000; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		if (i % 3 == 0)
+			cr_assert_null(hmap_get(&m, key), "%s", key);
+		else
+			cr_assert_eq(hmap_get(&m, key), &vals[i], "%s", key);
+	}
+	/* a deleted key can come back */
+	hmap_put(&m, "k0", &vals[0]);
+	cr_expect_eq(hmap_get(&m, "k0"), &vals[0]);
+	hmap_release(&m, NULL);
+}

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+/* Rendered CRUD answers: an open-addressing table (keys hold any bytes, so not hmap),
+ * cleared whole when the version moves or it fills; no eviction order to keep. */
+#include "crud_cache.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "crud_store.h"
+#include "util/xalloc.h"
+
+struct entry {
+	char *key;                  /* NULL: a free slot */
+	size_t key_len;
+	uint64_t hash;
+	int status;
+	char *body;
+	size_t body_len;
+	long long total;
+	char *link;
+};
+
+struct crud_cache {
+	struct entry *slots;
+	size_t cap;                 /* a power of two, at least twice max_entries */
+	size_t n, max_entries;
+	size_t bytes, max_bytes;
+	uint64_t version;           /* of every entry */
+};
+
+static uint64_t hash_bytes(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603u;
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211u;
+	}
+	return h;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+struct crud_cache *crud_cache_create(size_t max_entries, size_t max_bytes)
+{
+	struct crud_cache *c = xcalloc(1, sizeof(*c));
+	c->max_entries = max_entries ? max_entries : 1;
+	for (c->cap = 4; c->cap < 2 * c->max_entries; c->cap *= 2)
+		;
+	c->slots = xcalloc(c->cap, sizeof(*c->slots));
+	c->max_bytes = max_bytes;
+	return c;
+}
+
+static void clear(struct crud_cache *c)
+{
+	for (size_t i = 0; i < c->cap && c->n; i++) {
+		struct entry *e = &c->slots[i];
+		if (!e->key)
+			continue;
+		free(e->key);
+		free(e->body);
+		free(e->link);
+		memset(e, 0, sizeof(*e));
+		c->n--;
+	}
+	c->bytes = 0;
+}
+
+void crud_cache_destroy(struct crud_cache *c)
+{
+	if (!c)
+		return;
+	clear(c);
+	free(c->slots);
+	free(c);
+}
+
+/* The slot holding key, or the free slot where it would go. */
+static struct entry *slot_of(const struct crud_cache *c, const char *key, size_t len, uint64_t h)
+{
+	size_t i = (size_t)h & (c->cap - 1);
+	for (;; i = (i + 1) & (c->cap - 1)) {
+		struct entry *e = &c->slots[i];
+		if (!e->key || (e->hash == h && e->key_len == len && memcmp(e->key, key, len) == 0))
+			return e;
+	}
+}
+
+/* Entries of another version are of no use: drop them. */
+static void to_version(struct crud_cache *c, uint64_t version)
+{
+	if (c->version != version) {
+		clear(c);
+		c->version = version;
+	}
+}
+
+bool crud_cache_get(struct crud_cache *c, const char *key, size_t len, uint64_t version, struct crud_result *out)
+{
+	to_version(c, version);
+	const struct entry *e = slot_of(c, key, len, hash_bytes(key, len));
+	if (!e->key)
+		return false;
+	out->status = e->status;
+	out->body = xmemdup0(e->body, e->body_len);
+	out->body_len = e->body_len;
+	out->total = e->total;
+	out->link = dup_or_null(e->link);
+	out->location = NULL;
+	return true;
+}
+
+void crud_cache_put(struct crud_cache *c, const char *key, size_t len, uint64_t version, const struct crud_result *r)
+{
+	size_t size = len + r->body_len + (r->link ? strlen(r->link) : 0);
+	/* one answer may take a quarter: a huge list is printed each time rather than
+	 * pushing everything else out */
+	if (size > c->max_bytes / 4)
+		return;
+	to_version(c, version);
+	if (c->n == c->max_entries || c->bytes + size > c->max_bytes)
+		clear(c);
+	uint64_t h = hash_bytes(key, len);
+	struct entry *e = slot_of(c, key, len, h);
+	if (e->key)
+		return; /* stored already (two threads missed at once) */
+	*e = (struct entry){
+		.key = xmemdup0(key, len), .key_len = len, .hash = h, .status = r->status,
+		.body = xmemdup0(r->body, r->body_len), .body_len = r->body_len, .total = r->total,
+		.link = dup_or_null(r->link),
+	};
+	c->n++;
+	c->bytes += size;
+}
