@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "crud_store.h"
+#include "util/hash.h"
 #include "util/xalloc.h"
 
 struct entry {
@@ -27,16 +28,6 @@ struct crud_cache {
 	size_t bytes, max_bytes;
 	uint64_t version;           /* of every entry */
 };
-
-static uint64_t hash_bytes(const char *s, size_t len)
-{
-	uint64_t h = 1469598103934665603u;
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211u;
-	}
-	return h;
-}
 
 static char *dup_or_null(const char *s)
 {
@@ -101,7 +92,7 @@ static void to_version(struct crud_cache *c, uint64_t version)
 bool crud_cache_get(struct crud_cache *c, const char *key, size_t len, uint64_t version, struct crud_result *out)
 {
 	to_version(c, version);
-	const struct entry *e = slot_of(c, key, len, hash_bytes(key, len));
+	const struct entry *e = slot_of(c, key, len, fnv1a(key, len));
 	if (!e->key)
 		return false;
 	out->status = e->status;
@@ -123,7 +114,7 @@ void crud_cache_put(struct crud_cache *c, const char *key, size_t len, uint64_t 
 	to_version(c, version);
 	if (c->n == c->max_entries || c->bytes + size > c->max_bytes)
 		clear(c);
-	uint64_t h = hash_bytes(key, len);
+	uint64_t h = fnv1a(key, len);
 	struct entry *e = slot_of(c, key, len, h);
 	if (e->key)
 		return; /* stored already (two threads missed at once) */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/hash.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -50,14 +51,6 @@ void metrics_destroy(struct metrics *m)
 	free(m);
 }
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		h = (h ^ *p) * 1099511628211ULL;
-	return h;
-}
-
 /* The slot for stub: its own, or the empty one where it goes. Under the lock. */
 static struct hit *slot(struct hit *hits, size_t cap, const char *stub, uint64_t h)
 {
@@ -84,7 +77,7 @@ void metrics_count(struct metrics *m, int status, const char *stub)
 	atomic_fetch_add_explicit(&m->requests[s][stub ? 1 : 0], 1, memory_order_relaxed);
 	if (!stub)
 		return;
-	uint64_t h = hash_str(stub);
+	uint64_t h = fnv1a_str(stub);
 	pthread_mutex_lock(&m->lock);
 	if (2 * (m->n + 1) > m->cap)
 		rehash(m);

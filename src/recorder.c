@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "stub_files.h"
+#include "util/hash.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -28,17 +29,6 @@
 #define MAX_NAME_TRIES 10000
 
 /* ---- files ---- */
-
-/* The hash of a canonical request, for the index. */
-static uint64_t fnv1a(const char *s, size_t len)
-{
-	uint64_t h = 14695981039346656037u;
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211u;
-	}
-	return h;
-}
 
 
 struct entry {

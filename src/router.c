@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/hash.h"
 #include "util/xalloc.h"
 
 /* One stub in the index: its place in the winner order and in the set. */
@@ -108,19 +109,16 @@ static unsigned char ascii_upper(unsigned char c)
  */
 static uint64_t path_hash(const char *path)
 {
-	uint64_t h = 14695981039346656037ULL;
-	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
-		h = (h ^ *p) * 1099511628211ULL;
-	return h;
+	return fnv1a_str(path);
 }
 
 static uint64_t key_hash(const char *method, uint64_t h)
 {
 	if (!method)
-		return (h ^ 0x2a) * 1099511628211ULL;
-	h = (h ^ 0xff) * 1099511628211ULL;
+		return fnv1a_step(h, 0x2a);
+	h = fnv1a_step(h, 0xff);
 	for (const unsigned char *p = (const unsigned char *)method; *p; p++)
-		h = (h ^ ascii_upper(*p)) * 1099511628211ULL;
+		h = fnv1a_step(h, ascii_upper(*p));
 	return h;
 }
 

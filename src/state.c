@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "stub.h"
+#include "util/hash.h"
 #include "util/xalloc.h"
 
 struct entry {
@@ -29,19 +30,11 @@ struct state {
 	struct map scenarios;      /* scenario name -> state other than "start" */
 };
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211u;
-	return h;
-}
-
 static struct entry *map_find(const struct map *m, const char *key)
 {
 	if (!m->cap)
 		return NULL;
-	for (size_t i = (size_t)hash_str(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+	for (size_t i = (size_t)fnv1a_str(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
 		if (!m->v[i].key)
 			return NULL;
 		if (strcmp(m->v[i].key, key) == 0)
@@ -51,7 +44,7 @@ static struct entry *map_find(const struct map *m, const char *key)
 
 static void map_place(struct entry *v, size_t cap, struct entry e)
 {
-	size_t i = (size_t)hash_str(e.key) & (cap - 1);
+	size_t i = (size_t)fnv1a_str(e.key) & (cap - 1);
 	while (v[i].key)
 		i = (i + 1) & (cap - 1);
 	v[i] = e;

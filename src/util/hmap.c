@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* String-keyed hash map: linear probing in a power-of-two table kept at most half full. */
+#include "util/hash.h"
 #include "util/hmap.h"
 
 #include <stdint.h>
@@ -8,21 +9,11 @@
 
 #include "util/xalloc.h"
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603u;
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211u;
-	}
-	return h;
-}
-
 static struct hmap_entry *find(const struct hmap *m, const char *key)
 {
 	if (!m->cap)
 		return NULL;
-	size_t i = (size_t)hash_str(key) & (m->cap - 1);
+	size_t i = (size_t)fnv1a_str(key) & (m->cap - 1);
 	while (m->v[i].key) {
 		if (strcmp(m->v[i].key, key) == 0)
 			return &m->v[i];
@@ -39,7 +30,7 @@ void *hmap_get(const struct hmap *m, const char *key)
 
 static void insert(struct hmap_entry *v, size_t cap, char *key, void *val)
 {
-	size_t i = (size_t)hash_str(key) & (cap - 1);
+	size_t i = (size_t)fnv1a_str(key) & (cap - 1);
 	while (v[i].key)
 		i = (i + 1) & (cap - 1);
 	v[i].key = key;
@@ -78,7 +69,7 @@ void *hmap_del(struct hmap *m, const char *key)
 	free(e->key);
 	size_t mask = m->cap - 1, hole = (size_t)(e - m->v);
 	for (size_t i = (hole + 1) & mask; m->v[i].key; i = (i + 1) & mask) {
-		size_t home = (size_t)hash_str(m->v[i].key) & mask;
+		size_t home = (size_t)fnv1a_str(m->v[i].key) & mask;
 		/* the entry at i may fill the hole when its home is not in (hole, i] */
 		if (((i - home) & mask) >= ((i - hole) & mask)) {
 			m->v[hole] = m->v[i];
