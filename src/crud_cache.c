@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crud_store.h"
+#include "crud_result.h"
 #include "util/hash.h"
 #include "util/xalloc.h"
 

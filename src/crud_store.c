@@ -125,22 +125,6 @@ static void fail(struct crud_result *out, int status, const char *message)
 	cJSON_Delete(e);
 }
 
-static void result_init(struct crud_result *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->total = -1;
-}
-
-void crud_result_release(struct crud_result *r)
-{
-	if (!r)
-		return;
-	free(r->body);
-	free(r->location);
-	free(r->link);
-	result_init(r);
-}
-
 static const char *kind_name(const cJSON *v)
 {
 	if (cJSON_IsArray(v))
@@ -521,7 +505,7 @@ static void get_uncached(struct crud_store *st, const char *key, const char *id,
 void crud_get(struct crud_store *st, const char *key, const char *id, const struct kv *query, size_t nquery,
 	      const char *self_url, struct crud_result *out)
 {
-	result_init(out);
+	crud_result_init(out);
 	struct strbuf rkey = STRBUF_INIT;
 	request_key(&rkey, key, id, query, nquery, self_url);
 	pthread_mutex_lock(&st->lock);
@@ -602,7 +586,7 @@ static void post_item(struct crud_store *st, struct collection *coll, cJSON *bod
 
 void crud_post(struct crud_store *st, const char *key, const char *body, size_t len, struct crud_result *out)
 {
-	result_init(out);
+	crud_result_init(out);
 	cJSON *obj = body_object(body, len, out);
 	if (!obj)
 		return;
@@ -665,7 +649,7 @@ static void write_op(struct crud_store *st, const char *key, const char *id, con
 		     struct crud_result *out,
 		     void (*op)(struct crud_store *, const char *, const char *, cJSON *, struct crud_result *))
 {
-	result_init(out);
+	crud_result_init(out);
 	if (!routed(st, key, id, out))
 		return;
 	cJSON *obj = body_object(body, len, out);
@@ -745,7 +729,7 @@ static size_t remove_dependents(struct crud_store *st)
 
 void crud_delete(struct crud_store *st, const char *key, const char *id, struct crud_result *out)
 {
-	result_init(out);
+	crud_result_init(out);
 	pthread_mutex_lock(&st->lock);
 	struct collection *coll = collection_of(st, key);
 	cJSON *item = find_item(st, key, id);

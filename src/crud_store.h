@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "json.h"
+#include "crud_result.h"
 #include "request.h"
 
 struct crud_store;
@@ -22,20 +23,6 @@ enum crud_kind {
 	CRUD_SINGULAR,              /* an object: /KEY only (GET, PUT, PATCH) */
 };
 
-/** One answer. */
-struct crud_result {
-	int status;
-	char *body;                 /* JSON text, malloc'd (never NULL after an operation) */
-	size_t body_len;
-	char *location;             /* POST 201: "/KEY/ID" (percent-encoded as express's res.location
-				     * does), "/KEY" for a singular resource; else NULL. json-server
-				     * sends the request's full URL + "/ID" (its query included) */
-	long long total;            /* X-Total-Count for a list with _page, _limit or _end (as in
-				     * json-server, _start alone gives none), else -1 */
-	char *link;                 /* Link for a list with _page, else NULL; "" when there is no
-				     * page to link (json-server then sends an empty Link header) */
-};
-void crud_result_release(struct crud_result *r);
 
 /** A store holding a copy of root, a JSON object whose values are arrays of objects or
  *  objects (the reader has checked; other keys are kept but serve nothing). The copy is
