@@ -10,8 +10,8 @@ cd "$(dirname "$0")/.."
 
 PACKAGES="gcc libc6-dev pkg-config meson ninja-build libmicrohttpd-dev libyaml-dev libcjson-dev
   libpcre2-dev libcurl4-openssl-dev libcriterion-dev curl ca-certificates python3-pytest"
-# only for `test`: clang and its runtime, for the fuzzers
-FUZZ_PACKAGES="clang libclang-rt-14-dev"
+# only for `test`: clang and its runtime, for the fuzzers; Node.js for examples/node
+FUZZ_PACKAGES="clang libclang-rt-14-dev nodejs"
 
 install_missing() {
 	local missing=()
