@@ -22,6 +22,7 @@
 #include "reply.h"
 #include "reply_cache.h"
 #include "timers.h"
+#include "util/clock.h"
 #include "util/xalloc.h"
 
 struct http {
@@ -63,13 +64,6 @@ struct req_ctx {
  * headers (Node.js's default limit); bigger headers get 431.
  */
 #define CONNECTION_MEMORY ((size_t)16 << 10)
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* ---- the request view ---- */
 
@@ -259,7 +253,7 @@ static enum MHD_Result begin(struct http *h, struct req_ctx *ctx, struct MHD_Con
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	ctx->link = ci ? ci->socket_context : NULL;
 	if (ctx->link)
-		conns_head_done(h->conns, ctx->link, now_ms());
+		conns_head_done(h->conns, ctx->link, clock_now_ms());
 	x->view.arena = &x->arena;
 	x->view.method = arena_strdup(&x->arena, method);
 	x->view.path = split_absolute_form(&x->arena, url, &x->authority);
@@ -345,7 +339,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, en
 	}
 	pipeline_end(h->cfg.pipeline, &ctx->x, toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	if (ctx->link && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-		conns_request_done(h->conns, ctx->link, now_ms());
+		conns_request_done(h->conns, ctx->link, clock_now_ms());
 	ctx_free(ctx);
 	atomic_fetch_sub(&h->inflight, 1);
 }
@@ -371,7 +365,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 	struct http *h = cls;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-		*socket_context = ci ? conns_open(h->conns, ci->connect_fd, now_ms()) : NULL;
+		*socket_context = ci ? conns_open(h->conns, ci->connect_fd, clock_now_ms()) : NULL;
 	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
 		conns_close(h->conns, *socket_context);
 		*socket_context = NULL;
@@ -384,7 +378,7 @@ static void sweep(void *arg, bool cancelled)
 	struct http *h = arg;
 	if (cancelled)
 		return;
-	conns_sweep(h->conns, now_ms());
+	conns_sweep(h->conns, clock_now_ms());
 	timers_add(h->cfg.timers, SWEEP_MS, sweep, h);
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "util/clock.h"
 #include "util/xalloc.h"
 
 struct timer {
@@ -27,13 +28,6 @@ struct timers {
 	pthread_t thread;
 	bool closed;                 /* timers_close ran: timers_add cancels at once */
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void swap(struct timer *a, struct timer *b)
 {
@@ -86,7 +80,7 @@ static void *run(void *arg)
 			pthread_cond_wait(&t->wake, &t->lock);
 			continue;
 		}
-		uint64_t now = now_ns();
+		uint64_t now = clock_now_ns();
 		if (t->heap[0].due_ns > now) {
 			uint64_t due = t->heap[0].due_ns;
 			struct timespec ts = { (time_t)(due / 1000000000u), (long)(due % 1000000000u) };
@@ -157,7 +151,7 @@ void timers_destroy(struct timers *t)
 
 uint64_t timers_add(struct timers *t, uint64_t delay_ms, timer_fn *fn, void *arg)
 {
-	uint64_t due = now_ns() + delay_ms * 1000000u;
+	uint64_t due = clock_now_ns() + delay_ms * 1000000u;
 	pthread_mutex_lock(&t->lock);
 	if (t->closed) {
 		/* closed: the timer would never fire, so it is cancelled right away */

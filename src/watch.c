@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -75,13 +76,6 @@ struct watch {
 	uint64_t first, last;
 	uint64_t torn_since;     /* when watch_settled first said no in a row, or 0 */
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static char *join(const char *dir, const char *name)
 {
@@ -408,7 +402,7 @@ static void burst_add(struct watch *w, bool relevant)
 {
 	if (!relevant)
 		return;
-	uint64_t now = now_ms();
+	uint64_t now = clock_now_ms();
 	if (!w->pending)
 		w->first = now;
 	w->pending = true;
@@ -436,7 +430,7 @@ bool watch_settled(struct watch *w, bool writer_seen)
 	poll(&pfd, 1, WATCH_SETTLE_GRACE_MS);
 	bool relevant = read_events(w);
 	burst_add(w, relevant);
-	uint64_t now = now_ms();
+	uint64_t now = clock_now_ms();
 	if (!relevant && w->nwriting == 0 && !writer_seen) {
 		w->torn_since = 0;
 		return true;
@@ -465,7 +459,7 @@ static void *run(void *arg)
 		int timeout = -1;
 		if (w->pending) {
 			uint64_t due = burst_due(w);
-			uint64_t now = now_ms();
+			uint64_t now = clock_now_ms();
 			timeout = due > now ? (int)(due - now) : 0;
 		}
 		pthread_mutex_lock(&w->lock);
@@ -490,7 +484,7 @@ static void *run(void *arg)
 			pthread_mutex_unlock(&w->lock);
 		}
 		burst_add(w, relevant);
-		if (w->pending && now_ms() >= burst_due(w)) {
+		if (w->pending && clock_now_ms() >= burst_due(w)) {
 			w->pending = false;
 			pthread_mutex_lock(&w->lock);
 			w->stats.bursts++;
