@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crud_cache.h"
 #include "crud_store.h"
 #include "reply.h"
 #include "respond.h"
@@ -22,6 +23,11 @@
 #include "util/arena.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
+
+/* GET answers kept for repeats: enough for a client's working set of pages and items,
+ * little enough to stay a small part of the content's own memory. */
+#define CACHE_ENTRIES 256
+#define CACHE_BYTES (8u << 20)
 
 struct crud_source {
 	atomic_uint refs;
@@ -34,6 +40,8 @@ struct crud_source {
 	uint64_t saved_version;     /* the store version last written to file */
 	struct stat written;        /* file as our last save left it: not a change to reload */
 	bool have_written;
+	pthread_mutex_t cache_lock; /* guards cache */
+	struct crud_cache *cache;   /* GET answers of the store's current version */
 };
 
 /* What one stub of the source answers for. */
@@ -57,12 +65,6 @@ static void route_release(void *data)
 
 static void save(struct crud_source *src);
 
-/* The header value in the request's arena. */
-static void add_header(struct reply *out, struct arena *a, const char *name, const char *value)
-{
-	reply_add_header(out, a, name, arena_strdup(a, value));
-}
-
 /* The request's URL as json-server builds its Link and Location headers from it: "http://"
  * HOST, then path (NULL: the target as received). */
 static char *self_url(struct req_view *req, struct arena *a, const char *path)
@@ -71,7 +73,9 @@ static char *self_url(struct req_view *req, struct arena *a, const char *path)
 	struct strbuf sb = STRBUF_INIT;
 	if (!path)
 		path = req->target ? req->target : req->path;
-	strbuf_addf(&sb, "http://%s%s", host ? host->value : "localhost", path);
+	strbuf_adds(&sb, "http://");
+	strbuf_adds(&sb, host ? host->value : "localhost");
+	strbuf_adds(&sb, path);
 	char *s = arena_strndup(a, strbuf_str(&sb), sb.len);
 	strbuf_release(&sb);
 	return s;
@@ -85,6 +89,77 @@ static const char *param(const struct params *p, const char *name)
 	return NULL;
 }
 
+/* Appends a field that may hold any bytes, its length first (as raw bytes: the key is
+ * only compared): no two requests run together. */
+static void add_field(struct strbuf *sb, const char *s, size_t len)
+{
+	strbuf_add(sb, (const char *)&len, sizeof(len));
+	strbuf_add(sb, s, len);
+}
+
+/* What a GET's answer depends on besides the content: the route, the options and the URL
+ * (the Link header's). The URL holds the target as received, from which the route and
+ * the options follow; without one (a request not from the HTTP adapter) the decoded
+ * query is added. */
+static void request_key(struct strbuf *sb, const char *key, const char *id, const struct req_view *req,
+			const char *self)
+{
+	add_field(sb, key, strlen(key));
+	strbuf_addc(sb, id ? 'i' : '-');
+	if (id)
+		add_field(sb, id, strlen(id));
+	add_field(sb, self, strlen(self));
+	for (size_t i = 0; !req->target && i < req->nquery; i++) {
+		add_field(sb, req->query[i].name, strlen(req->query[i].name));
+		add_field(sb, req->query[i].value, req->query[i].len);
+	}
+}
+
+/* The store's answer as HTTP: json-server's headers; result's body taken over. */
+static struct reply_shared *to_answer(struct crud_result *r, const char *location)
+{
+	struct reply_shared *sh = reply_shared_create(r->status, "application/json; charset=utf-8", r->body, r->body_len);
+	r->body = NULL;
+	if (location) {
+		reply_shared_add_header(sh, "Access-Control-Expose-Headers", "Location");
+		reply_shared_add_header(sh, "Location", location);
+	}
+	if (r->total >= 0) {
+		char n[24];
+		snprintf(n, sizeof(n), "%lld", r->total);
+		reply_shared_add_header(sh, "X-Total-Count", n);
+		reply_shared_add_header(sh, "Access-Control-Expose-Headers", r->link ? "X-Total-Count, Link" : "X-Total-Count");
+	}
+	if (r->link)
+		reply_shared_add_header(sh, "Link", r->link);
+	crud_result_release(r);
+	return sh;
+}
+
+/* A GET's answer: from the cache, or from the store and then kept. */
+static struct reply_shared *get(const struct crud_route *rt, struct req_view *req, const char *id, struct arena *a)
+{
+	struct crud_source *src = rt->src;
+	const char *self = self_url(req, a, NULL);
+	struct strbuf key = STRBUF_INIT;
+	request_key(&key, rt->key, id, req, self);
+	uint64_t version = crud_store_version(src->store);
+	pthread_mutex_lock(&src->cache_lock);
+	struct reply_shared *sh = crud_cache_get(src->cache, key.buf, key.len, version);
+	pthread_mutex_unlock(&src->cache_lock);
+	if (!sh) {
+		struct crud_result r;
+		crud_get(src->store, rt->key, id, req->query, req->nquery, self, &r);
+		version = r.version;
+		sh = to_answer(&r, NULL);
+		pthread_mutex_lock(&src->cache_lock);
+		crud_cache_put(src->cache, key.buf, key.len, version, sh);
+		pthread_mutex_unlock(&src->cache_lock);
+	}
+	strbuf_release(&key);
+	return sh;
+}
+
 static void respond_crud(const struct stub_response *sr, struct respond_ctx *ctx, struct reply *out)
 {
 	const struct crud_route *rt = sr->handler_data;
@@ -92,42 +167,23 @@ static void respond_crud(const struct stub_response *sr, struct respond_ctx *ctx
 	struct crud_store *st = rt->src->store;
 	const char *id = rt->item ? param(ctx->render.params, "id") : NULL;
 	const char *m = req->method;
-	struct crud_result r = { 0 };
-	r.total = -1;
-	bool change = true;
-	if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0) {
-		crud_get(st, rt->key, id, req->query, req->nquery, self_url(req, ctx->arena, NULL), &r);
-		change = false;
-	} else if (strcmp(m, "POST") == 0) {
-		crud_post(st, rt->key, req->body, req->body_len, &r);
-	} else if (strcmp(m, "PUT") == 0) {
-		crud_put(st, rt->key, id, req->body, req->body_len, &r);
-	} else if (strcmp(m, "PATCH") == 0) {
-		crud_patch(st, rt->key, id, req->body, req->body_len, &r);
-	} else {
-		crud_delete(st, rt->key, id, &r);
-	}
-	out->status = r.status;
 	out->stub_id = rt->journal_id;
-	out->body_owned = r.body;
-	out->body = r.body;
-	out->body_len = r.body_len;
-	r.body = NULL;
-	out->content_type = "application/json; charset=utf-8";
-	if (r.location) {
-		add_header(out, ctx->arena, "Access-Control-Expose-Headers", "Location");
-		add_header(out, ctx->arena, "Location", self_url(req, ctx->arena, r.location));
+	if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0) {
+		reply_use_shared(out, get(rt, req, id, ctx->arena));
+		return;
 	}
-	if (r.total >= 0) {
-		char n[24];
-		snprintf(n, sizeof(n), "%lld", r.total);
-		add_header(out, ctx->arena, "X-Total-Count", n);
-		add_header(out, ctx->arena, "Access-Control-Expose-Headers", r.link ? "X-Total-Count, Link" : "X-Total-Count");
-	}
-	if (r.link)
-		add_header(out, ctx->arena, "Link", r.link);
-	crud_result_release(&r);
-	if (change && rt->src->save && out->status < 300)
+	struct crud_result r;
+	if (strcmp(m, "POST") == 0)
+		crud_post(st, rt->key, req->body, req->body_len, &r);
+	else if (strcmp(m, "PUT") == 0)
+		crud_put(st, rt->key, id, req->body, req->body_len, &r);
+	else if (strcmp(m, "PATCH") == 0)
+		crud_patch(st, rt->key, id, req->body, req->body_len, &r);
+	else
+		crud_delete(st, rt->key, id, &r);
+	const char *location = r.location ? self_url(req, ctx->arena, r.location) : NULL;
+	reply_use_shared(out, to_answer(&r, location));
+	if (rt->src->save && out->status < 300)
 		save(rt->src);
 }
 
@@ -298,6 +354,8 @@ struct crud_source *crud_source_create(const char *file, bool save_changes, stru
 	src->file = xstrdup(file);
 	src->save = save_changes;
 	pthread_mutex_init(&src->lock, NULL);
+	pthread_mutex_init(&src->cache_lock, NULL);
+	src->cache = crud_cache_create(CACHE_ENTRIES, CACHE_BYTES);
 	src->store = crud_store_create(root);
 	cJSON_Delete(root);
 	src->saved_version = crud_store_version(src->store);
@@ -316,6 +374,8 @@ static void source_unref(struct crud_source *src)
 			free(src->keys[i]);
 	free(src->keys);
 	crud_store_destroy(src->store);
+	crud_cache_destroy(src->cache);
+	pthread_mutex_destroy(&src->cache_lock);
 	pthread_mutex_destroy(&src->lock);
 	free(src->file);
 	free(src);

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Rendered CRUD answers: an open-addressing table (keys hold any bytes, so not hmap),
+/* Shared CRUD answers: an open-addressing table (keys hold any bytes, so not hmap),
  * cleared whole when the version moves or it fills; no eviction order to keep. */
 #include "crud_cache.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "crud_result.h"
+#include "reply.h"
 #include "util/hash.h"
 #include "util/xalloc.h"
 
@@ -14,11 +14,7 @@ struct entry {
 	char *key;                  /* NULL: a free slot */
 	size_t key_len;
 	uint64_t hash;
-	int status;
-	char *body;
-	size_t body_len;
-	long long total;
-	char *link;
+	struct reply_shared *answer;    /* a reference */
 };
 
 struct crud_cache {
@@ -28,11 +24,6 @@ struct crud_cache {
 	size_t bytes, max_bytes;
 	uint64_t version;           /* of every entry */
 };
-
-static char *dup_or_null(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
 
 struct crud_cache *crud_cache_create(size_t max_entries, size_t max_bytes)
 {
@@ -52,8 +43,7 @@ static void clear(struct crud_cache *c)
 		if (!e->key)
 			continue;
 		free(e->key);
-		free(e->body);
-		free(e->link);
+		reply_shared_unref(e->answer);
 		memset(e, 0, sizeof(*e));
 		c->n--;
 	}
@@ -89,27 +79,28 @@ static void to_version(struct crud_cache *c, uint64_t version)
 	}
 }
 
-bool crud_cache_get(struct crud_cache *c, const char *key, size_t len, uint64_t version, struct crud_result *out)
+/* What an answer takes: its text and its headers'. */
+static size_t answer_size(const struct reply_shared *a)
+{
+	size_t n = a->body_len;
+	for (size_t i = 0; i < a->nheaders; i++)
+		n += strlen(a->headers[i].name) + strlen(a->headers[i].value) + 4;
+	return n;
+}
+
+struct reply_shared *crud_cache_get(struct crud_cache *c, const char *key, size_t len, uint64_t version)
 {
 	to_version(c, version);
 	const struct entry *e = slot_of(c, key, len, fnv1a(key, len));
-	if (!e->key)
-		return false;
-	out->status = e->status;
-	out->body = xmemdup0(e->body, e->body_len);
-	out->body_len = e->body_len;
-	out->total = e->total;
-	out->link = dup_or_null(e->link);
-	out->location = NULL;
-	return true;
+	return e->key ? reply_shared_ref(e->answer) : NULL;
 }
 
-void crud_cache_put(struct crud_cache *c, const char *key, size_t len, uint64_t version, const struct crud_result *r)
+void crud_cache_put(struct crud_cache *c, const char *key, size_t len, uint64_t version, struct reply_shared *answer)
 {
-	size_t size = len + r->body_len + (r->link ? strlen(r->link) : 0);
+	size_t size = len + answer_size(answer);
 	/* one answer may take a quarter: a huge list is printed each time rather than
 	 * pushing everything else out */
-	if (size > c->max_bytes / 4)
+	if (size > c->max_bytes / 4 || version < c->version)
 		return;
 	to_version(c, version);
 	if (c->n == c->max_entries || c->bytes + size > c->max_bytes)
@@ -118,11 +109,7 @@ void crud_cache_put(struct crud_cache *c, const char *key, size_t len, uint64_t 
 	struct entry *e = slot_of(c, key, len, h);
 	if (e->key)
 		return; /* stored already (two threads missed at once) */
-	*e = (struct entry){
-		.key = xmemdup0(key, len), .key_len = len, .hash = h, .status = r->status,
-		.body = xmemdup0(r->body, r->body_len), .body_len = r->body_len, .total = r->total,
-		.link = dup_or_null(r->link),
-	};
+	*e = (struct entry){ .key = xmemdup0(key, len), .key_len = len, .hash = h, .answer = reply_shared_ref(answer) };
 	c->n++;
 	c->bytes += size;
 }

@@ -3,6 +3,7 @@
  * headers json-server sends. */
 #pragma once
 #include <stddef.h>
+#include <stdint.h>
 
 /** One answer. */
 struct crud_result {
@@ -16,6 +17,7 @@ struct crud_result {
 				     * json-server, _start alone gives none), else -1 */
 	char *link;                 /* Link for a list with _page, else NULL; "" when there is no
 				     * page to link (json-server then sends an empty Link header) */
+	uint64_t version;           /* a GET's: the store version the answer shows */
 };
 /** Empty: no body, no headers, total -1. */
 void crud_result_init(struct crud_result *r);

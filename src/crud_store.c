@@ -7,11 +7,11 @@
 #include <ctype.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "crud_cache.h"
 #include "crud_index.h"
 #include "crud_js.h"
 #include "crud_query.h"
@@ -21,11 +21,6 @@
 
 /* Integer ids beyond this are not exact in a double: a collection holding one gets UUIDs. */
 #define MAX_EXACT_ID 9007199254740991.0
-
-/* Answers kept for repeated GETs: enough for a client's working set of pages and items,
- * little enough to stay a small part of the content's own memory. */
-#define CACHE_ENTRIES 256
-#define CACHE_BYTES (8u << 20)
 
 /* One collection (a top-level array) of the current content. */
 struct collection {
@@ -40,12 +35,13 @@ struct collection {
 
 struct crud_store {
 	pthread_mutex_t lock;       /* guards everything below */
-	cJSON *initial;             /* the file's content: what a reset goes back to */
+	char *initial;              /* the file's content as compact JSON text: what a reset goes
+				     * back to (text: a tenth of a second tree's memory) */
+	size_t initial_len;
 	cJSON *db;                  /* the current content */
 	struct collection *colls;   /* db's arrays, in file order */
 	size_t ncolls;
-	uint64_t version;
-	struct crud_cache *cache;   /* GET answers of this version */
+	_Atomic uint64_t version;   /* written under the lock, read without it */
 	struct rng rng;             /* UUIDs; lock-free itself */
 };
 
@@ -191,7 +187,8 @@ static void load_current(struct crud_store *st)
 {
 	free_collections(st);
 	cJSON_Delete(st->db);
-	st->db = json_check(cJSON_Duplicate(st->initial, true));
+	/* our own printing of an object the data file reader accepted: it parses back */
+	st->db = json_check(json_parse(st->initial, st->initial_len, NULL));
 	for (cJSON *c = st->db->child; c; c = c->next) {
 		if (!cJSON_IsArray(c))
 			continue;
@@ -204,9 +201,13 @@ static void load_current(struct crud_store *st)
 	}
 }
 
-static cJSON *copy_root(const cJSON *root)
+/* root (an object; anything else is an empty one) as the initial text. */
+static char *initial_text(const cJSON *root, size_t *len)
 {
-	return json_check(cJSON_IsObject(root) ? cJSON_Duplicate(root, true) : cJSON_CreateObject());
+	if (cJSON_IsObject(root))
+		return json_print(root, len);
+	*len = 2;
+	return xstrdup("{}");
 }
 
 struct crud_store *crud_store_create(const cJSON *root)
@@ -214,8 +215,7 @@ struct crud_store *crud_store_create(const cJSON *root)
 	struct crud_store *st = xcalloc(1, sizeof(*st));
 	pthread_mutex_init(&st->lock, NULL);
 	rng_seed_random(&st->rng);
-	st->cache = crud_cache_create(CACHE_ENTRIES, CACHE_BYTES);
-	st->initial = copy_root(root);
+	st->initial = initial_text(root, &st->initial_len);
 	load_current(st);
 	return st;
 }
@@ -224,10 +224,9 @@ void crud_store_destroy(struct crud_store *st)
 {
 	if (!st)
 		return;
-	cJSON_Delete(st->initial);
+	free(st->initial);
 	free_collections(st);
 	cJSON_Delete(st->db);
-	crud_cache_destroy(st->cache);
 	pthread_mutex_destroy(&st->lock);
 	free(st);
 }
@@ -242,10 +241,12 @@ void crud_store_reset(struct crud_store *st)
 
 void crud_store_replace(struct crud_store *st, const cJSON *root)
 {
-	cJSON *copy = copy_root(root);
+	size_t len;
+	char *text = initial_text(root, &len);
 	pthread_mutex_lock(&st->lock);
-	cJSON_Delete(st->initial);
-	st->initial = copy;
+	free(st->initial);
+	st->initial = text;
+	st->initial_len = len;
 	load_current(st);
 	st->version++;
 	pthread_mutex_unlock(&st->lock);
@@ -277,10 +278,7 @@ char **crud_store_keys(struct crud_store *st)
 
 uint64_t crud_store_version(struct crud_store *st)
 {
-	pthread_mutex_lock(&st->lock);
-	uint64_t v = st->version;
-	pthread_mutex_unlock(&st->lock);
-	return v;
+	return atomic_load(&st->version);
 }
 
 char *crud_store_dump(struct crud_store *st, size_t *len, uint64_t *version)
@@ -446,41 +444,17 @@ static void get_list(struct crud_store *st, const char *key, const struct crud_q
 	out->link = page.link;
 }
 
-/* Appends a field that may hold any bytes, its length first: no two requests run together. */
-static void add_field(struct strbuf *sb, const char *s, size_t len)
+void crud_get(struct crud_store *st, const char *key, const char *id, const struct kv *query, size_t nquery,
+	      const char *self_url, struct crud_result *out)
 {
-	strbuf_addf(sb, "%zu:", len);
-	strbuf_add(sb, s, len);
-}
-
-/* What a GET's answer depends on besides the content: the route, the decoded query (the
- * options) and the URL (the Link header's). */
-static void request_key(struct strbuf *sb, const char *key, const char *id, const struct kv *query, size_t nquery,
-			const char *self_url)
-{
-	add_field(sb, key, strlen(key));
-	strbuf_addc(sb, id ? 'i' : '-');
-	if (id)
-		add_field(sb, id, strlen(id));
-	for (size_t i = 0; i < nquery; i++) {
-		add_field(sb, query[i].name, strlen(query[i].name));
-		add_field(sb, query[i].value, query[i].len);
-	}
-	strbuf_addc(sb, 'u');
-	if (self_url)
-		add_field(sb, self_url, strlen(self_url));
-}
-
-/* The answer printed from the content, kept for the next GET of the same request. */
-static void get_uncached(struct crud_store *st, const char *key, const char *id, const struct kv *query,
-			 size_t nquery, const char *self_url, const struct strbuf *rkey, struct crud_result *out)
-{
+	crud_result_init(out);
 	char *err = NULL;
 	struct crud_query *q = crud_query_parse(query, nquery, &err);
 	if (!q) {
 		/* json-server answers a bad _like pattern with a 500 and a stack trace */
 		fail(out, 400, err);
 		free(err);
+		out->version = crud_store_version(st);
 		return;
 	}
 	pthread_mutex_lock(&st->lock);
@@ -497,23 +471,9 @@ static void get_uncached(struct crud_store *st, const char *key, const char *id,
 	} else {
 		not_found(out);
 	}
-	crud_cache_put(st->cache, rkey->buf, rkey->len, st->version, out);
+	out->version = st->version;
 	pthread_mutex_unlock(&st->lock);
 	crud_query_destroy(q);
-}
-
-void crud_get(struct crud_store *st, const char *key, const char *id, const struct kv *query, size_t nquery,
-	      const char *self_url, struct crud_result *out)
-{
-	crud_result_init(out);
-	struct strbuf rkey = STRBUF_INIT;
-	request_key(&rkey, key, id, query, nquery, self_url);
-	pthread_mutex_lock(&st->lock);
-	bool hit = crud_cache_get(st->cache, rkey.buf, rkey.len, st->version, out);
-	pthread_mutex_unlock(&st->lock);
-	if (!hit)
-		get_uncached(st, key, id, query, nquery, self_url, &rkey, out);
-	strbuf_release(&rkey);
 }
 
 /* ---- writing ------------------------------------------------------------------------ */

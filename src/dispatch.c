@@ -58,6 +58,17 @@ static void answer(const struct dispatch_config *d, const struct stub_set *set, 
 	}
 	struct respond_ctx rc = { { req, params, d->rng, seq, 0 }, a };
 	sr->handler->respond(sr, &rc, out);
+	if (out->shared) {
+		/* a front-end's shared answer: prebuilt by the adapter too, unless this origin
+		 * needs its own CORS headers */
+		out->prepared = pr;
+		if (!origin) {
+			out->serve_shared = true;
+			out->star = d->cors && !pr->own_cors;
+			return;
+		}
+		reply_expand(out, a);
+	}
 	if (d->cors && !pr->own_cors && !out->reset)
 		cors_add(out, a, origin, pr->expose);
 }

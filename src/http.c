@@ -147,7 +147,8 @@ static struct MHD_Response *build(const struct reply *r)
 		resp = MHD_create_response_from_buffer(r->body_len, (void *)r->body, MHD_RESPMEM_MUST_COPY);
 	} else {
 		/* PERSISTENT: the bytes live in a stub, which the request's set keeps alive
-		 * for as long as MHD may send them */
+		 * for as long as MHD may send them, or in a shared answer, which the reply
+		 * (and every reply sending its prebuilt copy) holds as long */
 		resp = MHD_create_response_from_buffer(r->body_len, (void *)r->body, MHD_RESPMEM_PERSISTENT);
 	}
 	if (!resp)
@@ -164,21 +165,24 @@ void http_drop_built(void *built)
 	MHD_destroy_response(built);
 }
 
-/* The prebuilt response of a fixed reply, built by the first request that needs it; a
- * thread that loses the race to publish it drops its own copy. */
+/* The prebuilt response of a fixed reply or a shared answer, built by the first request
+ * that needs it; a thread that loses the race to publish it drops its own copy. A shared
+ * answer learns how to drop it before anyone can see it. */
 static struct MHD_Response *prebuilt(struct req_ctx *ctx)
 {
 	struct reply *r = &ctx->x.reply;
-	_Atomic(void *) *slot = &r->prepared->built[r->star];
+	_Atomic(void *) *slot = r->fixed ? &r->prepared->built[r->star] : &r->shared->built[r->star];
 	void *have = atomic_load_explicit(slot, memory_order_acquire);
 	if (have)
 		return have;
-	reply_expand_fixed(r, &ctx->x.arena);
+	reply_expand(r, &ctx->x.arena);
 	struct MHD_Response *fresh = build(r);
 	if (!fresh) {
 		fprintf(stderr, "cannery: out of memory building responses\n");
 		abort();
 	}
+	if (!r->fixed)
+		atomic_store(&r->shared->drop, http_drop_built);
 	if (atomic_compare_exchange_strong_explicit(slot, &have, fresh, memory_order_acq_rel, memory_order_acquire))
 		return fresh;
 	MHD_destroy_response(fresh);
@@ -213,7 +217,7 @@ static enum MHD_Result send_reply(struct req_ctx *ctx)
 	ctx->answered = true;
 	if (r->reset)
 		return reset_connection(ctx);
-	if (r->fixed)
+	if (r->fixed || r->serve_shared)
 		return MHD_queue_response(ctx->conn, (unsigned)r->status, prebuilt(ctx));
 	struct MHD_Response *resp = build(r);
 	if (!resp)

@@ -65,15 +65,25 @@ struct reply_prepared *reply_cache_get(const struct stub_set *set, size_t slot, 
 	return &p->r[idx < p->n ? idx : 0];
 }
 
-void reply_expand_fixed(struct reply *r, struct arena *a)
+void reply_expand(struct reply *r, struct arena *a)
 {
-	const struct stub_response *sr = r->fixed;
-	r->status = sr->status;
-	r->content_type = sr->content_type;
-	r->body = sr->body;
-	r->body_len = sr->body_len;
-	for (size_t j = 0; j < sr->nheaders; j++)
-		reply_add_header(r, a, sr->headers[j].name, sr->headers[j].value);
+	if (r->fixed) {
+		const struct stub_response *sr = r->fixed;
+		r->status = sr->status;
+		r->content_type = sr->content_type;
+		r->body = sr->body;
+		r->body_len = sr->body_len;
+		for (size_t j = 0; j < sr->nheaders; j++)
+			reply_add_header(r, a, sr->headers[j].name, sr->headers[j].value);
+	} else if (r->shared) {
+		const struct reply_shared *sh = r->shared;
+		r->status = sh->status;
+		r->content_type = sh->content_type;
+		r->body = sh->body;
+		r->body_len = sh->body_len;
+		for (size_t j = 0; j < sh->nheaders; j++)
+			reply_add_header(r, a, sh->headers[j].name, sh->headers[j].value);
+	}
 	if (r->star && !r->prepared->own_cors)
 		cors_add(r, a, NULL, r->prepared->expose);
 }

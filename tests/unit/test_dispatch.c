@@ -13,6 +13,8 @@
 #include "json.h"
 #include "reply.h"
 #include "reply_cache.h"
+#include "respond.h"
+#include "stub.h"
 #include "state.h"
 #include "stub_set.h"
 #include "testutil.h"
@@ -94,8 +96,8 @@ static void ask(const char *method, const char *path, enum dispatch_result want)
 /* What the HTTP adapter sends for a fixed reply: its fields filled from the stub. */
 static void served(void)
 {
-	if (r.fixed)
-		reply_expand_fixed(&r, &q.arena);
+	if (r.fixed || r.serve_shared)
+		reply_expand(&r, &q.arena);
 }
 
 /* ask, then expects the stub id and (when not NULL) the body as served. */
@@ -401,6 +403,44 @@ Test(dispatch, a_stub_with_its_own_cors_gets_none_added)
 	ask_from("http://a.test", "GET", "/own-template", DISPATCH_MATCHED);
 	cr_expect_eq(count_headers(&r, "Access-Control-Allow-Origin"), 1);
 	expect_header_values(&r, "Access-Control-Allow-Origin", "http://a.test", "Vary", NULL, NULL);
+}
+
+/* ---- a front-end's shared answer ---- */
+
+static struct reply_shared *shared_answer;
+
+static void respond_shared(const struct stub_response *sr, struct respond_ctx *ctx, struct reply *out)
+{
+	(void)sr;
+	(void)ctx;
+	reply_use_shared(out, reply_shared_ref(shared_answer));
+}
+
+static const struct responder shared_responder = { .kind = "shared", .respond = respond_shared };
+
+Test(dispatch, a_shared_answer_is_served_prebuilt_without_an_origin_and_expanded_with_one)
+{
+	stubs("- name: front\n  request: { path: /front }\n  response: { body: unused }\n");
+	((struct stub *)set->stubs[0])->resp.handler = &shared_responder;
+	shared_answer = reply_shared_create(200, "application/json", strdup("[7]"), 3);
+	reply_shared_add_header(shared_answer, "X-Total-Count", "1");
+	ask("GET", "/front", DISPATCH_MATCHED);
+	cr_expect_eq(r.shared, shared_answer);
+	cr_expect(r.serve_shared, "the adapter's prebuilt copy of the answer");
+	cr_expect(r.star);
+	cr_expect_null(r.body);
+	served();
+	expect_body(&r, "[7]");
+	expect_header_values(&r, "X-Total-Count", "1", "Access-Control-Allow-Origin", "*", "Vary", "Origin", NULL);
+	ask_from("http://localhost:5173", "GET", "/front", DISPATCH_MATCHED);
+	cr_expect(!r.serve_shared, "an origin of its own: the headers are built for it");
+	expect_body(&r, "[7]");
+	expect_header_values(&r, "X-Total-Count", "1", "Access-Control-Allow-Origin", "http://localhost:5173",
+			     "Access-Control-Allow-Credentials", "true", NULL);
+	cr_expect_eq(atomic_load(&shared_answer->refs), 2, "this reply's and ours");
+	reply_release(&r);
+	cr_expect_eq(atomic_load(&shared_answer->refs), 1);
+	reply_shared_unref(shared_answer);
 }
 
 /* ---- fixed against rendered ---- */

@@ -157,8 +157,8 @@ static bool await_resume(struct tx *t, int n)
 static const char *body_of(struct tx *t)
 {
 	struct reply *r = &t->x.reply;
-	if (r->fixed)
-		reply_expand_fixed(r, &t->x.arena);
+	if (r->fixed || r->serve_shared)
+		reply_expand(r, &t->x.arena);
 	return r->body ? arena_strndup(&t->x.arena, r->body, r->body_len) : "";
 }
 

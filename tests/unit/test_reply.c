@@ -138,3 +138,34 @@ Test(reply, release_of_a_borrowed_body_frees_nothing)
 	cr_expect_null(r.body);
 	cr_expect_str_eq(stub_body, "borrowed");
 }
+
+/* ---- shared answers ---- */
+
+static int dropped;
+
+static void drop(void *built)
+{
+	cr_expect(built == (void *)1 || built == (void *)2);
+	dropped++;
+}
+
+Test(reply, a_shared_answer_goes_with_its_last_reference_and_its_prebuilt_copies)
+{
+	struct reply_shared *sh = reply_shared_create(201, "text/plain", strdup("made"), 4);
+	reply_shared_add_header(sh, "Location", "/x/1");
+	cr_expect_str_eq(sh->headers[0].name, "Location");
+	cr_expect_str_eq(sh->headers[0].value, "/x/1");
+	reply_use_shared(&r, reply_shared_ref(sh));
+	cr_expect_eq(r.status, 201);
+	cr_expect_eq(r.shared, sh);
+	/* what the adapter does when it builds its copies */
+	atomic_store(&sh->drop, drop);
+	atomic_store(&sh->built[0], (void *)1);
+	atomic_store(&sh->built[1], (void *)2);
+	reply_shared_unref(sh);
+	cr_expect_eq(dropped, 0, "the reply still holds it");
+	reply_release(&r);
+	cr_expect_eq(dropped, 2);
+	cr_expect_null(r.shared);
+	reply_shared_unref(NULL);
+}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* reply_cache.h: the per-set data of every response of every stub (the CORS expose list and
  * own_cors, the adapter's prebuilt slots, freed with their set through drop_built), and
- * reply_expand_fixed, which turns a stub's fixed response into a reply. Sets are built over
+ * reply_expand, which turns a stub's fixed response into a reply. Sets are built over
  * stubs loaded from YAML, with the cache's stub_set_ext. */
 #include <criterion/criterion.h>
 
@@ -97,7 +97,7 @@ static struct reply expand(size_t slot, size_t idx, bool star)
 	r.fixed = stub_response_at(set->stubs[slot], idx);
 	r.prepared = reply_cache_get(set, slot, idx);
 	r.star = star;
-	reply_expand_fixed(&r, &arena);
+	reply_expand(&r, &arena);
 	return r;
 }
 
@@ -194,7 +194,7 @@ Test(reply_cache, an_empty_set)
 	stub_set_unref(empty);
 }
 
-/* ---- reply_expand_fixed ---- */
+/* ---- reply_expand ---- */
 
 Test(reply_cache, expand_fills_the_reply_from_the_stub_response)
 {
