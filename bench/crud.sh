@@ -4,8 +4,9 @@
 #   bench/crud.sh [BIN]        (default: build/cannery; JSON_SERVER=path/to/json-server adds it)
 #
 # Serves a data file of 10,000 posts (and, for memory, one of 100,000) with
-# `cannery serve --crud`, and a stub answering the same bytes as GET /posts/5000 as the
-# static baseline; wrk (2 threads, 50 connections, keep-alive, SECONDS_PER_RUN s, ROUNDS
+# `cannery serve --crud`, and two static baselines: a stub answering the same bytes as
+# GET /posts/5000, and one answering the same bytes (and headers) as the list, asked with
+# the list's query string; wrk (2 threads, 50 connections, keep-alive, SECONDS_PER_RUN s, ROUNDS
 # alternating rounds) measures GET of one item, a filtered and paged list, and POST with
 # 16 connections. Prints each run and the medians with the ratios to the static stub.
 # Only 127.0.0.1; stops by itself. Needs wrk and python3.
@@ -50,12 +51,27 @@ stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; }
 rps() { wrk -t2 -c"${3:-50}" -d"${secs}s" ${4:+-s "$4"} "http://127.0.0.1:$1$2" | awk '/Requests\/sec/ {print int($2)}'; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
+query='author=ada&_sort=views&_order=desc&_page=3&_limit=10'
+# the list's answer as a static stub: its body and headers as cannery sends them
+start "$work/stubs" "$work/db10k.json"
+python3 - "$port" "$query" "$work/stubs/list.yaml" <<'PY'
+import json, sys, urllib.request
+port, query, out = sys.argv[1:]
+with urllib.request.urlopen(f"http://127.0.0.1:{port}/posts?{query}") as r:
+    body = r.read().decode()
+    keep = {k: r.headers[k] for k in ("Content-Type", "X-Total-Count", "Access-Control-Expose-Headers", "Link")}
+open(out, "w").write("request: { method: GET, path: /static-list }\nresponse:\n  headers: " + json.dumps(keep) +
+                     "\n  body: " + json.dumps(body) + "\n")
+PY
+stop
+
 start "$work/stubs" "$work/db10k.json"
 declare -A runs
 for r in $(seq "$rounds"); do
 	runs[static]+="$(rps "$port" /static) "
 	runs[item]+="$(rps "$port" /posts/5000) "
-	runs[list]+="$(rps "$port" '/posts?author=ada&_sort=views&_order=desc&_page=3&_limit=10') "
+	runs[static_list]+="$(rps "$port" "/static-list?$query") "
+	runs[list]+="$(rps "$port" "/posts?$query") "
 done
 stop
 start "$work/stubs" "$work/db10k.json"
@@ -89,7 +105,8 @@ fi
 s=$(echo ${runs[static]} | tr ' ' '\n' | median)
 i=$(echo ${runs[item]} | tr ' ' '\n' | median)
 l=$(echo ${runs[list]} | tr ' ' '\n' | median)
-echo "runs (req/s): static ${runs[static]}| item ${runs[item]}| list ${runs[list]}"
-awk -v s="$s" -v i="$i" -v l="$l" -v p="$post" -v r1="$rss100k" -v r0="$rss0" 'BEGIN {
-	printf "crud: static stub %d req/s; GET /posts/5000 %d (%.2f x static); filtered paged list over 10,000 %d (%.2f x static); POST, 16 connections %d req/s; RSS with 100,000 items %.1f MiB (empty data file %.1f MiB: %.0f bytes per item)\n",
-		s, i, i / s, l, l / s, p, r1 / 1024, r0 / 1024, (r1 - r0) * 1024 / 100000 }'
+sl=$(echo ${runs[static_list]} | tr ' ' '\n' | median)
+echo "runs (req/s): static ${runs[static]}| item ${runs[item]}| static list ${runs[static_list]}| list ${runs[list]}"
+awk -v s="$s" -v i="$i" -v sl="$sl" -v l="$l" -v p="$post" -v r1="$rss100k" -v r0="$rss0" 'BEGIN {
+	printf "crud: static stub %d req/s; GET /posts/5000 %d (%.2f x static); static stub with the list answer %d req/s; filtered paged list over 10,000 %d (%.2f x that static stub, %.2f x the one-item stub); POST, 16 connections %d req/s; RSS with 100,000 items %.1f MiB (empty data file %.1f MiB: %.0f bytes per item)\n",
+		s, i, i / s, sl, l, l / sl, l / s, p, r1 / 1024, r0 / 1024, (r1 - r0) * 1024 / 100000 }'
