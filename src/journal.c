@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/base64.h"
 #include "util/strbuf.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
@@ -144,20 +145,8 @@ static void add_text(struct strbuf *sb, const char *s, size_t n)
 
 static void add_base64(struct strbuf *sb, const char *s, size_t n)
 {
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char *p = (const unsigned char *)s;
-	strbuf_grow(sb, (n + 2) / 3 * 4 + 2);
 	strbuf_addc(sb, '"');
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)p[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned)p[i + 1] << 8;
-		if (i + 2 < n)
-			v |= p[i + 2];
-		char out[4] = { tab[(v >> 18) & 63], tab[(v >> 12) & 63], i + 1 < n ? tab[(v >> 6) & 63] : '=',
-				i + 2 < n ? tab[v & 63] : '=' };
-		strbuf_add(sb, out, 4);
-	}
+	base64_encode(sb, s, n);
 	strbuf_addc(sb, '"');
 }
 

@@ -574,7 +574,9 @@ void load_request(struct loader *ld, const struct ynode *map, struct stub_reques
 			to_named(ld, v, "cookies", "cookie", NAMED_PLAIN, &req->cookies, &req->ncookies);
 			break;
 		case RK_BODY:
-			to_body(ld, v, &req->body);
+			req->bodies = xcalloc(1, sizeof(*req->bodies));
+			req->nbodies = 1;
+			to_body(ld, v, &req->bodies[0]);
 			break;
 		}
 	}

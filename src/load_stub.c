@@ -198,7 +198,7 @@ static void convert_stub(struct loader *ld, const struct ynode *map)
 	s->counts_hits = s->nresponses > 1 || s->next_state || stub_uses_seq(s);
 	/* `state:` is a condition like a header: it counts toward "more conditions win" */
 	s->nconds = (unsigned)(s->req.nquery + s->req.nheaders + s->req.ncookies) +
-		    (s->req.body.kind != BODY_NONE ? 1u : 0u) + (s->state ? 1u : 0u);
+		    (s->req.nbodies ? 1u : 0u) + (s->state ? 1u : 0u);
 
 	struct strbuf id = STRBUF_INIT;
 	if (s->name)
@@ -292,7 +292,7 @@ void load_matcher_doc(struct loader *ld, const struct ynode *root)
 			load_request(ld, v, &s->req);
 	}
 	s->nconds = (unsigned)(s->req.nquery + s->req.nheaders + s->req.ncookies) +
-		    (s->req.body.kind != BODY_NONE ? 1u : 0u);
+		    (s->req.nbodies ? 1u : 0u);
 	ld->matcher = s;
 }
 

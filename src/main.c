@@ -56,6 +56,8 @@ static const char serve_text[] =
 	"  --proxy-timeout T    bound on each proxied exchange, e.g. 500ms or 10s (default 30s)\n"
 	"  --crud FILE          serve FILE's collections as live REST resources (repeatable)\n"
 	"  --crud-save          write CRUD changes back to their FILE (default: in memory only)\n"
+	"  --wiremock ROOT      serve a WireMock root (ROOT/mappings, ROOT/__files) (repeatable;\n"
+	"                       a DIR argument with a mappings/ subdirectory is one too)\n"
 	"  --max-connections N  open connections at most; at the limit idle keep-alive ones are\n"
 	"                       closed first (default: the open-files limit, raised to its hard\n"
 	"                       limit, less 128, at most 65536)\n"
@@ -120,6 +122,7 @@ static const struct opt serve_opts[] = {
 	{ "min-body-rate", OPT_VALUE, true },
 	{ "crud", OPT_LIST, true },
 	{ "crud-save", OPT_FLAG, true },
+	{ "wiremock", OPT_LIST, true },
 	{ NULL, OPT_FLAG, false },
 };
 
@@ -151,6 +154,8 @@ struct cli {
 	size_t nallow_hosts;
 	const char **crud_files;
 	size_t ncrud_files;
+	const char **wiremock_roots;
+	size_t nwiremock_roots;
 	const char **env_lists;         /* owned copies of list variables that allow_hosts and
 					 * crud_files may point into */
 	size_t nenv_lists;
@@ -322,6 +327,11 @@ static void apply(struct cli *cli, const struct opt *o, const char *value, const
 		if (!*value)
 			die_usage("invalid value '%s' for %s: expected a JSON or YAML data file", value, from);
 		push(&cli->crud_files, &cli->ncrud_files, value);
+	} else if (strcmp(n, "wiremock") == 0) {
+		if (!*value)
+			die_usage("invalid value '%s' for %s: expected a WireMock root (a directory with mappings/)", value,
+				  from);
+		push(&cli->wiremock_roots, &cli->nwiremock_roots, value);
 	} else if (strcmp(n, "crud-save") == 0) {
 		cli->cfg.crud_save = true;
 	} else if (strcmp(n, "allow-host") == 0) {
@@ -415,6 +425,7 @@ static void free_cli(struct cli *cli)
 		free((char *)cli->env_lists[i]);
 	free(cli->env_lists);
 	free(cli->crud_files);
+	free(cli->wiremock_roots);
 }
 
 static void parse_args(struct cli *cli, const struct opt *opts, int argc, char **argv, int first)
@@ -559,7 +570,13 @@ static int run(int argc, char **argv, bool record)
 	if (cli.ndirs) {
 		cli.cfg.dirs = cli.dirs;
 		cli.cfg.ndirs = cli.ndirs;
+	} else if ((cli.nwiremock_roots || cli.ncrud_files) && access("stubs", F_OK) != 0) {
+		/* the default DIR is for a plain `cannery serve`; beside other sources it is
+		 * served only when it is there */
+		cli.cfg.ndirs = 0;
 	}
+	cli.cfg.wiremock_roots = cli.wiremock_roots;
+	cli.cfg.nwiremock_roots = cli.nwiremock_roots;
 	cli.cfg.allow_hosts = cli.allow_hosts;
 	cli.cfg.nallow_hosts = cli.nallow_hosts;
 	cli.cfg.crud_files = cli.crud_files;

@@ -70,12 +70,20 @@ static bool value_eq(const char *value, size_t len, const char *text, bool icase
 	return tlen == len && bytes_eq(value, text, len, icase);
 }
 
+static bool json_text_equal(const cJSON *expected, const struct json_compare *cmp, const char *value, size_t len);
+
 static bool clause_test(const struct match_clause *c, bool icase, const char *value, size_t len)
 {
 	if (c->op == MATCH_PRESENT)
 		return c->present == (value != NULL);
 	if (c->op == MATCH_NOT)
 		return !(c->inner && matcher_test(c->inner, value, len));
+	if (c->op == MATCH_ANY) {
+		for (size_t i = 0; i < c->nalts; i++)
+			if (matcher_test(&c->alts[i], value, len))
+				return true;
+		return false;
+	}
 	if (!value)
 		return false;
 	switch (c->op) {
@@ -99,8 +107,11 @@ static bool clause_test(const struct match_clause *c, bool icase, const char *va
 			if (value_eq(value, len, c->list[i], icase))
 				return true;
 		return false;
+	case MATCH_JSON:
+		return c->json && json_text_equal(c->json, &c->cmp, value, len);
 	case MATCH_PRESENT:
 	case MATCH_NOT:
+	case MATCH_ANY:
 		break;
 	}
 	return false;
@@ -175,31 +186,6 @@ static bool json_scalar_equal(const cJSON *a, const cJSON *b)
 	}
 }
 
-/* Deep equality: key order ignored, numbers by value, array order significant. */
-static bool json_equal(const cJSON *a, const cJSON *b)
-{
-	if (json_type(a) != json_type(b))
-		return false;
-	if (cJSON_IsArray(a)) {
-		const cJSON *x = a->child, *y = b->child;
-		for (; x && y; x = x->next, y = y->next)
-			if (!json_equal(x, y))
-				return false;
-		return !x && !y;
-	}
-	if (cJSON_IsObject(a)) {
-		if (cJSON_GetArraySize(a) != cJSON_GetArraySize(b))
-			return false;
-		for (const cJSON *x = a->child; x; x = x->next) {
-			const cJSON *y = x->string ? json_member(b, x->string, strlen(x->string)) : NULL;
-			if (!y || !json_equal(x, y))
-				return false;
-		}
-		return true;
-	}
-	return json_scalar_equal(a, b);
-}
-
 /*
  * Every key of expected present in actual with a partially matching value; arrays
  * element by element with the same length; scalars equal.
@@ -224,6 +210,68 @@ static bool json_partial(const cJSON *expected, const cJSON *actual)
 		return true;
 	}
 	return json_scalar_equal(expected, actual);
+}
+
+static bool json_compare_values(const cJSON *e, const cJSON *a, const struct json_compare *cmp);
+
+/* Whether every item of e has its own match among a's (a used at most once), and, unless
+ * extra items pass, nothing of a is left. Quadratic: request bodies are bounded. */
+static bool json_array_unordered(const cJSON *e, const cJSON *a, const struct json_compare *cmp)
+{
+	size_t na = (size_t)cJSON_GetArraySize(a), ne = (size_t)cJSON_GetArraySize(e);
+	if (ne > na || (!cmp->ignore_extra && ne != na))
+		return false;
+	bool *used = na ? xcalloc(na, sizeof(*used)) : NULL;
+	bool ok = true;
+	for (const cJSON *x = e->child; x && ok; x = x->next) {
+		size_t i = 0;
+		const cJSON *y = a->child;
+		for (; y; y = y->next, i++)
+			if (!used[i] && json_compare_values(x, y, cmp))
+				break;
+		if (y)
+			used[i] = true;
+		else
+			ok = false;
+	}
+	free(used);
+	return ok;
+}
+
+/* Deep equality (key order ignored, numbers by value, array order significant), with
+ * WireMock's equalToJson options. */
+static bool json_compare_values(const cJSON *e, const cJSON *a, const struct json_compare *cmp)
+{
+	if (json_type(e) != json_type(a))
+		return false;
+	if (cJSON_IsArray(e)) {
+		if (cmp->ignore_array_order)
+			return json_array_unordered(e, a, cmp);
+		const cJSON *x = e->child, *y = a->child;
+		for (; x && y; x = x->next, y = y->next)
+			if (!json_compare_values(x, y, cmp))
+				return false;
+		return !x && (!y || cmp->ignore_extra);
+	}
+	if (cJSON_IsObject(e)) {
+		if (!cmp->ignore_extra && cJSON_GetArraySize(e) != cJSON_GetArraySize(a))
+			return false;
+		for (const cJSON *x = e->child; x; x = x->next) {
+			const cJSON *y = x->string ? json_member(a, x->string, strlen(x->string)) : NULL;
+			if (!y || !json_compare_values(x, y, cmp))
+				return false;
+		}
+		return true;
+	}
+	return json_scalar_equal(e, a);
+}
+
+static bool json_text_equal(const cJSON *expected, const struct json_compare *cmp, const char *value, size_t len)
+{
+	cJSON *actual = json_parse(value, len, NULL);
+	bool ok = actual && json_compare_values(expected, actual, cmp);
+	cJSON_Delete(actual);
+	return ok;
 }
 
 /*
@@ -265,6 +313,15 @@ static const char *json_path_text(struct req_view *r, const char *path, size_t *
 
 /* ---- body --------------------------------------------------------------------- */
 
+/* WireMock's matchesJsonPath. TODO(jsonpath merge): select with b->jp. */
+static bool jsonpath_body_ok(const struct body_match *b, struct req_view *r, struct strbuf *got)
+{
+	(void)b;
+	(void)r;
+	(void)got;
+	return false;
+}
+
 /*
  * A raw-body matcher always sees a present value: a request without a body is the
  * empty string "", so `present: false` never matches and `equals: ""` matches an
@@ -280,7 +337,7 @@ static bool body_ok(const struct body_match *b, struct req_view *r)
 		return matcher_test(&b->raw, r->body ? r->body : "", r->body ? r->body_len : 0);
 	case BODY_JSON:
 		j = req_view_json(r);
-		return j && b->json && json_equal(b->json, j);
+		return j && b->json && json_compare_values(b->json, j, &b->cmp);
 	case BODY_JSON_PARTIAL:
 		j = req_view_json(r);
 		return j && b->json && json_partial(b->json, j);
@@ -295,8 +352,18 @@ static bool body_ok(const struct body_match *b, struct req_view *r)
 	case BODY_FORM:
 		req_view_form(r);
 		return all_named_ok(b->fields, b->nfields, r->form, r->nform, false);
+	case BODY_JSONPATH:
+		return jsonpath_body_ok(b, r, NULL);
 	}
 	return false;
+}
+
+static bool bodies_ok(const struct stub_request *q, struct req_view *r)
+{
+	for (size_t i = 0; i < q->nbodies; i++)
+		if (!body_ok(&q->bodies[i], r))
+			return false;
+	return true;
 }
 
 /* ---- method and path ---------------------------------------------------------- */
@@ -363,14 +430,21 @@ static bool template_match(const struct stub_request *q, const char *path, struc
 	return true;
 }
 
+/* The raw request target (path and query as sent); the path when the request has none. */
+static const char *raw_target(const struct req_view *r)
+{
+	return r->target ? r->target : r->path;
+}
+
 static bool regex_path_match(const struct stub *s, struct req_view *r, struct params *params)
 {
 	if (!s->req.path_re)
 		return false;
+	const char *subject = s->req.path_re_target ? raw_target(r) : r->path;
 	if (!params)
-		return regex_match(s->req.path_re, r->path, strlen(r->path));
+		return regex_match(s->req.path_re, subject, strlen(subject));
 	struct regex_capture caps[MAX_REGEX_PARAMS];
-	int n = regex_match_named(s->req.path_re, r->path, strlen(r->path), r->arena, caps, MAX_REGEX_PARAMS);
+	int n = regex_match_named(s->req.path_re, subject, strlen(subject), r->arena, caps, MAX_REGEX_PARAMS);
 	if (n < 0)
 		return false;
 	params->n = (size_t)n;
@@ -391,20 +465,25 @@ bool stub_path_ok(const struct stub *s, struct req_view *r, struct params *param
 	}
 	switch (s->req.path_kind) {
 	case PATH_EXACT:
-		return s->req.path && strcmp(s->req.path, r->path) == 0;
+		return s->req.path && strcmp(s->req.path, r->path) == 0 &&
+		       (!s->req.target || strcmp(s->req.target, raw_target(r)) == 0);
 	case PATH_TEMPLATE: {
 		size_t np = 0;
+		struct params local;    /* the captures path_params need when the caller wants none */
 		if (!template_match(&s->req, r->path, NULL, NULL))
 			return false;
-		if (!params)
+		if (!params && !s->req.npath_params)
 			return true;
+		if (!params)
+			params = &local;
 		for (size_t i = 0; i < s->req.nsegs; i++)
 			if (s->req.segs[i].is_param || s->req.segs[i].is_rest)
 				np++;
 		if (np == 0)
 			return true;
 		params->items = arena_alloc(r->arena, np * sizeof(*params->items));
-		return template_match(&s->req, r->path, r->arena, params);
+		return template_match(&s->req, r->path, r->arena, params) &&
+		       all_named_ok(s->req.path_params, s->req.npath_params, params->items, params->n, false);
 	}
 	case PATH_REGEX:
 		return regex_path_match(s, r, params);
@@ -420,7 +499,7 @@ bool stub_conditions_ok(const struct stub *s, struct req_view *r)
 	return all_named_ok(q->query, q->nquery, r->query, r->nquery, false) &&
 	       all_named_ok(q->headers, q->nheaders, r->headers, r->nheaders, true) &&
 	       all_named_ok(q->cookies, q->ncookies, r->cookies, r->ncookies, false) &&
-	       body_ok(&q->body, r) && stub_state_ok(s, r);
+	       bodies_ok(q, r) && stub_state_ok(s, r);
 }
 
 /* ---- descriptions ------------------------------------------------------------- */
@@ -431,6 +510,17 @@ static void add_quoted(struct strbuf *out, const char *s)
 }
 
 static void describe(const struct matcher *m, struct strbuf *out, bool top);
+static void add_expected_json(struct strbuf *line, const cJSON *j);
+
+/* m described, in parentheses when it has several clauses. */
+static void describe_grouped(const struct matcher *m, struct strbuf *out)
+{
+	if (m->n > 1)
+		strbuf_addc(out, '(');
+	describe(m, out, false);
+	if (m->n > 1)
+		strbuf_addc(out, ')');
+}
 
 static void clause_describe(const struct match_clause *c, struct strbuf *out, bool plain_equals)
 {
@@ -468,15 +558,23 @@ static void clause_describe(const struct match_clause *c, struct strbuf *out, bo
 		break;
 	case MATCH_NOT:
 		strbuf_adds(out, "not ");
-		if (!c->inner) {
+		if (!c->inner)
 			strbuf_adds(out, "anything");
-		} else if (c->inner->n > 1) {
-			strbuf_addc(out, '(');
-			describe(c->inner, out, false);
-			strbuf_addc(out, ')');
-		} else {
-			describe(c->inner, out, false);
+		else
+			describe_grouped(c->inner, out);
+		break;
+	case MATCH_ANY:
+		strbuf_addc(out, '(');
+		for (size_t i = 0; i < c->nalts; i++) {
+			if (i)
+				strbuf_adds(out, " or ");
+			describe_grouped(&c->alts[i], out);
 		}
+		strbuf_addc(out, ')');
+		break;
+	case MATCH_JSON:
+		strbuf_adds(out, "json ");
+		add_expected_json(out, c->json);
 		break;
 	}
 }
@@ -485,7 +583,8 @@ static void clause_describe(const struct match_clause *c, struct strbuf *out, bo
 static bool folds_case(const struct matcher *m)
 {
 	for (size_t i = 0; i < m->n; i++)
-		if (m->clauses[i].op != MATCH_PRESENT && m->clauses[i].op != MATCH_NOT)
+		if (m->clauses[i].op != MATCH_PRESENT && m->clauses[i].op != MATCH_NOT &&
+		    m->clauses[i].op != MATCH_ANY && m->clauses[i].op != MATCH_JSON)
 			return true;
 	return false;
 }
@@ -677,9 +776,36 @@ static bool explain_body(struct explain_ctx *x, const struct body_match *b, stru
 		if (x->out) {
 			strbuf_adds(&line, b->kind == BODY_JSON ? "body: expected json " : "body: expected json_partial ");
 			add_expected_json(&line, b->json);
+			if (b->cmp.ignore_array_order)
+				strbuf_adds(&line, " (ignoring array order)");
+			if (b->cmp.ignore_extra)
+				strbuf_adds(&line, " (ignoring extra elements)");
 			add_got_body(&line, r);
 		}
 		return explain_fail(x, &line);
+	case BODY_JSONPATH: {
+		struct strbuf got = STRBUF_INIT;
+		if (jsonpath_body_ok(b, r, x->out ? &got : NULL)) {
+			strbuf_release(&got);
+			return false;
+		}
+		if (x->out) {
+			strbuf_adds(&line, "body jsonpath ");
+			strbuf_adds(&line, b->jp_source ? b->jp_source : "");
+			strbuf_adds(&line, ": expected ");
+			if (b->raw.n)
+				matcher_describe(&b->raw, &line);
+			else
+				strbuf_adds(&line, "a match");
+			strbuf_adds(&line, ", got ");
+			if (got.len)
+				add_value(&line, got.buf, got.len, GOT_LIMIT);
+			else
+				strbuf_adds(&line, "nothing");
+		}
+		strbuf_release(&got);
+		return explain_fail(x, &line);
+	}
 	case BODY_JSON_PATH:
 		for (size_t i = 0; i < b->nfields; i++) {
 			size_t len = 0;
@@ -746,10 +872,15 @@ static unsigned explain(const struct stub *s, struct req_view *r, struct mismatc
 	}
 	if (!stub_path_ok(s, r, NULL)) {
 		if (out) {
-			strbuf_adds(&line, q->path_kind == PATH_REGEX ? "path: expected regex " : "path: expected ");
-			add_quoted(&line, q->path ? q->path : q->path_re ? regex_source(q->path_re) : "");
+			/* a WireMock url or urlPattern is about the target as sent */
+			bool raw = q->target || (q->path_kind == PATH_REGEX && q->path_re_target);
+			const char *got = raw ? raw_target(r) : r->path;
+			strbuf_adds(&line, raw ? "url: expected " : "path: expected ");
+			if (q->path_kind == PATH_REGEX)
+				strbuf_adds(&line, "regex ");
+			add_quoted(&line, q->target ? q->target : q->path ? q->path : q->path_re ? regex_source(q->path_re) : "");
 			strbuf_adds(&line, ", got ");
-			add_value(&line, r->path, strlen(r->path), GOT_LIMIT);
+			add_value(&line, got, strlen(got), GOT_LIMIT);
 		}
 		if (explain_fail(&x, &line))
 			return x.count;
@@ -758,8 +889,9 @@ static unsigned explain(const struct stub *s, struct req_view *r, struct mismatc
 	    explain_named(&x, "header", q->headers, q->nheaders, r->headers, r->nheaders, true) ||
 	    explain_named(&x, "cookie", q->cookies, q->ncookies, r->cookies, r->ncookies, false))
 		return x.count;
-	if (explain_body(&x, &q->body, r))
-		return x.count;
+	for (size_t i = 0; i < q->nbodies; i++)
+		if (explain_body(&x, &q->bodies[i], r))
+			return x.count;
 	if (!stub_state_ok(s, r)) {
 		if (out) {
 			strbuf_adds(&line, "scenario ");

@@ -89,6 +89,11 @@ static int cmp_winner(const void *a, const void *b)
 		return s->tier < t->tier ? -1 : 1;
 	if (s->priority != t->priority)
 		return s->priority < t->priority ? -1 : 1;
+	/* WireMock mappings: before the other stubs of their priority, the newest first */
+	if (s->insertion != t->insertion && (!s->insertion || !t->insertion))
+		return s->insertion ? -1 : 1;
+	if (s->insertion != t->insertion)
+		return s->insertion > t->insertion ? -1 : 1;
 	if (s->req.path_kind != t->req.path_kind)
 		return s->req.path_kind < t->req.path_kind ? -1 : 1;
 	if (s->nconds != t->nconds)

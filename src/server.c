@@ -38,6 +38,7 @@
 #include "util/xalloc.h"
 #include "wait.h"
 #include "watch.h"
+#include "wiremock.h"
 
 struct cannery_server {
 	struct cannery_config cfg;     /* pointers below are owned copies */
@@ -73,6 +74,10 @@ struct cannery_server {
 
 	struct crud_source **crud;     /* one per --crud FILE */
 	size_t ncrud;
+	char **wm_dirs;                /* --wiremock ROOTs and the DIR arguments that are roots */
+	size_t nwm_dirs;
+	struct wm_root **wm;           /* one per root */
+	size_t nwm;
 
 	struct watch *watch;           /* NULL with watching off (or unavailable) */
 	char *watch_errors;            /* the watcher's last logged reload errors; watcher thread only */
@@ -161,7 +166,20 @@ static void log_line(const struct cannery_server *srv, const struct strbuf *sb)
 static void start_watching(struct cannery_server *srv)
 {
 	char *error = NULL;
-	if (watch_create((const char *const *)srv->dirs, srv->cfg.ndirs, srv->cfg.log_fd, &srv->watch, &error) == 0)
+	/* the stub DIRs and each WireMock root's mappings and __files */
+	size_t n = srv->cfg.ndirs;
+	char **dirs = xcalloc(n + 2 * srv->nwm_dirs + 1, sizeof(*dirs));
+	for (size_t i = 0; i < n; i++)
+		dirs[i] = xstrdup(srv->dirs[i]);
+	for (size_t i = 0; i < srv->nwm_dirs; i++) {
+		dirs[n++] = stub_path_join(srv->wm_dirs[i], "mappings");
+		dirs[n++] = stub_path_join(srv->wm_dirs[i], "__files");
+	}
+	int rc = watch_create((const char *const *)dirs, n, srv->cfg.log_fd, &srv->watch, &error);
+	for (size_t i = 0; i < n; i++)
+		free(dirs[i]);
+	free(dirs);
+	if (rc == 0)
 		return;
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_addf(&sb, "cannery: warning: %s; hot reload is off (SIGHUP and POST /__cannery/reload still work)\n",
@@ -189,25 +207,30 @@ static void files_read(void *cls, char **paths, size_t npaths)
 
 /* Runs on the watcher thread, once per settled burst of changes. Each outcome is logged
  * once: errors identical to the ones last logged are not repeated, only acknowledged. */
-/* The CRUD sources' groups, published with the stub files. */
-static int publish_crud(struct cannery_server *srv, char **errors)
+/* The front-ends' groups (WireMock roots, CRUD sources), published with the stub files. */
+static int publish_sources(struct cannery_server *srv, char **errors)
 {
-	struct stub_group **groups = xmalloc((srv->ncrud ? srv->ncrud : 1) * sizeof(*groups));
+	size_t n = 0;
+	struct stub_group **groups = xmalloc((srv->nwm + srv->ncrud + 1) * sizeof(*groups));
+	for (size_t i = 0; i < srv->nwm; i++)
+		groups[n++] = wm_root_group(srv->wm[i]);
 	for (size_t i = 0; i < srv->ncrud; i++)
-		groups[i] = crud_source_group(srv->crud[i]);
-	int rc = catalog_set_sources(srv->catalog, groups, srv->ncrud, errors);
-	for (size_t i = 0; i < srv->ncrud; i++)
+		groups[n++] = crud_source_group(srv->crud[i]);
+	int rc = catalog_set_sources(srv->catalog, groups, n, errors);
+	for (size_t i = 0; i < n; i++)
 		stub_group_unref(groups[i]);
 	free(groups);
 	return rc;
 }
 
-/* Reads the --crud files that changed; republishes when their routes did. Errors are
- * appended to *errors (as GCC-style lines). */
-static int reload_crud(struct cannery_server *srv, char **errors)
+/* Reads the WireMock roots and --crud files that changed; republishes when their stubs
+ * did. Errors are appended to *errors (as GCC-style lines). */
+static int reload_sources(struct cannery_server *srv, char **errors)
 {
 	struct diag_list diags = DIAG_LIST_INIT;
 	bool republish = false;
+	for (size_t i = 0; i < srv->nwm; i++)
+		republish |= wm_root_reload(srv->wm[i], &diags) > 0;
 	for (size_t i = 0; i < srv->ncrud; i++)
 		republish |= crud_source_reload(srv->crud[i], &diags) > 0;
 	int rc = diags.n || diags.dropped ? -EINVAL : 0;
@@ -221,7 +244,7 @@ static int reload_crud(struct cannery_server *srv, char **errors)
 		*errors = strbuf_detach(&sb, NULL);
 	}
 	diag_list_release(&diags);
-	if (republish && publish_crud(srv, NULL) < 0)
+	if (republish && publish_sources(srv, NULL) < 0)
 		rc = -EINVAL;
 	return rc;
 }
@@ -245,7 +268,7 @@ static void on_files_changed(void *arg)
 	int rc = catalog_reload_settled(srv->catalog, &errors, files_settled, srv);
 	if (rc == -EAGAIN)
 		return;     /* torn: the watcher calls again once the writer is done */
-	if (reload_crud(srv, &errors) < 0)
+	if (reload_sources(srv, &errors) < 0)
 		rc = -EINVAL;
 	size_t n = cannery_server_stub_count(srv);
 	struct strbuf sb = STRBUF_INIT;
@@ -300,11 +323,17 @@ out:
 	return rc;
 }
 
-/* Reads every --crud file; all or nothing. */
-static int start_crud(struct cannery_server *srv, const struct cannery_config *cfg, char **errors)
+/* Reads every WireMock root and --crud file; all or nothing. */
+static int start_sources(struct cannery_server *srv, const struct cannery_config *cfg, char **errors)
 {
 	struct diag_list diags = DIAG_LIST_INIT;
-	srv->crud = xcalloc(cfg->ncrud_files, sizeof(*srv->crud));
+	srv->wm = xcalloc(srv->nwm_dirs + 1, sizeof(*srv->wm));
+	for (size_t i = 0; i < srv->nwm_dirs; i++) {
+		srv->wm[srv->nwm] = wm_root_create(srv->wm_dirs[i], &diags);
+		if (srv->wm[srv->nwm])
+			srv->nwm++;
+	}
+	srv->crud = xcalloc(cfg->ncrud_files + 1, sizeof(*srv->crud));
 	for (size_t i = 0; i < cfg->ncrud_files; i++) {
 		srv->crud[srv->ncrud] = crud_source_create(cfg->crud_files[i], cfg->crud_save, &diags);
 		if (srv->crud[srv->ncrud])
@@ -316,7 +345,7 @@ static int start_crud(struct cannery_server *srv, const struct cannery_config *c
 			*errors = diag_list_format(&diags);
 		rc = -EINVAL;
 	} else {
-		rc = publish_crud(srv, errors);
+		rc = publish_sources(srv, errors);
 	}
 	diag_list_release(&diags);
 	return rc;
@@ -329,11 +358,31 @@ static struct conns_stats conn_stats(void *cls)
 	return srv->http ? http_conn_stats(srv->http) : none;
 }
 
+/* The stub DIRs and the WireMock roots: --wiremock ROOTs, and the DIRs that have a
+ * mappings/ subdirectory (SPEC section 1's sniffing). */
+static void split_dirs(struct cannery_server *srv, const struct cannery_config *cfg)
+{
+	srv->dirs = xcalloc(cfg->ndirs + 1, sizeof(*srv->dirs));
+	srv->wm_dirs = xcalloc(cfg->ndirs + cfg->nwiremock_roots + 1, sizeof(*srv->wm_dirs));
+	size_t nd = 0;
+	for (size_t i = 0; i < cfg->nwiremock_roots; i++)
+		srv->wm_dirs[srv->nwm_dirs++] = xstrdup(cfg->wiremock_roots[i]);
+	for (size_t i = 0; i < cfg->ndirs; i++) {
+		if (wm_is_root(cfg->dirs[i]))
+			srv->wm_dirs[srv->nwm_dirs++] = xstrdup(cfg->dirs[i]);
+		else
+			srv->dirs[nd++] = xstrdup(cfg->dirs[i]);
+	}
+	srv->cfg.ndirs = nd;
+	srv->cfg.wiremock_roots = (const char *const *)srv->wm_dirs;
+	srv->cfg.nwiremock_roots = srv->nwm_dirs;
+}
+
 int cannery_server_create(const struct cannery_config *cfg, struct cannery_server **out, char **errors)
 {
 	struct cannery_server *srv = xcalloc(1, sizeof(*srv));
 	srv->cfg = *cfg;
-	srv->dirs = copy_strv(cfg->dirs, cfg->ndirs);
+	split_dirs(srv, cfg);
 	srv->allow_hosts = copy_strv(cfg->allow_hosts, cfg->nallow_hosts);
 	srv->crud_files = copy_strv(cfg->crud_files, cfg->ncrud_files);
 	srv->cfg.crud_files = (const char *const *)srv->crud_files;
@@ -371,8 +420,8 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 		.cls = srv,
 	};
 	int rc = catalog_create(&cc, &srv->catalog, errors);
-	if (rc == 0 && cfg->ncrud_files)
-		rc = start_crud(srv, cfg, errors);
+	if (rc == 0 && (cfg->ncrud_files || srv->nwm_dirs))
+		rc = start_sources(srv, cfg, errors);
 	if (rc == 0 && srv->journal_file) {
 		char *msg = NULL;
 		rc = journal_open_file(srv->journal, srv->journal_file, srv->cfg.log_fd, &msg);
@@ -425,7 +474,7 @@ int cannery_server_reload(struct cannery_server *srv, char **errors)
 {
 	/* the parse runs beside the current set, so request threads never wait on it */
 	int rc = catalog_reload(srv->catalog, errors);
-	if (reload_crud(srv, errors) < 0)
+	if (reload_sources(srv, errors) < 0)
 		rc = -EINVAL;
 	return rc;
 }
@@ -630,6 +679,12 @@ void cannery_server_destroy(struct cannery_server *srv)
 	for (size_t i = 0; i < srv->ncrud; i++)
 		crud_source_destroy(srv->crud[i]);
 	free(srv->crud);
+	for (size_t i = 0; i < srv->nwm; i++)
+		wm_root_destroy(srv->wm[i]);
+	free(srv->wm);
+	for (size_t i = 0; i < srv->nwm_dirs; i++)
+		free(srv->wm_dirs[i]);
+	free(srv->wm_dirs);
 	state_destroy(srv->state);
 	waits_destroy(srv->waits);
 	timers_destroy(srv->timers);

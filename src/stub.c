@@ -9,6 +9,15 @@
 #include "render.h"
 #include "util/xalloc.h"
 
+struct match_clause *matcher_add_clause(struct matcher *m, enum match_op op)
+{
+	m->clauses = xrealloc(m->clauses, (m->n + 1) * sizeof(*m->clauses));
+	struct match_clause *c = &m->clauses[m->n++];
+	memset(c, 0, sizeof(*c));
+	c->op = op;
+	return c;
+}
+
 void matcher_release(struct matcher *m)
 {
 	for (size_t i = 0; i < m->n; i++) {
@@ -22,6 +31,10 @@ void matcher_release(struct matcher *m)
 			matcher_release(c->inner);
 			free(c->inner);
 		}
+		for (size_t j = 0; j < c->nalts; j++)
+			matcher_release(&c->alts[j]);
+		free(c->alts);
+		cJSON_Delete(c->json);
 	}
 	free(m->clauses);
 	memset(m, 0, sizeof(*m));
@@ -34,6 +47,16 @@ static void named_release(struct named_matcher *v, size_t n)
 		matcher_release(&v[i].m);
 	}
 	free(v);
+}
+
+void body_match_release(struct body_match *b)
+{
+	matcher_release(&b->raw);
+	cJSON_Delete(b->json);
+	named_release(b->fields, b->nfields);
+	/* TODO(jsonpath merge): jsonpath_destroy(b->jp); */
+	free(b->jp_source);
+	memset(b, 0, sizeof(*b));
 }
 
 void stub_destroy(struct stub *s)
@@ -54,9 +77,11 @@ void stub_destroy(struct stub *s)
 	named_release(s->req.query, s->req.nquery);
 	named_release(s->req.headers, s->req.nheaders);
 	named_release(s->req.cookies, s->req.ncookies);
-	matcher_release(&s->req.body.raw);
-	cJSON_Delete(s->req.body.json);
-	named_release(s->req.body.fields, s->req.body.nfields);
+	free(s->req.target);
+	named_release(s->req.path_params, s->req.npath_params);
+	for (size_t i = 0; i < s->req.nbodies; i++)
+		body_match_release(&s->req.bodies[i]);
+	free(s->req.bodies);
 	stub_response_release(&s->resp);
 	for (size_t i = 1; i < s->nresponses; i++) {
 		stub_response_release(s->responses[i]);

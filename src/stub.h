@@ -6,10 +6,12 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "json.h"
 
 struct arena;
+struct jsonpath;
 struct regex;
 struct reply;
 struct respond_ctx;
@@ -42,6 +44,14 @@ enum match_op {
 	MATCH_ONE_OF,
 	MATCH_PRESENT,
 	MATCH_NOT,
+	MATCH_ANY,               /* one of several matchers (WireMock's `or`) */
+	MATCH_JSON,              /* the value parses as JSON equal to a value (WireMock's equalToJson) */
+};
+
+/** How MATCH_JSON and BODY_JSON compare: WireMock's equalToJson options. */
+struct json_compare {
+	bool ignore_array_order;    /* arrays as multisets */
+	bool ignore_extra;          /* extra object members and array items of the actual value pass */
 };
 
 /** One operation of a matcher mapping, e.g. `prefix: "Bearer "`. */
@@ -53,6 +63,10 @@ struct match_clause {
 	size_t nlist;
 	bool present;            /* PRESENT: true = must be there, false = must be absent */
 	struct matcher *inner;   /* NOT: the negated matcher */
+	struct matcher *alts;    /* ANY: holds when one of these does */
+	size_t nalts;
+	cJSON *json;             /* JSON: the expected value; owned */
+	struct json_compare cmp; /* JSON */
 };
 
 /** A matcher: every clause must hold. A scalar in YAML is one MATCH_EQUALS clause. */
@@ -76,14 +90,18 @@ enum body_kind {
 	BODY_JSON_PARTIAL,       /* every key of json present with a matching value */
 	BODY_JSON_PATH,          /* fields: DOTTED.PATH -> matcher */
 	BODY_FORM,               /* fields: form field -> matcher */
+	BODY_JSONPATH,           /* a JSONPath selects something (with raw: its value matches) */
 };
 
 struct body_match {
 	enum body_kind kind;
-	struct matcher raw;      /* BODY_RAW */
+	struct matcher raw;      /* BODY_RAW; BODY_JSONPATH: on the selected value (n == 0: none) */
 	cJSON *json;             /* BODY_JSON, BODY_JSON_PARTIAL; owned */
+	struct json_compare cmp; /* BODY_JSON */
 	struct named_matcher *fields;   /* BODY_JSON_PATH, BODY_FORM */
 	size_t nfields;
+	struct jsonpath *jp;     /* BODY_JSONPATH: compiled; owned */
+	char *jp_source;         /* BODY_JSONPATH: as written, for messages */
 };
 
 /* Path kinds in precedence order: a lower value wins a tie on priority. */
@@ -109,9 +127,14 @@ struct stub_request {
 	struct path_seg *segs;   /* TEMPLATE: segments after the leading '/' */
 	size_t nsegs;
 	struct regex *path_re;   /* REGEX */
+	bool path_re_target;     /* REGEX: matched against the raw target, query included (WireMock's urlPattern) */
+	char *target;            /* the raw target (path and query as sent) must equal this (WireMock's url), or NULL */
+	struct named_matcher *path_params;  /* TEMPLATE: matchers on the captures (WireMock's pathParameters) */
+	size_t npath_params;
 	struct named_matcher *query, *headers, *cookies;
 	size_t nquery, nheaders, ncookies;
-	struct body_match body;
+	struct body_match *bodies;  /* every one must hold; none: any body */
+	size_t nbodies;
 	int path_line, path_col; /* where path/path_regex stands, for messages */
 };
 
@@ -166,6 +189,10 @@ struct stub {
 	struct stub_response resp;
 	unsigned nconds;            /* query + headers + cookies entries, + 1 with a body condition */
 	size_t order;               /* position in the load of its source (file or text) */
+	/* WireMock's rule among mappings (SPEC section 8): after the priority only recency
+	 * counts, the newest first. Nonzero for a mapping: how recently it was added (larger
+	 * is newer). The router ranks a mapping before any other stub of its priority. */
+	uint64_t insertion;
 	/* dynamic responses */
 	struct stub_response **responses;  /* responses[0] == &resp; the rest owned; nresponses == 0
 					    * (a stub built by hand) means resp alone */
@@ -185,7 +212,10 @@ void stub_response_release(struct stub_response *r);
 size_t stub_response_count(const struct stub *s);
 /** Response i (i < stub_response_count(s)). Borrowed from s. */
 const struct stub_response *stub_response_at(const struct stub *s, size_t i);
+/** Appends an empty clause of this op to m (the operands are the caller's to fill). */
+struct match_clause *matcher_add_clause(struct matcher *m, enum match_op op);
 void matcher_release(struct matcher *m);
+void body_match_release(struct body_match *b);
 
 /** Stubs owned together: the stubs of one file load, one runtime stub, or (joined) the
  *  stubs of several groups. Shared by refcount between the sets that serve them; never

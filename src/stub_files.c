@@ -20,6 +20,18 @@ bool stub_file_is_yaml(const char *name)
 	return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) || (n > 4 && strcmp(name + n - 4, ".yml") == 0);
 }
 
+bool stub_file_any(const char *name)
+{
+	(void)name;
+	return true;
+}
+
+bool stub_file_is_json(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 5 && strcmp(name + n - 5, ".json") == 0;
+}
+
 /* Grows an array whose capacity is the next power of two above its count. */
 static void *grow_pow2(void *v, size_t n, size_t size)
 {
@@ -111,7 +123,8 @@ static int cmp_file(const void *a, const void *b)
 
 /* Collects the relative paths of stub files under top/rel, with their stat(). Symlinked
  * directories are not followed (no loops); symlinked files are. */
-static void walk(struct diag_list *diags, const char *top, const char *rel, struct filevec *out)
+static void walk(struct diag_list *diags, const char *top, const char *rel, bool (*wanted)(const char *name),
+		 struct filevec *out)
 {
 	char *dir = rel ? stub_path_join(top, rel) : xstrdup(top);
 	DIR *d = opendir(dir);
@@ -131,9 +144,9 @@ static void walk(struct diag_list *diags, const char *top, const char *rel, stru
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 			free(child);
 		} else if (S_ISDIR(st.st_mode)) {
-			walk(diags, top, child, out);
+			walk(diags, top, child, wanted, out);
 			free(child);
-		} else if (!stub_file_is_yaml(de->d_name)) {
+		} else if (!wanted(de->d_name)) {
 			free(child);
 		} else if (S_ISREG(st.st_mode)) {
 			filevec_push(out, child, &st);
@@ -155,14 +168,20 @@ static void walk(struct diag_list *diags, const char *top, const char *rel, stru
 	free(dir);
 }
 
-size_t stub_load_list(const char *top, struct stub_file **out, struct diag_list *diags)
+size_t stub_list_files(const char *top, bool (*wanted)(const char *name), struct stub_file **out,
+		       struct diag_list *diags)
 {
 	struct filevec files = { 0 };
-	walk(diags, top, NULL, &files);
+	walk(diags, top, NULL, wanted, &files);
 	if (files.n)
 		qsort(files.v, files.n, sizeof(*files.v), cmp_file);
 	*out = files.v;
 	return files.n;
+}
+
+size_t stub_load_list(const char *top, struct stub_file **out, struct diag_list *diags)
+{
+	return stub_list_files(top, stub_file_is_yaml, out, diags);
 }
 
 void stub_files_release(struct stub_file *files, size_t n)

@@ -12,6 +12,12 @@
  *  something before). Names starting with '.' are skipped by the walk besides. */
 bool stub_file_is_yaml(const char *name);
 
+/** Whether a name ends in ".json" (with something before): a WireMock mapping file. */
+bool stub_file_is_json(const char *name);
+
+/** Every name (body directories such as WireMock's __files). */
+bool stub_file_any(const char *name);
+
 /** A stub file found under a DIR. */
 struct stub_file {
 	char *rel;                  /* path relative to the DIR */
@@ -24,6 +30,9 @@ struct stub_file {
  *  be opened or a dangling symlink is appended to diags. Returns the count and *out (free
  *  with stub_files_release). */
 size_t stub_load_list(const char *top, struct stub_file **out, struct diag_list *diags);
+/** Like stub_load_list, for the files whose names wanted accepts (WireMock's mappings). */
+size_t stub_list_files(const char *top, bool (*wanted)(const char *name), struct stub_file **out,
+		       struct diag_list *diags);
 void stub_files_release(struct stub_file *files, size_t n);
 
 /** A DIR as stub messages show it (as typed, minus trailing slashes; "/" stays "/") and

@@ -72,6 +72,8 @@ struct cannery_config {
 	const char *const *crud_files;    /* JSON or YAML data files; default none */
 	size_t ncrud_files;
 	bool crud_save;                   /* write each change back to its file, atomically; default false */
+	const char *const *wiremock_roots; /* WireMock roots (ROOT/mappings, ROOT/__files); default none */
+	size_t nwiremock_roots;
 };
 
 struct cannery_server;

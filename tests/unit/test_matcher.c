@@ -19,11 +19,7 @@
 
 static struct match_clause *add_clause(struct matcher *m, enum match_op op)
 {
-	m->clauses = xrealloc(m->clauses, (m->n + 1) * sizeof(*m->clauses));
-	struct match_clause *c = &m->clauses[m->n++];
-	memset(c, 0, sizeof(*c));
-	c->op = op;
-	return c;
+	return matcher_add_clause(m, op);
 }
 
 /* EQUALS, CONTAINS, PREFIX, SUFFIX; REGEX compiles with m->ignore_case (set it first). */
@@ -122,20 +118,31 @@ static struct matcher *stub_cookie(struct stub *s, const char *name)
 	return named(&s->req.cookies, &s->req.ncookies, name);
 }
 
+/* The stub's body condition, made on first use. */
+static struct body_match *body_of(struct stub *s)
+{
+	if (!s->req.nbodies) {
+		s->req.bodies = calloc(1, sizeof(*s->req.bodies));
+		cr_assert_not_null(s->req.bodies);
+		s->req.nbodies = 1;
+	}
+	return &s->req.bodies[0];
+}
+
 static void stub_body_json(struct stub *s, enum body_kind kind, const char *json)
 {
 	s->nconds++;
-	s->req.body.kind = kind;
-	s->req.body.json = cJSON_Parse(json);
-	cr_assert_not_null(s->req.body.json, "bad test json %s", json);
+	body_of(s)->kind = kind;
+	body_of(s)->json = cJSON_Parse(json);
+	cr_assert_not_null(body_of(s)->json, "bad test json %s", json);
 }
 
 static struct matcher *stub_body_field(struct stub *s, enum body_kind kind, const char *name)
 {
-	if (s->req.body.kind == BODY_NONE)
+	if (body_of(s)->kind == BODY_NONE)
 		s->nconds++;
-	s->req.body.kind = kind;
-	return named(&s->req.body.fields, &s->req.body.nfields, name);
+	body_of(s)->kind = kind;
+	return named(&body_of(s)->fields, &body_of(s)->nfields, name);
 }
 
 /* The single mismatch line of s against q (asserts there is exactly one). */
@@ -433,8 +440,8 @@ static bool body_matches(struct stub *s, const char *body)
 Test(body, raw)
 {
 	struct stub *s = stub_new();
-	s->req.body.kind = BODY_RAW;
-	m_add(&s->req.body.raw, MATCH_CONTAINS, "hello");
+	body_of(s)->kind = BODY_RAW;
+	m_add(&body_of(s)->raw, MATCH_CONTAINS, "hello");
 	cr_expect(body_matches(s, "say hello"));
 	cr_expect_not(body_matches(s, "bye"));
 	cr_expect_not(body_matches(s, NULL));
@@ -442,15 +449,15 @@ Test(body, raw)
 
 	/* an empty body is "", present */
 	s = stub_new();
-	s->req.body.kind = BODY_RAW;
-	m_present(&s->req.body.raw, false);
+	body_of(s)->kind = BODY_RAW;
+	m_present(&body_of(s)->raw, false);
 	cr_expect_not(body_matches(s, NULL));
 	cr_expect_not(body_matches(s, ""));
 	stub_destroy(s);
 
 	s = stub_new();
-	s->req.body.kind = BODY_RAW;
-	m_add(&s->req.body.raw, MATCH_EQUALS, "");
+	body_of(s)->kind = BODY_RAW;
+	m_add(&body_of(s)->raw, MATCH_EQUALS, "");
 	cr_expect(body_matches(s, NULL));
 	cr_expect_not(body_matches(s, "x"));
 	stub_destroy(s);
@@ -930,8 +937,8 @@ Test(mismatch, cookie)
 Test(mismatch, body_raw_and_json)
 {
 	struct stub *s = stub_new();
-	s->req.body.kind = BODY_RAW;
-	m_add(&s->req.body.raw, MATCH_CONTAINS, "hi");
+	body_of(s)->kind = BODY_RAW;
+	m_add(&body_of(s)->raw, MATCH_CONTAINS, "hi");
 	expect_body_mismatch(s, "bye", "body: expected contains \"hi\", got \"bye\"");
 	expect_bare_mismatch(s, "POST", "/", "body: expected contains \"hi\", got \"\"");
 	stub_destroy(s);
@@ -950,8 +957,8 @@ Test(mismatch, body_raw_and_json)
 Test(mismatch, body_got_truncated)
 {
 	struct stub *s = stub_new();
-	s->req.body.kind = BODY_RAW;
-	m_add(&s->req.body.raw, MATCH_EQUALS, "x");
+	body_of(s)->kind = BODY_RAW;
+	m_add(&body_of(s)->raw, MATCH_EQUALS, "x");
 	char body[201];
 	memset(body, 'a', 200);
 	body[200] = '\0';
@@ -1020,8 +1027,8 @@ Test(mismatch, every_failure_in_order)
 	m_add(stub_query(s, "ok"), MATCH_EQUALS, "1");
 	m_present(stub_header(s, "x-a"), true);
 	m_add(stub_cookie(s, "c"), MATCH_EQUALS, "1");
-	s->req.body.kind = BODY_RAW;
-	m_add(&s->req.body.raw, MATCH_EQUALS, "b");
+	body_of(s)->kind = BODY_RAW;
+	m_add(&body_of(s)->raw, MATCH_EQUALS, "b");
 	s->nconds++;
 	struct req q;
 	req_init(&q, "put", "/b");
@@ -1054,5 +1061,143 @@ Test(mismatch, every_failure_in_order)
 	cr_expect(stub_conditions_ok(s, &q.v));
 	mismatches_release(&why);
 	req_fini(&q);
+	stub_destroy(s);
+}
+
+/* ---- WireMock's additions: or, equalToJson, url, urlPattern, pathParameters ---- */
+
+Test(matcher, any_holds_when_one_alternative_does)
+{
+	struct matcher m = { 0 };
+	struct match_clause *c = add_clause(&m, MATCH_ANY);
+	c->alts = xcalloc(2, sizeof(*c->alts));
+	c->nalts = 2;
+	m_add(&c->alts[0], MATCH_PREFIX, "ab");
+	c->alts[1].ignore_case = true;
+	m_add(&c->alts[1], MATCH_EQUALS, "XYZ");
+	cr_expect(test_str(&m, "abc"));
+	cr_expect(test_str(&m, "xyz"), "the second alternative keeps its own ignore_case");
+	cr_expect_not(test_str(&m, "zzz"));
+	cr_expect_not(test_str(&m, NULL));
+	struct strbuf sb = STRBUF_INIT;
+	matcher_describe(&m, &sb);
+	cr_expect_str_eq(strbuf_str(&sb), "(prefix \"ab\" or equals \"XYZ\" (ignore case))");
+	strbuf_release(&sb);
+	matcher_release(&m);
+}
+
+Test(matcher, json_compares_parsed_values)
+{
+	struct matcher m = { 0 };
+	struct match_clause *c = add_clause(&m, MATCH_JSON);
+	c->json = cJSON_Parse("{\"a\": [1, 2], \"b\": \"x\"}");
+	cr_expect(test_str(&m, "{\"b\":\"x\",\"a\":[1,2.0]}"));
+	cr_expect_not(test_str(&m, "{\"b\":\"x\",\"a\":[2,1]}"));
+	cr_expect_not(test_str(&m, "{\"b\":\"x\",\"a\":[1,2],\"c\":0}"));
+	cr_expect_not(test_str(&m, "not json"));
+	c->cmp.ignore_array_order = true;
+	cr_expect(test_str(&m, "{\"b\":\"x\",\"a\":[2,1]}"));
+	c->cmp.ignore_extra = true;
+	cr_expect(test_str(&m, "{\"b\":\"x\",\"a\":[2,3,1],\"c\":0}"));
+	cr_expect_not(test_str(&m, "{\"b\":\"x\",\"a\":[2,2]}"), "each expected item needs its own match");
+	matcher_release(&m);
+}
+
+Test(body, json_with_wiremock_options)
+{
+	struct stub *s = stub_new();
+	stub_body_json(s, BODY_JSON, "{\"tags\": [\"a\", \"b\"], \"n\": {\"x\": 1}}");
+	cr_expect(body_matches(s, "{\"n\":{\"x\":1},\"tags\":[\"a\",\"b\"]}"));
+	cr_expect_not(body_matches(s, "{\"n\":{\"x\":1},\"tags\":[\"b\",\"a\"]}"));
+	body_of(s)->cmp.ignore_array_order = true;
+	cr_expect(body_matches(s, "{\"n\":{\"x\":1},\"tags\":[\"b\",\"a\"]}"));
+	cr_expect_not(body_matches(s, "{\"n\":{\"x\":1,\"y\":2},\"tags\":[\"b\",\"a\"]}"));
+	body_of(s)->cmp.ignore_extra = true;
+	cr_expect(body_matches(s, "{\"n\":{\"x\":1,\"y\":2},\"tags\":[\"b\",\"c\",\"a\"],\"more\":true}"));
+	struct req q;
+	req_init(&q, "POST", "/");
+	req_body(&q, "{}");
+	struct mismatches why = { 0 };
+	cr_expect_eq(stub_explain(s, &q.v, &why), 1);
+	cr_expect(strstr(why.items[0], "(ignoring array order) (ignoring extra elements)") != NULL, "%s", why.items[0]);
+	mismatches_release(&why);
+	req_fini(&q);
+	stub_destroy(s);
+}
+
+Test(body, several_conditions_all_hold)
+{
+	struct stub *s = stub_new();
+	s->req.bodies = xcalloc(2, sizeof(*s->req.bodies));
+	s->req.nbodies = 2;
+	s->req.bodies[0].kind = BODY_RAW;
+	m_add(&s->req.bodies[0].raw, MATCH_CONTAINS, "milk");
+	s->req.bodies[1].kind = BODY_RAW;
+	m_add(&s->req.bodies[1].raw, MATCH_CONTAINS, "bread");
+	cr_expect(body_matches(s, "milk and bread"));
+	cr_expect_not(body_matches(s, "milk"));
+	cr_expect_not(body_matches(s, "bread"));
+	stub_destroy(s);
+}
+
+/* Whether s accepts a GET whose target as sent is target (path: its decoded path). */
+static bool target_matches(struct stub *s, const char *path, const char *target)
+{
+	struct req q;
+	req_init(&q, "GET", path);
+	q.v.target = target;
+	bool ok = stub_path_ok(s, &q.v, NULL);
+	req_fini(&q);
+	return ok;
+}
+
+Test(path, a_url_is_the_target_as_sent)
+{
+	struct stub *s = stub_new();
+	stub_exact(s, "/a b");
+	s->req.target = xstrdup("/a%20b?q=1+2");
+	cr_expect(target_matches(s, "/a b", "/a%20b?q=1+2"));
+	cr_expect_not(target_matches(s, "/a b", "/a%20b?q=1%2B2"), "+ and %%2B differ, as in WireMock");
+	cr_expect_not(target_matches(s, "/a b", "/a b?q=1+2"));
+	cr_expect_not(target_matches(s, "/a b", "/a%20b"));
+	struct req q;
+	req_init(&q, "GET", "/a b");
+	q.v.target = "/a%20b";
+	struct mismatches why = { 0 };
+	cr_expect_eq(stub_explain(s, &q.v, &why), 1);
+	cr_expect_str_eq(why.items[0], "url: expected \"/a%20b?q=1+2\", got \"/a%20b\"");
+	mismatches_release(&why);
+	req_fini(&q);
+	stub_destroy(s);
+}
+
+Test(path, a_url_pattern_sees_the_query)
+{
+	struct stub *s = stub_new();
+	s->req.path_kind = PATH_REGEX;
+	s->req.path_re = regex_compile("/search\\?q=[a-z]+", false, NULL, NULL);
+	s->req.path_re_target = true;
+	cr_expect(target_matches(s, "/search", "/search?q=abc"));
+	cr_expect_not(target_matches(s, "/search", "/search?q=ABC"));
+	s->req.path_re_target = false;
+	cr_expect_not(target_matches(s, "/search", "/search?q=abc"), "urlPathPattern sees the path alone");
+	stub_destroy(s);
+}
+
+Test(path, path_parameters_match_the_captures)
+{
+	struct stub *s = stub_new();
+	s->req.path_kind = PATH_TEMPLATE;
+	s->req.path = xstrdup("/contacts/{id}");
+	s->req.segs = xcalloc(2, sizeof(*s->req.segs));
+	s->req.nsegs = 2;
+	s->req.segs[0].text = xstrdup("contacts");
+	s->req.segs[1].text = xstrdup("id");
+	s->req.segs[1].is_param = true;
+	m_add(named(&s->req.path_params, &s->req.npath_params, "id"), MATCH_REGEX, "[0-9]+");
+	cr_expect(path_matches(s, "/contacts/42", false));
+	cr_expect(path_matches(s, "/contacts/42", true));
+	cr_expect_not(path_matches(s, "/contacts/abc", false));
+	cr_expect_not(path_matches(s, "/contacts/abc", true));
 	stub_destroy(s);
 }

@@ -602,3 +602,35 @@ Test(router, near_misses_ties_keep_winner_order)
 	near_miss_release(nm, n);
 	req_fini(&q);
 }
+
+/* ---- WireMock's rule among mappings ---- */
+
+Test(router, mappings_rank_by_priority_then_newest_first)
+{
+	/* path kind and conditions do not count among mappings: only recency */
+	struct stub *old_exact = add_stub("old-exact", "GET", "/users/me");
+	struct stub *new_regex = add_stub("new-regex", "GET", "~/users/.*");
+	struct stub *newest_none = add_stub("newest-other-priority", "GET", NULL);
+	old_exact->insertion = 1;
+	new_regex->insertion = 2;
+	newest_none->insertion = 3;
+	newest_none->priority = 6;
+	old_exact->priority = new_regex->priority = 5;
+	build();
+	cr_expect_str_eq(winner("GET", "/users/me"), "new-regex");
+	new_regex->req.methods[0][0] = 'X';
+	cr_expect_str_eq(winner("GET", "/users/me"), "old-exact");
+	old_exact->req.methods[0][0] = 'X';
+	cr_expect_str_eq(winner("GET", "/users/me"), "newest-other-priority");
+}
+
+Test(router, a_mapping_beats_other_stubs_of_its_priority)
+{
+	struct stub *yaml = add_stub("yaml-exact", "GET", "/a");
+	struct stub *mapping = add_stub("mapping-regex", "GET", "~/.*");
+	yaml->priority = mapping->priority = 5;
+	mapping->insertion = 1;
+	build();
+	cr_expect_str_eq(winner("GET", "/a"), "mapping-regex");
+	cr_expect_eq(rank_of(mapping), 0);
+}

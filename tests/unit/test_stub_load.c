@@ -179,12 +179,12 @@ Test(stub_load, good_fixture_every_key)
 	cr_assert_eq(cm->clauses[0].inner->clauses[0].nlist, 2);
 	cr_assert_str_eq(cm->clauses[0].inner->clauses[0].list[1], "revoked");
 
-	cr_assert_eq(s->req.body.kind, BODY_JSON_PATH);
-	cr_assert_eq(s->req.body.nfields, 2);
-	cr_assert_str_eq(s->req.body.fields[0].name, "user.name");
-	cr_assert(s->req.body.fields[0].m.ignore_case);
-	cr_assert_str_eq(s->req.body.fields[1].name, "items.0.id");
-	cr_assert_str_eq(s->req.body.fields[1].m.clauses[0].text, "7");
+	cr_assert_eq(s->req.bodies[0].kind, BODY_JSON_PATH);
+	cr_assert_eq(s->req.bodies[0].nfields, 2);
+	cr_assert_str_eq(s->req.bodies[0].fields[0].name, "user.name");
+	cr_assert(s->req.bodies[0].fields[0].m.ignore_case);
+	cr_assert_str_eq(s->req.bodies[0].fields[1].name, "items.0.id");
+	cr_assert_str_eq(s->req.bodies[0].fields[1].m.clauses[0].text, "7");
 	cr_assert_eq(s->nconds, 6);
 
 	cr_assert_eq(s->resp.status, 201);
@@ -207,18 +207,18 @@ Test(stub_load, good_fixture_every_key)
 	cr_assert_eq(s->req.path_kind, PATH_REGEX);
 	cr_assert_not_null(s->req.path_re);
 	cr_assert_str_eq(s->req.path, "/api/items/(?<id>[0-9]+)");
-	cr_assert_eq(s->req.body.kind, BODY_RAW);
-	cr_assert_eq(s->req.body.raw.clauses[0].op, MATCH_CONTAINS);
+	cr_assert_eq(s->req.bodies[0].kind, BODY_RAW);
+	cr_assert_eq(s->req.bodies[0].raw.clauses[0].op, MATCH_CONTAINS);
 	cr_assert_eq(s->nconds, 1);
 	cr_assert_str_eq(s->resp.body, "plain text");
 	cr_assert_str_eq(s->resp.content_type, "text/plain; charset=utf-8");
 
 	s = find("login");
 	cr_assert_str_eq(s->file, "good/forms.yaml");
-	cr_assert_eq(s->req.body.kind, BODY_FORM);
-	cr_assert_eq(s->req.body.nfields, 2);
-	cr_assert_str_eq(s->req.body.fields[0].name, "user");
-	cr_assert_eq(s->req.body.fields[1].m.clauses[0].op, MATCH_PRESENT);
+	cr_assert_eq(s->req.bodies[0].kind, BODY_FORM);
+	cr_assert_eq(s->req.bodies[0].nfields, 2);
+	cr_assert_str_eq(s->req.bodies[0].fields[0].name, "user");
+	cr_assert_eq(s->req.bodies[0].fields[1].m.clauses[0].op, MATCH_PRESENT);
 	cr_assert_eq(s->resp.status, 303);
 	cr_assert_null(s->resp.body);
 	cr_assert_null(s->resp.content_type);
@@ -1092,20 +1092,20 @@ Test(stub_load, body_conditions)
 			    "- request: { body: { form: { a: 1, b: { prefix: x } } } }\n"
 			    "- request: { body: { prefix: '{', suffix: '}' } }\n"
 			    "- request: { body: { json: ~ } }\n"));
-	cr_assert_eq(res.stubs[0]->req.body.kind, BODY_RAW);
-	cr_assert_str_eq(res.stubs[0]->req.body.raw.clauses[0].text, "{\"a\": 1}");
-	cr_assert_eq(res.stubs[1]->req.body.kind, BODY_JSON);
-	char *j = cJSON_PrintUnformatted(res.stubs[1]->req.body.json);
+	cr_assert_eq(res.stubs[0]->req.bodies[0].kind, BODY_RAW);
+	cr_assert_str_eq(res.stubs[0]->req.bodies[0].raw.clauses[0].text, "{\"a\": 1}");
+	cr_assert_eq(res.stubs[1]->req.bodies[0].kind, BODY_JSON);
+	char *j = cJSON_PrintUnformatted(res.stubs[1]->req.bodies[0].json);
 	cr_assert_str_eq(j, "{\"a\":[1,\"x\",\"2\"]}");
 	cJSON_free(j);
-	cr_assert(cJSON_IsNumber(cJSON_GetArrayItem(cJSON_GetObjectItem(res.stubs[1]->req.body.json, "a"), 0)));
-	cr_assert_eq(res.stubs[2]->req.body.kind, BODY_JSON_PARTIAL);
-	cr_assert_eq(res.stubs[3]->req.body.kind, BODY_FORM);
-	cr_assert_eq(res.stubs[3]->req.body.nfields, 2);
+	cr_assert(cJSON_IsNumber(cJSON_GetArrayItem(cJSON_GetObjectItem(res.stubs[1]->req.bodies[0].json, "a"), 0)));
+	cr_assert_eq(res.stubs[2]->req.bodies[0].kind, BODY_JSON_PARTIAL);
+	cr_assert_eq(res.stubs[3]->req.bodies[0].kind, BODY_FORM);
+	cr_assert_eq(res.stubs[3]->req.bodies[0].nfields, 2);
 	cr_assert_eq(res.stubs[3]->nconds, 1);
-	cr_assert_eq(res.stubs[4]->req.body.kind, BODY_RAW);
-	cr_assert_eq(res.stubs[4]->req.body.raw.n, 2);
-	cr_assert(cJSON_IsNull(res.stubs[5]->req.body.json));
+	cr_assert_eq(res.stubs[4]->req.bodies[0].kind, BODY_RAW);
+	cr_assert_eq(res.stubs[4]->req.bodies[0].raw.n, 2);
+	cr_assert(cJSON_IsNull(res.stubs[5]->req.bodies[0].json));
 
 	expect_error("request:\n  body: { json: 1, form: {} }\n",
 		     "stubs/x.yaml:2:20: error: 'body' has both 'json' and 'form': give only one\n");

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* The WireMock front-end's compiler: WireMock mapping JSON (SPEC section 8) into stubs of
+ * the stub model, with FILE:LINE:COLUMN errors naming the JSON key. A feature of WireMock
+ * that cannery does not support is an error that names it, never silently ignored. */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+struct stub;
+
+/** Where a root's response bodies live: ROOT/__files as messages show it, and its
+ *  realpath (NULL when it does not exist): a bodyFileName must stay inside it. */
+struct wm_files {
+	const char *shown;
+	const char *real;
+};
+
+/** What a load appends to: the stubs in load order, and the recency counter that gives
+ *  each mapping its stub->insertion (incremented per mapping; newer is larger). */
+struct wm_out {
+	struct stub **stubs;
+	size_t n;
+	uint64_t *insertion;
+};
+
+/** Compiles the mapping file text[0..len) (one mapping, or `{"mappings": [...]}`), called
+ *  file in messages, appending its stubs to out. Returns how many it appended, or -1 after
+ *  appending located errors to diags (then nothing is appended). */
+int wm_load_file(const char *file, const char *text, size_t len, const struct wm_files *files, struct wm_out *out,
+		 struct diag_list *diags);
+
+/** Percent-decodes a URL path as the HTTP adapter does ("%2F" becomes '/', '+' stays).
+ *  Caller frees. */
+char *wm_decode_path(const char *path, size_t len);
