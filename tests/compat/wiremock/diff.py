@@ -177,8 +177,8 @@ def string_matches(matcher, value):
         return all(string_matches(m, value) for m in matcher["and"])
     if "or" in matcher:
         return any(string_matches(m, value) for m in matcher["or"])
-    if value is None:
-        return False
+    if value is None:  # WireMock: an absent value satisfies only the negative matchers
+        return "doesNotContain" in matcher or "doesNotMatch" in matcher
     ci = matcher.get("caseInsensitive", False)
     if "equalTo" in matcher:
         want = str(matcher["equalTo"])
@@ -664,7 +664,7 @@ def compare(expected, actual):
     if is_unmatched(expected):
         return diffs  # unmatched 404 bodies differ by design
     if expected["content_type"] != actual["content_type"]:
-        diffs.append("Content-Type %s vs %s" % (expected["content_type"], actual["content_type"]))
+        diffs.append("Content-Type %s vs %s" % (content_type(expected), content_type(actual)))
     if not same_body(expected["body"], actual["body"]):
         diffs.append("body differs")
     return diffs
@@ -687,8 +687,11 @@ def show_answer(answer):
     body = answer["body"]
     text = body[:300].decode("utf-8", "replace")
     more = " ... (%d bytes)" % len(body) if len(body) > 300 else ""
-    return "%s, Content-Type %s, body %r%s" % (
-        answer["status"], answer["content_type"], text, more)
+    return "%s, Content-Type %s, body %r%s" % (answer["status"], content_type(answer), text, more)
+
+
+def content_type(answer):
+    return answer["content_type"] if answer["content_type"] is not None else "(none)"
 
 
 def show_request(request):
