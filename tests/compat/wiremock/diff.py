@@ -328,8 +328,8 @@ def merge_json(a, b):
 def jsonpath_leaf(pattern):
     """The value a matchesJsonPath pattern wants at the end of its path."""
     spec = pattern["matchesJsonPath"]
-    if isinstance(spec, str):
-        return spec, "present"
+    if isinstance(spec, str):  # plain: any value but null, [] and {} will do
+        return spec, "x"
     expression = spec["expression"]
     if "equalToJson" in spec:
         want = spec["equalToJson"]
@@ -343,7 +343,7 @@ def jsonpath_leaf(pattern):
 # --------------------------------------------------------------------------
 
 def request_body(patterns):
-    """(body text, Skip reason or None) satisfying every pattern of bodyPatterns."""
+    """A body satisfying every pattern of bodyPatterns, or Skip."""
     exact, document = None, None
     for p in patterns:
         if "equalToJson" in p:
@@ -355,11 +355,7 @@ def request_body(patterns):
             exact = base64.b64decode(p["binaryEqualTo"]).decode("latin-1")
         elif "matchesJsonPath" in p:
             expression, leaf = jsonpath_leaf(p)
-            tokens = jsonpath_tokens(expression)
-            filler = leaf if leaf != "present" else "x"
-            if tokens and tokens[-1][0] == "filter" and leaf == "present":
-                filler = None
-            document = merge_json(document, jsonpath_document(tokens, filler))
+            document = merge_json(document, jsonpath_document(jsonpath_tokens(expression), leaf))
         elif not any(k in p for k in ("contains", "matches", "doesNotMatch",
                                        "doesNotContain", "absent")):
             raise Skip("body pattern %s" % sorted(p))
@@ -407,6 +403,9 @@ def fill_template(template, parameters):
 
 
 def quote_path(path):
+    """Escape only what cannot go on the wire (a space, non-ASCII): WireMock
+    matches urlPath, urlPathPattern and urlPathTemplate against the raw,
+    still-encoded path, so existing escapes and `+` must stay as written."""
     return urllib.parse.quote(path, safe="/:@!$&'()*+,;=-._~%")
 
 
