@@ -24,6 +24,7 @@
 #include "stub_load.h"
 #include "stub_set.h"
 #include "verify.h"
+#include "wiremock_admin.h"
 #include "wait.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -664,6 +665,8 @@ int admin_handle(const struct admin_ctx *ax, const struct admin_request *req, st
 		return errorf(out, 401, "%s admin token: send 'Authorization: Bearer TOKEN' with the --admin-token value",
 			      req->authorization ? "wrong" : "missing");
 
+	if (wm_admin_path(req->path))
+		return wm_admin_handle(ax, req, out, content_type);
 	int status;
 	if (strcmp(sub, "/health") == 0) {
 		if (!get)

@@ -14,6 +14,7 @@ struct metrics;
 struct slot;
 struct state;
 struct waits;
+struct wm_front;
 
 /** What the admin API works on; everything borrowed. */
 struct admin_ctx {
@@ -32,6 +33,12 @@ struct admin_ctx {
 	void *conn_cls;
 	int log_fd;
 	bool quiet;
+	/* WireMock's /__admin/ API (wiremock_admin.h): the mappings it manages, and how the
+	 * server publishes them after a change */
+	struct wm_front *wiremock;
+	void (*republish)(void *cls);
+	void *republish_cls;
+	int64_t started_ms;             /* CLOCK_REALTIME at start, for uptimes */
 };
 struct strbuf;
 

@@ -2,6 +2,7 @@
 /* Request + stub set -> reply. */
 #include "dispatch.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "cors.h"
@@ -33,6 +34,16 @@ static const struct stub *options_stub(const struct stub_set *set, struct req_vi
 
 static unsigned pick_delay(struct rng *rng, const struct stub_response *sr)
 {
+	if (sr->delay_sigma > 0) {
+		/* Box-Muller: two uniforms in (0, 1] give one standard normal */
+		double u1 = ((double)(rng_next(rng) >> 11) + 1.0) / 9007199254740992.0;
+		double u2 = (double)(rng_next(rng) >> 11) / 9007199254740992.0;
+		double z = sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+		double ms = (double)sr->delay_min_ms * exp(sr->delay_sigma * z);
+		if (sr->delay_max_ms && ms > sr->delay_max_ms)
+			ms = sr->delay_max_ms;
+		return ms > 3600000.0 ? 3600000u : (unsigned)ms;
+	}
 	if (sr->delay_max_ms <= sr->delay_min_ms)
 		return sr->delay_min_ms;
 	return sr->delay_min_ms + (unsigned)rng_below(rng, (uint64_t)(sr->delay_max_ms - sr->delay_min_ms) + 1);
@@ -52,6 +63,7 @@ static void answer(const struct dispatch_config *d, const struct stub_set *set, 
 		/* the fast path: the adapter's prebuilt response, nothing allocated (after its
 		 * first use) */
 		out->fixed = sr;
+		out->reason = sr->status_message;
 		out->prepared = pr;
 		out->star = d->cors && !pr->own_cors;
 		return;
@@ -69,7 +81,7 @@ static void answer(const struct dispatch_config *d, const struct stub_set *set, 
 		}
 		reply_expand(out, a);
 	}
-	if (d->cors && !pr->own_cors && !out->reset)
+	if (d->cors && !pr->own_cors && !out->fault)
 		cors_add(out, a, origin, pr->expose);
 }
 
@@ -121,8 +133,13 @@ enum dispatch_result dispatch(const struct dispatch_config *d, const struct stub
 	if (preflight && !stub_response_at(s, idx)->handler->fixed)
 		stub_path_ok(s, req, &params);   /* options_stub matched without captures */
 	answer(d, set, s, slot, idx, seq, req, &params, a, origin, out);
-	if (out->reset)
-		strbuf_adds(note, "fault: reset");
+	if (out->fault) {
+		static const char *const names[] = {
+			[STUB_FAULT_RESET] = "reset", [STUB_FAULT_EMPTY] = "empty response",
+			[STUB_FAULT_GARBAGE] = "random data then close", [STUB_FAULT_BAD_CHUNK] = "malformed response chunk",
+		};
+		strbuf_addf(note, "fault: %s", names[out->fault]);
+	}
 	return DISPATCH_MATCHED;
 }
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@
 #include "reply_cache.h"
 #include "timers.h"
 #include "util/clock.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 struct http {
@@ -211,12 +213,99 @@ static enum MHD_Result reset_connection(struct req_ctx *ctx)
 	return MHD_NO;
 }
 
+/* Writes all of buf to the client's socket (non-blocking: waits for room, up to
+ * RAW_WRITE_MS in all). For the answers libmicrohttpd cannot give, after which the
+ * connection closes: false when it could not. */
+#define RAW_WRITE_MS 5000
+static bool raw_write(struct req_ctx *ctx, const void *buf, size_t len)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(ctx->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (!ci)
+		return false;
+	uint64_t deadline = clock_now_ms() + RAW_WRITE_MS;
+	for (size_t off = 0; off < len;) {
+		ssize_t w = send(ci->connect_fd, (const char *)buf + off, len - off, MSG_NOSIGNAL);
+		if (w > 0) {
+			off += (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && clock_now_ms() < deadline) {
+			struct pollfd pfd = { ci->connect_fd, POLLOUT, 0 };
+			poll(&pfd, 1, 50);
+			continue;
+		}
+		return false;
+	}
+	return true;
+}
+
+/* Ends the connection after what raw_write sent: MHD_NO closes it (a FIN), and MHD's
+ * "internal error" line about it is ours, not logged. */
+static enum MHD_Result close_connection(struct req_ctx *ctx)
+{
+	atomic_fetch_add(&ctx->h->resets, 1);
+	return MHD_NO;
+}
+
+/* WireMock's faults other than the reset, as its Jetty sends them. */
+static enum MHD_Result send_fault(struct req_ctx *ctx, enum stub_fault fault)
+{
+	if (fault == STUB_FAULT_GARBAGE) {
+		unsigned char junk[256];
+		uint64_t x = (uint64_t)clock_now_ns() | 1;
+		for (size_t i = 0; i < sizeof(junk); i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			junk[i] = (unsigned char)x;
+		}
+		raw_write(ctx, junk, sizeof(junk));
+	} else if (fault == STUB_FAULT_BAD_CHUNK) {
+		static const char head[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+					   "lskdu018973t09sylgasjkfg1][]'./.sdlv";
+		raw_write(ctx, head, sizeof(head) - 1);
+	}
+	return close_connection(ctx);
+}
+
+/* A reply with its own reason phrase, which libmicrohttpd cannot put on a status line:
+ * written whole, then the connection closes (Connection: close). */
+static enum MHD_Result send_with_reason(struct req_ctx *ctx)
+{
+	struct reply *r = &ctx->x.reply;
+	if (r->fixed || r->serve_shared)
+		reply_expand(r, &ctx->x.arena);
+	struct strbuf sb = STRBUF_INIT;
+	char date[64];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	strbuf_addf(&sb, "HTTP/1.1 %d %s\r\nDate: %s\r\n", r->status, r->reason, date);
+	if (r->content_type)
+		strbuf_addf(&sb, "Content-Type: %s\r\n", r->content_type);
+	for (size_t i = 0; i < r->nheaders; i++)
+		strbuf_addf(&sb, "%s: %s\r\n", r->headers[i].name, r->headers[i].value);
+	strbuf_addf(&sb, "Content-Length: %zu\r\nConnection: close\r\n\r\n", r->body_len);
+	if (strcmp(ctx->x.view.method, "HEAD") != 0 && r->body_len)
+		strbuf_add(&sb, r->body, r->body_len);
+	raw_write(ctx, sb.buf, sb.len);
+	strbuf_release(&sb);
+	return close_connection(ctx);
+}
+
 static enum MHD_Result send_reply(struct req_ctx *ctx)
 {
 	struct reply *r = &ctx->x.reply;
 	ctx->answered = true;
-	if (r->reset)
+	if (r->fault == STUB_FAULT_RESET)
 		return reset_connection(ctx);
+	if (r->fault)
+		return send_fault(ctx, r->fault);
+	if (r->reason)
+		return send_with_reason(ctx);
 	if (r->fixed || r->serve_shared)
 		return MHD_queue_response(ctx->conn, (unsigned)r->status, prebuilt(ctx));
 	struct MHD_Response *resp = build(r);

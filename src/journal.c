@@ -79,9 +79,10 @@ struct journal_entry *journal_entry_create(const struct journal_draft *d)
 {
 	const char *method = d->method ? d->method : "";
 	const char *path = d->path ? d->path : "";
-	size_t ml = strlen(method), pl = strlen(path), sl = d->stub ? strlen(d->stub) : 0;
+	const char *target = d->target ? d->target : path;
+	size_t ml = strlen(method), pl = strlen(path), tl = strlen(target), sl = d->stub ? strlen(d->stub) : 0;
 	size_t nkv = d->nquery + d->nheaders + d->ncookies;
-	size_t text = ml + 1 + pl + 1 + (d->stub ? sl + 1 : 0) + d->body_len + 1 +
+	size_t text = ml + 1 + pl + 1 + tl + 1 + (d->stub ? sl + 1 : 0) + d->body_len + 1 +
 		      kv_bytes(d->query, d->nquery) + kv_bytes(d->headers, d->nheaders) +
 		      kv_bytes(d->cookies, d->ncookies);
 	/* the entry, then its kv arrays, then every byte of text: one malloc, one free */
@@ -95,6 +96,7 @@ struct journal_entry *journal_entry_create(const struct journal_draft *d)
 	e->status = d->status;
 	e->method = put(&cur, method, ml);
 	e->path = put(&cur, path, pl);
+	e->target = put(&cur, target, tl);
 	e->stub = d->stub ? put(&cur, d->stub, sl) : NULL;
 	e->query = put_kvs(kvs, &cur, d->query, d->nquery, false);
 	e->nquery = d->nquery;

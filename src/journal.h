@@ -24,6 +24,7 @@ struct journal_entry {
 	int status;
 	const char *method;
 	const char *path;           /* percent-decoded, without the query string */
+	const char *target;         /* the request target as received (query included) */
 	const char *stub;           /* id of the stub that answered; NULL when none did */
 	const struct kv *query;     /* decoded names and values, in order */
 	size_t nquery;
@@ -44,6 +45,7 @@ struct journal_draft {
 	int status;
 	const char *method;
 	const char *path;
+	const char *target;         /* NULL: the path */
 	const char *stub;
 	const struct kv *query;
 	size_t nquery;

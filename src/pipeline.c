@@ -9,6 +9,7 @@
 
 #include "access_log.h"
 #include "admin.h"
+#include "wiremock_admin.h"
 #include "cannery/cannery.h"
 #include "cors.h"
 #include "dispatch.h"
@@ -56,7 +57,7 @@ void pipeline_destroy(struct pipeline *p)
 bool pipeline_is_admin_path(const char *path)
 {
 	size_t n = strlen(ADMIN_PREFIX);
-	return strncmp(path, ADMIN_PREFIX, n) == 0 && (path[n] == '/' || path[n] == '\0');
+	return (strncmp(path, ADMIN_PREFIX, n) == 0 && (path[n] == '/' || path[n] == '\0')) || wm_admin_path(path);
 }
 
 /* ---- the journal ---- */
@@ -76,13 +77,14 @@ static void journal(struct pipeline *p, struct exchange *x)
 		return;
 	x->journaled = true;
 	const struct req_view *v = &x->view;
-	int status = x->reply.reset ? 0 : x->reply.status;
+	int status = x->reply.fault ? 0 : x->reply.status;
 	struct journal_draft d = {
 		.time = x->wall,
 		.duration_ms = ms_since(&x->start),
 		.status = status,
 		.method = v->method,
 		.path = v->path,
+		.target = v->target,
 		.stub = x->reply.stub_id,
 		.query = v->query,
 		.nquery = v->nquery,
@@ -360,7 +362,7 @@ void pipeline_end(struct pipeline *p, struct exchange *x, bool ended_early)
 			.ms = ms_since(&x->start),
 			.method = x->view.method,
 			.path = x->view.path,
-			.status = x->reply.reset ? 0 : x->reply.status,
+			.status = x->reply.fault ? 0 : x->reply.status,
 			.stub_id = x->reply.stub_id,
 			.note = strbuf_str(&x->note),
 			.ended_early = ended_early,

@@ -88,7 +88,7 @@ struct exchange {
 /** What the adapter does next. */
 enum pipe_result {
 	PIPE_CONTINUE,                  /* read the body, then call pipeline_handle */
-	PIPE_ANSWER,                    /* send x->reply (reply.reset: reset the connection instead) */
+	PIPE_ANSWER,                    /* send x->reply (reply.fault: end the connection that way instead) */
 	PIPE_DEFER,                     /* x->suspend was called; x->resume follows */
 };
 

@@ -7,9 +7,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "stub.h"
+
 struct arena;
 struct strbuf;
-struct stub_response;
 
 struct reply_header {
 	const char *name;           /* borrowed (a stub, a static string or the request's arena) */
@@ -50,7 +51,8 @@ struct reply {
 	const char *body;           /* borrowed: lives as long as the request's stub set */
 	size_t body_len;
 	char *body_owned;           /* or a malloc'd body (body points at it); freed by reply_release */
-	bool reset;                 /* fault: reset: end the connection with a TCP reset, no answer */
+	enum stub_fault fault;      /* not STUB_FAULT_NONE: end the connection that way, no answer */
+	const char *reason;         /* the reason phrase of the status line (borrowed), or NULL: the standard one */
 	unsigned delay_ms;          /* answer only after this long */
 	const char *stub_id;        /* the stub that answered (borrowed), or NULL */
 	/* A stub's fixed response: when set, the adapter may serve prepared->built[star]

@@ -33,6 +33,7 @@ static void add_headers(const struct stub_response *sr, struct respond_ctx *ctx,
 
 static void canned(const struct stub_response *sr, struct respond_ctx *ctx, struct reply *out)
 {
+	out->reason = sr->status_message;
 	out->body = sr->body;
 	out->body_len = sr->body_len;
 	out->content_type = sr->content_type;
@@ -41,6 +42,7 @@ static void canned(const struct stub_response *sr, struct respond_ctx *ctx, stru
 
 static void template(const struct stub_response *sr, struct respond_ctx *ctx, struct reply *out)
 {
+	out->reason = sr->status_message;
 	if (sr->body_tpl) {
 		struct strbuf body = STRBUF_INIT;
 		tpl_render(sr->body_tpl, &ctx->render, &body);
@@ -55,9 +57,8 @@ static void template(const struct stub_response *sr, struct respond_ctx *ctx, st
 
 static void fault(const struct stub_response *sr, struct respond_ctx *ctx, struct reply *out)
 {
-	(void)sr;
 	(void)ctx;
-	out->reset = true;
+	out->fault = sr->fault ? sr->fault : STUB_FAULT_RESET;
 }
 
 const struct responder respond_canned = { .kind = "canned", .fixed = true, .respond = canned };

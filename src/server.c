@@ -76,8 +76,8 @@ struct cannery_server {
 	size_t ncrud;
 	char **wm_dirs;                /* --wiremock ROOTs and the DIR arguments that are roots */
 	size_t nwm_dirs;
-	struct wm_root **wm;           /* one per root */
-	size_t nwm;
+	struct wm_front *wm;           /* the WireMock roots and the /__admin/ API's mappings */
+	pthread_mutex_t publish_lock;  /* one publish of the front-ends' groups at a time */
 
 	struct watch *watch;           /* NULL with watching off (or unavailable) */
 	char *watch_errors;            /* the watcher's last logged reload errors; watcher thread only */
@@ -137,17 +137,38 @@ int cannery_check(const char *const *dirs, size_t ndirs, size_t *nstubs, size_t 
 {
 	struct load_result res = { 0 };
 	struct diag_list diags = DIAG_LIST_INIT;
+	/* WireMock roots among the DIRs (SPEC section 1's sniffing) are checked as roots */
+	const char **plain = xcalloc(ndirs + 1, sizeof(*plain));
+	size_t nplain = 0, stubs = 0, files = 0;
+	for (size_t i = 0; i < ndirs; i++) {
+		if (!wm_is_root(dirs[i])) {
+			plain[nplain++] = dirs[i];
+			continue;
+		}
+		struct wm_root *r = wm_root_create(dirs[i], 0, &diags);
+		if (r) {
+			struct stub_group *g = wm_root_group(r);
+			stubs += g->n;
+			files += wm_root_nfiles(r);
+			stub_group_unref(g);
+			wm_root_destroy(r);
+		}
+	}
 	int rc = 0;
-	if (stub_load_dirs(dirs, ndirs, &res, &diags) < 0) {
+	if ((nplain || nplain == ndirs) && stub_load_dirs(plain, nplain, &res, &diags) < 0)
+		rc = -EINVAL;
+	if (diags.n || diags.dropped)
+		rc = -EINVAL;
+	if (rc < 0) {
 		if (errors)
 			*errors = diag_list_format(&diags);
-		rc = -EINVAL;
 	} else {
 		if (nstubs)
-			*nstubs = res.n;
+			*nstubs = res.n + stubs;
 		if (nfiles)
-			*nfiles = res.nfiles;
+			*nfiles = res.nfiles + files;
 	}
+	free(plain);
 	diag_list_release(&diags);
 	load_result_release(&res);
 	return rc;
@@ -211,12 +232,14 @@ static void files_read(void *cls, char **paths, size_t npaths)
 static int publish_sources(struct cannery_server *srv, char **errors)
 {
 	size_t n = 0;
-	struct stub_group **groups = xmalloc((srv->nwm + srv->ncrud + 1) * sizeof(*groups));
-	for (size_t i = 0; i < srv->nwm; i++)
-		groups[n++] = wm_root_group(srv->wm[i]);
+	pthread_mutex_lock(&srv->publish_lock);
+	struct stub_group **groups = xmalloc((srv->ncrud + 2) * sizeof(*groups));
+	if (srv->wm)
+		groups[n++] = wm_front_group(srv->wm);
 	for (size_t i = 0; i < srv->ncrud; i++)
 		groups[n++] = crud_source_group(srv->crud[i]);
 	int rc = catalog_set_sources(srv->catalog, groups, n, errors);
+	pthread_mutex_unlock(&srv->publish_lock);
 	for (size_t i = 0; i < n; i++)
 		stub_group_unref(groups[i]);
 	free(groups);
@@ -229,8 +252,8 @@ static int reload_sources(struct cannery_server *srv, char **errors)
 {
 	struct diag_list diags = DIAG_LIST_INIT;
 	bool republish = false;
-	for (size_t i = 0; i < srv->nwm; i++)
-		republish |= wm_root_reload(srv->wm[i], &diags) > 0;
+	if (srv->wm)
+		republish |= wm_front_reload(srv->wm, &diags) > 0;
 	for (size_t i = 0; i < srv->ncrud; i++)
 		republish |= crud_source_reload(srv->crud[i], &diags) > 0;
 	int rc = diags.n || diags.dropped ? -EINVAL : 0;
@@ -247,6 +270,12 @@ static int reload_sources(struct cannery_server *srv, char **errors)
 	if (republish && publish_sources(srv, NULL) < 0)
 		rc = -EINVAL;
 	return rc;
+}
+
+/* After a change through /__admin/: the front-ends' groups published again. */
+static void republish(void *cls)
+{
+	publish_sources(cls, NULL);
 }
 
 static void reset_crud(void *cls)
@@ -327,12 +356,7 @@ out:
 static int start_sources(struct cannery_server *srv, const struct cannery_config *cfg, char **errors)
 {
 	struct diag_list diags = DIAG_LIST_INIT;
-	srv->wm = xcalloc(srv->nwm_dirs + 1, sizeof(*srv->wm));
-	for (size_t i = 0; i < srv->nwm_dirs; i++) {
-		srv->wm[srv->nwm] = wm_root_create(srv->wm_dirs[i], &diags);
-		if (srv->wm[srv->nwm])
-			srv->nwm++;
-	}
+	srv->wm = wm_front_create((const char *const *)srv->wm_dirs, srv->nwm_dirs, &diags);
 	srv->crud = xcalloc(cfg->ncrud_files + 1, sizeof(*srv->crud));
 	for (size_t i = 0; i < cfg->ncrud_files; i++) {
 		srv->crud[srv->ncrud] = crud_source_create(cfg->crud_files[i], cfg->crud_save, &diags);
@@ -383,6 +407,7 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 	struct cannery_server *srv = xcalloc(1, sizeof(*srv));
 	srv->cfg = *cfg;
 	split_dirs(srv, cfg);
+	pthread_mutex_init(&srv->publish_lock, NULL);
 	srv->allow_hosts = copy_strv(cfg->allow_hosts, cfg->nallow_hosts);
 	srv->crud_files = copy_strv(cfg->crud_files, cfg->ncrud_files);
 	srv->cfg.crud_files = (const char *const *)srv->crud_files;
@@ -420,7 +445,7 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 		.cls = srv,
 	};
 	int rc = catalog_create(&cc, &srv->catalog, errors);
-	if (rc == 0 && (cfg->ncrud_files || srv->nwm_dirs))
+	if (rc == 0)
 		rc = start_sources(srv, cfg, errors);
 	if (rc == 0 && srv->journal_file) {
 		char *msg = NULL;
@@ -438,6 +463,9 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 		cannery_server_destroy(srv);
 		return rc;
 	}
+	struct timespec started;
+	clock_gettime(CLOCK_REALTIME, &started);
+	int64_t now_ms = (int64_t)started.tv_sec * 1000 + started.tv_nsec / 1000000;
 	srv->admin = (struct admin_ctx){
 		.catalog = srv->catalog,
 		.slot = srv->slot,
@@ -450,6 +478,10 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 		.conn_cls = srv,
 		.on_reset = reset_crud,
 		.reset_cls = srv,
+		.wiremock = srv->wm,
+		.republish = republish,
+		.republish_cls = srv,
+		.started_ms = now_ms,
 		.log_fd = srv->cfg.log_fd,
 		.quiet = srv->cfg.log == CANNERY_LOG_QUIET,
 	};
@@ -679,9 +711,8 @@ void cannery_server_destroy(struct cannery_server *srv)
 	for (size_t i = 0; i < srv->ncrud; i++)
 		crud_source_destroy(srv->crud[i]);
 	free(srv->crud);
-	for (size_t i = 0; i < srv->nwm; i++)
-		wm_root_destroy(srv->wm[i]);
-	free(srv->wm);
+	wm_front_destroy(srv->wm);
+	pthread_mutex_destroy(&srv->publish_lock);
 	for (size_t i = 0; i < srv->nwm_dirs; i++)
 		free(srv->wm_dirs[i]);
 	free(srv->wm_dirs);

@@ -145,6 +145,22 @@ uint64_t state_hits(struct state *st, const char *id)
 	return h;
 }
 
+void state_set_scenario(struct state *st, const char *scenario, const char *value)
+{
+	state_lock(st);
+	struct entry *e = map_get(&st->scenarios, scenario);
+	free(e->value);
+	e->value = strcmp(value, "start") == 0 ? NULL : xstrdup(value);
+	state_unlock(st);
+}
+
+void state_reset_scenarios(struct state *st)
+{
+	state_lock(st);
+	map_release(&st->scenarios);
+	state_unlock(st);
+}
+
 char *state_scenario(struct state *st, const char *scenario)
 {
 	state_lock(st);

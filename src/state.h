@@ -36,6 +36,11 @@ uint64_t state_hits(struct state *st, const char *id);
 /** A copy of a scenario's current state (caller frees). Takes the lock. */
 char *state_scenario(struct state *st, const char *scenario);
 
+/** Puts a scenario in a state ("start": the initial one). Takes the lock. */
+void state_set_scenario(struct state *st, const char *scenario, const char *value);
+/** Puts every scenario back in "start"; hit counters stay. Takes the lock. */
+void state_reset_scenarios(struct state *st);
+
 /** Forgets every hit counter (and so every sequence position) and puts every scenario
  *  back in "start". Takes the lock; safe while requests run. */
 void state_reset(struct state *st);

@@ -88,6 +88,7 @@ void stub_destroy(struct stub *s)
 		free(s->responses[i]);
 	}
 	free(s->responses);
+	free(s->front_json);
 	free(s->scenario);
 	free(s->state);
 	free(s->next_state);
@@ -104,6 +105,7 @@ void stub_response_release(struct stub_response *r)
 	free(r->headers);
 	free(r->body);
 	free(r->content_type);
+	free(r->status_message);
 	tpl_destroy(r->body_tpl);
 	if (r->handler && r->handler->release)
 		r->handler->release(r->handler_data);
@@ -160,6 +162,24 @@ struct stub_group *stub_group_join(struct stub_group **parts, size_t nparts)
 			stubs[n++] = parts[i]->stubs[j];
 	struct stub_group *g = stub_group_create(stubs, n);
 	/* never NULL, so that an empty join still borrows */
+	g->parts = parts ? parts : xmalloc(1);
+	g->nparts = nparts;
+	return g;
+}
+
+struct stub_group *stub_group_subset(struct stub_group **parts, size_t nparts, bool (*keep)(const struct stub *s, void *cls),
+				      void *cls)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < nparts; i++)
+		n += parts[i]->n;
+	struct stub **stubs = xmalloc((n ? n : 1) * sizeof(*stubs));
+	n = 0;
+	for (size_t i = 0; i < nparts; i++)
+		for (size_t j = 0; j < parts[i]->n; j++)
+			if (keep(parts[i]->stubs[j], cls))
+				stubs[n++] = parts[i]->stubs[j];
+	struct stub_group *g = stub_group_create(stubs, n);
 	g->parts = parts ? parts : xmalloc(1);
 	g->nparts = nparts;
 	return g;

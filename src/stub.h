@@ -145,8 +145,19 @@ struct header {
 	struct tpl *tpl;            /* the value compiled when it holds a template; NULL: sent as is */
 };
 
+/** How a fault ends the exchange instead of answering (WireMock's four faults). */
+enum stub_fault {
+	STUB_FAULT_NONE = 0,
+	STUB_FAULT_RESET,           /* a TCP reset, no bytes (fault: reset; CONNECTION_RESET_BY_PEER) */
+	STUB_FAULT_EMPTY,           /* the connection closes without a byte (EMPTY_RESPONSE) */
+	STUB_FAULT_GARBAGE,         /* random bytes, then the connection closes (RANDOM_DATA_THEN_CLOSE) */
+	STUB_FAULT_BAD_CHUNK,       /* a 200 head, a broken chunk, then the close (MALFORMED_RESPONSE_CHUNK) */
+};
+
 struct stub_response {
 	int status;                 /* 100..599, default 200 */
+	char *status_message;       /* the reason phrase on the status line, or NULL: the standard one */
+	enum stub_fault fault;      /* with the fault handler (respond.h) */
 	struct header *headers;
 	size_t nheaders;
 	char *body;                 /* serialized once at load time (json compact, body as is, file contents) */
@@ -158,6 +169,9 @@ struct stub_response {
 	void *handler_data;         /* the handler's own load-time data (handler->release frees it) */
 	unsigned delay_min_ms;      /* delay: uniform in [min, max]; fixed when equal; 0/0: none */
 	unsigned delay_max_ms;
+	/* or, when delay_sigma > 0, log-normal (WireMock's lognormal delayDistribution):
+	 * delay_min_ms * e^(sigma * N(0,1)), at most delay_max_ms when that is not 0 */
+	double delay_sigma;
 };
 
 /**
@@ -202,6 +216,8 @@ struct stub {
 	char *state;                /* required state of scenario, or NULL (any state) */
 	char *next_state;           /* state the scenario moves to once this stub answers, or NULL */
 	bool counts_hits;           /* needs its hit counter: several responses, `seq`, or next_state */
+	char *front_json;           /* a front-end's own form of the stub (a WireMock mapping as WireMock
+				     * prints it, for GET /__admin/mappings), or NULL */
 };
 
 /** Frees a stub and everything it owns. NULL does nothing. */
@@ -238,5 +254,8 @@ void stub_group_unref(struct stub_group *g);
 /** A group of the stubs of parts[0..nparts), in that order, owned by the parts: it takes
  *  over the array and the references in it, and drops them when it goes. Refcount 1. */
 struct stub_group *stub_group_join(struct stub_group **parts, size_t nparts);
+/** Like stub_group_join, with only the stubs keep(stub, cls) accepts. */
+struct stub_group *stub_group_subset(struct stub_group **parts, size_t nparts, bool (*keep)(const struct stub *s, void *cls),
+				      void *cls);
 /** The stub with this id among groups[0..n) (NULL entries skipped), or NULL. */
 const struct stub *stub_group_find(struct stub_group *const *groups, size_t n, const char *id);

@@ -12,6 +12,7 @@ static void view_of(struct req_view *v, const struct journal_entry *e, struct ar
 	memset(v, 0, sizeof(*v));
 	v->method = e->method;
 	v->path = e->path;
+	v->target = e->target;
 	v->query = e->query;
 	v->nquery = e->nquery;
 	v->headers = e->headers;

@@ -29,6 +29,7 @@ struct wm_loader {
 	struct loader ld;           /* messages: FILE:LINE:COLUMN, key hints */
 	const struct wm_files *files;
 	struct rng rng;             /* ids of mappings that bring none */
+	const char *keep_id;        /* PUT /__admin/mappings/{id}: the id, whatever the body says */
 };
 
 /* ---- small readers -------------------------------------------------------------- */
@@ -593,11 +594,14 @@ static void to_request(struct wm_loader *w, const struct ynode *v, struct stub *
 
 static const char *const response_keys[] = {
 	"status", "headers", "body", "jsonBody", "base64Body", "bodyFileName", "fixedDelayMilliseconds",
-	"delayDistribution", "fault", NULL,
+	"delayDistribution", "fault", "statusMessage", NULL,
 };
-enum { PK_STATUS, PK_HEADERS, PK_BODY, PK_JSON_BODY, PK_BASE64_BODY, PK_BODY_FILE, PK_FIXED_DELAY, PK_DELAY_DIST, PK_FAULT };
+enum {
+	PK_STATUS, PK_HEADERS, PK_BODY, PK_JSON_BODY, PK_BASE64_BODY, PK_BODY_FILE, PK_FIXED_DELAY, PK_DELAY_DIST,
+	PK_FAULT, PK_STATUS_MESSAGE,
+};
 static const char *const response_unsupported[] = {
-	"statusMessage", "proxyBaseUrl", "transformers", "transformerParameters", "additionalProxyRequestHeaders",
+	"proxyBaseUrl", "transformers", "transformerParameters", "additionalProxyRequestHeaders",
 	"removeProxyRequestHeaders", "proxyUrlPrefixToRemove", "chunkedDribbleDelay", NULL,
 };
 
@@ -672,54 +676,73 @@ static void to_body_file(struct wm_loader *w, const struct ynode *k, const struc
 	free(path);
 }
 
-/* delayDistribution: {"type": "uniform", "lower": MS, "upper": MS}. */
+/* delayDistribution: {"type": "uniform", "lower": MS, "upper": MS} or {"type": "lognormal",
+ * "median": MS, "sigma": S, "maxValue": MS}. */
 static void to_delay_distribution(struct wm_loader *w, const struct ynode *v, struct stub_response *r)
 {
-	static const char *const keys[] = { "type", "lower", "upper", NULL };
-	static const char *const unsupported[] = { "median", "sigma", "maxValue", NULL };
+	static const char *const keys[] = { "type", "lower", "upper", "median", "sigma", "maxValue", NULL };
+	enum { DK_TYPE, DK_LOWER, DK_UPPER, DK_MEDIAN, DK_SIGMA, DK_MAX };
 	if (!want_object(w, v, "'delayDistribution'"))
 		return;
-	long long lower = -1, upper = -1;
+	long long n[6] = { -1, -1, -1, -1, -1, 0 };
+	double sigma = -1;
 	const struct ynode *type = NULL;
 	for (size_t i = 0; i + 1 < v->n; i += 2) {
 		const struct ynode *k = v->kids[i], *val = v->kids[i + 1];
-		int ki = key_of(w, k, keys, unsupported, "'delayDistribution'");
-		if (ki == 0)
+		int ki = key_of(w, k, keys, NULL, "'delayDistribution'");
+		if (ki == DK_TYPE) {
 			type = val;
-		else if (ki == 1)
-			want_int(w, k, val, 0, 3600000, &lower);
-		else if (ki == 2)
-			want_int(w, k, val, 0, 3600000, &upper);
+		} else if (ki == DK_SIGMA) {
+			char *end = NULL;
+			sigma = val->kind == YNODE_SCALAR ? strtod(val->text, &end) : -1;
+			if (!end || *end || !(sigma >= 0 && sigma <= 10)) {
+				load_err(&w->ld, val, "'sigma' must be a number from 0 to 10, got %s", load_got(&w->ld, val));
+				sigma = -1;
+			}
+		} else if (ki > 0) {
+			want_int(w, k, val, 0, 3600000, &n[ki]);
+		}
 	}
-	if (!type || !is_string(type) || strcmp(type->text, "uniform") != 0) {
-		if (type && is_string(type) && strcmp(type->text, "lognormal") == 0)
-			load_err(&w->ld, type, "WireMock's lognormal delayDistribution is not supported by cannery yet");
-		else
-			load_err(&w->ld, type ? type : v, "'delayDistribution' needs \"type\": \"uniform\"");
-		return;
+	const char *t = type && is_string(type) ? type->text : "";
+	if (strcmp(t, "uniform") == 0) {
+		if (n[DK_LOWER] < 0 || n[DK_UPPER] < n[DK_LOWER]) {
+			load_err(&w->ld, v, "a uniform 'delayDistribution' needs 'lower' and 'upper' (lower <= upper)");
+			return;
+		}
+		r->delay_min_ms = (unsigned)n[DK_LOWER];
+		r->delay_max_ms = (unsigned)n[DK_UPPER];
+	} else if (strcmp(t, "lognormal") == 0) {
+		if (n[DK_MEDIAN] < 0 || sigma < 0) {
+			load_err(&w->ld, v, "a lognormal 'delayDistribution' needs 'median' and 'sigma'");
+			return;
+		}
+		r->delay_min_ms = (unsigned)n[DK_MEDIAN];
+		r->delay_max_ms = (unsigned)n[DK_MAX];
+		r->delay_sigma = sigma > 0 ? sigma : 0;
+	} else {
+		load_err(&w->ld, type ? type : v, "'delayDistribution' needs \"type\": \"uniform\" or \"lognormal\"");
 	}
-	if (lower < 0 || upper < lower) {
-		load_err(&w->ld, v, "a uniform 'delayDistribution' needs 'lower' and 'upper' (lower <= upper)");
-		return;
-	}
-	r->delay_min_ms = (unsigned)lower;
-	r->delay_max_ms = (unsigned)upper;
 }
 
 static void to_fault(struct wm_loader *w, const struct ynode *k, const struct ynode *v, struct stub_response *r)
 {
-	static const char *const faults[] = { "CONNECTION_RESET_BY_PEER", NULL };
-	static const char *const later[] = { "EMPTY_RESPONSE", "MALFORMED_RESPONSE_CHUNK", "RANDOM_DATA_THEN_CLOSE", NULL };
+	static const char *const faults[] = {
+		"CONNECTION_RESET_BY_PEER", "EMPTY_RESPONSE", "RANDOM_DATA_THEN_CLOSE", "MALFORMED_RESPONSE_CHUNK", NULL,
+	};
+	static const enum stub_fault kinds[] = {
+		STUB_FAULT_RESET, STUB_FAULT_EMPTY, STUB_FAULT_GARBAGE, STUB_FAULT_BAD_CHUNK,
+	};
 	const char *f = want_string(w, k, v);
 	if (!f)
 		return;
-	if (load_key_index(v, faults) == 0)
-		r->handler = &respond_fault;
-	else if (load_key_index(v, later) >= 0)
-		load_err(&w->ld, v, "WireMock's fault %s is not supported by cannery yet", f);
-	else
+	int i = load_key_index(v, faults);
+	if (i < 0) {
 		load_err(&w->ld, v, "unknown fault %s (WireMock has CONNECTION_RESET_BY_PEER, EMPTY_RESPONSE, "
 			 "MALFORMED_RESPONSE_CHUNK, RANDOM_DATA_THEN_CLOSE)", load_shown_str(&w->ld, f));
+		return;
+	}
+	r->handler = &respond_fault;
+	r->fault = kinds[i];
 }
 
 static void to_response(struct wm_loader *w, const struct ynode *v, struct stub_response *r)
@@ -782,6 +805,14 @@ static void to_response(struct wm_loader *w, const struct ynode *v, struct stub_
 		case PK_FAULT:
 			to_fault(w, k, val, r);
 			break;
+		case PK_STATUS_MESSAGE: {
+			const char *text = want_string(w, k, val);
+			if (text && strpbrk(text, "\r\n"))
+				load_err(&w->ld, val, "'statusMessage' must be one line");
+			else if (text)
+				r->status_message = xstrdup(text);
+			break;
+		}
 		default:
 			break;
 		}
@@ -804,6 +835,21 @@ static char *state_name(const char *s)
 	return xstrdup(strcmp(s, "Started") == 0 ? "start" : s);
 }
 
+bool wm_is_uuid(const char *s)
+{
+	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+	for (size_t i = 0; i < sizeof(shape) - 1; i++) {
+		if (shape[i] == '-' ? s[i] != '-' : numtext_digit_value(s[i]) >= 16)
+			return false;
+	}
+	return s[sizeof(shape) - 1] == '\0';
+}
+
+static bool is_uuid(const char *s)
+{
+	return wm_is_uuid(s);
+}
+
 static char *random_uuid(struct rng *rng)
 {
 	unsigned char b[16];
@@ -816,6 +862,51 @@ static char *random_uuid(struct rng *rng)
 	struct strbuf sb = STRBUF_INIT;
 	for (size_t i = 0; i < 16; i++)
 		strbuf_addf(&sb, "%s%02x", i == 4 || i == 6 || i == 8 || i == 10 ? "-" : "", b[i]);
+	return strbuf_detach(&sb, NULL);
+}
+
+/* The mapping as WireMock prints it (GET /__admin/mappings): id first, the request with
+ * its method ("ANY" when none), the response with its status (200 when none), uuid, then
+ * the other keys given; numbers as written. */
+static char *front_json(const struct ynode *v, const char *id)
+{
+	static const char *const order[] = {
+		"name", "request", "response", "uuid", "persistent", "priority", "scenarioName",
+		"requiredScenarioState", "newScenarioState", "metadata", NULL,
+	};
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_adds(&sb, "{\"id\":");
+	strbuf_add_json_string(&sb, id, strlen(id));
+	for (size_t o = 0; order[o]; o++) {
+		const struct ynode *val = ynode_get(v, order[o]);
+		bool req = strcmp(order[o], "request") == 0, resp = strcmp(order[o], "response") == 0;
+		if (strcmp(order[o], "uuid") == 0) {
+			strbuf_adds(&sb, ",\"uuid\":");
+			strbuf_add_json_string(&sb, id, strlen(id));
+			continue;
+		}
+		if (!val && !req && !resp)
+			continue;
+		if (strcmp(order[o], "persistent") == 0 && !(val->kind == YNODE_SCALAR && ynode_bool(val) == 1))
+			continue;
+		strbuf_addf(&sb, ",\"%s\":", order[o]);
+		if ((req || resp) && (!val || val->kind == YNODE_MAPPING)) {
+			const char *must = req ? "method" : "status";
+			struct strbuf inner = STRBUF_INIT;
+			if (val)
+				json_text(val, &inner);
+			else
+				strbuf_adds(&inner, "{}");
+			strbuf_add(&sb, inner.buf, inner.len - 1);
+			if (!val || !ynode_get(val, must))
+				strbuf_addf(&sb, "%s\"%s\":%s", inner.len > 2 ? "," : "", must, req ? "\"ANY\"" : "200");
+			strbuf_addc(&sb, '}');
+			strbuf_release(&inner);
+		} else {
+			json_text(val, &sb);
+		}
+	}
+	strbuf_addc(&sb, '}');
 	return strbuf_detach(&sb, NULL);
 }
 
@@ -870,17 +961,19 @@ static struct stub *to_mapping(struct wm_loader *w, const struct ynode *v, uint6
 			break;
 		}
 	}
-	if (!req)
-		load_err(&w->ld, v, "a mapping needs 'request'");
-	else
+	/* as in WireMock: no request matches every request, no response is a 200 */
+	if (req)
 		to_request(w, req, s);
-	if (!resp)
-		load_err(&w->ld, v, "a mapping needs 'response'");
 	else
+		s->req.path_kind = PATH_NONE;
+	if (resp)
 		to_response(w, resp, &s->resp);
 	if ((s->state || s->next_state) && !s->scenario)
 		load_err(&w->ld, v, "'requiredScenarioState' and 'newScenarioState' need 'scenarioName'");
-	s->id = id ? xstrdup(id->text) : random_uuid(&w->rng);
+	s->id = w->keep_id ? xstrdup(w->keep_id) : id ? xstrdup(id->text) : random_uuid(&w->rng);
+	if (id && !w->keep_id && !is_uuid(id->text))
+		load_err(&w->ld, id, "'%s' must be a UUID, got %s", "id", load_got(&w->ld, id));
+	s->front_json = front_json(v, s->id);
 	s->responses = xcalloc(1, sizeof(*s->responses));
 	s->responses[0] = &s->resp;
 	s->nresponses = 1;
@@ -937,4 +1030,55 @@ int wm_load_file(const char *file, const char *text, size_t len, const struct wm
 		stub_destroy(out->stubs[i]);
 	out->n = first;
 	return -1;
+}
+
+/* The one JSON object of text (an admin API body); NULL after an error. */
+static const struct ynode *read_object(struct wm_loader *w, struct yaml_reader *yr, const char *what)
+{
+	const struct ynode *root = NULL;
+	int rc = yaml_reader_next(yr, &root);
+	if (rc == 0)
+		diag_add(w->ld.diags, w->ld.file, 0, 0, "%s must be a JSON object, got nothing", what);
+	if (rc <= 0 || !want_object(w, root, what))
+		return NULL;
+	return root;
+}
+
+struct stub *wm_load_mapping(const char *label, const char *text, size_t len, const struct wm_files *files,
+			     uint64_t insertion, const char *keep_id, struct diag_list *diags)
+{
+	struct wm_loader w = { .files = files, .keep_id = keep_id };
+	w.ld.diags = diags;
+	w.ld.file = label;
+	rng_seed_random(&w.rng);
+	size_t errors = diags->n + diags->dropped;
+	struct yaml_reader *yr = yaml_reader_create(label, text, len, diags);
+	const struct ynode *root = read_object(&w, yr, "a mapping");
+	struct stub *s = root ? to_mapping(&w, root, insertion) : NULL;
+	yaml_reader_destroy(yr);
+	if (s && diags->n + diags->dropped == errors)
+		return s;
+	stub_destroy(s);
+	return NULL;
+}
+
+struct stub *wm_load_pattern(const char *label, const char *text, size_t len, struct diag_list *diags)
+{
+	struct wm_loader w = { 0 };
+	w.ld.diags = diags;
+	w.ld.file = label;
+	size_t errors = diags->n + diags->dropped;
+	struct yaml_reader *yr = yaml_reader_create(label, text, len ? len : 2, diags);
+	struct stub *s = xcalloc(1, sizeof(*s));
+	s->id = xstrdup("pattern");
+	s->req.path_kind = PATH_NONE;
+	/* an empty body is the empty pattern: every request */
+	const struct ynode *root = len ? read_object(&w, yr, "a request pattern") : NULL;
+	if (root)
+		to_request(&w, root, s);
+	yaml_reader_destroy(yr);
+	if (diags->n + diags->dropped == errors)
+		return s;
+	stub_destroy(s);
+	return NULL;
 }

@@ -3,6 +3,7 @@
  * the stub model, with FILE:LINE:COLUMN errors naming the JSON key. A feature of WireMock
  * that cannery does not support is an error that names it, never silently ignored. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,18 @@ struct wm_out {
  *  appending located errors to diags (then nothing is appended). */
 int wm_load_file(const char *file, const char *text, size_t len, const struct wm_files *files, struct wm_out *out,
 		 struct diag_list *diags);
+
+/** One mapping from text (a body of the admin API), called label in messages, with this
+ *  recency; keep_id (PUT /__admin/mappings/{id}) overrides the body's id. NULL after
+ *  appending errors to diags. */
+struct stub *wm_load_mapping(const char *label, const char *text, size_t len, const struct wm_files *files,
+			     uint64_t insertion, const char *keep_id, struct diag_list *diags);
+/** A request pattern (POST /__admin/requests/count and find: a mapping's `request`) as a
+ *  stub to match journal entries with; an empty text is the pattern of every request.
+ *  NULL after appending errors to diags. */
+struct stub *wm_load_pattern(const char *label, const char *text, size_t len, struct diag_list *diags);
+/** Whether s is a UUID in its 36-character form. */
+bool wm_is_uuid(const char *s);
 
 /** Percent-decodes a URL path as the HTTP adapter does ("%2F" becomes '/', '+' stays).
  *  Caller frees. */

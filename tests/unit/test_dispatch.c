@@ -151,7 +151,7 @@ Test(dispatch, the_reply_carries_the_stub_status)
 	cr_expect_eq(r.status, 201);
 	expect_header_values(&r, "Location", "/things/1", NULL);
 	cr_expect_eq(r.delay_ms, 0);
-	cr_expect(!r.reset);
+	cr_expect(!r.fault);
 }
 
 /* ---- misses ---- */
@@ -595,7 +595,7 @@ Test(dispatch, a_fault_resets_without_headers)
 {
 	stubs("- name: flaky\n  request: { path: /flaky }\n  response: { fault: reset, status: 500 }\n");
 	ask_from("http://a.test", "GET", "/flaky", DISPATCH_MATCHED);
-	cr_expect(r.reset);
+	cr_expect(r.fault == STUB_FAULT_RESET);
 	cr_expect_null(r.fixed, "nothing to prebuild");
 	cr_expect_eq(r.nheaders, 0, "no CORS headers on a connection that is reset");
 	cr_expect_str_eq(r.stub_id, "flaky");

@@ -109,7 +109,7 @@ Test(reply, release_frees_and_zeroes)
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_adds(&sb, "x");
 	r.delay_ms = 250;
-	r.reset = true;
+	r.fault = STUB_FAULT_RESET;
 	r.stub_id = "s";
 	reply_add_header(&r, &arena, "A", "b");
 	reply_json(&r, 404, &sb);
@@ -121,7 +121,7 @@ Test(reply, release_frees_and_zeroes)
 	cr_expect_eq(r.nheaders, 0);
 	cr_expect_null(r.headers);
 	cr_expect_eq(r.delay_ms, 0);
-	cr_expect(!r.reset);
+	cr_expect(!r.fault);
 	cr_expect_null(r.stub_id);
 	/* and a released reply can be released again (teardown does) and reused */
 	reply_release(&r);

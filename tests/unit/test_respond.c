@@ -130,7 +130,7 @@ Test(respond, canned_borrows_the_stub_response)
 	}
 	cr_expect_str_eq(r.headers[1].value, "a=1");
 	cr_expect_str_eq(r.headers[2].value, "b=2");
-	cr_expect(!r.reset);
+	cr_expect(!r.fault);
 }
 
 Test(respond, canned_keeps_braces_when_templates_are_off)
@@ -223,7 +223,7 @@ Test(respond, fault_resets_and_answers_nothing)
 {
 	const struct stub_response *sr = response_of("response: { fault: reset, status: 500, body: x }");
 	run(sr, 1);
-	cr_expect(r.reset, "the connection is to end with a reset");
+	cr_expect(r.fault == STUB_FAULT_RESET, "the connection is to end with a reset");
 	cr_expect_null(r.body, "nothing is sent");
 	cr_expect_eq(r.nheaders, 0);
 }

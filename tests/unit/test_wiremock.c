@@ -65,7 +65,7 @@ Test(wiremock, loads_json_files_in_byte_order)
 	put("root/mappings/.hidden.json", "{");
 	put("root/__files/x.txt", "x");
 	struct diag_list diags = DIAG_LIST_INIT;
-	struct wm_root *r = wm_root_create("root/", &diags);
+	struct wm_root *r = wm_root_create("root/", 0, &diags);
 	cr_assert_not_null(r, "%s", diags_text(&diags));
 	cr_expect_str_eq(wm_root_dir(r), "root");
 	expect_paths(r, "/az /b ");
@@ -84,7 +84,7 @@ Test(wiremock, reloads_what_changed)
 {
 	put("root/mappings/a.json", MAPPING("/a", "a"));
 	struct diag_list diags = DIAG_LIST_INIT;
-	struct wm_root *r = wm_root_create("root", &diags);
+	struct wm_root *r = wm_root_create("root", 0, &diags);
 	cr_assert_not_null(r);
 	cr_expect_eq(wm_root_reload(r, &diags), 0, "nothing changed");
 	put("root/mappings/b.json", MAPPING("/b", "b"));
@@ -112,9 +112,9 @@ Test(wiremock, not_a_root_or_a_bad_mapping_is_an_error)
 {
 	struct diag_list diags = DIAG_LIST_INIT;
 	make_dir("plain");
-	cr_expect_null(wm_root_create("plain", &diags));
+	cr_expect_null(wm_root_create("plain", 0, &diags));
 	put("root/mappings/bad.json", "{\"request\": {}, \"response\": {\"status\": \"x\"}}");
-	cr_expect_null(wm_root_create("root", &diags));
+	cr_expect_null(wm_root_create("root", 0, &diags));
 	char *text = diags_text(&diags);
 	cr_expect(strstr(text, "plain: error: not a WireMock root: it has no mappings directory") != NULL, "%s", text);
 	cr_expect(strstr(text, "root/mappings/bad.json:1:40: error: 'status' must be an integer") != NULL, "%s", text);

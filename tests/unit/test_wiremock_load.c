@@ -268,11 +268,65 @@ Test(wiremock_load, errors_are_located_and_name_the_key)
 		     "'response' has both 'body' and 'jsonBody': give one body");
 	expect_error("{\"request\": {}, \"response\": {\"fault\": \"NOPE\"}}", "unknown fault 'NOPE'");
 	expect_error("{\"request\": {\"headers\": {\"A\": {}}}, \"response\": {}}", "header 'A' has no operator");
-	expect_error("{\"response\": {}}", "m.json:1:1: error: a mapping needs 'request'");
+	expect_error("{\"id\": \"nope\", \"request\": {}}", "m.json:1:8: error: 'id' must be a UUID, got the string 'nope'");
 	expect_error("[1]", "a mapping file must be a JSON object");
 	expect_error("{\"request\": ", "m.json:2:1: error: yaml syntax");
 	expect_error("{\"mappings\": [{\"request\": {}, \"response\": {}}, {\"request\": {\"method\": [\"GET\"]}, \"response\": {}}]}",
 		     "m.json:1:71: error: 'method' must be a string, got a sequence");
+}
+
+Test(wiremock_load, as_in_wiremock_no_request_is_any_and_no_response_a_200)
+{
+	struct stub *s = load("{\"id\": \"8e2b4a68-5c53-4ea2-9d6b-5d0f4c6c8b55\"}");
+	cr_expect_eq(s->req.path_kind, PATH_NONE);
+	cr_expect_eq(s->req.nmethods, 0);
+	cr_expect_eq(s->resp.status, 200);
+	cr_expect_str_eq(s->front_json, "{\"id\":\"8e2b4a68-5c53-4ea2-9d6b-5d0f4c6c8b55\",\"request\":{\"method\":\"ANY\"},"
+					"\"response\":{\"status\":200},\"uuid\":\"8e2b4a68-5c53-4ea2-9d6b-5d0f4c6c8b55\"}");
+}
+
+Test(wiremock_load, the_mapping_as_wiremock_prints_it)
+{
+	struct stub *s = load("{\"priority\": 3, \"name\": \"n\", \"persistent\": false, \"insertionIndex\": 9,"
+			      " \"response\": {\"jsonBody\": {\"v\": 2.0}},"
+			      " \"request\": {\"urlPath\": \"/x\", \"method\": \"GET\"}, \"metadata\": {\"k\": \"v\"}}");
+	char want[512];
+	snprintf(want, sizeof(want),
+		 "{\"id\":\"%s\",\"name\":\"n\",\"request\":{\"urlPath\":\"/x\",\"method\":\"GET\"},"
+		 "\"response\":{\"jsonBody\":{\"v\":2.0},\"status\":200},\"uuid\":\"%s\",\"priority\":3,"
+		 "\"metadata\":{\"k\":\"v\"}}", s->id, s->id);
+	cr_expect_str_eq(s->front_json, want);
+}
+
+Test(wiremock_load, one_mapping_or_a_pattern_from_the_admin_api)
+{
+	const char *one = "{\"request\": {\"url\": \"/a\"}}";
+	struct stub *s = wm_load_mapping("body", one, strlen(one), &files, 77,
+					 "11111111-1111-1111-1111-111111111111", &diags);
+	cr_assert_not_null(s);
+	cr_expect_str_eq(s->id, "11111111-1111-1111-1111-111111111111");
+	cr_expect_eq(s->insertion, 77);
+	stub_destroy(s);
+	cr_expect_null(wm_load_mapping("body", "[]", 2, &files, 1, NULL, &diags));
+	cr_expect_null(wm_load_mapping("body", "{\"bogusTop\": 1}", 15, &files, 1, NULL, &diags));
+	cr_expect_null(wm_load_mapping("body", "{not json", 9, &files, 1, NULL, &diags));
+	char *text = diags_text(&diags);
+	cr_expect(strstr(text, "body:1:1: error: a mapping must be a JSON object, got a sequence") != NULL, "%s", text);
+	cr_expect(strstr(text, "body:1:2: error: unknown key 'bogusTop' in a mapping") != NULL, "%s", text);
+	free(text);
+	const char *pat = "{\"method\": \"GET\", \"url\": \"/tie\"}";
+	struct stub *p = wm_load_pattern("body", pat, strlen(pat), &diags);
+	cr_assert_not_null(p);
+	cr_expect(accepts(p, "GET", "/tie", "/tie", NULL, NULL));
+	cr_expect_not(accepts(p, "POST", "/tie", "/tie", NULL, NULL));
+	stub_destroy(p);
+	p = wm_load_pattern("body", "", 0, &diags);
+	cr_assert_not_null(p);
+	cr_expect(accepts(p, "DELETE", "/any", "/any", NULL, NULL), "an empty pattern: every request");
+	stub_destroy(p);
+	cr_expect(wm_is_uuid("8e2b4a68-5c53-4ea2-9d6b-5d0f4c6c8b55"));
+	cr_expect_not(wm_is_uuid("8e2b4a68-5c53-4ea2-9d6b-5d0f4c6c8b5"));
+	cr_expect_not(wm_is_uuid("not-a-uuid"));
 }
 
 Test(wiremock_load, decode_path)

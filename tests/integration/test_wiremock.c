@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT */
+/* WireMock roots (SPEC section 8, docs/wiremock.md) through the real binary: a root given
+ * as a DIR argument or with --wiremock, served with YAML stubs from one index; matching,
+ * WireMock's precedence, bodies, scenarios, status messages, the four faults on the wire,
+ * hot reload, `cannery check` and located load errors. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+TestSuite(wiremock, .init = h_setup, .fini = h_teardown, .timeout = 120);
+
+static const char mappings_json[] =
+	"{\"mappings\": [\n"
+	"  {\"request\": {\"method\": \"GET\", \"url\": \"/users?active=true\"},\n"
+	"   \"response\": {\"status\": 200, \"jsonBody\": [{\"id\": 1, \"score\": 2.0}]}},\n"
+	"  {\"request\": {\"method\": \"GET\", \"urlPath\": \"/users\", \"queryParameters\": {\"page\": {\"matches\": \"[0-9]+\"}}},\n"
+	"   \"response\": {\"status\": 200, \"headers\": {\"Content-Type\": \"application/json\"}, \"body\": \"[\\\"page\\\"]\"}},\n"
+	"  {\"request\": {\"method\": \"POST\", \"url\": \"/users\", \"headers\": {\"Content-Type\": {\"contains\": \"json\"}},\n"
+	"               \"bodyPatterns\": [{\"equalToJson\": {\"name\": \"ada\"}, \"ignoreExtraElements\": true}]},\n"
+	"   \"response\": {\"status\": 201, \"bodyFileName\": \"created.json\", \"headers\": {\"Location\": \"/users/2\"}}},\n"
+	"  {\"request\": {\"urlPathPattern\": \"/files/.*\"}, \"response\": {\"status\": 200, \"body\": \"old\"}},\n"
+	"  {\"request\": {\"urlPathPattern\": \"/files/.*\"}, \"response\": {\"status\": 200, \"body\": \"newer\"}},\n"
+	"  {\"priority\": 1, \"request\": {\"urlPathPattern\": \"/files/urgent.*\"}, \"response\": {\"body\": \"urgent\"}},\n"
+	"  {\"request\": {\"url\": \"/teapot\"}, \"response\": {\"status\": 418, \"statusMessage\": \"Short and stout\", \"body\": \"tea\"}},\n"
+	"  {\"request\": {\"url\": \"/secret\", \"basicAuthCredentials\": {\"username\": \"ada\", \"password\": \"pw\"}},\n"
+	"   \"response\": {\"status\": 200, \"body\": \"in\"}}\n"
+	"]}\n";
+
+static const char scenario_json[] =
+	"{\"mappings\": [\n"
+	"  {\"scenarioName\": \"todo\", \"requiredScenarioState\": \"Started\", \"request\": {\"method\": \"GET\", \"url\": \"/todo\"},\n"
+	"   \"response\": {\"body\": \"milk\"}},\n"
+	"  {\"scenarioName\": \"todo\", \"requiredScenarioState\": \"Started\", \"newScenarioState\": \"added\",\n"
+	"   \"request\": {\"method\": \"POST\", \"url\": \"/todo\", \"bodyPatterns\": [{\"contains\": \"bread\"}]},\n"
+	"   \"response\": {\"status\": 201}},\n"
+	"  {\"scenarioName\": \"todo\", \"requiredScenarioState\": \"added\", \"request\": {\"method\": \"GET\", \"url\": \"/todo\"},\n"
+	"   \"response\": {\"body\": \"milk, bread\"}}\n"
+	"]}\n";
+
+static const char faults_json[] =
+	"{\"mappings\": [\n"
+	"  {\"request\": {\"url\": \"/empty\"}, \"response\": {\"fault\": \"EMPTY_RESPONSE\"}},\n"
+	"  {\"request\": {\"url\": \"/garbage\"}, \"response\": {\"fault\": \"RANDOM_DATA_THEN_CLOSE\"}},\n"
+	"  {\"request\": {\"url\": \"/chunk\"}, \"response\": {\"fault\": \"MALFORMED_RESPONSE_CHUNK\"}},\n"
+	"  {\"request\": {\"url\": \"/reset\"}, \"response\": {\"fault\": \"CONNECTION_RESET_BY_PEER\"}}\n"
+	"]}\n";
+
+/* A WireMock root in a temporary directory: the mappings above and a body file. */
+static const char *make_root(void)
+{
+	const char *dir = h_tmpdir();
+	h_write_file(dir, "mappings/users.json", mappings_json);
+	h_write_file(dir, "mappings/sub/todo.json", scenario_json);
+	h_write_file(dir, "mappings/faults.json", faults_json);
+	h_write_file(dir, "mappings/README.md", "not a mapping: ignored");
+	h_write_file(dir, "__files/created.json", "{\"id\": 2, \"name\": \"ada\"}");
+	return dir;
+}
+
+Test(wiremock, a_root_as_a_dir_argument_is_served)
+{
+	const char *root = make_root();
+	struct h_server *s = h_serve(root, NULL);
+	struct h_response *r = h_get(s, "/users?active=true");
+	h_assert_response(r, "GET /users?active=true", 200, "[{\"id\":1,\"score\":2.0}]");
+	cr_expect_null(h_header(r, "Content-Type"), "WireMock sends no Content-Type a mapping does not declare");
+	r = h_get(s, "/users?active=false");
+	cr_expect_eq(r->status, 404, "url is the whole target as sent");
+	r = h_get(s, "/users?page=2");
+	h_assert_response(r, "GET /users?page=2", 200, "[\"page\"]");
+	cr_expect_str_eq(h_header(r, "Content-Type"), "application/json");
+	r = h_request(s, "POST", "/users", "{\"name\": \"ada\", \"age\": 36}", HDRS("Content-Type: application/json"));
+	h_assert_response(r, "POST /users", 201, "{\"id\": 2, \"name\": \"ada\"}");
+	cr_expect_str_eq(h_header(r, "Location"), "/users/2");
+	r = h_request(s, "POST", "/users", "{\"name\": \"bob\"}", HDRS("Content-Type: application/json"));
+	cr_expect_eq(r->status, 404);
+	cr_expect(h_contains(r->body, "body: expected json") && h_contains(r->body, "(ignoring extra elements)"), "%s",
+		  r->body);
+	r = h_get_h(s, "/secret", "Authorization: Basic YWRhOnB3");
+	h_assert_response(r, "GET /secret", 200, "in");
+	cr_expect_eq(h_get(s, "/secret")->status, 404);
+	h_server_stop_ok(s);
+}
+
+Test(wiremock, newest_mapping_wins_a_tie_and_priority_beats_it)
+{
+	struct h_server *s = h_serve(make_root(), NULL);
+	h_assert_get(s, "/files/a.txt", 200, "newer");
+	h_assert_get(s, "/files/urgent-1", 200, "urgent");
+	h_server_stop_ok(s);
+}
+
+Test(wiremock, mappings_and_yaml_stubs_share_one_index)
+{
+	const char *root = make_root();
+	const char *stubs = h_stub_dir("a.yaml",
+				       "- request: { path: /users, query: { page: '2' } }\n"
+				       "  response: { body: yaml }\n"
+				       "- request: { path: /only-yaml }\n"
+				       "  response: { body: yaml only }\n",
+				       NULL);
+	struct h_server *s = h_serve(stubs, "--wiremock", root, NULL);
+	/* a mapping's default priority 5 beats a stub's default 100 */
+	h_assert_get(s, "/users?page=2", 200, "[\"page\"]");
+	h_assert_get(s, "/only-yaml", 200, "yaml only");
+	struct h_response *r = h_get(s, "/__cannery/stubs");
+	cr_expect(h_contains(r->body, "mappings/users.json"), "%s", r->body);
+	h_server_stop_ok(s);
+}
+
+Test(wiremock, scenarios_walk_from_started)
+{
+	struct h_server *s = h_serve(make_root(), NULL);
+	h_assert_get(s, "/todo", 200, "milk");
+	struct h_response *r = h_request(s, "POST", "/todo", "buy bread", NULL);
+	cr_expect_eq(r->status, 201);
+	h_assert_get(s, "/todo", 200, "milk, bread");
+	r = h_request(s, "POST", "/__cannery/reset", NULL, NULL);
+	cr_expect_eq(r->status, 204);
+	h_assert_get(s, "/todo", 200, "milk");
+	h_server_stop_ok(s);
+}
+
+Test(wiremock, a_status_message_is_on_the_status_line)
+{
+	struct h_server *s = h_serve(make_root(), NULL);
+	struct h_raw *raw = h_raw_str(s, "GET /teapot HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+	cr_expect(strncmp(raw->data, "HTTP/1.1 418 Short and stout\r\n", 30) == 0, "%s", raw->data);
+	cr_expect(h_contains(raw->data, "\r\n\r\ntea"), "%s", raw->data);
+	h_server_stop_ok(s);
+}
+
+static struct h_raw *until_close(const struct h_server *s, const char *request)
+{
+	return h_raw(s, request, strlen(request), H_UNTIL_CLOSE);
+}
+
+Test(wiremock, faults_behave_on_the_wire_as_wiremock_s)
+{
+	struct h_server *s = h_serve(make_root(), NULL);
+	struct h_raw *raw = until_close(s, "GET /empty HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+	cr_expect(raw->closed && !raw->reset && raw->len == 0, "EMPTY_RESPONSE: closed with no bytes (%zu)", raw->len);
+	raw = until_close(s, "GET /garbage HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+	cr_expect(raw->closed && raw->len > 0 && raw->status == 0, "RANDOM_DATA_THEN_CLOSE: bytes, no HTTP (%zu)", raw->len);
+	raw = until_close(s, "GET /chunk HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+	cr_expect(raw->closed && strncmp(raw->data, "HTTP/1.1 200 OK\r\n", 17) == 0 && raw->ncomplete == 0,
+		  "MALFORMED_RESPONSE_CHUNK: a 200 head, no complete response: %s", raw->data);
+	raw = until_close(s, "GET /reset HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+	cr_expect(raw->reset, "CONNECTION_RESET_BY_PEER: a reset");
+	/* and the server goes on serving */
+	h_assert_get(s, "/files/x", 200, "newer");
+	h_server_stop_ok(s);
+}
+
+Test(wiremock, a_changed_mapping_file_reloads)
+{
+	const char *root = make_root();
+	struct h_server *s = h_serve(root, NULL);
+	h_assert_get(s, "/files/x", 200, "newer");
+	h_write_file(root, "mappings/more.json",
+		     "{\"priority\": 2, \"request\": {\"urlPathPattern\": \"/files/.*\"}, \"response\": {\"body\": \"reloaded\"}}");
+	cr_expect(h_poll_get(s, "/files/x", 200, "reloaded", NULL), "a new mapping file takes effect");
+	h_write_file(root, "__files/created.json", "{\"id\": 3}");
+	struct h_response *r = NULL;
+	bool changed = false;
+	for (int i = 0; i < 200 && !changed; i++) {
+		r = h_request(s, "POST", "/users", "{\"name\": \"ada\"}", HDRS("Content-Type: application/json"));
+		changed = r->status == 201 && strcmp(r->body, "{\"id\": 3}") == 0;
+		if (!changed)
+			h_nap_ms(25);
+	}
+	cr_expect(changed, "a changed body file takes effect: %s", r ? r->body : "");
+	h_write_file(root, "mappings/more.json", "{\"request\": {\"url\": [\"/x\"]}, \"response\": {}}");
+	char *log = h_server_wait_log(s, "more.json:1:21: error: 'url' must be a string, got a sequence", NULL);
+	cr_expect_not_null(log, "a bad edit is logged with its location");
+	h_assert_get(s, "/files/x", 200, "reloaded");
+	h_server_stop_ok(s);
+}
+
+Test(wiremock, check_and_serve_report_located_errors)
+{
+	const char *root = make_root();
+	struct h_run *run = h_runv("check", root, NULL);
+	cr_expect_eq(run->exit_code, 0, "%s", run->err);
+	cr_expect(h_contains(run->out, "15 stubs in 3 files ok"), "%s", run->out);
+	h_write_file(root, "mappings/bad.json", "{\"request\": {\"urlPatern\": \"/x\"}, \"response\": {\"fault\": \"BOOM\"}}");
+	run = h_runv("check", root, NULL);
+	cr_expect_eq(run->exit_code, 1);
+	cr_expect(h_contains(run->err, "mappings/bad.json:1:14: error: unknown key 'urlPatern' in 'request' (did you mean 'urlPattern'?)"),
+		  "%s", run->err);
+	cr_expect(h_contains(run->err, "mappings/bad.json:1:56: error: unknown fault 'BOOM'"), "%s", run->err);
+	run = h_runv("serve", root, "--port", "0", NULL);
+	cr_expect_eq(run->exit_code, 1);
+	cr_expect(h_contains(run->err, "bad.json:1:14: error: unknown key 'urlPatern'"), "%s", run->err);
+}
