@@ -24,7 +24,6 @@
 #include "stub_load.h"
 #include "stub_set.h"
 #include "verify.h"
-#include "wiremock_admin.h"
 #include "wait.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -649,6 +648,16 @@ static int metrics(const struct admin_ctx *ax, struct strbuf *out)
 
 /* ---- routing ---- */
 
+int admin_check_access(const struct admin_ctx *ax, const struct admin_request *req, struct strbuf *out)
+{
+	if (req->origin && !loopback_origin(req->origin))
+		return errorf(out, 403, "origin '%s' may not use the admin API: only loopback origins may", req->origin);
+	if (ax->token && !token_ok(ax->token, req->authorization))
+		return errorf(out, 401, "%s admin token: send 'Authorization: Bearer TOKEN' with the --admin-token value",
+			      req->authorization ? "wrong" : "missing");
+	return 0;
+}
+
 int admin_handle(const struct admin_ctx *ax, const struct admin_request *req, struct strbuf *out,
 		 const char **content_type)
 {
@@ -659,14 +668,10 @@ int admin_handle(const struct admin_ctx *ax, const struct admin_request *req, st
 	bool del = strcmp(method, "DELETE") == 0;
 	*content_type = "application/json";
 
-	if (req->origin && !loopback_origin(req->origin))
-		return errorf(out, 403, "origin '%s' may not use the admin API: only loopback origins may", req->origin);
-	if (ax->token && !token_ok(ax->token, req->authorization))
-		return errorf(out, 401, "%s admin token: send 'Authorization: Bearer TOKEN' with the --admin-token value",
-			      req->authorization ? "wrong" : "missing");
+	int refused = admin_check_access(ax, req, out);
+	if (refused)
+		return refused;
 
-	if (wm_admin_path(req->path))
-		return wm_admin_handle(ax, req, out, content_type);
 	int status;
 	if (strcmp(sub, "/health") == 0) {
 		if (!get)

@@ -73,6 +73,11 @@ struct admin_request {
 int admin_handle(const struct admin_ctx *ax, const struct admin_request *req, struct strbuf *out,
 		 const char **content_type);
 
+/** SPEC section 6's admin rules, for every admin API (this one and WireMock's): 0 when
+ *  the request may use it, else the status of the refusal, its JSON in out (403 for an
+ *  Origin that is not loopback, 401 for a missing or wrong --admin-token). */
+int admin_check_access(const struct admin_ctx *ax, const struct admin_request *req, struct strbuf *out);
+
 /** POST /__cannery/reset and cannery_server_reset: clears the journal and every piece of
  *  per-stub state (sequence positions, hit counters, scenario states); stubs stay.
  *  Thread-safe. */

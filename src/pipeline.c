@@ -177,7 +177,13 @@ static enum pipe_result admin(struct pipeline *p, struct exchange *x)
 		.arg = x,
 	};
 	x->reply.stub_id = "admin";
-	int status = admin_handle(p->cfg.admin, &req, &out, &type);
+	int status;
+	if (!wm_admin_path(req.path))
+		status = admin_handle(p->cfg.admin, &req, &out, &type);
+	else if ((status = admin_check_access(p->cfg.admin, &req, &out)) != 0)
+		type = "application/json";
+	else
+		status = wm_admin_handle(p->cfg.admin, &req, &out, &type);
 	if (status == ADMIN_DEFERRED) {
 		strbuf_release(&out);
 		return PIPE_DEFER;

@@ -196,3 +196,154 @@ Test(wiremock, check_and_serve_report_located_errors)
 	cr_expect_eq(run->exit_code, 1);
 	cr_expect(h_contains(run->err, "bad.json:1:14: error: unknown key 'urlPatern'"), "%s", run->err);
 }
+
+/* ---- the /__admin/ API ---- */
+
+static struct h_response *admin(const struct h_server *s, const char *method, const char *path, const char *body)
+{
+	return h_request(s, method, path, body, NULL);
+}
+
+Test(wiremock, admin_mappings_create_get_replace_delete)
+{
+	const char *root = make_root();
+	struct h_server *s = h_serve(root, NULL);
+	struct h_response *r = admin(s, "POST", "/__admin/mappings",
+				     "{\"request\": {\"method\": \"GET\", \"urlPath\": \"/api/x\"}, \"response\": {\"status\": 201, \"body\": \"made\"}}");
+	cr_assert_eq(r->status, 201, "%s", r->body);
+	cr_expect_str_eq(h_header(r, "Content-Type"), "application/json");
+	const char *at = strstr(r->body, "\"id\":\"");
+	cr_assert_not_null(at, "%s", r->body);
+	char id[37];
+	snprintf(id, sizeof(id), "%s", at + 6);
+	cr_expect(h_contains(r->body, "\"uuid\":\""), "%s", r->body);
+	h_assert_get(s, "/api/x", 201, "made");
+	r = admin(s, "GET", h_fmt("/__admin/mappings/%s", id), NULL);
+	cr_expect_eq(r->status, 200);
+	cr_expect(h_contains(r->body, "\"urlPath\":\"/api/x\""), "%s", r->body);
+	r = admin(s, "PUT", h_fmt("/__admin/mappings/%s", id), "{\"request\": {\"urlPath\": \"/api/x\"}, \"response\": {\"body\": \"replaced\"}}");
+	cr_expect_eq(r->status, 200, "%s", r->body);
+	cr_expect(h_contains(r->body, h_fmt("\"id\":\"%s\"", id)), "the id stays: %s", r->body);
+	h_assert_get(s, "/api/x", 200, "replaced");
+	r = admin(s, "GET", "/__admin/mappings", NULL);
+	cr_expect(h_contains(r->body, "\"meta\":{\"total\":16}"), "15 file mappings and one from the API: %s", r->body);
+	r = admin(s, "DELETE", h_fmt("/__admin/mappings/%s", id), NULL);
+	h_assert_response(r, "DELETE mapping", 200, "{}");
+	cr_expect_eq(h_get(s, "/api/x")->status, 404);
+	r = admin(s, "DELETE", h_fmt("/__admin/mappings/%s", id), NULL);
+	h_assert_response(r, "DELETE it again", 404, "");
+	cr_expect_null(h_header(r, "Content-Type"));
+	r = admin(s, "GET", "/__admin/mappings/not-a-uuid", NULL);
+	h_assert_response(r, "a bad id", 400, "{\"errors\":[{\"code\":10,\"title\":\"not-a-uuid is not a valid UUID\"}]}");
+	h_server_stop_ok(s);
+}
+
+Test(wiremock, admin_bad_bodies_are_422_with_the_location)
+{
+	struct h_server *s = h_serve(make_root(), NULL);
+	struct h_response *r = admin(s, "POST", "/__admin/mappings", "{\"request\": {\"bogus\": 1}}");
+	cr_expect_eq(r->status, 422);
+	cr_expect(h_contains(r->body, "\"title\":\"Error parsing JSON\""), "%s", r->body);
+	cr_expect(h_contains(r->body, "body:1:14: error: unknown key 'bogus' in 'request'"), "%s", r->body);
+	r = admin(s, "POST", "/__admin/mappings", "{not json");
+	cr_expect_eq(r->status, 422, "%s", r->body);
+	r = admin(s, "POST", "/__admin/mappings", "{\"response\": {\"bodyFileName\": \"../mappings/users.json\"}}");
+	cr_expect_eq(r->status, 422, "a body file outside __files: %s", r->body);
+	const char *dup = "{\"id\": \"11111111-1111-1111-1111-111111111111\", \"request\": {\"url\": \"/d\"}}";
+	cr_expect_eq(admin(s, "POST", "/__admin/mappings", dup)->status, 201);
+	r = admin(s, "POST", "/__admin/mappings", dup);
+	cr_expect_eq(r->status, 422);
+	cr_expect(h_contains(r->body, "\"code\":109"), "%s", r->body);
+	h_server_stop_ok(s);
+}
+
+Test(wiremock, admin_file_mappings_are_hidden_not_deleted_until_a_reset)
+{
+	const char *root = make_root();
+	struct h_server *s = h_serve(root, NULL);
+	struct h_response *r = admin(s, "DELETE", "/__admin/mappings", NULL);
+	h_assert_response(r, "DELETE /__admin/mappings", 200, "{}");
+	cr_expect_eq(h_get(s, "/files/x")->status, 404);
+	cr_expect(h_contains(admin(s, "GET", "/__admin/mappings", NULL)->body, "\"total\":0"));
+	char *file = h_slurp(h_fmt("%s/mappings/users.json", root), NULL);
+	cr_expect_str_eq(file, mappings_json, "the file is not touched");
+	admin(s, "POST", "/__admin/mappings", "{\"request\": {\"url\": \"/api\"}, \"response\": {\"body\": \"api\"}}");
+	h_assert_get(s, "/api", 200, "api");
+	r = admin(s, "POST", "/__admin/reset", NULL);
+	h_assert_response(r, "reset", 200, "");
+	h_assert_get(s, "/files/x", 200, "newer");
+	cr_expect_eq(h_get(s, "/api")->status, 404, "a reset drops the API's mappings");
+	h_server_stop_ok(s);
+}
+
+Test(wiremock, admin_journal_count_find_unmatched)
+{
+	struct h_server *s = h_serve(make_root(), NULL);
+	h_get(s, "/files/a?x=1");
+	h_get(s, "/files/b");
+	h_get(s, "/nothing");
+	struct h_response *r = admin(s, "POST", "/__admin/requests/count", "{\"method\": \"GET\", \"urlPathPattern\": \"/files/.*\"}");
+	h_assert_response(r, "count", 200, "{\"count\":2,\"requestJournalDisabled\":false}");
+	r = admin(s, "POST", "/__admin/requests/count", "{}");
+	cr_expect(h_contains(r->body, "\"count\":3"), "the empty pattern counts everything: %s", r->body);
+	r = admin(s, "POST", "/__admin/requests/find", "{\"url\": \"/files/a?x=1\"}");
+	cr_expect(h_contains(r->body, "\"url\":\"/files/a?x=1\""), "%s", r->body);
+	cr_expect(h_contains(r->body, "\"queryParams\":{\"x\":{\"key\":\"x\",\"values\":[\"1\"]}}"), "%s", r->body);
+	r = admin(s, "GET", "/__admin/requests", NULL);
+	cr_expect(h_contains(r->body, "\"meta\":{\"total\":3}"), "%s", r->body);
+	cr_expect(strstr(r->body, "/nothing") < strstr(r->body, "/files/a"), "newest first: %s", r->body);
+	cr_expect(h_contains(r->body, "\"wasMatched\":false"), "%s", r->body);
+	r = admin(s, "GET", "/__admin/requests/unmatched", NULL);
+	cr_expect(h_contains(r->body, "/nothing") && !h_contains(r->body, "/files/"), "%s", r->body);
+	r = admin(s, "DELETE", "/__admin/requests", NULL);
+	h_assert_response(r, "clear", 200, "{}");
+	r = admin(s, "POST", "/__admin/requests/count", "{}");
+	cr_expect(h_contains(r->body, "\"count\":0"), "%s", r->body);
+	h_server_stop_ok(s);
+}
+
+Test(wiremock, admin_scenarios)
+{
+	struct h_server *s = h_serve(make_root(), NULL);
+	struct h_response *r = admin(s, "GET", "/__admin/scenarios", NULL);
+	cr_expect(h_contains(r->body, "\"name\":\"todo\",\"state\":\"Started\",\"possibleStates\":[\"Started\",\"added\"]"), "%s",
+		  r->body);
+	r = admin(s, "PUT", "/__admin/scenarios/todo/state", "{\"state\": \"added\"}");
+	h_assert_response(r, "set", 200, "{}");
+	h_assert_get(s, "/todo", 200, "milk, bread");
+	r = admin(s, "PUT", "/__admin/scenarios/todo/state", "{\"state\": \"nowhere\"}");
+	h_assert_response(r, "a state it has not", 422,
+			  "{\"errors\":[{\"code\":11,\"title\":\"Scenario todo does not support state nowhere\"}]}");
+	r = admin(s, "PUT", "/__admin/scenarios/unknown/state", "{\"state\": \"x\"}");
+	cr_expect_eq(r->status, 404);
+	r = admin(s, "POST", "/__admin/scenarios/reset", NULL);
+	h_assert_response(r, "reset", 200, "{}");
+	h_assert_get(s, "/todo", 200, "milk");
+	h_server_stop_ok(s);
+}
+
+Test(wiremock, admin_rules_and_health)
+{
+	struct h_server *s = h_serve(make_root(), "--admin-token", "sesame", NULL);
+	struct h_response *r = admin(s, "GET", "/__admin/mappings", NULL);
+	cr_expect_eq(r->status, 401, "the admin token guards /__admin/ too");
+	r = h_get_h(s, "/__admin/health", "Authorization: Bearer sesame");
+	cr_expect_eq(r->status, 200);
+	cr_expect(h_contains(r->body, "\"status\":\"healthy\",\"message\":\"Wiremock is ok\",\"version\":\"3.13.2\""), "%s", r->body);
+	r = h_request(s, "GET", "/__admin/mappings", NULL, HDRS("Authorization: Bearer sesame", "Origin: https://evil.example"));
+	cr_expect_eq(r->status, 403, "a foreign Origin may not");
+	r = h_get_h(s, "/__admin/nothing", "Authorization: Bearer sesame");
+	h_assert_response(r, "unknown admin path", 404, "");
+	h_server_stop_ok(s);
+}
+
+Test(wiremock, the_admin_api_works_without_a_root)
+{
+	const char *stubs = h_stub_dir("a.yaml", "- request: { path: /yaml }\n  response: { body: yaml }\n", NULL);
+	struct h_server *s = h_serve(stubs, NULL);
+	struct h_response *r = admin(s, "POST", "/__admin/mappings", "{\"request\": {\"url\": \"/wm\"}, \"response\": {\"body\": \"wm\"}}");
+	cr_expect_eq(r->status, 201, "%s", r->body);
+	h_assert_get(s, "/wm", 200, "wm");
+	h_assert_get(s, "/yaml", 200, "yaml");
+	h_server_stop_ok(s);
+}
