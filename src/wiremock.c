@@ -89,6 +89,14 @@ static struct stub_group *load_all(struct wm_root *r, struct stub_file *maps, si
 		free(out.stubs);
 		return NULL;
 	}
+	if (r->files.real) {
+		struct stub_file *bodies = NULL;
+		struct diag_list ignored = DIAG_LIST_INIT;
+		size_t nbodies = stub_list_files(r->files.shown, stub_file_any, &bodies, &ignored);
+		diag_list_release(&ignored);
+		wm_load_static(&(struct wm_files){ r->files.shown, r->files.real }, bodies, nbodies, &out);
+		stub_files_release(bodies, nbodies);
+	}
 	for (size_t i = 0; i < out.n; i++)
 		out.stubs[i]->order = i;
 	return stub_group_create(out.stubs, out.n);
@@ -442,16 +450,18 @@ void wm_front_mappings_json(struct wm_front *f, size_t offset, size_t limit, str
 {
 	struct stub_group *g = wm_front_group(f);
 	const struct stub **v = xmalloc((g->n + 1) * sizeof(*v));
+	size_t n = 0;
 	for (size_t i = 0; i < g->n; i++)
-		v[i] = g->stubs[i];
-	qsort(v, g->n, sizeof(*v), cmp_listing);
+		if (g->stubs[i]->front_json)    /* mappings, not the __files answers */
+			v[n++] = g->stubs[i];
+	qsort(v, n, sizeof(*v), cmp_listing);
 	strbuf_adds(out, "{\"mappings\":[");
-	for (size_t i = offset, k = 0; i < g->n && k < limit; i++, k++) {
+	for (size_t i = offset, k = 0; i < n && k < limit; i++, k++) {
 		if (k)
 			strbuf_addc(out, ',');
-		strbuf_adds(out, v[i]->front_json ? v[i]->front_json : "{}");
+		strbuf_adds(out, v[i]->front_json);
 	}
-	strbuf_addf(out, "],\"meta\":{\"total\":%zu}}", g->n);
+	strbuf_addf(out, "],\"meta\":{\"total\":%zu}}", n);
 	free(v);
 	stub_group_unref(g);
 }
@@ -461,8 +471,8 @@ bool wm_front_mapping_json(struct wm_front *f, const char *id, struct strbuf *ou
 	pthread_mutex_lock(&f->lock);
 	size_t api_at;
 	const struct stub *s = find_locked(f, id, &api_at);
-	if (s)
-		strbuf_adds(out, s->front_json ? s->front_json : "{}");
+	if (s && s->front_json)
+		strbuf_adds(out, s->front_json);
 	pthread_mutex_unlock(&f->lock);
-	return s != NULL;
+	return s && s->front_json;
 }

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "load.h"
@@ -180,13 +181,20 @@ static struct match_clause *add_clause(struct matcher *m, enum match_op op)
 	return matcher_add_clause(m, op);
 }
 
+/* A WireMock regex: Java's Pattern with DOTALL ('.' matches a newline too), matched
+ * against the whole value. */
 static struct regex *compile(struct wm_loader *w, const struct ynode *k, const struct ynode *v, bool icase)
 {
 	char *msg = NULL;
 	size_t off = 0;
-	struct regex *re = regex_compile(v->text, icase, &msg, &off);
+	struct strbuf src = STRBUF_INIT;
+	strbuf_adds(&src, "(?s)");
+	strbuf_add(&src, v->text, v->len);
+	struct regex *re = regex_compile(src.buf, icase, &msg, &off);
+	strbuf_release(&src);
 	if (!re) {
-		load_err(&w->ld, v, "'%s' is not a valid regex: %s at offset %zu", k->text, msg ? msg : "error", off);
+		load_err(&w->ld, v, "'%s' is not a valid regex: %s at offset %zu", k->text, msg ? msg : "error",
+			 off >= 4 ? off - 4 : 0);
 		free(msg);
 	}
 	return re;
@@ -346,11 +354,11 @@ static void to_named_patterns(struct wm_loader *w, const struct ynode *k, const 
 
 static const char *const request_keys[] = {
 	"method", "url", "urlPath", "urlPattern", "urlPathPattern", "urlPathTemplate", "pathParameters",
-	"queryParameters", "headers", "cookies", "basicAuthCredentials", "bodyPatterns", NULL,
+	"queryParameters", "headers", "cookies", "basicAuthCredentials", "bodyPatterns", "basicAuth", NULL,
 };
 enum {
 	RK_METHOD, RK_URL, RK_URL_PATH, RK_URL_PATTERN, RK_URL_PATH_PATTERN, RK_URL_PATH_TEMPLATE, RK_PATH_PARAMETERS,
-	RK_QUERY, RK_HEADERS, RK_COOKIES, RK_BASIC_AUTH, RK_BODY_PATTERNS,
+	RK_QUERY, RK_HEADERS, RK_COOKIES, RK_BASIC_AUTH, RK_BODY_PATTERNS, RK_BASIC_AUTH_ALIAS,
 };
 static const char *const request_unsupported[] = {
 	"host", "port", "scheme", "clientIp", "formParameters", "multipartPatterns", "customMatcher", NULL,
@@ -462,17 +470,23 @@ static void to_basic_auth(struct wm_loader *w, const struct ynode *v, struct stu
 			load_err(&w->ld, v, "'basicAuthCredentials' needs 'username' and 'password'");
 		return;
 	}
-	struct strbuf cred = STRBUF_INIT, value = STRBUF_INIT;
+	/* WireMock: Authorization equal to "Basic " + base64(user:pass), the scheme's case aside */
+	struct strbuf cred = STRBUF_INIT, value = STRBUF_INIT, re = STRBUF_INIT;
 	strbuf_addf(&cred, "%s:%s", user, pass);
-	strbuf_adds(&value, "Basic ");
 	base64_encode(&value, cred.buf, cred.len);
+	strbuf_addf(&re, "(?i:Basic) \\Q%s\\E", value.buf);
 	q->headers = xrealloc(q->headers, (q->nheaders + 1) * sizeof(*q->headers));
 	struct named_matcher *nm = &q->headers[q->nheaders++];
 	memset(nm, 0, sizeof(*nm));
 	nm->name = xstrdup("authorization");
 	nm->line = v->line;
 	nm->col = v->col;
-	add_clause(&nm->m, MATCH_EQUALS)->text = strbuf_detach(&value, NULL);
+	struct match_clause *c = add_clause(&nm->m, MATCH_REGEX);
+	c->re = regex_compile(re.buf, false, NULL, NULL);
+	strbuf_reset(&re);
+	strbuf_addf(&re, "Basic %s", value.buf);
+	c->text = strbuf_detach(&re, NULL);
+	strbuf_release(&value);
 	strbuf_release(&cred);
 }
 
@@ -561,6 +575,7 @@ static void to_request(struct wm_loader *w, const struct ynode *v, struct stub *
 			to_named_patterns(w, k, val, "cookie", false, &q->cookies, &q->ncookies);
 			break;
 		case RK_BASIC_AUTH:
+		case RK_BASIC_AUTH_ALIAS:
 			to_basic_auth(w, val, q);
 			break;
 		case RK_BODY_PATTERNS:
@@ -605,6 +620,15 @@ static const char *const response_unsupported[] = {
 	"removeProxyRequestHeaders", "proxyUrlPrefixToRemove", "chunkedDribbleDelay", NULL,
 };
 
+static void add_named_header(struct stub_response *r, const char *name, const char *value)
+{
+	r->headers = xrealloc(r->headers, (r->nheaders + 1) * sizeof(*r->headers));
+	r->headers[r->nheaders].name = xstrdup(name);
+	r->headers[r->nheaders].value = xstrdup(value);
+	r->headers[r->nheaders].tpl = NULL;
+	r->nheaders++;
+}
+
 static void add_header(struct wm_loader *w, struct stub_response *r, const char *name, const struct ynode *v)
 {
 	if (v->kind != YNODE_SCALAR || strlen(v->text) != v->len || strpbrk(v->text, "\r\n")) {
@@ -612,11 +636,7 @@ static void add_header(struct wm_loader *w, struct stub_response *r, const char 
 			 load_got(&w->ld, v));
 		return;
 	}
-	r->headers = xrealloc(r->headers, (r->nheaders + 1) * sizeof(*r->headers));
-	r->headers[r->nheaders].name = xstrdup(name);
-	r->headers[r->nheaders].value = xstrdup(v->text);
-	r->headers[r->nheaders].tpl = NULL;
-	r->nheaders++;
+	add_named_header(r, name, v->text);
 }
 
 /* headers: {NAME: VALUE or [VALUES]}; a list is one header line per value. */
@@ -971,6 +991,13 @@ static struct stub *to_mapping(struct wm_loader *w, const struct ynode *v, uint6
 	if ((s->state || s->next_state) && !s->scenario)
 		load_err(&w->ld, v, "'requiredScenarioState' and 'newScenarioState' need 'scenarioName'");
 	s->id = w->keep_id ? xstrdup(w->keep_id) : id ? xstrdup(id->text) : random_uuid(&w->rng);
+	/* WireMock names the mapping that answered in every matched answer */
+	if (s->resp.fault == STUB_FAULT_NONE) {
+		add_named_header(&s->resp, "Matched-Stub-Id", s->id);
+		const struct ynode *name = ynode_get(v, "name");
+		if (name && is_string(name))
+			add_named_header(&s->resp, "Matched-Stub-Name", name->text);
+	}
 	if (id && !w->keep_id && !is_uuid(id->text))
 		load_err(&w->ld, id, "'%s' must be a UUID, got %s", "id", load_got(&w->ld, id));
 	s->front_json = front_json(v, s->id);
@@ -1081,4 +1108,105 @@ struct stub *wm_load_pattern(const char *label, const char *text, size_t len, st
 		return s;
 	stub_destroy(s);
 	return NULL;
+}
+
+/* ---- __files as WireMock's static file server ----------------------------------- */
+
+/* Jetty's types for the extensions WireMock roots hold; anything else is served as JSON,
+ * as WireMock does. */
+static const char *static_type(const char *name)
+{
+	static const struct {
+		const char *ext, *type;
+	} types[] = {
+		{ "json", "application/json" }, { "html", "text/html" }, { "htm", "text/html" },
+		{ "xml", "application/xml" }, { "txt", "text/plain" }, { "css", "text/css" },
+		{ "js", "text/javascript" }, { "png", "image/png" }, { "jpg", "image/jpeg" },
+		{ "jpeg", "image/jpeg" }, { "gif", "image/gif" }, { "svg", "image/svg+xml" },
+		{ "ico", "image/x-icon" }, { "pdf", "application/pdf" }, { "zip", "application/zip" },
+		{ "csv", "text/csv" },
+	};
+	const char *dot = strrchr(name, '.'), *slash = strrchr(name, '/');
+	if (dot && (!slash || dot > slash))
+		for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+			if (strcasecmp(dot + 1, types[i].ext) == 0)
+				return types[i].type;
+	return "application/json";
+}
+
+/* A fallback stub answering GET path with the file's bytes. */
+static void static_stub(const struct wm_files *files, const char *rel, const char *path, const char *type,
+			struct wm_out *out)
+{
+	char *file = stub_path_join(files->shown, rel);
+	struct stub *s = xcalloc(1, sizeof(*s));
+	if (stub_file_read(file, &s->resp.body, &s->resp.body_len) < 0) {
+		free(file);
+		free(s);
+		return;
+	}
+	struct strbuf id = STRBUF_INIT;
+	strbuf_addf(&id, "%s#%s", file, path);
+	s->id = strbuf_detach(&id, NULL);
+	s->file = file;
+	s->line = 1;
+	s->col = 1;
+	s->tier = STUB_TIER_FALLBACK;
+	s->priority = WM_DEFAULT_PRIORITY;
+	s->req.methods = xcalloc(1, sizeof(*s->req.methods));
+	s->req.methods[0] = xstrdup("GET");
+	s->req.nmethods = 1;
+	s->req.path_kind = PATH_EXACT;
+	s->req.path = xstrdup(path);
+	s->resp.status = 200;
+	s->resp.content_type = xstrdup(type);
+	s->resp.handler = &respond_canned;
+	s->responses = xcalloc(1, sizeof(*s->responses));
+	s->responses[0] = &s->resp;
+	s->nresponses = 1;
+	append(out, s);
+}
+
+void wm_load_static(const struct wm_files *files, const struct stub_file *v, size_t n, struct wm_out *out)
+{
+	static const char *const welcome[] = { "index.json", "index.html", "index.xml", "index.txt" };
+	for (size_t i = 0; i < n; i++) {
+		struct strbuf path = STRBUF_INIT;
+		strbuf_addc(&path, '/');
+		strbuf_adds(&path, v[i].rel);
+		static_stub(files, v[i].rel, path.buf, static_type(v[i].rel), out);
+		strbuf_release(&path);
+	}
+	/* a directory's welcome file answers DIR/ and DIR (the top: /) */
+	for (size_t i = 0; i < n; i++) {
+		const char *slash = strrchr(v[i].rel, '/');
+		const char *base = slash ? slash + 1 : v[i].rel;
+		size_t dirlen = slash ? (size_t)(slash - v[i].rel) : 0;
+		size_t w = 0;
+		while (w < 4 && strcmp(base, welcome[w]) != 0)
+			w++;
+		if (w == 4)
+			continue;
+		bool better = false;   /* an earlier welcome name in the same directory wins */
+		for (size_t j = 0; j < n && !better; j++) {
+			const char *s2 = strrchr(v[j].rel, '/');
+			size_t d2 = s2 ? (size_t)(s2 - v[j].rel) : 0;
+			if (d2 != dirlen || strncmp(v[j].rel, v[i].rel, dirlen) != 0)
+				continue;
+			for (size_t k = 0; k < w; k++)
+				better |= strcmp(s2 ? s2 + 1 : v[j].rel, welcome[k]) == 0;
+		}
+		if (better)
+			continue;
+		const char *type = w == 1 ? "text/html;charset=utf-8" : static_type(base);
+		struct strbuf path = STRBUF_INIT;
+		strbuf_addc(&path, '/');
+		strbuf_add(&path, v[i].rel, dirlen);
+		if (dirlen) {
+			static_stub(files, v[i].rel, path.buf, type, out);
+			strbuf_addc(&path, '/');
+		}
+		static_stub(files, v[i].rel, path.buf, type, out);
+		strbuf_release(&path);
+	}
 }

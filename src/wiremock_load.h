@@ -10,6 +10,7 @@
 #include "diag.h"
 
 struct stub;
+struct stub_file;
 
 /** Where a root's response bodies live: ROOT/__files as messages show it, and its
  *  realpath (NULL when it does not exist): a bodyFileName must stay inside it. */
@@ -43,6 +44,13 @@ struct stub *wm_load_mapping(const char *label, const char *text, size_t len, co
 struct stub *wm_load_pattern(const char *label, const char *text, size_t len, struct diag_list *diags);
 /** Whether s is a UUID in its 36-character form. */
 bool wm_is_uuid(const char *s);
+
+/** WireMock's static file serving: for each file under __files (v[0..n), as
+ *  stub_list_files lists them), a fallback-tier stub answering GET /REL with its bytes
+ *  and a Content-Type by extension (application/json when unknown), and for a directory
+ *  with an index.json, .html, .xml or .txt, stubs for /DIR/ and /DIR (/ at the top).
+ *  Fallback: only what no mapping matched gets them, as in WireMock. */
+void wm_load_static(const struct wm_files *files, const struct stub_file *v, size_t n, struct wm_out *out);
 
 /** Percent-decodes a URL path as the HTTP adapter does ("%2F" becomes '/', '+' stays).
  *  Caller frees. */

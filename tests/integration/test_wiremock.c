@@ -85,6 +85,22 @@ Test(wiremock, a_root_as_a_dir_argument_is_served)
 	h_server_stop_ok(s);
 }
 
+Test(wiremock, an_unmatched_get_of_a_file_in___files_gets_the_file)
+{
+	const char *root = make_root();
+	h_write_file(root, "__files/docs/index.html", "<h1>docs</h1>");
+	struct h_server *s = h_serve(root, NULL);
+	struct h_response *r = h_get(s, "/created.json?x=1");
+	h_assert_response(r, "GET /created.json", 200, "{\"id\": 2, \"name\": \"ada\"}");
+	cr_expect_str_eq(h_header(r, "Content-Type"), "application/json");
+	r = h_get(s, "/docs/");
+	h_assert_response(r, "GET /docs/", 200, "<h1>docs</h1>");
+	cr_expect_str_eq(h_header(r, "Content-Type"), "text/html;charset=utf-8");
+	cr_expect_eq(h_request(s, "POST", "/created.json", "x", NULL)->status, 404, "GET only");
+	cr_expect_eq(h_get(s, "/missing.json")->status, 404);
+	h_server_stop_ok(s);
+}
+
 Test(wiremock, newest_mapping_wins_a_tie_and_priority_beats_it)
 {
 	struct h_server *s = h_serve(make_root(), NULL);
@@ -185,7 +201,7 @@ Test(wiremock, check_and_serve_report_located_errors)
 	const char *root = make_root();
 	struct h_run *run = h_runv("check", root, NULL);
 	cr_expect_eq(run->exit_code, 0, "%s", run->err);
-	cr_expect(h_contains(run->out, "15 stubs in 3 files ok"), "%s", run->out);
+	cr_expect(h_contains(run->out, "16 stubs in 3 files ok"), "%s", run->out);
 	h_write_file(root, "mappings/bad.json", "{\"request\": {\"urlPatern\": \"/x\"}, \"response\": {\"fault\": \"BOOM\"}}");
 	run = h_runv("check", root, NULL);
 	cr_expect_eq(run->exit_code, 1);

@@ -68,8 +68,10 @@ Test(wiremock, loads_json_files_in_byte_order)
 	struct wm_root *r = wm_root_create("root/", 0, &diags);
 	cr_assert_not_null(r, "%s", diags_text(&diags));
 	cr_expect_str_eq(wm_root_dir(r), "root");
-	expect_paths(r, "/az /b ");
+	expect_paths(r, "/az /b /x.txt ");
 	struct stub_group *g = wm_root_group(r);
+	cr_expect_eq(g->stubs[2]->tier, STUB_TIER_FALLBACK, "__files answers only what no mapping matched");
+	cr_expect_str_eq(g->stubs[2]->resp.content_type, "text/plain");
 	cr_expect_lt(g->stubs[0]->insertion, g->stubs[1]->insertion, "a later file is newer");
 	cr_expect_str_eq(g->stubs[1]->file, "root/mappings/b.json");
 	stub_group_unref(g);
@@ -98,14 +100,37 @@ Test(wiremock, reloads_what_changed)
 	expect_paths(r, "/a2 ");
 	put("root/__files/body.txt", "v1");
 	cr_expect_eq(wm_root_reload(r, &diags), 1, "a body file came");
+	expect_paths(r, "/a2 /body.txt ");
 	put("root/mappings/a.json", "{\"request\": {\"url\": \"/a3\"}, \"respons\": {}}");
 	cr_expect_eq(wm_root_reload(r, &diags), -1, "a bad edit");
 	char *text = diags_text(&diags);
 	cr_expect(strstr(text, "root/mappings/a.json:1:29: error: unknown key 'respons' in a mapping") != NULL, "%s", text);
 	free(text);
-	expect_paths(r, "/a2 ");
+	expect_paths(r, "/a2 /body.txt ");
 	wm_root_destroy(r);
 	diag_list_release(&diags);
+}
+
+Test(wiremock, files_are_served_with_welcome_files_as_wiremock_does)
+{
+	make_dir("root");
+	make_dir("root/mappings");
+	put("root/__files/data.json", "{}");
+	put("root/__files/noext", "x");
+	put("root/__files/index.html", "<p>");
+	put("root/__files/sub/index.txt", "t");
+	put("root/__files/sub/index.json", "{\"j\":1}");
+	struct diag_list diags = DIAG_LIST_INIT;
+	struct wm_root *r = wm_root_create("root", 0, &diags);
+	cr_assert_not_null(r);
+	expect_paths(r, "/data.json /index.html /noext /sub/index.json /sub/index.txt / /sub /sub/ ");
+	struct stub_group *g = wm_root_group(r);
+	cr_expect_str_eq(g->stubs[2]->resp.content_type, "application/json", "unknown: JSON, as WireMock");
+	cr_expect_str_eq(g->stubs[5]->resp.content_type, "text/html;charset=utf-8");
+	cr_expect_str_eq(g->stubs[6]->resp.body, "{\"j\":1}", "index.json before index.txt");
+	cr_expect_str_eq(g->stubs[6]->req.methods[0], "GET");
+	stub_group_unref(g);
+	wm_root_destroy(r);
 }
 
 Test(wiremock, not_a_root_or_a_bad_mapping_is_an_error)

@@ -99,7 +99,9 @@ Test(wiremock_load, a_minimal_mapping)
 	cr_expect_eq(s->req.nmethods, 0, "no method: any");
 	cr_expect_eq(s->resp.status, 200);
 	cr_expect_null(s->resp.content_type, "WireMock sends no Content-Type a mapping does not declare");
-	cr_expect_eq(s->resp.nheaders, 0);
+	cr_assert_eq(s->resp.nheaders, 1, "only WireMock's own Matched-Stub-Id");
+	cr_expect_str_eq(s->resp.headers[0].name, "Matched-Stub-Id");
+	cr_expect_str_eq(s->resp.headers[0].value, s->id);
 	cr_expect_eq(s->resp.body_len, 13);
 	cr_expect_str_eq(s->resp.handler->kind, "canned");
 	cr_expect_eq(strlen(s->id), 36, "a generated UUID: %s", s->id);
@@ -192,6 +194,8 @@ Test(wiremock_load, query_cookies_and_basic_auth)
 	cr_assert_eq(s->req.nheaders, 1);
 	cr_expect_str_eq(s->req.headers[0].name, "authorization");
 	cr_expect_str_eq(s->req.headers[0].m.clauses[0].text, "Basic YWRhOnNlY3JldA==");
+	cr_expect(matcher_test(&s->req.headers[0].m, "basic YWRhOnNlY3JldA==", 22), "the scheme in any case");
+	cr_expect_not(matcher_test(&s->req.headers[0].m, "Basic ywrhOnNlY3JldA==", 22), "the credentials exactly");
 }
 
 Test(wiremock_load, body_patterns)
@@ -224,7 +228,7 @@ Test(wiremock_load, response_bodies)
 	s = load("{\"request\": {}, \"response\": {\"bodyFileName\": \"nested/body.xml\","
 		 " \"headers\": {\"Content-Type\": \"application/xml\", \"Set-Cookie\": [\"a=1\", \"b=2\"]}}}");
 	cr_expect_str_eq(s->resp.body, "<a/>");
-	cr_assert_eq(s->resp.nheaders, 3, "a list is one header line per value");
+	cr_assert_eq(s->resp.nheaders, 4, "a list is one header line per value (and Matched-Stub-Id)");
 	cr_expect_str_eq(s->resp.headers[2].value, "b=2");
 }
 
