@@ -14,7 +14,7 @@
 #define JSONPATH_MAX_DEPTH 32
 /** Most evaluation steps (nodes visited, filter tests, regex work) one select may take; a
  *  path that needs more stops early and says so (jsonpath_result.exhausted). */
-#define JSONPATH_MAX_STEPS (1u << 24)
+#define JSONPATH_MAX_STEPS (1u << 22)
 /** Most results one select (or one path inside a filter) may collect; more stops it the
  *  same way. */
 #define JSONPATH_MAX_RESULTS (1u << 20)
