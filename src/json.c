@@ -139,32 +139,6 @@ static void skip_ws(struct jread *j)
 		j->p++;
 }
 
-static void add_utf8(struct strbuf *sb, uint32_t cp)
-{
-	char b[4];
-	size_t n;
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xC0 | (cp >> 6));
-		b[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xE0 | (cp >> 12));
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		b[0] = (char)(0xF0 | (cp >> 18));
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		b[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	strbuf_add(sb, b, n);
-}
-
 static bool hex4(struct jread *j, uint32_t *out)
 {
 	uint32_t v = 0;
@@ -202,7 +176,7 @@ static bool unicode_escape(struct jread *j, struct strbuf *sb)
 			return false;
 		cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
 	}
-	add_utf8(sb, cp);
+	strbuf_add_utf8(sb, cp);
 	return true;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct strbuf {
 	char *buf;    /* always NUL-terminated once anything was added; NULL before */
@@ -22,6 +23,8 @@ void strbuf_adds(struct strbuf *sb, const char *s);
 void strbuf_addc(struct strbuf *sb, char c);
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/** Appends code point cp (at most U+10FFFF, not a surrogate) as UTF-8. */
+void strbuf_add_utf8(struct strbuf *sb, uint32_t cp);
 /** Appends the inside of a JSON string literal for s, escaped exactly as cJSON prints it
  *  (so text built this way equals cJSON's output); invalid UTF-8 becomes U+FFFD so the
  *  output stays valid JSON. The one JSON escaper. */
