@@ -10,8 +10,22 @@ cd "$(dirname "$0")/.."
 
 PACKAGES="gcc libc6-dev pkg-config meson ninja-build libmicrohttpd-dev libyaml-dev libcjson-dev
   libpcre2-dev libcurl4-openssl-dev libcriterion-dev curl ca-certificates python3-pytest"
-# only for `test`: clang and its runtime, for the fuzzers; Node.js for examples/node
-FUZZ_PACKAGES="clang libclang-rt-14-dev nodejs"
+# only for `test`: clang and its runtime, for the fuzzers; Node.js for examples/node, and
+# npm for WireMock's Node clients (tests/node)
+FUZZ_PACKAGES="clang libclang-rt-14-dev nodejs npm"
+# the WireMock admin API clients tests/node drives, into a git-ignored folder
+NODE_CLIENTS="wiremock-rest-client@1.11.0 wiremock-captain@3.6.0"
+
+install_node_clients() {
+	local dir=.cache/node-clients
+	[ -d "$dir/node_modules/wiremock-rest-client" ] && [ -d "$dir/node_modules/wiremock-captain" ] && return 0
+	command -v npm >/dev/null 2>&1 || return 0
+	mkdir -p "$dir"
+	echo "dev.sh: installing $NODE_CLIENTS into $dir" >&2
+	# shellcheck disable=SC2086
+	npm install --prefix "$dir" --no-audit --no-fund --loglevel=error $NODE_CLIENTS >&2 ||
+		echo "dev.sh: npm could not install the WireMock clients: tests/node will be skipped" >&2
+}
 
 install_missing() {
 	local missing=()
@@ -62,6 +76,7 @@ serve)
 test)
 	PACKAGES="$PACKAGES $FUZZ_PACKAGES"
 	install_missing
+	install_node_clients
 	status=0
 	setup build
 	ninja -C build

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonpath.h"
 #include "regex.h"
 #include "util/arena.h"
 #include "util/strbuf.h"
@@ -313,13 +314,60 @@ static const char *json_path_text(struct req_view *r, const char *path, size_t *
 
 /* ---- body --------------------------------------------------------------------- */
 
-/* WireMock's matchesJsonPath. TODO(jsonpath merge): select with b->jp. */
+/* Whether a JSONPath result counts as found for a plain matchesJsonPath: WireMock's
+ * "no value" is missing, null, an empty array or an empty object. */
+static bool jsonpath_found(const cJSON *v)
+{
+	return v && !cJSON_IsNull(v) && !((cJSON_IsArray(v) || cJSON_IsObject(v)) && !v->child);
+}
+
+/* Tests one value's text (WireMock's: strings as they are, others as JSON) with m. */
+static bool jsonpath_value_ok(const struct matcher *m, const cJSON *v, struct strbuf *got)
+{
+	char *text = jsonpath_value_text(v);
+	bool ok = matcher_test(m, text, strlen(text));
+	if (got && !got->len)
+		strbuf_adds(got, text);
+	free(text);
+	return ok;
+}
+
+/*
+ * WireMock's matchesJsonPath. Plain: the path finds something (jsonpath_found). With a
+ * matcher: some result's text matches it; a definite path's array is tried whole and
+ * item by item (`{"expression": "$.a", "equalTo": "1"}` holds for "a": [1]); nothing found
+ * is an absent value (`absent: true` holds). got (when not NULL) receives the first
+ * result's text, for the mismatch line.
+ */
 static bool jsonpath_body_ok(const struct body_match *b, struct req_view *r, struct strbuf *got)
 {
-	(void)b;
-	(void)r;
-	(void)got;
-	return false;
+	const cJSON *root = req_view_json(r);
+	if (!root || !b->jp)
+		return b->raw.n && matcher_test(&b->raw, NULL, 0);
+	struct jsonpath_result res;
+	jsonpath_select(b->jp, root, &res);
+	bool ok = false;
+	if (!b->raw.n) {
+		for (size_t i = 0; i < res.count && !ok; i++)
+			ok = jsonpath_found(res.values[i]);
+		if (got && res.count) {
+			char *text = jsonpath_value_text(res.values[0]);
+			strbuf_adds(got, text);
+			free(text);
+		}
+	} else if (res.count == 0) {
+		ok = matcher_test(&b->raw, NULL, 0);
+	} else {
+		for (size_t i = 0; i < res.count && !ok; i++) {
+			const cJSON *v = res.values[i];
+			ok = jsonpath_value_ok(&b->raw, v, got);
+			if (!ok && jsonpath_is_definite(b->jp) && cJSON_IsArray(v))
+				for (const cJSON *item = v->child; item && !ok; item = item->next)
+					ok = jsonpath_value_ok(&b->raw, item, NULL);
+		}
+	}
+	jsonpath_result_release(&res);
+	return ok;
 }
 
 /*

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonpath.h"
 #include "regex.h"
 #include "render.h"
 #include "util/xalloc.h"
@@ -54,7 +55,7 @@ void body_match_release(struct body_match *b)
 	matcher_release(&b->raw);
 	cJSON_Delete(b->json);
 	named_release(b->fields, b->nfields);
-	/* TODO(jsonpath merge): jsonpath_destroy(b->jp); */
+	jsonpath_destroy(b->jp);
 	free(b->jp_source);
 	memset(b, 0, sizeof(*b));
 }

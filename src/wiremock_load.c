@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "jsonpath.h"
 #include "load.h"
 #include "regex.h"
 #include "respond.h"
@@ -490,6 +491,48 @@ static void to_basic_auth(struct wm_loader *w, const struct ynode *v, struct stu
 	strbuf_release(&cred);
 }
 
+/* matchesJsonPath: "EXPR", or {"expression": "EXPR", <a value pattern>} matching what it
+ * finds. */
+static void to_json_path(struct wm_loader *w, const struct ynode *k, const struct ynode *v, struct body_match *b)
+{
+	const struct ynode *expr = v;
+	if (v->kind == YNODE_MAPPING) {
+		expr = ynode_get(v, "expression");
+		if (!expr) {
+			load_err(&w->ld, v, "'matchesJsonPath' needs 'expression' (a JSONPath) beside its matcher");
+			return;
+		}
+		/* the pattern is the mapping without its expression */
+		const struct ynode **kids = xcalloc(v->n, sizeof(*kids));
+		struct ynode rest = *v;
+		rest.n = 0;
+		for (size_t i = 0; i + 1 < v->n; i += 2)
+			if (v->kids[i + 1] != expr) {
+				kids[rest.n++] = v->kids[i];
+				kids[rest.n++] = v->kids[i + 1];
+			}
+		rest.kids = kids;
+		if (rest.n)
+			to_pattern(w, &rest, "'matchesJsonPath'", &b->raw);
+		free(kids);
+	}
+	const char *text = want_string(w, expr == v ? k : expr, expr);
+	if (!text)
+		return;
+	char *err = NULL;
+	size_t off = 0;
+	b->kind = BODY_JSONPATH;
+	b->jp = jsonpath_compile(text, &err, &off);
+	b->jp_source = xstrdup(text);
+	if (!b->jp) {
+		int line, col;
+		yaml_reader_text_location(w->ld.yr, expr, off, &line, &col);
+		diag_add(w->ld.diags, w->ld.file, line, col, "'matchesJsonPath' is not a JSONPath WireMock reads: %s",
+			 err ? err : "error");
+		free(err);
+	}
+}
+
 /* One of bodyPatterns: a value pattern on the raw body, equalToJson, or matchesJsonPath. */
 static void to_body_pattern(struct wm_loader *w, const struct ynode *v, struct body_match *b)
 {
@@ -517,7 +560,11 @@ static void to_body_pattern(struct wm_loader *w, const struct ynode *v, struct b
 			return;
 		}
 		if (strcmp(k->text, "matchesJsonPath") == 0) {
-			load_err(&w->ld, k, "WireMock's 'matchesJsonPath' is not supported by cannery yet");
+			for (size_t j = 0; j + 1 < v->n; j += 2)
+				if (v->kids[j] != k)
+					key_of(w, v->kids[j], (const char *const[]){ "matchesJsonPath", NULL }, NULL,
+					       "a matchesJsonPath body pattern");
+			to_json_path(w, k, v->kids[i + 1], b);
 			return;
 		}
 	}
@@ -1027,6 +1074,7 @@ int wm_load_file(const char *file, const char *text, size_t len, const struct wm
 	rng_seed_random(&w.rng);
 	size_t errors_before = diags->n + diags->dropped, first = out->n;
 	struct yaml_reader *yr = yaml_reader_create(file, text, len, diags);
+	w.ld.yr = yr;
 	const struct ynode *root = NULL;
 	int rc = yaml_reader_next(yr, &root);
 	if (rc == 0) {
@@ -1080,6 +1128,7 @@ struct stub *wm_load_mapping(const char *label, const char *text, size_t len, co
 	rng_seed_random(&w.rng);
 	size_t errors = diags->n + diags->dropped;
 	struct yaml_reader *yr = yaml_reader_create(label, text, len, diags);
+	w.ld.yr = yr;
 	const struct ynode *root = read_object(&w, yr, "a mapping");
 	struct stub *s = root ? to_mapping(&w, root, insertion) : NULL;
 	yaml_reader_destroy(yr);
@@ -1096,6 +1145,7 @@ struct stub *wm_load_pattern(const char *label, const char *text, size_t len, st
 	w.ld.file = label;
 	size_t errors = diags->n + diags->dropped;
 	struct yaml_reader *yr = yaml_reader_create(label, text, len ? len : 2, diags);
+	w.ld.yr = yr;
 	struct stub *s = xcalloc(1, sizeof(*s));
 	s->id = xstrdup("pattern");
 	s->req.path_kind = PATH_NONE;

@@ -339,3 +339,38 @@ Test(wiremock_load, decode_path)
 	cr_expect_str_eq(p, "/a b/c+d%zz%4");
 	free(p);
 }
+
+Test(wiremock_load, matches_json_path_as_wiremock_reads_it)
+{
+	struct stub *s = load("{\"request\": {\"bodyPatterns\": [{\"matchesJsonPath\": \"$.a\"}]}}");
+	cr_expect_eq(s->req.bodies[0].kind, BODY_JSONPATH);
+	const char *found[] = { "{\"a\":1}", "{\"a\":false}", "{\"a\":\"\"}", "{\"a\":[0]}" };
+	const char *not_found[] = { "{\"a\":null}", "{\"a\":[]}", "{\"a\":{}}", "{\"b\":1}", "not json" };
+	for (size_t i = 0; i < 4; i++)
+		cr_expect(accepts(s, "POST", "/", NULL, NULL, found[i]), "%s", found[i]);
+	for (size_t i = 0; i < 5; i++)
+		cr_expect_not(accepts(s, "POST", "/", NULL, NULL, not_found[i]), "%s", not_found[i]);
+	s = load("{\"request\": {\"bodyPatterns\": [{\"matchesJsonPath\": \"$[?(@.['age'] =~ /[2-9][0-9]/)]\"}]}}");
+	cr_expect(accepts(s, "POST", "/", NULL, NULL, "{\"age\": 25}"), "a filter on the root object tests it");
+	cr_expect(accepts(s, "POST", "/", NULL, NULL, "{\"age\": \"25\"}"));
+	cr_expect_not(accepts(s, "POST", "/", NULL, NULL, "{\"age\": 15}"));
+	cr_expect(accepts(s, "POST", "/", NULL, NULL, "[{\"age\": 25}]"));
+	s = load("{\"request\": {\"bodyPatterns\": [{\"matchesJsonPath\": {\"expression\": \"$.a\", \"equalTo\": \"1\"}}]}}");
+	cr_expect(accepts(s, "POST", "/", NULL, NULL, "{\"a\": 1}"));
+	cr_expect(accepts(s, "POST", "/", NULL, NULL, "{\"a\": \"1\"}"));
+	cr_expect(accepts(s, "POST", "/", NULL, NULL, "{\"a\": [1]}"), "a one-item list is its item");
+	cr_expect_not(accepts(s, "POST", "/", NULL, NULL, "{\"a\": 2}"));
+	s = load("{\"request\": {\"bodyPatterns\": [{\"matchesJsonPath\": {\"expression\": \"$.items[*].id\", \"matches\": \"[0-9]+\"}}]}}");
+	cr_expect(accepts(s, "POST", "/", NULL, NULL, "{\"items\": [{\"id\": 1}, {\"id\": 2}]}"));
+	s = load("{\"request\": {\"bodyPatterns\": [{\"matchesJsonPath\": {\"expression\": \"$.a\", \"absent\": true}}]}}");
+	cr_expect(accepts(s, "POST", "/", NULL, NULL, "{\"b\": 1}"));
+	cr_expect_not(accepts(s, "POST", "/", NULL, NULL, "{\"a\": 1}"));
+	s = load("{\"request\": {\"bodyPatterns\": [{\"matchesJsonPath\": {\"expression\": \"$.a\","
+		 " \"equalToJson\": \"{\\\"k\\\": [1, 2]}\"}}]}}");
+	cr_expect(accepts(s, "POST", "/", NULL, NULL, "{\"a\": {\"k\": [1, 2]}}"));
+	cr_expect_not(accepts(s, "POST", "/", NULL, NULL, "{\"a\": {\"k\": [2, 1]}}"));
+	expect_error("{\"request\": {\"bodyPatterns\": [{\"matchesJsonPath\": \"$.a[\"}]}}",
+		     "'matchesJsonPath' is not a JSONPath WireMock reads");
+	expect_error("{\"request\": {\"bodyPatterns\": [{\"matchesJsonPath\": {\"equalTo\": \"1\"}}]}}",
+		     "'matchesJsonPath' needs 'expression'");
+}
