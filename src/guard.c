@@ -122,6 +122,11 @@ struct guard_refusal guard_check_target(const char *target)
 	for (const char *p = target ? strchr(target, '%') : NULL; p; p = strchr(p + 1, '%'))
 		if (p[1] == '0' && p[2] == '0')
 			return refuse(400, "the request target holds an encoded NUL (%00)");
+	/* RFC 9112 section 3.2: origin-form starts with '/'; absolute-form (a proxy's) and
+	 * OPTIONS' '*' are the others: "x000/hello" is no target a client may send */
+	if (target && target[0] && target[0] != '/' && strcmp(target, "*") != 0 &&
+	    strncasecmp(target, "http://", 7) != 0 && strncasecmp(target, "https://", 8) != 0)
+		return refuse(400, "the request target must start with '/' (RFC 9112 origin-form)");
 	return refuse(0, NULL);
 }
 

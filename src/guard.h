@@ -31,7 +31,8 @@ struct guard_refusal guard_check(const struct guard_config *g, const struct kv *
 /** Checks the request target as the client sent it (NULL: nothing to check): one whose
  *  path or query holds an encoded NUL (%00) is a 400, since the decoded path, query names
  *  and values and admin ids are C strings that would end at it ("/hello%00/x" would
- *  route as "/hello"). */
+ *  route as "/hello"). A target that is not origin-form ('/...'), absolute-form
+ *  (http://...) or '*' is a 400 too. */
 struct guard_refusal guard_check_target(const char *target);
 
 /** Whether host ("name[:port]", "[v6]:port") names this machine or an allowed host. */

@@ -210,6 +210,16 @@ Test(guard, other_targets_pass)
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
 		cr_expect_eq(guard_check_target(good[i]).status, 0, "'%s' refused", good[i]);
 	cr_expect_eq(guard_check_target(NULL).status, 0, "no target: nothing to check");
+	cr_expect_eq(guard_check_target("*").status, 0);
+	cr_expect_eq(guard_check_target("http://example.com/x").status, 0, "absolute-form");
+}
+
+Test(guard, a_target_that_is_not_origin_form_is_refused)
+{
+	struct guard_refusal r = guard_check_target("x000/hello-url-matcher/");
+	cr_expect_eq(r.status, 400);
+	cr_expect_str_eq(r.reason, "the request target must start with '/' (RFC 9112 origin-form)");
+	cr_expect_eq(guard_check_target("hello").status, 400);
 }
 
 /* ---- refusal bodies ---- */

@@ -684,8 +684,8 @@ Test(pipeline, a_target_without_a_path_cannot_be_forwarded)
 {
 	struct tx t;
 	proxy_to_nowhere(false);
-	tx_init(&t, "GET", "/nothing", NULL, NULL);
-	t.x.raw_uri = "example.com:443";
+	tx_init(&t, "OPTIONS", "/nothing", NULL, NULL);
+	t.x.raw_uri = "*";     /* authority-form ("example.com:443") the guard refuses before */
 	cr_assert_eq(run(&t), PIPE_ANSWER);
 	cr_expect_eq(t.x.reply.status, 400);
 	cr_expect_str_eq(strbuf_str(&t.x.note), "refused: cannot forward this request target");
