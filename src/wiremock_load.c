@@ -70,12 +70,25 @@ static bool want_int(struct wm_loader *w, const struct ynode *k, const struct yn
 	return false;
 }
 
+/* Whether v is an object without a key given twice (Jackson would let the last one win
+ * silently: a clear error is kinder, and the compiler never sees a key twice). */
 static bool want_object(struct wm_loader *w, const struct ynode *v, const char *what)
 {
-	if (v->kind == YNODE_MAPPING)
-		return true;
-	load_err(&w->ld, v, "%s must be a JSON object, got %s", what, load_got(&w->ld, v));
-	return false;
+	if (v->kind != YNODE_MAPPING) {
+		load_err(&w->ld, v, "%s must be a JSON object, got %s", what, load_got(&w->ld, v));
+		return false;
+	}
+	bool ok = true;
+	for (size_t i = 2; i + 1 < v->n; i += 2)
+		for (size_t j = 0; j < i; j += 2)
+			if (v->kids[i]->kind == YNODE_SCALAR && v->kids[j]->kind == YNODE_SCALAR &&
+			    v->kids[i]->len == v->kids[j]->len && memcmp(v->kids[i]->text, v->kids[j]->text, v->kids[i]->len) == 0) {
+				load_err(&w->ld, v->kids[i], "duplicate key %s in %s", load_shown(&w->ld, v->kids[i]->text, v->kids[i]->len),
+					 what);
+				ok = false;
+				break;
+			}
+	return ok;
 }
 
 /* The index of k in known; -1 after an error: "not supported" for a WireMock feature
@@ -1082,7 +1095,9 @@ int wm_load_file(const char *file, const char *text, size_t len, const struct wm
 	} else if (rc > 0 && want_object(&w, root, "a mapping file")) {
 		const struct ynode *list = ynode_get(root, "mappings");
 		if (!list) {
-			append(out, to_mapping(&w, root, ++*out->insertion));
+			struct stub *s = to_mapping(&w, root, ++*out->insertion);
+			if (s)
+				append(out, s);
 		} else if (list->kind != YNODE_SEQUENCE) {
 			load_err(&w.ld, list, "'mappings' must be a list of mappings, got %s", load_got(&w.ld, list));
 		} else {

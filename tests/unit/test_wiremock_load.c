@@ -274,6 +274,7 @@ Test(wiremock_load, errors_are_located_and_name_the_key)
 	expect_error("{\"request\": {\"headers\": {\"A\": {}}}, \"response\": {}}", "header 'A' has no operator");
 	expect_error("{\"id\": \"nope\", \"request\": {}}", "m.json:1:8: error: 'id' must be a UUID, got the string 'nope'");
 	expect_error("[1]", "a mapping file must be a JSON object");
+	expect_error("{\"request\": {\"url\": \"/a\", \"url\": \"/b\"}}", "m.json:1:27: error: duplicate key 'url' in 'request'");
 	expect_error("{\"request\": ", "m.json:2:1: error: yaml syntax");
 	expect_error("{\"mappings\": [{\"request\": {}, \"response\": {}}, {\"request\": {\"method\": [\"GET\"]}, \"response\": {}}]}",
 		     "m.json:1:71: error: 'method' must be a string, got a sequence");
