@@ -249,24 +249,16 @@ static enum MHD_Result close_connection(struct req_ctx *ctx)
 	return MHD_NO;
 }
 
-/* WireMock's faults other than the reset, as its Jetty sends them. */
+/* WireMock's faults other than the reset, byte for byte as WireMock 3.13.2 sends them
+ * (its "random" data is always the same 36 bytes). */
 static enum MHD_Result send_fault(struct req_ctx *ctx, enum stub_fault fault)
 {
-	if (fault == STUB_FAULT_GARBAGE) {
-		unsigned char junk[256];
-		uint64_t x = (uint64_t)clock_now_ns() | 1;
-		for (size_t i = 0; i < sizeof(junk); i++) {
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-			junk[i] = (unsigned char)x;
-		}
-		raw_write(ctx, junk, sizeof(junk));
-	} else if (fault == STUB_FAULT_BAD_CHUNK) {
-		static const char head[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-					   "lskdu018973t09sylgasjkfg1][]'./.sdlv";
+	static const char junk[] = "lskdu018973t09sylgasjkfg1][]'./.sdlv";
+	static const char head[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+	if (fault == STUB_FAULT_BAD_CHUNK)
 		raw_write(ctx, head, sizeof(head) - 1);
-	}
+	if (fault == STUB_FAULT_GARBAGE || fault == STUB_FAULT_BAD_CHUNK)
+		raw_write(ctx, junk, sizeof(junk) - 1);
 	return close_connection(ctx);
 }
 

@@ -160,7 +160,8 @@ Test(wiremock, faults_behave_on_the_wire_as_wiremock_s)
 	struct h_raw *raw = until_close(s, "GET /empty HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
 	cr_expect(raw->closed && !raw->reset && raw->len == 0, "EMPTY_RESPONSE: closed with no bytes (%zu)", raw->len);
 	raw = until_close(s, "GET /garbage HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-	cr_expect(raw->closed && raw->len > 0 && raw->status == 0, "RANDOM_DATA_THEN_CLOSE: bytes, no HTTP (%zu)", raw->len);
+	cr_expect(raw->closed && raw->len == 36 && strcmp(raw->data, "lskdu018973t09sylgasjkfg1][]'./.sdlv") == 0,
+		  "RANDOM_DATA_THEN_CLOSE: WireMock's 36 bytes (%zu)", raw->len);
 	raw = until_close(s, "GET /chunk HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
 	cr_expect(raw->closed && strncmp(raw->data, "HTTP/1.1 200 OK\r\n", 17) == 0 && raw->ncomplete == 0,
 		  "MALFORMED_RESPONSE_CHUNK: a 200 head, no complete response: %s", raw->data);
