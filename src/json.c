@@ -398,3 +398,60 @@ cJSON *json_parse_exact(const char *text, size_t len, unsigned max_depth, size_t
 	}
 	return v;
 }
+
+/* ---- dotted paths ------------------------------------------------------------ */
+
+static const cJSON *json_member(const cJSON *obj, const char *key, size_t klen)
+{
+	for (const cJSON *c = obj->child; c; c = c->next)
+		if (c->string && strlen(c->string) == klen && memcmp(c->string, key, klen) == 0)
+			return c;
+	return NULL;
+}
+
+static bool parse_index(const char *s, size_t n, size_t *out)
+{
+	size_t v = 0;
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		if (v > (SIZE_MAX - 9) / 10)
+			return false;
+		v = v * 10 + (size_t)(s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/*
+ * `user.name` or `items.0.id`: each segment a member of an object or a decimal index into
+ * an array.
+ */
+const cJSON *json_get_dotted(const cJSON *root, const char *path)
+{
+	const cJSON *cur = root;
+	const char *p = path;
+	if (!p[0])
+		return root;
+	for (;;) {
+		const char *dot = strchr(p, '.');
+		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+		const cJSON *next = NULL;
+		size_t idx;
+		if (cJSON_IsObject(cur)) {
+			next = json_member(cur, p, n);
+		} else if (cJSON_IsArray(cur) && parse_index(p, n, &idx)) {
+			next = cur->child;
+			while (next && idx--)
+				next = next->next;
+		}
+		if (!next)
+			return NULL;
+		cur = next;
+		if (!dot)
+			return cur;
+		p = dot + 1;
+	}
+}

@@ -20,6 +20,11 @@ void json_object_add(cJSON *object, const char *key, cJSON *item);
  *  OOM. *len gets the length unless len is NULL. */
 char *json_print(const cJSON *item, size_t *len);
 
+/** The value at DOTTED.PATH under root (`user.name`, `items.0.id`; "" is root itself): a
+ *  segment names a member of an object (the first of that name), or a decimal index
+ *  into an array. NULL when a step is missing. Borrowed from root. */
+const cJSON *json_get_dotted(const cJSON *root, const char *path);
+
 /** Where a parse stopped. */
 struct json_error {
 	size_t offset;      /* byte offset of the problem in the text */

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "diag.h"
+#include "javatext.h"
 #include "request.h"
 #include "util/arena.h"
 #include "util/rng.h"
@@ -35,6 +36,15 @@ enum var_kind {
 	VAR_UUID,
 	VAR_RANDOM_INT,
 	VAR_SEQ,
+	/* only through tpl_add_var (front-ends) */
+	VAR_URL,
+	VAR_SEGMENT,
+	VAR_HOST,
+	VAR_PORT,
+	VAR_BASE_URL,
+	VAR_RANDOM,
+	VAR_JAVA_NOW,           /* a javadate-printed time */
+	VAR_JAVA_JSON,          /* a JSON body value printed as WireMock's jsonPath helper */
 };
 
 enum filter_kind {
@@ -59,6 +69,15 @@ struct expr {
 	int64_t min, max;       /* RANDOM_INT */
 	struct filter *filters;
 	size_t nfilters;
+	/* front-end holes (tpl_add_var): see struct tpl_var */
+	bool has_index, raw_if_params;
+	int64_t index;
+	size_t random_length;
+	enum tpl_random_chars random_chars;
+	bool random_upper;
+	struct javadate *date;  /* owned */
+	struct javadate_offset offset;
+	char *dflt;             /* JAVA_JSON: owned; NULL for none */
 };
 
 /* How a hole's value is written. */
@@ -131,6 +150,8 @@ static void expr_destroy(struct expr *e)
 		free(e->filters[i].arg);
 	free(e->filters);
 	free(e->name);
+	javadate_destroy(e->date);
+	free(e->dflt);
 	free(e);
 }
 
@@ -158,6 +179,54 @@ bool tpl_has_expr(const char *s, size_t len)
 	return false;
 }
 
+/* ---- the builder (front-ends) ---------------------------------------------------- */
+
+struct tpl *tpl_create(void)
+{
+	return tpl_new();
+}
+
+void tpl_add_text(struct tpl *t, const char *s, size_t len)
+{
+	add_lit(t, s, len);
+}
+
+void tpl_add_var(struct tpl *t, const struct tpl_var *spec)
+{
+	static const enum var_kind kinds[] = {
+		[TPL_VAR_METHOD] = VAR_METHOD,
+		[TPL_VAR_PATH] = VAR_PATH,
+		[TPL_VAR_URL] = VAR_URL,
+		[TPL_VAR_PATH_SEGMENT] = VAR_SEGMENT,
+		[TPL_VAR_PARAM] = VAR_PARAM,
+		[TPL_VAR_QUERY] = VAR_QUERY,
+		[TPL_VAR_HEADER] = VAR_HEADER,
+		[TPL_VAR_COOKIE] = VAR_COOKIE,
+		[TPL_VAR_BODY] = VAR_BODY,
+		[TPL_VAR_HOST] = VAR_HOST,
+		[TPL_VAR_PORT] = VAR_PORT,
+		[TPL_VAR_BASE_URL] = VAR_BASE_URL,
+		[TPL_VAR_RANDOM] = VAR_RANDOM,
+		[TPL_VAR_NOW] = VAR_JAVA_NOW,
+		[TPL_VAR_JSON_PATH] = VAR_JAVA_JSON,
+	};
+	struct expr *e = xcalloc(1, sizeof(*e));
+	e->var = kinds[spec->kind];
+	if (spec->name)
+		e->name = xstrdup(spec->name);
+	e->has_index = spec->has_index;
+	e->index = spec->index;
+	e->raw_if_params = spec->raw_if_params;
+	e->random_length = spec->random_length;
+	e->random_chars = spec->random_chars;
+	e->random_upper = spec->random_upper;
+	e->date = spec->now_format;
+	e->offset = spec->now_offset;
+	if (spec->json_default)
+		e->dflt = xstrdup(spec->json_default);
+	add_expr(t, e, OUT_TEXT);
+}
+
 /* ---- parsing ------------------------------------------------------------------- */
 
 struct parser {
@@ -168,6 +237,12 @@ struct parser {
 	bool failed;
 };
 
+void tpl_error_vset(struct tpl_error *err, size_t at, const char *fmt, va_list ap)
+{
+	err->offset = at;
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+}
+
 static void perr(struct parser *p, size_t at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static void perr(struct parser *p, size_t at, const char *fmt, ...)
@@ -175,10 +250,9 @@ static void perr(struct parser *p, size_t at, const char *fmt, ...)
 	if (p->failed)
 		return;
 	p->failed = true;
-	p->err->offset = at;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(p->err->msg, sizeof(p->err->msg), fmt, ap);
+	tpl_error_vset(p->err, at, fmt, ap);
 	va_end(ap);
 }
 
@@ -187,8 +261,7 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* Quotes a piece of the source for a message (cut at 40 bytes). */
-static const char *quoted(char *buf, size_t size, const char *s, size_t len)
+const char *tpl_quote(char *buf, size_t size, const char *s, size_t len)
 {
 	if (len > 40)
 		snprintf(buf, size, "'%.37s...'", s);
@@ -347,10 +420,10 @@ static void parse_filter(struct parser *p, size_t end, struct expr *e)
 		char *word = xstrndup(p->src + start, n);
 		const char *hint = diag_suggest(word, filter_names);
 		if (hint)
-			perr(p, start, "unknown filter %s (did you mean '%s'?)", quoted(qbuf, sizeof(qbuf), word, n), hint);
+			perr(p, start, "unknown filter %s (did you mean '%s'?)", tpl_quote(qbuf, sizeof(qbuf), word, n), hint);
 		else
 			perr(p, start, "unknown filter %s (filters: number, json, upper, lower, default \"x\")",
-			     quoted(qbuf, sizeof(qbuf), word, n));
+			     tpl_quote(qbuf, sizeof(qbuf), word, n));
 		free(word);
 		return;
 	}
@@ -387,7 +460,7 @@ static struct expr *parse_expr(struct parser *p, size_t open, size_t start, size
 	size_t n = read_word(p, end);
 	if (n == 0) {
 		perr(p, wstart, "expected a variable at the start of the expression, got %s",
-		     quoted(qbuf, sizeof(qbuf), p->src + wstart, 1));
+		     tpl_quote(qbuf, sizeof(qbuf), p->src + wstart, 1));
 		goto fail;
 	}
 	resolve_var(e, p->src + wstart, n);
@@ -409,7 +482,7 @@ static struct expr *parse_expr(struct parser *p, size_t open, size_t start, size
 			size_t bad = p->pos;
 			size_t k = read_word(p, end);
 			perr(p, bad, "unexpected %s in template expression (filters follow '|')",
-			     quoted(qbuf, sizeof(qbuf), p->src + bad, k ? k : 1));
+			     tpl_quote(qbuf, sizeof(qbuf), p->src + bad, k ? k : 1));
 			break;
 		}
 		p->pos++;
@@ -677,6 +750,190 @@ static struct val uuid_val(struct render_ctx *ctx)
 		       b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
+/* The index-th value called name (a negative index counts as WireMock's ListOrSingle.get
+ * does: count-1+index), or NULL. */
+static const struct kv *find_nth_kv(const struct kv *v, size_t n, const char *name, bool icase, int64_t index)
+{
+	int64_t count = 0;
+	for (size_t i = 0; i < n; i++)
+		count += icase ? strcasecmp(v[i].name, name) == 0 : strcmp(v[i].name, name) == 0;
+	if (index < 0)
+		index += count - 1;
+	if (index < 0 || index >= count)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if ((icase ? strcasecmp(v[i].name, name) == 0 : strcmp(v[i].name, name) == 0) && index-- == 0)
+			return &v[i];
+	return NULL;
+}
+
+static struct val named_val(const struct expr *e, const struct kv *v, size_t n, bool icase)
+{
+	return kv_val(e->has_index ? find_nth_kv(v, n, e->name, icase, e->index) : find_kv(v, n, e->name, icase));
+}
+
+static const struct val missing = { VAL_MISSING, NULL, 0 };
+
+/* Moves sb's text into the request's arena. */
+static struct val arena_text(struct arena *a, struct strbuf *sb)
+{
+	struct val v = text_val(arena_strndup(a, sb->buf ? sb->buf : "", sb->len), sb->len);
+	strbuf_release(sb);
+	return v;
+}
+
+/* The path a hole shows: decoded, or as received (up to the query) when raw_if_params
+ * and the stub captured path parameters. Not NUL-terminated. */
+static struct val path_val(const struct expr *e, struct render_ctx *ctx)
+{
+	struct req_view *r = ctx->req;
+	if (e->raw_if_params && ctx->params && ctx->params->n && r->target)
+		return text_val(r->target, strcspn(r->target, "?"));
+	return r->path ? text_val(r->path, strlen(r->path)) : missing;
+}
+
+/* The index-th non-empty segment of the path; WireMock's UrlPath drops empty ones. */
+static struct val segment_val(const struct expr *e, struct render_ctx *ctx)
+{
+	struct val p = path_val(e, ctx);
+	int64_t want = e->index;
+	if (p.kind == VAL_MISSING || want < 0)
+		return missing;
+	for (size_t i = 0; i < p.len;) {
+		while (i < p.len && p.s[i] == '/')
+			i++;
+		size_t start = i;
+		while (i < p.len && p.s[i] != '/')
+			i++;
+		if (i > start && want-- == 0)
+			return text_val(p.s + start, i - start);
+	}
+	return missing;
+}
+
+/* The Host header as Jetty splits it: the host ("[v6]" whole) and the port, "80" when it
+ * names none; a decimal port loses its leading zeros. False without a Host header. */
+static bool host_parts(struct req_view *r, struct val *host, struct val *port)
+{
+	const struct kv *h = req_view_header(r, "host");
+	if (!h)
+		return false;
+	const char *s = h->value;
+	size_t n = h->len, colon;
+	if (n && s[0] == '[') {
+		const char *close = memchr(s, ']', n);
+		colon = close ? (size_t)(close - s) + 1 : n;
+	} else {
+		const char *c = memchr(s, ':', n);
+		colon = c ? (size_t)(c - s) : n;
+	}
+	*host = text_val(s, colon);
+	if (colon + 1 >= n) {
+		*port = text_val("80", 2);
+		return true;
+	}
+	const char *p = s + colon + 1;
+	size_t plen = n - colon - 1;
+	if (plen <= 5 && strspn(p, "0123456789") >= plen) {
+		while (plen > 1 && p[0] == '0')
+			p++, plen--;
+	}
+	*port = text_val(p, plen);
+	return true;
+}
+
+static struct val host_val(enum var_kind var, struct req_view *r)
+{
+	struct val host, port;
+	if (!host_parts(r, &host, &port))
+		return missing;
+	if (var == VAR_HOST)
+		return host;
+	if (var == VAR_PORT)
+		return port;
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_adds(&sb, "http://");
+	strbuf_add(&sb, host.s, host.len);
+	if (!(port.len == 2 && memcmp(port.s, "80", 2) == 0)) {
+		strbuf_addc(&sb, ':');
+		strbuf_add(&sb, port.s, port.len);
+	}
+	return arena_text(r->arena, &sb);
+}
+
+static char fold_case(char c, bool upper)
+{
+	if (upper && c >= 'a' && c <= 'z')
+		return (char)(c - 'a' + 'A');
+	if (!upper && c >= 'A' && c <= 'Z')
+		return (char)(c - 'A' + 'a');
+	return c;
+}
+
+/* WireMock's randomValue: commons-lang's character sets, then the whole text in upper or
+ * lower case. */
+static struct val random_val(const struct expr *e, struct render_ctx *ctx)
+{
+	static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	static const char hexdigits[] = "ABCDEF0123456789";
+	struct val v;
+	if (e->random_chars == TPL_RANDOM_UUID) {
+		v = uuid_val(ctx);
+	} else {
+		const char *set = NULL;
+		size_t nset = 0;
+		char lo = 0;
+		switch (e->random_chars) {
+		case TPL_RANDOM_ALPHANUMERIC:
+			set = alnum, nset = 62;
+			break;
+		case TPL_RANDOM_ALPHABETIC:
+			set = alnum, nset = 52;
+			break;
+		case TPL_RANDOM_NUMERIC:
+			set = alnum + 52, nset = 10;
+			break;
+		case TPL_RANDOM_HEXADECIMAL:
+			set = hexdigits, nset = 16;
+			break;
+		case TPL_RANDOM_ALPHANUMERIC_AND_SYMBOLS:
+			lo = '!', nset = '}' - '!' + 1;
+			break;
+		default:
+			lo = ' ', nset = '~' - ' ' + 1;
+			break;
+		}
+		char *s = arena_alloc(ctx->req->arena, e->random_length + 1);
+		for (size_t i = 0; i < e->random_length; i++) {
+			size_t k = (size_t)rng_below(ctx->rng, nset);
+			s[i] = set ? set[k] : (char)(lo + (char)k);
+		}
+		s[e->random_length] = '\0';
+		v = text_val(s, e->random_length);
+	}
+	char *w = (char *)v.s;
+	for (size_t i = 0; i < v.len; i++)
+		w[i] = fold_case(w[i], e->random_upper);
+	return v;
+}
+
+/* WireMock's jsonPath helper: empty without a body (before any default); the default, or
+ * empty, when the value is absent or null. The dotted path is the stand-in for a compiled
+ * JSONPath until src/jsonpath.h lands: see simple_json_path in wiremock_template.c. */
+static struct val java_json_val(const struct expr *e, struct req_view *r)
+{
+	if (!r->body || !r->body_len)
+		return missing;
+	/* numbers as written where the exact reader takes the body: Java tells 1 from 1.0 */
+	const cJSON *root = req_view_json_exact(r);
+	const cJSON *j = root ? json_get_dotted(root, e->name) : req_view_json_path(r, e->name);
+	if (!j || cJSON_IsNull(j))
+		return e->dflt ? text_val(e->dflt, strlen(e->dflt)) : missing;
+	struct strbuf sb = STRBUF_INIT;
+	javatext_json_value(&sb, j);
+	return arena_text(r->arena, &sb);
+}
+
 static struct val eval_var(const struct expr *e, struct render_ctx *ctx)
 {
 	struct req_view *r = ctx->req;
@@ -686,16 +943,16 @@ static struct val eval_var(const struct expr *e, struct render_ctx *ctx)
 	case VAR_METHOD:
 		return r->method ? text_val(r->method, strlen(r->method)) : (struct val){ VAL_MISSING, NULL, 0 };
 	case VAR_PATH:
-		return r->path ? text_val(r->path, strlen(r->path)) : (struct val){ VAL_MISSING, NULL, 0 };
+		return path_val(e, ctx);
 	case VAR_PARAM:
 		return ctx->params ? kv_val(find_kv(ctx->params->items, ctx->params->n, e->name, false))
 				   : (struct val){ VAL_MISSING, NULL, 0 };
 	case VAR_QUERY:
-		return kv_val(find_kv(r->query, r->nquery, e->name, false));
+		return named_val(e, r->query, r->nquery, false);
 	case VAR_HEADER:
-		return kv_val(find_kv(r->headers, r->nheaders, e->name, true));
+		return named_val(e, r->headers, r->nheaders, true);
 	case VAR_COOKIE:
-		return kv_val(find_kv(r->cookies, r->ncookies, e->name, false));
+		return named_val(e, r->cookies, r->ncookies, false);
 	case VAR_BODY:
 		return text_val(r->body ? r->body : "", r->body ? r->body_len : 0);
 	case VAR_JSON:
@@ -720,6 +977,23 @@ static struct val eval_var(const struct expr *e, struct render_ctx *ctx)
 	}
 	case VAR_SEQ:
 		return printed(r->arena, VAL_JSON, "%" PRIu64, ctx->seq);
+	case VAR_URL:
+		return r->target ? text_val(r->target, strlen(r->target)) : path_val(e, ctx);
+	case VAR_SEGMENT:
+		return segment_val(e, ctx);
+	case VAR_HOST:
+	case VAR_PORT:
+	case VAR_BASE_URL:
+		return host_val(e->var, r);
+	case VAR_RANDOM:
+		return random_val(e, ctx);
+	case VAR_JAVA_NOW: {
+		struct strbuf sb = STRBUF_INIT;
+		javadate_print(e->date, javadate_offset_apply(&e->offset, wall_ms(ctx)), &sb);
+		return arena_text(r->arena, &sb);
+	}
+	case VAR_JAVA_JSON:
+		return java_json_val(e, r);
 	}
 	return (struct val){ VAL_MISSING, NULL, 0 };
 }

@@ -2,7 +2,6 @@
 /* The request view's parses of the body, made once per request on first use. */
 #include "request.h"
 
-#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -10,14 +9,6 @@
 #include "util/numtext.h"
 
 static const char form_type[] = "application/x-www-form-urlencoded";
-
-static const cJSON *json_member(const cJSON *obj, const char *key, size_t klen)
-{
-	for (const cJSON *c = obj->child; c; c = c->next)
-		if (c->string && strlen(c->string) == klen && memcmp(c->string, key, klen) == 0)
-			return c;
-	return NULL;
-}
 
 /* Parses the body once per request (json_parse refuses trailing garbage without cJSON's
  * global error pointer). */
@@ -32,51 +23,21 @@ const cJSON *req_view_json(struct req_view *r)
 	return r->json_state == 1 ? r->json : NULL;
 }
 
+/* The exact reader's limits for a request body: cJSON's own nesting limit is 1000. */
+#define EXACT_MAX_DEPTH 512
+#define EXACT_MAX_NODES (1u << 20)
 
-static bool parse_index(const char *s, size_t n, size_t *out)
+const cJSON *req_view_json_exact(struct req_view *r)
 {
-	size_t v = 0;
-	if (n == 0)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		if (v > (SIZE_MAX - 9) / 10)
-			return false;
-		v = v * 10 + (size_t)(s[i] - '0');
+	if (r->json_exact_state == 0) {
+		r->json_exact_state = -1;
+		if (r->body && r->body_len > 0 &&
+		    (r->json_exact = json_parse_exact(r->body, r->body_len, EXACT_MAX_DEPTH, EXACT_MAX_NODES)))
+			r->json_exact_state = 1;
 	}
-	*out = v;
-	return true;
+	return r->json_exact_state == 1 ? r->json_exact : NULL;
 }
 
-/*
- * Resolves `user.name` or `items.0.id`: a segment names a member of an object, or a
- * decimal index into an array. NULL when any step is missing.
- */
-static const cJSON *json_path_get(const cJSON *root, const char *path)
-{
-	const cJSON *cur = root;
-	const char *p = path;
-	for (;;) {
-		const char *dot = strchr(p, '.');
-		size_t n = dot ? (size_t)(dot - p) : strlen(p);
-		const cJSON *next = NULL;
-		size_t idx;
-		if (cJSON_IsObject(cur)) {
-			next = json_member(cur, p, n);
-		} else if (cJSON_IsArray(cur) && parse_index(p, n, &idx)) {
-			next = cur->child;
-			while (next && idx--)
-				next = next->next;
-		}
-		if (!next)
-			return NULL;
-		cur = next;
-		if (!dot)
-			return cur;
-		p = dot + 1;
-	}
-}
 
 /* ---- body: form --------------------------------------------------------------- */
 
@@ -166,6 +127,9 @@ void req_view_release(struct req_view *r)
 	cJSON_Delete(r->json);
 	r->json = NULL;
 	r->json_state = 0;
+	cJSON_Delete(r->json_exact);
+	r->json_exact = NULL;
+	r->json_exact_state = 0;
 	r->form = NULL;
 	r->nform = 0;
 	r->form_state = 0;
@@ -174,7 +138,5 @@ void req_view_release(struct req_view *r)
 const cJSON *req_view_json_path(struct req_view *r, const char *path)
 {
 	const cJSON *root = req_view_json(r);
-	if (!root || !path[0])
-		return root;
-	return json_path_get(root, path);
+	return root ? json_get_dotted(root, path) : NULL;
 }

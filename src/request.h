@@ -36,6 +36,8 @@ struct req_view {
 	/* caches: zero-initialise, then leave to request.c */
 	int json_state;                 /* 0 not tried, 1 parsed, -1 not JSON */
 	cJSON *json;                    /* owned; freed by req_view_release */
+	int json_exact_state;           /* the same for json_exact */
+	cJSON *json_exact;              /* json_parse_exact's tree: numbers as written */
 	int form_state;                 /* 0 not tried, 1 parsed */
 	struct kv *form;                /* in arena */
 	size_t nform;
@@ -60,6 +62,11 @@ const struct kv *req_view_header(const struct req_view *r, const char *name);
 /** The request body parsed as JSON (cached in r), or NULL when it is not JSON: trailing
  *  bytes other than white space make it not JSON. Borrowed from r. */
 const cJSON *req_view_json(struct req_view *r);
+
+/** The body read by json_parse_exact (numbers kept as written, in cJSON_Raw items;
+ *  cached in r), or NULL when that reader refuses it (not JSON, duplicate keys, deeper
+ *  than 512...): then use req_view_json. Borrowed from r. */
+const cJSON *req_view_json_exact(struct req_view *r);
 
 /** The value at DOTTED.PATH of the JSON body (`user.name`, `items.0.id`; "" is the whole
  *  body), or NULL when the body is not JSON or the path is missing. Borrowed from r. */

@@ -10,11 +10,12 @@
 #include <string.h>
 
 #include "matcher.h"
-#include "regex.h"
 #include "render.h"
 #include "util/arena.h"
 #include "util/rng.h"
 #include "util/strbuf.h"
+
+#include "testutil.h"
 
 static struct arena arena;
 static struct req_view view;
@@ -68,21 +69,9 @@ static void setup(void)
 }
 
 /* Rendered strings, freed at teardown so that tests can compare them freely. */
-static char *kept[1024];
-static size_t nkept;
-
-static const char *keep(char *s)
-{
-	cr_assert_lt(nkept, sizeof(kept) / sizeof(kept[0]));
-	kept[nkept++] = s;
-	return s;
-}
-
 static void teardown(void)
 {
-	for (size_t i = 0; i < nkept; i++)
-		free(kept[i]);
-	nkept = 0;
+	kept_release();
 	req_view_release(&view);
 	arena_release(&arena);
 }
@@ -147,17 +136,6 @@ static void expect_json(const char *json, const char *want)
 }
 
 /* Whole-string match with the project's PCRE2 adapter. */
-static bool matches(const char *re, const char *s)
-{
-	char *err = NULL;
-	size_t off = 0;
-	struct regex *r = regex_compile(re, false, &err, &off);
-	cr_assert_not_null(r, "bad test regex %s: %s", re, err);
-	bool ok = regex_match(r, s, strlen(s));
-	regex_destroy(r);
-	return ok;
-}
-
 /* ---- literals ---- */
 
 Test(render, literal_text_is_kept)
@@ -232,9 +210,9 @@ Test(render, unknown_variables_render_empty)
 Test(render, clock_variables)
 {
 	const char *now = render_text("{{now}}");
-	cr_expect(matches("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z", now), "now: %s", now);
+	cr_expect(re_matches("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z", now), "now: %s", now);
 	const char *ms = render_text("{{now_ms}}");
-	cr_expect(matches("[0-9]{13}", ms), "now_ms: %s", ms);
+	cr_expect(re_matches("[0-9]{13}", ms), "now_ms: %s", ms);
 	/* one clock reading per request: now and now_ms agree */
 	struct tpl_error err;
 	struct tpl *t = tpl_compile("{{now}} {{now_ms}}", 18, &err);
@@ -251,7 +229,7 @@ Test(render, uuid_is_v4_and_seeded)
 {
 	const char *a = render_text("{{uuid}}");
 	const char *b = render_text("{{uuid}}");
-	cr_expect(matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", a), "uuid: %s", a);
+	cr_expect(re_matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", a), "uuid: %s", a);
 	cr_expect_str_neq(a, b);
 	/* the same seed gives the same values */
 	rng_seed(&rng, 42);
@@ -272,7 +250,7 @@ Test(render, random_int_bounds)
 	expect_text("{{random_int 5 5}}", "5");
 	expect_text("{{ random_int -3 -3 }}", "-3");
 	const char *big = render_text("{{random_int -9223372036854775808 9223372036854775807}}");
-	cr_expect(matches("-?[0-9]+", big), "%s", big);
+	cr_expect(re_matches("-?[0-9]+", big), "%s", big);
 }
 
 Test(render, seq)
@@ -439,4 +417,159 @@ ParameterizedTest(struct bad_tpl *c, render, compile_errors)
 Test(render, json_strings_that_do_not_compile_stay_literal)
 {
 	expect_json("[\"{{ x | nope }}\",\"{{seq}}\"]", "[\"{{ x | nope }}\",\"3\"]");
+}
+
+/* ---- the builder API (front-ends) ---- */
+
+/* Renders a template built from parts; NULL spec fields mean text. */
+static const char *render_built(struct tpl *t, int64_t now)
+{
+	struct render_ctx c = ctx_with(1);
+	c.now_ms = now;
+	struct strbuf sb = STRBUF_INIT;
+	tpl_render(t, &c, &sb);
+	tpl_destroy(t);
+	return keep(strbuf_detach(&sb, NULL));
+}
+
+static const char *render_var(const struct tpl_var *v)
+{
+	struct tpl *t = tpl_create();
+	tpl_add_text(t, "[", 1);
+	tpl_add_var(t, v);
+	tpl_add_text(t, "]", 1);
+	return render_built(t, 1796653800123LL);
+}
+
+static void expect_var(const struct tpl_var *v, const char *want)
+{
+	const char *got = render_var(v);
+	cr_expect_str_eq(got, want, "kind %d rendered '%s', want '%s'", (int)v->kind, got, want);
+}
+
+Test(render, builder_text_and_request_parts)
+{
+	struct tpl *t = tpl_create();
+	tpl_add_text(t, "a", 1);
+	tpl_add_text(t, "", 0);
+	tpl_add_text(t, "b{{c}}", 6);       /* text is never parsed */
+	cr_expect_str_eq(render_built(t, 0), "ab{{c}}");
+	cr_expect_str_eq(render_built(tpl_create(), 0), "");
+
+	view.target = "/api/users/42?q=hello+world";
+	expect_var(&(struct tpl_var){ .kind = TPL_VAR_METHOD }, "[POST]");
+	expect_var(&(struct tpl_var){ .kind = TPL_VAR_PATH }, "[/api/users/42]");
+	expect_var(&(struct tpl_var){ .kind = TPL_VAR_URL }, "[/api/users/42?q=hello+world]");
+	expect_var(&(struct tpl_var){ .kind = TPL_VAR_BODY }, "[" "{\"user\":{\"name\":\"Ada\",\"age\":36,\"tags\":[\"x\",\"y\"]},\"ok\":true}" "]");
+	expect_var(&(struct tpl_var){ .kind = TPL_VAR_PARAM, .name = "rest" }, "[a/b/c]");
+	expect_var(&(struct tpl_var){ .kind = TPL_VAR_COOKIE, .name = "session" }, "[s3cr3t]");
+	expect_var(&(struct tpl_var){ .kind = TPL_VAR_HEADER, .name = "x-mixed" }, "[MiXeD]");
+	view.target = NULL;
+	expect_var(&(struct tpl_var){ .kind = TPL_VAR_URL }, "[/api/users/42]");
+}
+
+Test(render, builder_indexes)
+{
+	expect_var(&(struct tpl_var){ .kind = TPL_VAR_QUERY, .name = "tag" }, "[first]");
+	expect_var(&(struct tpl_var){ .kind = TPL_VAR_QUERY, .name = "tag", .has_index = true, .index = 1 }, "[second]");
+	expect_var(&(struct tpl_var){ .kind = TPL_VAR_QUERY, .name = "tag", .has_index = true, .index = 2 }, "[]");
+	/* negative: WireMock's ListOrSingle.get, count-1+index */
+	expect_var(&(struct tpl_var){ .kind = TPL_VAR_QUERY, .name = "tag", .has_index = true, .index = -1 }, "[first]");
+	expect_var(&(struct tpl_var){ .kind = TPL_VAR_QUERY, .name = "tag", .has_index = true, .index = -2 }, "[]");
+	expect_var(&(struct tpl_var){ .kind = TPL_VAR_HEADER, .name = "USER-AGENT", .has_index = true, .index = 0 },
+		   "[test/1.0]");
+	expect_var(&(struct tpl_var){ .kind = TPL_VAR_PATH_SEGMENT, .index = 0 }, "[api]");
+	expect_var(&(struct tpl_var){ .kind = TPL_VAR_PATH_SEGMENT, .index = 2 }, "[42]");
+	expect_var(&(struct tpl_var){ .kind = TPL_VAR_PATH_SEGMENT, .index = 3 }, "[]");
+	expect_var(&(struct tpl_var){ .kind = TPL_VAR_PATH_SEGMENT, .index = -1 }, "[]");
+	view.path = "//a///b/";
+	expect_var(&(struct tpl_var){ .kind = TPL_VAR_PATH_SEGMENT, .index = 1 }, "[b]");
+}
+
+Test(render, builder_raw_path_with_params)
+{
+	view.target = "/p/4%202/x?q=1";
+	view.path = "/p/4 2/x";
+	struct tpl_var v = { .kind = TPL_VAR_PATH, .raw_if_params = true };
+	expect_var(&v, "[/p/4%202/x]");                /* the fixture has captures */
+	v.kind = TPL_VAR_PATH_SEGMENT;
+	v.index = 1;
+	expect_var(&v, "[4%202]");
+	v.raw_if_params = false;
+	expect_var(&v, "[4 2]");
+	params.n = 0;
+	v.raw_if_params = true;
+	expect_var(&v, "[4 2]");
+}
+
+Test(render, builder_host_port_base_url)
+{
+	struct kv host[] = { { "Host", "example.com:8080", 16 } };
+	view.headers = host;
+	view.nheaders = 1;
+	expect_var(&(struct tpl_var){ .kind = TPL_VAR_HOST }, "[example.com]");
+	expect_var(&(struct tpl_var){ .kind = TPL_VAR_PORT }, "[8080]");
+	expect_var(&(struct tpl_var){ .kind = TPL_VAR_BASE_URL }, "[http://example.com:8080]");
+	host[0] = (struct kv){ "host", "example.com", 11 };
+	expect_var(&(struct tpl_var){ .kind = TPL_VAR_PORT }, "[80]");
+	expect_var(&(struct tpl_var){ .kind = TPL_VAR_BASE_URL }, "[http://example.com]");
+	host[0] = (struct kv){ "Host", "[::1]:0080", 10 };
+	expect_var(&(struct tpl_var){ .kind = TPL_VAR_HOST }, "[[::1]]");
+	expect_var(&(struct tpl_var){ .kind = TPL_VAR_BASE_URL }, "[http://[::1]]");
+	view.nheaders = 0;
+	expect_var(&(struct tpl_var){ .kind = TPL_VAR_HOST }, "[]");
+	expect_var(&(struct tpl_var){ .kind = TPL_VAR_BASE_URL }, "[]");
+}
+
+Test(render, builder_random)
+{
+	struct tpl_var v = { .kind = TPL_VAR_RANDOM, .random_length = 64, .random_chars = TPL_RANDOM_ALPHANUMERIC };
+	cr_expect(re_matches("\\[[a-z0-9]{64}\\]", render_var(&v)));
+	v.random_upper = true;
+	cr_expect(re_matches("\\[[A-Z0-9]{64}\\]", render_var(&v)));
+	v.random_chars = TPL_RANDOM_HEXADECIMAL;
+	cr_expect(re_matches("\\[[A-F0-9]{64}\\]", render_var(&v)));
+	v.random_chars = TPL_RANDOM_ASCII;
+	cr_expect(re_matches("\\[[ -`{-~]{64}\\]", render_var(&v)));
+	v.random_chars = TPL_RANDOM_UUID;
+	cr_expect(re_matches("\\[[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}\\]", render_var(&v)));
+	v.random_chars = TPL_RANDOM_NUMERIC;
+	v.random_length = 0;
+	expect_var(&v, "[]");
+}
+
+Test(render, builder_now)
+{
+	struct javadate_error err;
+	struct tpl_var v = { .kind = TPL_VAR_NOW, .now_format = javadate_compile(NULL, NULL, &err) };
+	expect_var(&v, "[2026-12-07T14:30:00Z]");
+	v.now_format = javadate_compile("yyyy-MM-dd HH:mm:ss.SSS", "Europe/Paris", &err);
+	v.now_offset = (struct javadate_offset){ -1, JAVADATE_MONTHS };
+	expect_var(&v, "[2026-11-07 15:30:00.123]");
+	/* one clock reading per request, as with now and now_ms */
+	struct tpl *t = tpl_create();
+	tpl_add_var(t, &(struct tpl_var){ .kind = TPL_VAR_NOW, .now_format = javadate_compile("epoch", NULL, &err) });
+	tpl_add_text(t, " ", 1);
+	tpl_add_var(t, &(struct tpl_var){ .kind = TPL_VAR_NOW, .now_format = javadate_compile("unix", NULL, &err) });
+	const char *got = render_built(t, 0);
+	cr_expect(re_matches("([0-9]{10})[0-9]{3} \\1", got), "%s", got);
+}
+
+Test(render, builder_json_path)
+{
+	struct tpl_var v = { .kind = TPL_VAR_JSON_PATH, .name = "user.name" };
+	expect_var(&v, "[Ada]");
+	v.name = "user.tags";
+	expect_var(&v, "[[\"x\",\"y\"]]");
+	v.name = "user";
+	expect_var(&v, "[{\n  \"name\" : \"Ada\",\n  \"age\" : 36,\n  \"tags\" : [ \"x\", \"y\" ]\n}]");
+	v.name = "user.tags.1";
+	expect_var(&v, "[y]");
+	v.name = "user.missing";
+	expect_var(&v, "[]");
+	v.json_default = "none";
+	expect_var(&v, "[none]");
+	view.body = NULL;
+	view.body_len = 0;
+	expect_var(&v, "[]");
 }

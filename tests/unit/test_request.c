@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The request view: header look-up, the JSON body and its dotted paths, the form body,
- * each parse made once and dropped by req_view_release. */
+/* The request view: header look-up, the JSON body (cJSON's and the exact reader's) and its
+ * dotted paths, the form body, each parse made once and dropped by req_view_release. */
 #include <criterion/criterion.h>
 #include <stdarg.h>
 #include <string.h>
@@ -161,6 +161,30 @@ Test(request, release_drops_the_parse_and_allows_another)
 	cr_expect_eq(q.v.json_state, 0);
 	req_body(&q, "[2]");
 	expect_text(req_view_json(&q.v), "[2]", "after release");
+}
+
+Test(request, the_exact_parse_keeps_number_text)
+{
+	req_body(&q, "{\"price\": 10.0, \"n\": [1, 2.50]}");
+	const cJSON *j = req_view_json_exact(&q.v);
+	cr_assert_not_null(j);
+	cr_expect_eq(req_view_json_exact(&q.v), j, "parsed once");
+	const cJSON *price = json_get_dotted(j, "price");
+	cr_assert(cJSON_IsRaw(price));
+	cr_expect_str_eq(price->valuestring, "10.0");
+	cr_expect_str_eq(json_get_dotted(j, "n.1")->valuestring, "2.50");
+	cr_expect_eq(json_get_dotted(j, ""), j);
+	cr_expect_null(json_get_dotted(j, "n.2"));
+	req_view_release(&q.v);
+	cr_expect_null(q.v.json_exact);
+	cr_expect_eq(q.v.json_exact_state, 0);
+	/* what the exact reader refuses, cJSON may still read */
+	req_body(&q, "{\"a\":1,\"a\":2}");
+	cr_expect_null(req_view_json_exact(&q.v));
+	cr_expect_not_null(req_view_json(&q.v));
+	req_view_release(&q.v);
+	req_body(&q, "");
+	cr_expect_null(req_view_json_exact(&q.v));
 }
 
 /* ---- forms ---- */

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for util/: strbuf (and its JSON escaper), arena, xalloc, utf8, rng. */
+/* Unit tests for util/: strbuf (and its JSON escaper), arena, xalloc, utf8, rng, tz. */
 #include <criterion/criterion.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/arena.h"
 #include "util/rng.h"
 #include "util/strbuf.h"
+#include "util/tz.h"
 #include "util/xalloc.h"
+#include "testutil.h"
 
 Test(strbuf, grows_and_stays_terminated)
 {
@@ -186,4 +189,156 @@ Test(rng, below_stays_in_range_and_covers_it)
 	cr_expect_eq(rng_below(&r, 1), 0);
 	rng_seed_random(&r);
 	cr_expect_lt(rng_below(&r, 3), 3);
+}
+
+/* ---- tz ---- */
+
+static int32_t offset_at(const struct tz *z, int64_t t, const char *want_abbr)
+{
+	const char *abbr = NULL;
+	int32_t off = tz_offset_at(z, t, &abbr);
+	cr_expect_str_eq(abbr, want_abbr, "at %lld", (long long)t);
+	return off;
+}
+
+Test(tz, calendar)
+{
+	cr_expect_eq(tz_days_from_civil(1970, 1, 1), 0);
+	cr_expect_eq(tz_days_from_civil(2000, 3, 1), 11017);
+	cr_expect_eq(tz_days_from_civil(1969, 12, 31), -1);
+	cr_expect_eq(tz_days_from_civil(-1, 12, 31), -719529);
+	for (int64_t d = -800000; d < 800000; d += 997) {
+		int64_t y;
+		unsigned m, day;
+		tz_civil_from_days(d, &y, &m, &day);
+		cr_assert_eq(tz_days_from_civil(y, m, day), d, "day %lld", (long long)d);
+		cr_assert(m >= 1 && m <= 12 && day >= 1 && day <= tz_month_days(y, m));
+	}
+	cr_expect(tz_is_leap(2000) && tz_is_leap(2024) && !tz_is_leap(1900) && !tz_is_leap(2026));
+	cr_expect_eq(tz_month_days(2024, 2), 29);
+	cr_expect_eq(tz_month_days(2100, 2), 28);
+}
+
+Test(tz, fixed_zone)
+{
+	struct tz *z = tz_fixed(-12600, "X");
+	cr_expect_eq(offset_at(z, 0, "X"), -12600);
+	cr_expect_eq(offset_at(z, INT64_C(4000000000), "X"), -12600);
+	tz_destroy(z);
+	tz_destroy(NULL);
+}
+
+Test(tz, region_from_the_database)
+{
+	struct tz *z = tz_load("Europe/Paris");
+	cr_assert_not_null(z);
+	/* 2026-03-29 01:00Z: CET to CEST; 2026-10-25 01:00Z back (from the table) */
+	cr_expect_eq(offset_at(z, INT64_C(1774746000) - 1, "CET"), 3600);
+	cr_expect_eq(offset_at(z, INT64_C(1774746000), "CEST"), 7200);
+	cr_expect_eq(offset_at(z, INT64_C(1792890000) - 1, "CEST"), 7200);
+	cr_expect_eq(offset_at(z, INT64_C(1792890000), "CET"), 3600);
+	/* 2100-07-01: past the table, the footer's rule */
+	cr_expect_eq(offset_at(z, INT64_C(4118083200), "CEST"), 7200);
+	cr_expect_eq(offset_at(z, INT64_C(4133980800), "CET"), 3600);
+	/* before the first transition: local mean time */
+	cr_expect_eq(offset_at(z, INT64_C(-5000000000), "LMT"), 561);
+	tz_destroy(z);
+
+	z = tz_load("Australia/Sydney");
+	cr_assert_not_null(z);
+	cr_expect_eq(offset_at(z, INT64_C(4102444800), "AEDT"), 39600);      /* 2100-01-01 */
+	cr_expect_eq(offset_at(z, INT64_C(4118083200), "AEST"), 36000);      /* 2100-07-01 */
+	tz_destroy(z);
+}
+
+Test(tz, names_that_are_not_zones)
+{
+	static const char *const bad[] = {
+		"", "Nowhere/Else", "../etc/passwd", "Europe/../Europe/Paris", "/etc/localtime", "Europe//Paris",
+		"posix/Europe/Paris", "right/UTC", "posixrules", "localtime", "Factory", "zone.tab", "iso3166.tab",
+		"EST", "MST", "HST", "Europe", "1Europe/Paris", NULL,
+	};
+	for (size_t i = 0; bad[i]; i++) {
+		struct tz *z = tz_load(bad[i]);
+		cr_expect_null(z, "'%s' loaded", bad[i]);
+		tz_destroy(z);
+	}
+}
+
+/* A TZif version 2 file with no transitions, one type and the given footer. */
+static void write_tzif(const char *path, const char *footer)
+{
+	static const unsigned char header[44] = {
+		'T', 'Z', 'i', 'f', '2', [39] = 1, [43] = 4,    /* typecnt 1, charcnt 4 */
+	};
+	static const unsigned char block[10] = { 0, 0, 0, 0, 0, 0, 'X', 'X', 'X', 0 };
+	FILE *f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	fwrite(header, 1, sizeof(header), f);
+	fwrite(block, 1, sizeof(block), f);
+	fwrite(header, 1, sizeof(header), f);
+	fwrite(block, 1, sizeof(block), f);
+	fprintf(f, "\n%s\n", footer);
+	fclose(f);
+}
+
+Test(tz, posix_rules_of_the_footer)
+{
+	const char *dir = tmpdir_create("tz");
+	setenv("TZDIR", dir, 1);
+	char path[4096];
+	struct {
+		const char *name, *footer;
+		int64_t t;
+		int32_t off;
+		const char *abbr;
+	} cases[] = {
+		{ "Julian", "AAA3BBB,J60/0,J300/0", INT64_C(1772323200) + 10800, -7200, "BBB" },   /* 2026-03-01 */
+		{ "Julian", "AAA3BBB,J60/0,J300/0", INT64_C(1772323200) + 10800 - 1, -10800, "AAA" },
+		{ "Zero", "<+04>-4<+05>,0/0,100/0", INT64_C(1767225600) - 14400, 18000, "+05" },   /* 2026-01-01 local */
+		{ "Zero", "<+04>-4<+05>,0/0,100/0", INT64_C(1767225600) - 14400 - 1, 14400, "+04" },
+		{ "Default", "EST5EDT", INT64_C(1782896703), -14400, "EDT" },                     /* the US rule */
+		{ "Std", "JST-9", INT64_C(1782896703), 32400, "JST" },
+		{ "Hms", "<-0230>2:30", 0, -9000, "-0230" },
+		{ "Fixed", "", 0, 0, "XXX" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, cases[i].name);
+		write_tzif(path, cases[i].footer);
+		struct tz *z = tz_load(cases[i].name);
+		cr_assert_not_null(z, "%s", cases[i].footer);
+		cr_expect_eq(offset_at(z, cases[i].t, cases[i].abbr), cases[i].off, "%s at %lld", cases[i].footer,
+			     (long long)cases[i].t);
+		tz_destroy(z);
+	}
+	static const char *const bad_footers[] = { "A1", "AAA", "AAA1BBB,M13.1.0,M1.1.0", "AAA1BBB,J0,J1", "AAA1,", NULL };
+	for (size_t i = 0; bad_footers[i]; i++) {
+		snprintf(path, sizeof(path), "%s/Bad", dir);
+		write_tzif(path, bad_footers[i]);
+		struct tz *z = tz_load("Bad");
+		cr_expect_null(z, "footer '%s' loaded", bad_footers[i]);
+		tz_destroy(z);
+	}
+	tmpdir_leave();
+}
+
+Test(tz, local_zone)
+{
+	char *name = NULL;
+	setenv("TZ", ":Asia/Tokyo", 1);
+	struct tz *z = tz_load_local(&name);
+	cr_expect_str_eq(name, "Asia/Tokyo");
+	cr_expect_eq(offset_at(z, 0, "JST"), 32400);
+	tz_destroy(z);
+	free(name);
+	setenv("TZ", "Not/AZone", 1);
+	z = tz_load_local(&name);
+	cr_expect_str_eq(name, "GMT");
+	cr_expect_eq(offset_at(z, 0, "GMT"), 0);
+	tz_destroy(z);
+	free(name);
+	unsetenv("TZ");
+	z = tz_load_local(NULL);
+	cr_expect_not_null(z);
+	tz_destroy(z);
 }

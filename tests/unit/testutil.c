@@ -676,3 +676,33 @@ char *ids_of(const cJSON *items)
 	}
 	return strbuf_detach(&sb, NULL);
 }
+
+/* ---- rendered strings ------------------------------------------------------------------ */
+
+static char *kept[1024];
+static size_t nkept;
+
+const char *keep(char *s)
+{
+	cr_assert_lt(nkept, sizeof(kept) / sizeof(kept[0]));
+	kept[nkept++] = s;
+	return s;
+}
+
+void kept_release(void)
+{
+	for (size_t i = 0; i < nkept; i++)
+		free(kept[i]);
+	nkept = 0;
+}
+
+bool re_matches(const char *re, const char *s)
+{
+	char *err = NULL;
+	size_t off = 0;
+	struct regex *r = regex_compile(re, false, &err, &off);
+	cr_assert_not_null(r, "bad test regex %s: %s", re, err);
+	bool ok = regex_match(r, s, strlen(s));
+	regex_destroy(r);
+	return ok;
+}

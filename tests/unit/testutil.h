@@ -221,3 +221,14 @@ size_t split_query(const char *text, struct kv *out, size_t max, char **copy);
 /** The "id" of each element of the JSON array items as JavaScript writes it, joined with
  *  "," ("1,2,x"; "?" for an element without one). Caller frees. */
 char *ids_of(const cJSON *items);
+
+/* ---- rendered strings ------------------------------------------------------------------ */
+
+/** Keeps s (malloc'd) until kept_release, so that a test can compare what it rendered
+ *  freely; returns s. */
+const char *keep(char *s);
+/** Frees what keep kept. For .fini hooks. */
+void kept_release(void);
+/** Whether the whole of s matches the PCRE2 pattern re (the project's regex adapter); fails
+ *  the test when re does not compile. */
+bool re_matches(const char *re, const char *s);
