@@ -3,6 +3,7 @@
  * response definition into a canned (or fault) response, WireMock's priority and recency
  * into the stub's rank. The JSON is read through the YAML layer (JSON is YAML's flow
  * style), which places every node for FILE:LINE:COLUMN. */
+#define _GNU_SOURCE     /* memmem */
 #include "wiremock_load.h"
 
 #include <errno.h>
@@ -22,6 +23,7 @@
 #include "util/rng.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
+#include "wiremock_template.h"
 #include "yaml_tree.h"
 
 /* WireMock's default priority: 1 is the highest. */
@@ -669,14 +671,14 @@ static void to_request(struct wm_loader *w, const struct ynode *v, struct stub *
 
 static const char *const response_keys[] = {
 	"status", "headers", "body", "jsonBody", "base64Body", "bodyFileName", "fixedDelayMilliseconds",
-	"delayDistribution", "fault", "statusMessage", NULL,
+	"delayDistribution", "fault", "statusMessage", "transformers", NULL,
 };
 enum {
 	PK_STATUS, PK_HEADERS, PK_BODY, PK_JSON_BODY, PK_BASE64_BODY, PK_BODY_FILE, PK_FIXED_DELAY, PK_DELAY_DIST,
-	PK_FAULT, PK_STATUS_MESSAGE,
+	PK_FAULT, PK_STATUS_MESSAGE, PK_TRANSFORMERS,
 };
 static const char *const response_unsupported[] = {
-	"proxyBaseUrl", "transformers", "transformerParameters", "additionalProxyRequestHeaders",
+	"proxyBaseUrl", "transformerParameters", "additionalProxyRequestHeaders",
 	"removeProxyRequestHeaders", "proxyUrlPrefixToRemove", "chunkedDribbleDelay", NULL,
 };
 
@@ -697,6 +699,24 @@ static void add_header(struct wm_loader *w, struct stub_response *r, const char 
 		return;
 	}
 	add_named_header(r, name, v->text);
+}
+
+/* text[0..len) of node v as a WireMock template (the response-template transformer), or
+ * NULL when it holds none; a template cannery cannot compile is a located error. */
+static struct tpl *template_at(struct wm_loader *w, const struct ynode *v, const char *text, size_t len, bool *bad)
+{
+	if (!memmem(text, len, "{{", 2))
+		return NULL;
+	struct tpl_error err = { 0 };
+	struct tpl *t = wm_template_compile(text, len, &err);
+	if (!t) {
+		int line = v->line, col = v->col;
+		if (v->kind == YNODE_SCALAR && v->text == text)
+			yaml_reader_text_location(w->ld.yr, v, err.offset, &line, &col);
+		diag_add(w->ld.diags, w->ld.file, line, col, "WireMock template: %s", err.msg);
+		*bad = true;
+	}
+	return t;
 }
 
 /* headers: {NAME: VALUE or [VALUES]}; a list is one header line per value. */
@@ -825,10 +845,53 @@ static void to_fault(struct wm_loader *w, const struct ynode *k, const struct yn
 	r->fault = kinds[i];
 }
 
+/* transformers: WireMock's response-template is the one cannery has. */
+static bool to_transformers(struct wm_loader *w, const struct ynode *v)
+{
+	if (v->kind != YNODE_SEQUENCE) {
+		load_err(&w->ld, v, "'transformers' must be a list of names, got %s", load_got(&w->ld, v));
+		return false;
+	}
+	bool on = false;
+	for (size_t i = 0; i < v->n; i++) {
+		const struct ynode *t = v->kids[i];
+		if (t->kind == YNODE_SCALAR && strcmp(t->text, "response-template") == 0)
+			on = true;
+		else
+			load_err(&w->ld, t, "transformer %s is not supported by cannery (only response-template is)",
+				 t->kind == YNODE_SCALAR ? load_shown(&w->ld, t->text, t->len) : load_got(&w->ld, t));
+	}
+	return on;
+}
+
+/* With the response-template transformer: the body (whatever its source) and every header
+ * value that holds "{{" become templates. */
+static void compile_templates(struct wm_loader *w, const struct ynode *v, struct stub_response *r)
+{
+	bool bad = false;
+	const struct ynode *at = ynode_get(v, "body");
+	if (!at)
+		at = ynode_get(v, "jsonBody");
+	if (!at)
+		at = ynode_get(v, "bodyFileName");
+	if (r->body && at)
+		r->body_tpl = template_at(w, at, r->body, r->body_len, &bad);
+	const struct ynode *hdrs = ynode_get(v, "headers");
+	for (size_t i = 0; i < r->nheaders && !bad; i++) {
+		const struct ynode *hv = hdrs ? ynode_get(hdrs, r->headers[i].name) : NULL;
+		if (hv && hv->kind == YNODE_SEQUENCE)
+			hv = NULL;
+		r->headers[i].tpl = template_at(w, hv ? hv : v, r->headers[i].value, strlen(r->headers[i].value), &bad);
+	}
+	if (r->handler != &respond_fault)
+		r->handler = respond_choose(r);
+}
+
 static void to_response(struct wm_loader *w, const struct ynode *v, struct stub_response *r)
 {
 	if (!want_object(w, v, "'response'"))
 		return;
+	bool templates = false;
 	const struct ynode *body_key = NULL;
 	for (size_t i = 0; i + 1 < v->n; i += 2) {
 		const struct ynode *k = v->kids[i], *val = v->kids[i + 1];
@@ -885,6 +948,9 @@ static void to_response(struct wm_loader *w, const struct ynode *v, struct stub_
 		case PK_FAULT:
 			to_fault(w, k, val, r);
 			break;
+		case PK_TRANSFORMERS:
+			templates = to_transformers(w, val);
+			break;
 		case PK_STATUS_MESSAGE: {
 			const char *text = want_string(w, k, val);
 			if (text && strpbrk(text, "\r\n"))
@@ -897,6 +963,9 @@ static void to_response(struct wm_loader *w, const struct ynode *v, struct stub_
 			break;
 		}
 	}
+	/* without the transformer WireMock sends "{{...}}" as it is */
+	if (templates)
+		compile_templates(w, v, r);
 }
 
 /* ---- one mapping ---------------------------------------------------------------- */

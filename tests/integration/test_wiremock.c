@@ -364,3 +364,20 @@ Test(wiremock, the_admin_api_works_without_a_root)
 	h_assert_get(s, "/yaml", 200, "yaml");
 	h_server_stop_ok(s);
 }
+
+Test(wiremock, response_templates_render_as_wiremock_s)
+{
+	const char *root = h_tmpdir();
+	h_write_file(root, "mappings/t.json",
+		     "{\"request\": {\"urlPathPattern\": \"/tpl/.*\"}, \"response\": {\"transformers\": [\"response-template\"],"
+		     " \"headers\": {\"X-Method\": \"{{request.method}}\"},"
+		     " \"body\": \"{{request.path}}|{{request.pathSegments.[1]}}|{{request.query.x}}|{{jsonPath request.body '$.a'}}\"}}");
+	h_write_file(root, "mappings/literal.json",
+		     "{\"request\": {\"url\": \"/literal\"}, \"response\": {\"body\": \"{{request.path}}\"}}");
+	struct h_server *s = h_serve(root, NULL);
+	struct h_response *r = h_request(s, "POST", "/tpl/a%20b/c?x=1&x=2", "{\"a\": \"A\"}", NULL);
+	h_assert_response(r, "a template", 200, "/tpl/a b/c|a b|1|A");
+	cr_expect_str_eq(h_header(r, "X-Method"), "POST");
+	h_assert_get(s, "/literal", 200, "{{request.path}}");
+	h_server_stop_ok(s);
+}

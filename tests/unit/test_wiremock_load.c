@@ -375,3 +375,23 @@ Test(wiremock_load, matches_json_path_as_wiremock_reads_it)
 	expect_error("{\"request\": {\"bodyPatterns\": [{\"matchesJsonPath\": {\"equalTo\": \"1\"}}]}}",
 		     "'matchesJsonPath' needs 'expression'");
 }
+
+Test(wiremock_load, response_templates_only_with_the_transformer)
+{
+	struct stub *s = load("{\"request\": {}, \"response\": {\"body\": \"{{request.path}}\"}}");
+	cr_expect_null(s->resp.body_tpl, "without response-template the text is sent as it is");
+	cr_expect_str_eq(s->resp.handler->kind, "canned");
+	s = load("{\"request\": {}, \"response\": {\"body\": \"path {{request.path}}\", \"transformers\": [\"response-template\"],"
+		 " \"headers\": {\"X-Seg\": \"{{request.pathSegments.[0]}}\", \"X-Plain\": \"p\"}}}");
+	cr_expect_not_null(s->resp.body_tpl);
+	cr_expect_str_eq(s->resp.handler->kind, "template");
+	cr_expect_not_null(s->resp.headers[0].tpl);
+	cr_expect_null(s->resp.headers[1].tpl);
+	s = load("{\"request\": {}, \"response\": {\"jsonBody\": {\"n\": \"{{jsonPath request.body '$.n'}}\"},"
+		 " \"transformers\": [\"response-template\"]}}");
+	cr_expect_not_null(s->resp.body_tpl, "a jsonBody renders as one template");
+	expect_error("{\"request\": {}, \"response\": {\"body\": \"{{#if x}}y{{/if}}\", \"transformers\": [\"response-template\"]}}",
+		     "m.json:1:38: error: WireMock template: block helper 'if' is not supported by cannery");
+	expect_error("{\"request\": {}, \"response\": {\"transformers\": [\"my-transformer\"]}}",
+		     "transformer 'my-transformer' is not supported by cannery (only response-template is)");
+}
