@@ -11,8 +11,10 @@ cd "$(dirname "$0")/.."
 PACKAGES="gcc libc6-dev pkg-config meson ninja-build libmicrohttpd-dev libyaml-dev libcjson-dev
   libpcre2-dev libcurl4-openssl-dev libcriterion-dev curl ca-certificates python3-pytest"
 # only for `test`: clang and its runtime, for the fuzzers; Node.js for examples/node, and
-# npm for WireMock's Node clients (tests/node)
-FUZZ_PACKAGES="clang libclang-rt-14-dev nodejs npm"
+# npm for WireMock's Node clients (tests/node), unless npm is there already (a Node.js
+# from elsewhere bundles its own npm and conflicts with Debian's)
+FUZZ_PACKAGES="clang libclang-rt-14-dev nodejs"
+command -v npm >/dev/null 2>&1 || FUZZ_PACKAGES="$FUZZ_PACKAGES npm"
 # the WireMock admin API clients tests/node drives, into a git-ignored folder
 NODE_CLIENTS="wiremock-rest-client@1.11.0 wiremock-captain@3.6.0"
 
