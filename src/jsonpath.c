@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "javatext.h"
 #include "regex.h"
 #include "util/numtext.h"
 #include "util/strbuf.h"
@@ -1097,68 +1098,16 @@ const char *jsonpath_source(const struct jsonpath *p)
 /* ---- numbers and strings as Java sees them ----------------------------------------------- */
 
 /* d as Java prints it: integers (what json-smart reads as Integer or Long) without a
- * fraction, other values as Double.toString does: the shortest digits that read back the
- * same, plain from 10^-3 to 10^7, else as d.dddE±n. cJSON keeps no number text, so 1.0 in
- * a document prints as 1 here where Jayway would say 1.0. */
+ * fraction, other values as Double.toString does (javatext_double). cJSON keeps no number
+ * text, so 1.0 in a document prints as 1 here where Jayway would say 1.0. */
 static void number_text(double d, char *buf, size_t size)
 {
-	if (isnan(d)) {
-		snprintf(buf, size, "NaN");
-		return;
-	}
-	if (isinf(d)) {
-		snprintf(buf, size, d > 0 ? "Infinity" : "-Infinity");
-		return;
-	}
-	if (d == trunc(d) && fabs(d) < 9.2e18) {
+	if (!isnan(d) && !isinf(d) && d == trunc(d) && fabs(d) < 9.2e18) {
 		snprintf(buf, size, "%lld", (long long)d);
 		return;
 	}
-	char e[40];
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(e, sizeof(e), "%.*e", prec - 1, d);
-		if (strtod(e, NULL) == d)
-			break;
-	}
-	/* e is [-]D[.DDD]e[+-]XX: take the digits and the exponent apart */
-	char digits[24];
-	size_t nd = 0;
-	const char *q = e;
-	bool neg = *q == '-';
-	if (neg)
-		q++;
-	for (; *q && *q != 'e'; q++)
-		if (numtext_is_digit(*q) && nd < sizeof(digits) - 1)
-			digits[nd++] = *q;
-	while (nd > 1 && digits[nd - 1] == '0')
-		nd--;
-	digits[nd] = '\0';
-	int exp = *q == 'e' ? atoi(q + 1) : 0;
 	struct strbuf sb = STRBUF_INIT;
-	if (neg)
-		strbuf_addc(&sb, '-');
-	double a = fabs(d);
-	if (a >= 1e-3 && a < 1e7) {
-		if (exp >= 0) {
-			for (int i = 0; i <= exp; i++)
-				strbuf_addc(&sb, (size_t)i < nd ? digits[i] : '0');
-			strbuf_addc(&sb, '.');
-			if ((size_t)exp + 1 < nd)
-				strbuf_adds(&sb, digits + exp + 1);
-			else
-				strbuf_addc(&sb, '0');
-		} else {
-			strbuf_adds(&sb, "0.");
-			for (int i = -1; i > exp; i--)
-				strbuf_addc(&sb, '0');
-			strbuf_adds(&sb, digits);
-		}
-	} else {
-		strbuf_addc(&sb, digits[0]);
-		strbuf_addc(&sb, '.');
-		strbuf_adds(&sb, nd > 1 ? digits + 1 : "0");
-		strbuf_addf(&sb, "E%d", exp);
-	}
+	javatext_double(&sb, d);
 	snprintf(buf, size, "%s", strbuf_str(&sb));
 	strbuf_release(&sb);
 }
