@@ -1307,6 +1307,20 @@ Test(stub_load, data_files_load_as_json_objects)
 	j = stub_load_data("db.json", json, strlen(json), &diags);
 	cr_expect_not_null(j);
 	cJSON_Delete(j);
+	/* JSON that libyaml cannot read: a key past YAML's 1024-character simple-key limit
+	 * (what a --crud-save dump of an odd key may hold) */
+	char big[1200 + 64];
+	memset(big, 0, sizeof(big));
+	strcpy(big, "{\"");
+	memset(big + 2, 'k', 1200);
+	strcat(big, "\": [{\"id\": 1}]}");
+	j = stub_load_data("db.json", big, strlen(big), &diags);
+	cr_expect_not_null(j, "%s", diags_text(&diags));
+	cr_expect(cJSON_IsArray(j ? j->child : NULL));
+	cJSON_Delete(j);
+	j = stub_load_data("db.json", "{\"a\": 1}", 8, &diags);
+	cr_expect_null(j, "not a collection: still the located error");
+	cr_expect(diags.n > 0);
 }
 
 Test(stub_load, data_file_errors_are_located)
