@@ -70,6 +70,8 @@ static void answer(const struct dispatch_config *d, const struct stub_set *set, 
 	}
 	struct respond_ctx rc = { { req, params, d->rng, seq, 0 }, a };
 	sr->handler->respond(sr, &rc, out);
+	if (out->proxy_base)
+		return;     /* the upstream's answer gets its CORS headers when it comes */
 	if (out->shared) {
 		/* a front-end's shared answer: prebuilt by the adapter too, unless this origin
 		 * needs its own CORS headers */

@@ -218,8 +218,17 @@ static void on_forwarded(struct proxy_exchange *ex, void *arg)
 /* Hands the request to the proxy thread and parks the connection: no thread waits on the
  * upstream. The connection is suspended before the exchange is submitted, so the
  * completion can never resume it first. */
-static enum pipe_result forward(struct pipeline *p, struct exchange *x)
+/* Forwards the request: to upstream (a stub's proxyBaseUrl) on the stub proxy, or (NULL)
+ * to --proxy's upstream. */
+static enum pipe_result forward_to(struct pipeline *p, struct exchange *x, const char *upstream)
 {
+	struct proxy *px = upstream ? (p->cfg.stub_proxy ? p->cfg.stub_proxy(p->cfg.stub_proxy_cls) : NULL) : p->cfg.proxy;
+	if (!px) {
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_adds(&sb, "{\"error\":\"cannot start the proxy for a stub that forwards\"}");
+		reply_json(&x->reply, 502, &sb);
+		return answered(p, x);
+	}
 	const char *target = x->raw_uri ? x->raw_uri : x->view.path;
 	if (target[0] != '/') {
 		/* absolute-form: forward the path and query only */
@@ -230,13 +239,18 @@ static enum pipe_result forward(struct pipeline *p, struct exchange *x)
 		target = slash ? slash : "/";
 	}
 	bool has_body = req_view_header(&x->view, "Content-Length") || req_view_header(&x->view, "Transfer-Encoding");
-	x->px = proxy_exchange_create(p->cfg.proxy, x->view.method, target, x->view.body, x->view.body_len, has_body);
+	x->px = proxy_exchange_create_to(px, upstream, x->view.method, target, x->view.body, x->view.body_len, has_body);
 	for (size_t i = 0; i < x->view.nheaders; i++)
 		proxy_exchange_add_header(x->px, x->view.headers[i].name, x->view.headers[i].value);
 	x->stage = STAGE_FORWARDED;
 	x->suspend(x);
-	proxy_submit(p->cfg.proxy, x->px, on_forwarded, x);
+	proxy_submit(px, x->px, on_forwarded, x);
 	return PIPE_DEFER;
+}
+
+static enum pipe_result forward(struct pipeline *p, struct exchange *x)
+{
+	return forward_to(p, x, NULL);
 }
 
 /* Writes a proxied exchange as a stub, before it is answered: a response the client has
@@ -289,8 +303,9 @@ static enum pipe_result forwarded(struct pipeline *p, struct exchange *x)
 			cors_add(&x->reply, &x->arena, cors_origin(&x->view, true), NULL);
 		return answered(p, x);
 	}
-	strbuf_addf(&x->note, "proxied to %s", proxy_upstream(p->cfg.proxy));
-	if (p->cfg.recorder)
+	strbuf_addf(&x->note, "proxied to %s", proxy_exchange_upstream(x->px));
+	/* what a stub forwards is not recorded: the stub is already there */
+	if (p->cfg.recorder && !x->reply.proxy_base)
 		record(p, x, res);
 	x->reply.status = res->status;
 	reply_take_body(&x->reply, &res->body, NULL);
@@ -323,6 +338,8 @@ static enum pipe_result stubs(struct pipeline *p, struct exchange *x)
 	enum dispatch_result r = dispatch(&p->dispatch, x->set, &x->view, &x->arena, &x->reply, &x->note, &x->detail);
 	if (r == DISPATCH_MISS && p->cfg.proxy)
 		return forward(p, x);
+	if (r == DISPATCH_MATCHED && x->reply.proxy_base)
+		return forward_to(p, x, x->reply.proxy_base);
 	if (r == DISPATCH_MISS && p->cfg.cors)
 		cors_add(&x->reply, &x->arena, cors_origin(&x->view, true), NULL);
 	if (r == DISPATCH_MATCHED && x->reply.delay_ms) {

@@ -35,6 +35,9 @@ struct pipeline_config {
 	struct metrics *metrics;
 	struct timers *timers;          /* the server's one timer thread: response delays */
 	struct proxy *proxy;            /* NULL without --proxy */
+	/* the proxy of stubs that forward (proxyBaseUrl), started by the first that does */
+	struct proxy *(*stub_proxy)(void *cls);
+	void *stub_proxy_cls;
 	struct recorder *recorder;      /* NULL without --record */
 	bool proxy_all;                 /* forward every request, stubs or not */
 	bool cors;

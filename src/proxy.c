@@ -18,6 +18,7 @@
 
 struct proxy_exchange {
 	struct proxy *p;
+	char *upstream;             /* where it goes: the proxy's, or its own (without a trailing slash) */
 	char *method;
 	char *url;
 	char *body;
@@ -221,11 +222,23 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 struct proxy_exchange *proxy_exchange_create(struct proxy *p, const char *method, const char *target,
 					     const char *body, size_t body_len, bool has_body)
 {
+	return proxy_exchange_create_to(p, NULL, method, target, body, body_len, has_body);
+}
+
+struct proxy_exchange *proxy_exchange_create_to(struct proxy *p, const char *upstream, const char *method,
+						const char *target, const char *body, size_t body_len, bool has_body)
+{
 	struct proxy_exchange *ex = xcalloc(1, sizeof(*ex));
 	struct strbuf url = STRBUF_INIT;
 	ex->p = p;
+	if (!upstream)
+		upstream = p->upstream ? p->upstream : "";
+	size_t n = strlen(upstream);
+	while (n && upstream[n - 1] == '/')
+		n--;
+	ex->upstream = xstrndup(upstream, n);
 	ex->method = xstrdup(method);
-	strbuf_adds(&url, p->upstream);
+	strbuf_adds(&url, ex->upstream);
 	strbuf_adds(&url, target);
 	ex->url = strbuf_detach(&url, NULL);
 	ex->body = xmemdup0(body ? body : "", body ? body_len : 0);
@@ -237,6 +250,11 @@ struct proxy_exchange *proxy_exchange_create(struct proxy *p, const char *method
 void proxy_exchange_add_header(struct proxy_exchange *ex, const char *name, const char *value)
 {
 	push_header(&ex->in, &ex->nin, name, strlen(name), value ? value : "", value ? strlen(value) : 0);
+}
+
+const char *proxy_exchange_upstream(const struct proxy_exchange *ex)
+{
+	return ex->upstream;
 }
 
 struct proxy_result *proxy_exchange_result(struct proxy_exchange *ex)
@@ -251,6 +269,7 @@ void proxy_exchange_destroy(struct proxy_exchange *ex)
 	if (ex->easy)
 		curl_easy_cleanup(ex->easy);
 	curl_slist_free_all(ex->slist);
+	free(ex->upstream);
 	free(ex->method);
 	free(ex->url);
 	free(ex->body);
@@ -369,25 +388,25 @@ static void finish(struct proxy_exchange *ex, CURLcode rc, bool cancelled)
 {
 	struct proxy *p = ex->p;
 	if (cancelled) {
-		fail_with(ex, 503, "upstream %s: cannery is shutting down", p->upstream);
+		fail_with(ex, 503, "upstream %s: cannery is shutting down", ex->upstream);
 	} else if (rc == CURLE_OK) {
 		long status = 0;
 		curl_easy_getinfo(ex->easy, CURLINFO_RESPONSE_CODE, &status);
 		ex->res.status = (int)status;
 		filter_response_headers(&ex->res);
 		if (status < 100 || status > 599)
-			fail_with(ex, 502, "upstream %s answered with an invalid status %ld", p->upstream, status);
+			fail_with(ex, 502, "upstream %s answered with an invalid status %ld", ex->upstream, status);
 	} else if (rc == CURLE_OPERATION_TIMEDOUT) {
-		fail_with(ex, 504, "upstream %s timed out after %ld ms: %s", p->upstream, p->timeout_ms,
+		fail_with(ex, 504, "upstream %s timed out after %ld ms: %s", ex->upstream, p->timeout_ms,
 			  curl_message(ex, rc));
 	} else if (ex->too_large || rc == CURLE_FILESIZE_EXCEEDED) {
-		fail_with(ex, 502, "upstream %s response is larger than %zu bytes", p->upstream, p->max_response);
+		fail_with(ex, 502, "upstream %s response is larger than %zu bytes", ex->upstream, p->max_response);
 	} else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
 		   rc == CURLE_COULDNT_RESOLVE_PROXY || rc == CURLE_SSL_CONNECT_ERROR ||
 		   rc == CURLE_PEER_FAILED_VERIFICATION) {
-		fail_with(ex, 502, "upstream %s unreachable: %s", p->upstream, curl_message(ex, rc));
+		fail_with(ex, 502, "upstream %s unreachable: %s", ex->upstream, curl_message(ex, rc));
 	} else {
-		fail_with(ex, 502, "upstream %s failed: %s", p->upstream, curl_message(ex, rc));
+		fail_with(ex, 502, "upstream %s failed: %s", ex->upstream, curl_message(ex, rc));
 	}
 	if (ex->easy) {
 		curl_easy_cleanup(ex->easy);
@@ -467,7 +486,7 @@ void proxy_submit(struct proxy *p, struct proxy_exchange *ex, proxy_done_fn *don
 	ex->done = done;
 	ex->arg = arg;
 	if (prepare(ex) < 0) {
-		fail_with(ex, 502, "upstream %s: cannot forward this request", p->upstream);
+		fail_with(ex, 502, "upstream %s: cannot forward this request", ex->upstream);
 		done(ex, arg);
 		return;
 	}
@@ -536,14 +555,14 @@ fail:
 int proxy_create(const char *upstream, long timeout_ms, size_t max_response, struct proxy **out, char **error)
 {
 	proxy_global_init();
-	int rc = proxy_check_url(upstream, error);
+	int rc = upstream ? proxy_check_url(upstream, error) : 0;
 	if (rc < 0)
 		return rc;
 	struct proxy *p = xcalloc(1, sizeof(*p));
-	size_t n = strlen(upstream);
+	size_t n = upstream ? strlen(upstream) : 0;
 	while (n && upstream[n - 1] == '/')
 		n--;
-	p->upstream = xstrndup(upstream, n);
+	p->upstream = upstream ? xstrndup(upstream, n) : NULL;
 	p->timeout_ms = timeout_ms > 0 ? timeout_ms : PROXY_DEFAULT_TIMEOUT_MS;
 	p->max_response = max_response ? max_response : PROXY_MAX_RESPONSE;
 	pthread_mutex_init(&p->lock, NULL);
@@ -595,5 +614,5 @@ void proxy_destroy(struct proxy *p)
 
 const char *proxy_upstream(const struct proxy *p)
 {
-	return p->upstream;
+	return p->upstream ? p->upstream : "";
 }

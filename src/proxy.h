@@ -40,7 +40,8 @@ void proxy_global_init(void);
  *  -EINVAL with a one-line reason in *error (caller frees). */
 int proxy_check_url(const char *url, char **error);
 
-/** Starts a proxy to upstream (a checked URL; a path in it prefixes every forwarded path)
+/** Starts a proxy to upstream (a checked URL; a path in it prefixes every forwarded path;
+ *  NULL: none, every exchange names its own with proxy_exchange_create_to)
  *  with its thread. timeout_ms bounds each exchange (0: the default); max_response bounds
  *  decoded bodies (0: PROXY_MAX_RESPONSE). Returns 0 and *out, or a negative errno with a
  *  message in *error (caller frees). */
@@ -59,6 +60,12 @@ const char *proxy_upstream(const struct proxy *p);
  *  when it is done or was never submitted. */
 struct proxy_exchange *proxy_exchange_create(struct proxy *p, const char *method, const char *target,
 					     const char *body, size_t body_len, bool has_body);
+/** Like proxy_exchange_create, to upstream (a checked URL) instead of the proxy's own:
+ *  a stub that forwards (WireMock's proxyBaseUrl). NULL: the proxy's. */
+struct proxy_exchange *proxy_exchange_create_to(struct proxy *p, const char *upstream, const char *method,
+						const char *target, const char *body, size_t body_len, bool has_body);
+/** Where the exchange goes: its upstream, without a trailing slash. Borrowed. */
+const char *proxy_exchange_upstream(const struct proxy_exchange *ex);
 /** Adds one request header as received. Hop-by-hop headers (and those named in
  *  Connection), Host, Content-Length, Expect and Accept-Encoding are dropped at submit. */
 void proxy_exchange_add_header(struct proxy_exchange *ex, const char *name, const char *value);

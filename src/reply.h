@@ -53,6 +53,7 @@ struct reply {
 	char *body_owned;           /* or a malloc'd body (body points at it); freed by reply_release */
 	enum stub_fault fault;      /* not STUB_FAULT_NONE: end the connection that way, no answer */
 	const char *reason;         /* the reason phrase of the status line (borrowed), or NULL: the standard one */
+	const char *proxy_base;     /* a stub that forwards: the pipeline proxies to this base URL (borrowed) */
 	unsigned delay_ms;          /* answer only after this long */
 	const char *stub_id;        /* the stub that answered (borrowed), or NULL */
 	/* A stub's fixed response: when set, the adapter may serve prepared->built[star]

@@ -61,9 +61,16 @@ static void fault(const struct stub_response *sr, struct respond_ctx *ctx, struc
 	out->fault = sr->fault ? sr->fault : STUB_FAULT_RESET;
 }
 
+static void proxy(const struct stub_response *sr, struct respond_ctx *ctx, struct reply *out)
+{
+	(void)ctx;
+	out->proxy_base = sr->proxy_base;
+}
+
 const struct responder respond_canned = { .kind = "canned", .fixed = true, .respond = canned };
 const struct responder respond_template = { .kind = "template", .respond = template };
 const struct responder respond_fault = { .kind = "fault", .respond = fault };
+const struct responder respond_proxy = { .kind = "proxy", .respond = proxy };
 
 const struct responder *respond_choose(const struct stub_response *sr)
 {

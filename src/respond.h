@@ -26,6 +26,9 @@ extern const struct responder respond_canned;
 extern const struct responder respond_template;
 /** `fault: reset`: no answer, the connection ends with a TCP reset. */
 extern const struct responder respond_fault;
+/** Forwards the request to the response's proxy_base (the pipeline does, on its proxy
+ *  thread) and answers with what comes back (WireMock's proxyBaseUrl). */
+extern const struct responder respond_proxy;
 
 /** The built-in handler for a response without a fault: template when its body or a
  *  header value holds a template, else canned. */

@@ -67,6 +67,9 @@ struct cannery_server {
 	struct timers *timers;         /* the one timer thread: response delays and admin waits */
 	struct waits *waits;           /* pending requests/wait calls */
 	struct proxy *proxy;           /* NULL without cfg.proxy */
+	pthread_mutex_t stub_proxy_lock;  /* guards stub_proxy and stub_proxy_off */
+	struct proxy *stub_proxy;      /* stubs that forward (proxyBaseUrl): started by the first */
+	bool stub_proxy_off;           /* stopping: no new one */
 	struct recorder *recorder;     /* NULL without cfg.record_dir */
 	struct admin_ctx admin;
 	struct pipeline *pipeline;
@@ -272,6 +275,29 @@ static int reload_sources(struct cannery_server *srv, char **errors)
 	return rc;
 }
 
+/* The proxy of the stubs that forward (a WireMock mapping's proxyBaseUrl): started by the
+ * first request one forwards, so that libcurl's threads and memory come only with them.
+ * Any thread; NULL when it cannot start or the server is stopping. */
+static struct proxy *stub_proxy(void *cls)
+{
+	struct cannery_server *srv = cls;
+	pthread_mutex_lock(&srv->stub_proxy_lock);
+	if (!srv->stub_proxy && !srv->stub_proxy_off) {
+		char *error = NULL;
+		if (proxy_create(NULL, srv->cfg.proxy_timeout_ms, 0, &srv->stub_proxy, &error) < 0) {
+			struct strbuf sb = STRBUF_INIT;
+			strbuf_addf(&sb, "cannery: error: %s\n", error ? error : "cannot start the proxy");
+			log_line(srv, &sb);
+			strbuf_release(&sb);
+			free(error);
+			srv->stub_proxy = NULL;
+		}
+	}
+	struct proxy *p = srv->stub_proxy;
+	pthread_mutex_unlock(&srv->stub_proxy_lock);
+	return p;
+}
+
 /* After a change through /__admin/: the front-ends' groups published again. */
 static void republish(void *cls)
 {
@@ -408,6 +434,7 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 	srv->cfg = *cfg;
 	split_dirs(srv, cfg);
 	pthread_mutex_init(&srv->publish_lock, NULL);
+	pthread_mutex_init(&srv->stub_proxy_lock, NULL);
 	srv->allow_hosts = copy_strv(cfg->allow_hosts, cfg->nallow_hosts);
 	srv->crud_files = copy_strv(cfg->crud_files, cfg->ncrud_files);
 	srv->cfg.crud_files = (const char *const *)srv->crud_files;
@@ -609,6 +636,8 @@ int cannery_server_start(struct cannery_server *srv, char **error)
 		.metrics = srv->metrics,
 		.timers = srv->timers,
 		.proxy = srv->proxy,
+		.stub_proxy = stub_proxy,
+		.stub_proxy_cls = srv,
 		.recorder = srv->recorder,
 		.proxy_all = srv->cfg.proxy_all,
 		.cors = srv->cfg.cors,
@@ -682,8 +711,15 @@ void cannery_server_stop(struct cannery_server *srv)
 	http_quiesce(srv->http);
 	timers_close(srv->timers);
 	http_drain(srv->http, 10000);
-	if (srv->proxy) {
-		proxy_stop(srv->proxy);
+	pthread_mutex_lock(&srv->stub_proxy_lock);
+	srv->stub_proxy_off = true;
+	struct proxy *forwarding = srv->stub_proxy;
+	pthread_mutex_unlock(&srv->stub_proxy_lock);
+	if (srv->proxy || forwarding) {
+		if (srv->proxy)
+			proxy_stop(srv->proxy);
+		if (forwarding)
+			proxy_stop(forwarding);
 		http_drain(srv->http, 2000);
 	}
 	http_stop(srv->http);
@@ -699,6 +735,8 @@ void cannery_server_destroy(struct cannery_server *srv)
 	pipeline_destroy(srv->pipeline);
 	/* after the HTTP threads, which hand exchanges to them */
 	proxy_destroy(srv->proxy);
+	proxy_destroy(srv->stub_proxy);
+	pthread_mutex_destroy(&srv->stub_proxy_lock);
 	recorder_destroy(srv->recorder);
 	/* after the HTTP threads, whose admin reloads may still tell it about files */
 	watch_destroy(srv->watch);

@@ -107,6 +107,7 @@ void stub_response_release(struct stub_response *r)
 	free(r->body);
 	free(r->content_type);
 	free(r->status_message);
+	free(r->proxy_base);
 	tpl_destroy(r->body_tpl);
 	if (r->handler && r->handler->release)
 		r->handler->release(r->handler_data);

@@ -158,6 +158,7 @@ struct stub_response {
 	int status;                 /* 100..599, default 200 */
 	char *status_message;       /* the reason phrase on the status line, or NULL: the standard one */
 	enum stub_fault fault;      /* with the fault handler (respond.h) */
+	char *proxy_base;           /* with the proxy handler: forward to this base URL (WireMock's proxyBaseUrl) */
 	struct header *headers;
 	size_t nheaders;
 	char *body;                 /* serialized once at load time (json compact, body as is, file contents) */

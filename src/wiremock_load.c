@@ -671,14 +671,14 @@ static void to_request(struct wm_loader *w, const struct ynode *v, struct stub *
 
 static const char *const response_keys[] = {
 	"status", "headers", "body", "jsonBody", "base64Body", "bodyFileName", "fixedDelayMilliseconds",
-	"delayDistribution", "fault", "statusMessage", "transformers", NULL,
+	"delayDistribution", "fault", "statusMessage", "transformers", "proxyBaseUrl", NULL,
 };
 enum {
 	PK_STATUS, PK_HEADERS, PK_BODY, PK_JSON_BODY, PK_BASE64_BODY, PK_BODY_FILE, PK_FIXED_DELAY, PK_DELAY_DIST,
-	PK_FAULT, PK_STATUS_MESSAGE, PK_TRANSFORMERS,
+	PK_FAULT, PK_STATUS_MESSAGE, PK_TRANSFORMERS, PK_PROXY_BASE,
 };
 static const char *const response_unsupported[] = {
-	"proxyBaseUrl", "transformerParameters", "additionalProxyRequestHeaders",
+	"transformerParameters", "additionalProxyRequestHeaders",
 	"removeProxyRequestHeaders", "proxyUrlPrefixToRemove", "chunkedDribbleDelay", NULL,
 };
 
@@ -883,7 +883,7 @@ static void compile_templates(struct wm_loader *w, const struct ynode *v, struct
 			hv = NULL;
 		r->headers[i].tpl = template_at(w, hv ? hv : v, r->headers[i].value, strlen(r->headers[i].value), &bad);
 	}
-	if (r->handler != &respond_fault)
+	if (r->handler != &respond_fault && r->handler != &respond_proxy)
 		r->handler = respond_choose(r);
 }
 
@@ -951,6 +951,20 @@ static void to_response(struct wm_loader *w, const struct ynode *v, struct stub_
 		case PK_TRANSFORMERS:
 			templates = to_transformers(w, val);
 			break;
+		case PK_PROXY_BASE: {
+			/* the request goes on to this server (its target appended) and its answer is
+			 * the mapping's (WireMock's proxyBaseUrl) */
+			const char *url = want_string(w, k, val);
+			size_t scheme = !url ? 0 : strncasecmp(url, "http://", 7) == 0 ? 7 : strncasecmp(url, "https://", 8) == 0 ? 8 : 0;
+			if (url && (!scheme || !url[scheme] || url[scheme] == '/' || strpbrk(url, "?# \t\r\n"))) {
+				load_err(&w->ld, val, "'proxyBaseUrl' must be an http or https URL with a host and no query, got %s",
+					 load_got(&w->ld, val));
+			} else if (url) {
+				r->proxy_base = xstrdup(url);
+				r->handler = &respond_proxy;
+			}
+			break;
+		}
 		case PK_STATUS_MESSAGE: {
 			const char *text = want_string(w, k, val);
 			if (text && strpbrk(text, "\r\n"))

@@ -381,3 +381,24 @@ Test(wiremock, response_templates_render_as_wiremock_s)
 	h_assert_get(s, "/literal", 200, "{{request.path}}");
 	h_server_stop_ok(s);
 }
+
+Test(wiremock, a_proxy_base_url_forwards_to_another_server)
+{
+	/* the other server: a cannery with one stub */
+	const char *up_stubs = h_stub_dir("up.yaml", "- request: { path: /api/items, query: { q: x } }\n"
+						     "  response: { status: 201, headers: { X-Up: yes }, body: from upstream }\n", NULL);
+	struct h_server *up = h_serve(up_stubs, NULL);
+	const char *root = h_tmpdir();
+	h_write_file(root, "mappings/proxy.json",
+		     h_fmt("{\"request\": {\"urlPathPattern\": \"/api/.*\"}, \"response\": {\"proxyBaseUrl\": \"%s\"}}", up->url));
+	h_write_file(root, "mappings/local.json", "{\"request\": {\"url\": \"/local\"}, \"response\": {\"body\": \"here\"}}");
+	struct h_server *s = h_serve(root, NULL);
+	struct h_response *r = h_get(s, "/api/items?q=x");
+	h_assert_response(r, "GET /api/items?q=x through the proxy mapping", 201, "from upstream");
+	cr_expect_str_eq(h_header(r, "X-Up"), "yes");
+	h_assert_get(s, "/local", 200, "here");
+	r = h_request(s, "POST", "/__admin/requests/count", "{\"urlPathPattern\": \"/api/.*\"}", NULL);
+	cr_expect(h_contains(r->body, "\"count\":1"), "journaled: %s", r->body);
+	h_server_stop_ok(s);
+	h_server_stop_ok(up);
+}

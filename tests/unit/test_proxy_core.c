@@ -153,6 +153,30 @@ Test(proxy_core, unreachable_upstream_is_502_naming_it)
 	cr_expect_eq(d.calls, 1);
 }
 
+Test(proxy_core, an_exchange_may_name_its_own_upstream)
+{
+	/* a proxy without an upstream of its own: every exchange names one (proxyBaseUrl) */
+	struct proxy *p = NULL;
+	char *error = NULL;
+	cr_assert_eq(proxy_create(NULL, 0, 0, &p, &error), 0, "%s", error ? error : "");
+	cr_expect_str_eq(proxy_upstream(p), "");
+	char url[64];
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/base/", closed_port());
+	struct done d;
+	init_done(&d);
+	struct proxy_exchange *ex = proxy_exchange_create_to(p, url, "GET", "/x?y=1", NULL, 0, false);
+	url[strlen(url) - 1] = '\0';
+	cr_expect_str_eq(proxy_exchange_upstream(ex), url, "without its trailing slash");
+	proxy_submit(p, ex, on_done, &d);
+	cr_assert(wait_done(&d, 1));
+	cr_expect_eq(d.status, 502);
+	char want[128];
+	snprintf(want, sizeof(want), "upstream %s unreachable: ", url);
+	cr_expect(strstr(d.error, want), "the exchange's upstream is named: %s", d.error);
+	proxy_exchange_destroy(ex);
+	proxy_destroy(p);
+}
+
 Test(proxy_core, a_silent_upstream_times_out_as_504)
 {
 	int fd;

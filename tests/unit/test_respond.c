@@ -217,6 +217,18 @@ Test(respond, rendered_header_values_stay_on_one_line)
 	cr_expect_eq(r.nheaders, 1, "no header was injected");
 }
 
+/* ---- proxy ---- */
+
+Test(respond, the_proxy_handler_hands_its_base_url_on)
+{
+	struct stub_response sr = { .status = 200, .handler = &respond_proxy, .proxy_base = (char *)"http://up.example" };
+	run(&sr, 1);
+	cr_expect_str_eq(r.proxy_base, "http://up.example", "the pipeline forwards there");
+	cr_expect_null(r.body);
+	cr_expect_str_eq(respond_proxy.kind, "proxy");
+	cr_expect_not(respond_proxy.fixed);
+}
+
 /* ---- fault ---- */
 
 Test(respond, fault_resets_and_answers_nothing)

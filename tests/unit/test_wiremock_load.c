@@ -395,3 +395,15 @@ Test(wiremock_load, response_templates_only_with_the_transformer)
 	expect_error("{\"request\": {}, \"response\": {\"transformers\": [\"my-transformer\"]}}",
 		     "transformer 'my-transformer' is not supported by cannery (only response-template is)");
 }
+
+Test(wiremock_load, a_proxy_base_url_makes_a_forwarding_stub)
+{
+	struct stub *s = load("{\"request\": {\"urlPathPattern\": \"/api/.*\"}, \"response\": {\"proxyBaseUrl\": \"http://127.0.0.1:9\"}}");
+	cr_expect_str_eq(s->resp.handler->kind, "proxy");
+	cr_expect_str_eq(s->resp.proxy_base, "http://127.0.0.1:9");
+	s = load("{\"request\": {}, \"response\": {\"proxyBaseUrl\": \"https://api.example/v1\", \"transformers\": [\"response-template\"]}}");
+	cr_expect_str_eq(s->resp.handler->kind, "proxy", "templates do not take a forwarding stub's handler");
+	expect_error("{\"request\": {}, \"response\": {\"proxyBaseUrl\": \"ftp://x\"}}",
+		     "'proxyBaseUrl' must be an http or https URL with a host and no query, got the string 'ftp://x'");
+	expect_error("{\"request\": {}, \"response\": {\"proxyBaseUrl\": \"http://x/?a=1\"}}", "'proxyBaseUrl' must be");
+}
