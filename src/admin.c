@@ -357,6 +357,9 @@ static int delete_stub(const struct admin_ctx *ax, const char *id, struct strbuf
 		return 204;
 	if (rc == -EPERM)
 		return errorf(out, 409, "stub '%s' comes from a stub file: edit or delete the file instead", id);
+	if (rc == -EACCES)
+		return errorf(out, 409, "stub '%s' comes from a WireMock root or a --crud file: edit the file, or "
+			      "delete a mapping through DELETE /__admin/mappings/ID", id);
 	return errorf(out, 404, "no stub with id '%s'", id);
 }
 

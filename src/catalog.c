@@ -320,6 +320,8 @@ int catalog_remove(struct catalog *c, const char *id)
 	}
 	if (stub_group_find(&c->files, 1, id))
 		rc = -EPERM;
+	else if (stub_group_find(c->sources, c->nsources, id))
+		rc = -EACCES;   /* a front-end's: a WireMock mapping, a CRUD resource */
 out:
 	pthread_mutex_unlock(&c->lock);
 	return rc;

@@ -65,7 +65,8 @@ int catalog_add(struct catalog *c, const char *text, size_t len, const char *lab
 		struct diag_list *diags);
 
 /** Removes the runtime stub with this id and publishes the new set. Returns 0, -ENOENT
- *  when no stub has this id, -EPERM when it is a file stub. */
+ *  when no stub has this id, -EPERM when it is a file stub, -EACCES when a front-end's
+ *  source serves it (a WireMock mapping, a CRUD resource). */
 int catalog_remove(struct catalog *c, const char *id);
 
 /** A snapshot of the counters. Thread-safe. */

@@ -124,6 +124,14 @@ Test(wiremock, mappings_and_yaml_stubs_share_one_index)
 	h_assert_get(s, "/only-yaml", 200, "yaml only");
 	struct h_response *r = h_get(s, "/__cannery/stubs");
 	cr_expect(h_contains(r->body, "mappings/users.json"), "%s", r->body);
+	/* /__cannery/ keeps its own rule for what a file serves: 409 */
+	r = h_get(s, "/__admin/mappings");
+	const char *at = strstr(r->body, "\"id\":\"");
+	cr_assert_not_null(at);
+	char id[64];
+	snprintf(id, sizeof(id), "%.36s", at + 6);
+	r = h_request(s, "DELETE", h_fmt("/__cannery/stubs/%s", id), NULL, NULL);
+	cr_expect_eq(r->status, 409, "%s: %s", id, r->body);
 	h_server_stop_ok(s);
 }
 
