@@ -1,0 +1,1216 @@
+/* SPDX-License-Identifier: MIT */
+/* JSON Schema for OpenAPI: a compiler from the schema's cJSON tree to nodes (one per
+ * schema object; a `$ref` target compiled once and shared, so cycles are pointers back),
+ * and a validator that walks nodes and instance together, depth- and step-bounded. */
+#include "jsonschema.h"
+
+#include <arpa/inet.h>
+#include <float.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "regex.h"
+#include "util/hmap.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+
+/* ---- the compiled form ---------------------------------------------------------------- */
+
+enum {
+	T_NULL = 1 << 0,
+	T_BOOLEAN = 1 << 1,
+	T_INTEGER = 1 << 2,
+	T_NUMBER = 1 << 3,
+	T_STRING = 1 << 4,
+	T_ARRAY = 1 << 5,
+	T_OBJECT = 1 << 6,
+};
+
+static const char *const type_names[] = {
+	"null", "boolean", "integer", "number", "string", "array", "object",
+};
+
+enum format {
+	FMT_NONE, FMT_INT32, FMT_INT64, FMT_FLOAT, FMT_DOUBLE, FMT_DATE, FMT_DATE_TIME,
+	FMT_EMAIL, FMT_UUID, FMT_URI, FMT_IPV4, FMT_IPV6, FMT_BYTE,
+};
+
+static const char *const format_names[] = {
+	"", "int32", "int64", "float", "double", "date", "date-time", "email", "uuid", "uri",
+	"ipv4", "ipv6", "byte",
+};
+
+struct node;
+
+struct prop {
+	char *name;
+	struct node *schema;
+};
+
+struct pattern_prop {
+	struct regex *re;
+	struct node *schema;
+};
+
+struct mapping {
+	char *value;
+	struct node *schema;
+};
+
+struct list {
+	struct node **v;
+	size_t n;
+};
+
+struct node {
+	bool never;                 /* the schema `false` */
+	struct node *ref;           /* `$ref`'s target */
+	unsigned types;             /* T_* bits; 0: any */
+	const cJSON *enum_values;   /* borrowed array */
+	const cJSON *const_value;   /* borrowed */
+	char **required;
+	size_t nrequired;
+	struct prop *props;
+	size_t nprops;
+	struct pattern_prop *pprops;
+	size_t npprops;
+	bool no_additional;         /* additionalProperties: false */
+	struct node *additional;
+	struct node *items;
+	long min_items, max_items, min_length, max_length, min_props, max_props; /* -1: none */
+	bool unique_items;
+	struct regex *pattern;
+	bool has_min, has_max, excl_min, excl_max;
+	double min, max;
+	double multiple_of;         /* 0: none */
+	enum format format;
+	struct list all_of, any_of, one_of;
+	struct node *not;
+	char *disc_prop;            /* discriminator.propertyName */
+	struct mapping *disc_map;   /* explicit mapping, then the implicit names of $ref branches */
+	size_t ndisc_map;
+};
+
+struct jsonschema {
+	struct node *root;
+	struct node **nodes;        /* every node, for destroy */
+	size_t nnodes, cap;
+};
+
+/* ---- compiling ------------------------------------------------------------------------ */
+
+struct compiler {
+	struct jsonschema *s;
+	enum jsonschema_dialect d;
+	jsonschema_resolve_fn *resolve;
+	void *cls;
+	struct hmap refs;           /* "%p" of a $ref target -> its node */
+	char *err;
+	const cJSON *at;
+};
+
+static struct node *new_node(struct compiler *c)
+{
+	struct jsonschema *s = c->s;
+	if (s->nnodes == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 16;
+		s->nodes = xrealloc(s->nodes, s->cap * sizeof *s->nodes);
+	}
+	struct node *n = xcalloc(1, sizeof *n);
+	n->min_items = n->max_items = n->min_length = n->max_length = -1;
+	n->min_props = n->max_props = -1;
+	s->nodes[s->nnodes++] = n;
+	return n;
+}
+
+static bool fail(struct compiler *c, const cJSON *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static char *vformat(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/* fmt with ap, as a string the caller frees. */
+static char *vformat(const char *fmt, va_list ap)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_vaddf(&sb, fmt, ap);
+	return strbuf_detach(&sb, NULL);
+}
+
+/* Keeps the first error only: what failed deeper down says more than its callers. */
+static bool fail(struct compiler *c, const cJSON *at, const char *fmt, ...)
+{
+	if (c->err)
+		return false;
+	va_list ap;
+	va_start(ap, fmt);
+	c->err = vformat(fmt, ap);
+	va_end(ap);
+	c->at = at;
+	return false;
+}
+
+/* The value of a number (cJSON's, or a cJSON_Raw holding a number as written). */
+static bool number_of(const cJSON *item, double *out)
+{
+	if (cJSON_IsNumber(item)) {
+		*out = item->valuedouble;
+		return true;
+	}
+	if (cJSON_IsRaw(item) && item->valuestring && item->valuestring[0]) {
+		char *end;
+		*out = strtod(item->valuestring, &end);
+		return *end == '\0';
+	}
+	return false;
+}
+
+static bool get_count(struct compiler *c, const cJSON *v, const char *kw, long *out)
+{
+	double d;
+	if (!number_of(v, &d) || d < 0 || d != floor(d) || d > 1e15)
+		return fail(c, v, "'%s' must be a non-negative integer", kw);
+	*out = (long)d;
+	return true;
+}
+
+static bool get_number(struct compiler *c, const cJSON *v, const char *kw, double *out)
+{
+	if (!number_of(v, out) || !isfinite(*out))
+		return fail(c, v, "'%s' must be a number", kw);
+	return true;
+}
+
+static bool get_bool(struct compiler *c, const cJSON *v, const char *kw, bool *out)
+{
+	if (!cJSON_IsBool(v))
+		return fail(c, v, "'%s' must be true or false", kw);
+	*out = cJSON_IsTrue(v);
+	return true;
+}
+
+static struct node *compile_node(struct compiler *c, const cJSON *js, unsigned depth);
+
+static bool compile_list(struct compiler *c, const cJSON *v, const char *kw, struct list *l,
+			 unsigned depth)
+{
+	if (!cJSON_IsArray(v) || !v->child)
+		return fail(c, v, "'%s' must be a non-empty array of schemas", kw);
+	l->n = (size_t)cJSON_GetArraySize(v);
+	l->v = xcalloc(l->n, sizeof *l->v);
+	size_t i = 0;
+	for (const cJSON *e = v->child; e; e = e->next)
+		if (!(l->v[i++] = compile_node(c, e, depth + 1)))
+			return false;
+	return true;
+}
+
+static bool compile_type(struct compiler *c, struct node *n, const cJSON *v)
+{
+	if (cJSON_IsArray(v) && c->d == JSONSCHEMA_OAS30)
+		return fail(c, v, "'type' must be a string in OpenAPI 3.0 (a list of types needs "
+			    "3.1; use 'nullable' for null)");
+	const cJSON *one = v;
+	if (cJSON_IsArray(v))
+		one = v->child;
+	else if (!cJSON_IsString(v))
+		return fail(c, v, "'type' must be a string or an array of strings");
+	for (; one; one = cJSON_IsArray(v) ? one->next : NULL) {
+		size_t i = 0;
+		while (i < sizeof type_names / sizeof *type_names &&
+		       !(cJSON_IsString(one) && !strcmp(one->valuestring, type_names[i])))
+			i++;
+		if (i == sizeof type_names / sizeof *type_names)
+			return fail(c, one, "'type' must be one of null, boolean, integer, number, "
+				    "string, array, object");
+		n->types |= 1u << i;
+	}
+	if (!n->types)
+		return fail(c, v, "'type' must not be an empty array");
+	return true;
+}
+
+static struct node *resolve_ref(struct compiler *c, const cJSON *v, unsigned depth)
+{
+	if (!cJSON_IsString(v))
+		return fail(c, v, "'$ref' must be a string"), NULL;
+	const cJSON *target = c->resolve ? c->resolve(c->cls, v->valuestring) : NULL;
+	if (!target)
+		return fail(c, v, "'$ref' '%s' does not resolve", v->valuestring), NULL;
+	char key[32];
+	snprintf(key, sizeof key, "%p", (const void *)target);
+	struct node *n = hmap_get(&c->refs, key);
+	if (n)
+		return n;
+	return compile_node(c, target, depth + 1);
+}
+
+static bool compile_discriminator(struct compiler *c, struct node *n, const cJSON *v,
+				  const cJSON *schema, unsigned depth)
+{
+	const cJSON *pn = cJSON_GetObjectItemCaseSensitive(v, "propertyName");
+	if (!cJSON_IsObject(v) || !cJSON_IsString(pn))
+		return fail(c, v, "'discriminator' must be an object with a string 'propertyName'");
+	n->disc_prop = xstrdup(pn->valuestring);
+	const cJSON *mapping = cJSON_GetObjectItemCaseSensitive(v, "mapping");
+	const cJSON *branches = cJSON_GetObjectItemCaseSensitive(schema, "oneOf");
+	if (!branches)
+		branches = cJSON_GetObjectItemCaseSensitive(schema, "anyOf");
+	size_t cap = (size_t)cJSON_GetArraySize(mapping) + (size_t)cJSON_GetArraySize(branches);
+	n->disc_map = xcalloc(cap ? cap : 1, sizeof *n->disc_map);
+	if (mapping) {
+		if (!cJSON_IsObject(mapping))
+			return fail(c, mapping, "'mapping' must be an object of strings");
+		for (const cJSON *m = mapping->child; m; m = m->next) {
+			if (!cJSON_IsString(m))
+				return fail(c, m, "'mapping' must be an object of strings");
+			struct node *t = resolve_ref(c, m, depth);
+			if (!t)
+				return false;
+			n->disc_map[n->ndisc_map++] = (struct mapping){ xstrdup(m->string), t };
+		}
+	}
+	/* implicit: a branch `$ref: '#/components/schemas/Cat'` is chosen by "Cat" */
+	size_t i = 0;
+	const struct list *l = n->one_of.n ? &n->one_of : &n->any_of;
+	for (const cJSON *b = cJSON_IsArray(branches) ? branches->child : NULL; b && i < l->n;
+	     b = b->next, i++) {
+		const cJSON *ref = cJSON_GetObjectItemCaseSensitive(b, "$ref");
+		if (!cJSON_IsString(ref))
+			continue;
+		const char *name = strrchr(ref->valuestring, '/');
+		name = name ? name + 1 : ref->valuestring;
+		n->disc_map[n->ndisc_map++] = (struct mapping){ xstrdup(name), l->v[i] };
+	}
+	return true;
+}
+
+static bool compile_keyword(struct compiler *c, struct node *n, const cJSON *schema,
+			    const cJSON *v, unsigned depth)
+{
+	const char *k = v->string;
+	if (!strcmp(k, "type"))
+		return compile_type(c, n, v);
+	if (!strcmp(k, "nullable")) {
+		bool b = false;
+		if (c->d != JSONSCHEMA_OAS30)
+			return true;   /* not a 3.1 keyword */
+		if (!get_bool(c, v, k, &b))
+			return false;
+		n->types |= b && cJSON_GetObjectItemCaseSensitive(schema, "type") ? T_NULL : 0;
+		return true;
+	}
+	if (!strcmp(k, "enum")) {
+		if (!cJSON_IsArray(v))
+			return fail(c, v, "'enum' must be an array");
+		n->enum_values = v;
+		return true;
+	}
+	if (!strcmp(k, "const")) {
+		n->const_value = v;
+		return true;
+	}
+	if (!strcmp(k, "required")) {
+		if (!cJSON_IsArray(v))
+			return fail(c, v, "'required' must be an array of strings");
+		n->required = xcalloc((size_t)cJSON_GetArraySize(v) + 1, sizeof *n->required);
+		for (const cJSON *e = v->child; e; e = e->next) {
+			if (!cJSON_IsString(e))
+				return fail(c, e, "'required' must be an array of strings");
+			n->required[n->nrequired++] = xstrdup(e->valuestring);
+		}
+		return true;
+	}
+	if (!strcmp(k, "properties")) {
+		if (!cJSON_IsObject(v))
+			return fail(c, v, "'properties' must be an object of schemas");
+		n->props = xcalloc((size_t)cJSON_GetArraySize(v) + 1, sizeof *n->props);
+		for (const cJSON *e = v->child; e; e = e->next) {
+			struct prop *p = &n->props[n->nprops++];
+			p->name = xstrdup(e->string);
+			if (!(p->schema = compile_node(c, e, depth + 1)))
+				return false;
+		}
+		return true;
+	}
+	if (!strcmp(k, "patternProperties")) {
+		if (!cJSON_IsObject(v))
+			return fail(c, v, "'patternProperties' must be an object of schemas");
+		n->pprops = xcalloc((size_t)cJSON_GetArraySize(v) + 1, sizeof *n->pprops);
+		for (const cJSON *e = v->child; e; e = e->next) {
+			char *rerr = NULL;
+			size_t off = 0;
+			struct pattern_prop *p = &n->pprops[n->npprops++];
+			if (!(p->re = regex_compile_search(e->string, false, &rerr, &off))) {
+				fail(c, e, "'patternProperties' key '%s' is not a valid regular "
+				     "expression: %s at offset %zu", e->string, rerr, off);
+				free(rerr);
+				return false;
+			}
+			if (!(p->schema = compile_node(c, e, depth + 1)))
+				return false;
+		}
+		return true;
+	}
+	if (!strcmp(k, "additionalProperties")) {
+		if (cJSON_IsFalse(v))
+			n->no_additional = true;
+		else if (!cJSON_IsTrue(v) && !(n->additional = compile_node(c, v, depth + 1)))
+			return false;
+		return true;
+	}
+	if (!strcmp(k, "items")) {
+		if (cJSON_IsArray(v))
+			return fail(c, v, "'items' must be one schema (tuples are not supported)");
+		return (n->items = compile_node(c, v, depth + 1)) != NULL;
+	}
+	if (!strcmp(k, "minItems"))
+		return get_count(c, v, k, &n->min_items);
+	if (!strcmp(k, "maxItems"))
+		return get_count(c, v, k, &n->max_items);
+	if (!strcmp(k, "minLength"))
+		return get_count(c, v, k, &n->min_length);
+	if (!strcmp(k, "maxLength"))
+		return get_count(c, v, k, &n->max_length);
+	if (!strcmp(k, "minProperties"))
+		return get_count(c, v, k, &n->min_props);
+	if (!strcmp(k, "maxProperties"))
+		return get_count(c, v, k, &n->max_props);
+	if (!strcmp(k, "uniqueItems"))
+		return get_bool(c, v, k, &n->unique_items);
+	if (!strcmp(k, "pattern")) {
+		if (!cJSON_IsString(v))
+			return fail(c, v, "'pattern' must be a string");
+		char *rerr = NULL;
+		size_t off = 0;
+		if (!(n->pattern = regex_compile_search(v->valuestring, false, &rerr, &off))) {
+			fail(c, v, "'pattern' is not a valid regular expression: %s at offset %zu",
+			     rerr, off);
+			free(rerr);
+			return false;
+		}
+		return true;
+	}
+	if (!strcmp(k, "minimum"))
+		return (n->has_min = get_number(c, v, k, &n->min));
+	if (!strcmp(k, "maximum"))
+		return (n->has_max = get_number(c, v, k, &n->max));
+	if (!strcmp(k, "exclusiveMinimum") || !strcmp(k, "exclusiveMaximum")) {
+		bool is_min = !strcmp(k, "exclusiveMinimum");
+		if (c->d == JSONSCHEMA_OAS30) {
+			if (!cJSON_IsBool(v))
+				return fail(c, v, "'%s' must be true or false in OpenAPI 3.0 (a "
+					    "number needs 3.1)", k);
+			*(is_min ? &n->excl_min : &n->excl_max) = cJSON_IsTrue(v);
+			return true;
+		}
+		if (!number_of(v, &(double){ 0 }))
+			return fail(c, v, "'%s' must be a number in OpenAPI 3.1 (true or false "
+				    "was 3.0)", k);
+		return true;   /* applied after all keywords are read: see compile_node */
+	}
+	if (!strcmp(k, "multipleOf")) {
+		if (!get_number(c, v, k, &n->multiple_of))
+			return false;
+		if (n->multiple_of <= 0)
+			return fail(c, v, "'multipleOf' must be greater than 0");
+		return true;
+	}
+	if (!strcmp(k, "format")) {
+		if (!cJSON_IsString(v))
+			return fail(c, v, "'format' must be a string");
+		for (size_t i = 1; i < sizeof format_names / sizeof *format_names; i++)
+			if (!strcmp(v->valuestring, format_names[i]))
+				n->format = (enum format)i;
+		return true;   /* an unknown format is an annotation */
+	}
+	if (!strcmp(k, "allOf"))
+		return compile_list(c, v, k, &n->all_of, depth);
+	if (!strcmp(k, "anyOf"))
+		return compile_list(c, v, k, &n->any_of, depth);
+	if (!strcmp(k, "oneOf"))
+		return compile_list(c, v, k, &n->one_of, depth);
+	if (!strcmp(k, "not"))
+		return (n->not = compile_node(c, v, depth + 1)) != NULL;
+	return true;   /* annotations (description, example, readOnly...) and unknown keywords */
+}
+
+static struct node *compile_node(struct compiler *c, const cJSON *js, unsigned depth)
+{
+	if (depth > JSONSCHEMA_MAX_DEPTH)
+		return fail(c, js, "schema nested more than %d levels deep", JSONSCHEMA_MAX_DEPTH),
+		       NULL;
+	if (cJSON_IsBool(js) && c->d == JSONSCHEMA_OAS31) {
+		struct node *n = new_node(c);
+		n->never = cJSON_IsFalse(js);
+		return n;
+	}
+	if (!cJSON_IsObject(js))
+		return fail(c, js, c->d == JSONSCHEMA_OAS31 ? "a schema must be an object or a boolean"
+			    : "a schema must be an object"), NULL;
+	struct node *n = new_node(c);
+	char key[32];
+	snprintf(key, sizeof key, "%p", (const void *)js);
+	hmap_put(&c->refs, key, n);   /* a $ref back to js (a cycle) finds n */
+
+	const cJSON *ref = cJSON_GetObjectItemCaseSensitive(js, "$ref");
+	if (ref && !(n->ref = resolve_ref(c, ref, depth)))
+		return NULL;
+	if (ref && c->d == JSONSCHEMA_OAS30)
+		return n;   /* 3.0: "any sibling elements of a $ref are ignored" */
+	/* oneOf/anyOf first: the discriminator's implicit mapping names their branches */
+	for (const cJSON *v = js->child; v; v = v->next)
+		if ((!strcmp(v->string, "oneOf") || !strcmp(v->string, "anyOf")) &&
+		    !compile_keyword(c, n, js, v, depth))
+			return NULL;
+	for (const cJSON *v = js->child; v; v = v->next) {
+		if (!strcmp(v->string, "oneOf") || !strcmp(v->string, "anyOf") ||
+		    !strcmp(v->string, "$ref"))
+			continue;
+		if (!strcmp(v->string, "discriminator")) {
+			if (!compile_discriminator(c, n, v, js, depth))
+				return NULL;
+			continue;
+		}
+		if (!compile_keyword(c, n, js, v, depth))
+			return NULL;
+	}
+	if (c->d == JSONSCHEMA_OAS31) {
+		/* numeric exclusive bounds: the tighter of the two bounds wins */
+		double x;
+		if (number_of(cJSON_GetObjectItemCaseSensitive(js, "exclusiveMinimum"), &x) &&
+		    (!n->has_min || x >= n->min)) {
+			n->has_min = n->excl_min = true;
+			n->min = x;
+		}
+		if (number_of(cJSON_GetObjectItemCaseSensitive(js, "exclusiveMaximum"), &x) &&
+		    (!n->has_max || x <= n->max)) {
+			n->has_max = n->excl_max = true;
+			n->max = x;
+		}
+	} else {
+		n->excl_min &= n->has_min;
+		n->excl_max &= n->has_max;
+	}
+	return n;
+}
+
+struct jsonschema *jsonschema_compile(const cJSON *schema, enum jsonschema_dialect d,
+				      jsonschema_resolve_fn *resolve, void *cls,
+				      char **err, const cJSON **at)
+{
+	struct jsonschema *s = xcalloc(1, sizeof *s);
+	struct compiler c = { .s = s, .d = d, .resolve = resolve, .cls = cls };
+	s->root = compile_node(&c, schema, 0);
+	hmap_release(&c.refs, NULL);
+	if (!s->root) {
+		if (err)
+			*err = c.err;
+		else
+			free(c.err);
+		if (at)
+			*at = c.at;
+		jsonschema_destroy(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void free_node(struct node *n)
+{
+	for (size_t i = 0; i < n->nrequired; i++)
+		free(n->required[i]);
+	free(n->required);
+	for (size_t i = 0; i < n->nprops; i++)
+		free(n->props[i].name);
+	free(n->props);
+	for (size_t i = 0; i < n->npprops; i++)
+		regex_destroy(n->pprops[i].re);
+	free(n->pprops);
+	regex_destroy(n->pattern);
+	free(n->all_of.v);
+	free(n->any_of.v);
+	free(n->one_of.v);
+	free(n->disc_prop);
+	for (size_t i = 0; i < n->ndisc_map; i++)
+		free(n->disc_map[i].value);
+	free(n->disc_map);
+	free(n);
+}
+
+void jsonschema_destroy(struct jsonschema *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nnodes; i++)
+		free_node(s->nodes[i]);
+	free(s->nodes);
+	free(s);
+}
+
+/* ---- validating ----------------------------------------------------------------------- */
+
+struct run {
+	struct jsonschema_error *out;
+	size_t max;
+	size_t count;          /* errors found */
+	bool probe;            /* inside anyOf/oneOf/not: only whether there is an error */
+	struct strbuf path;
+	unsigned depth;
+	size_t steps;
+	bool gave_up;          /* JSONSCHEMA_MAX_STEPS reached */
+};
+
+static void report(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void report(struct run *r, const char *fmt, ...)
+{
+	if (r->count >= JSONSCHEMA_MAX_ERRORS)
+		return;
+	if (!r->probe && r->count < r->max) {
+		va_list ap;
+		va_start(ap, fmt);
+		r->out[r->count].message = vformat(fmt, ap);
+		va_end(ap);
+		r->out[r->count].path = xstrdup(strbuf_str(&r->path));
+	}
+	r->count++;
+}
+
+/* Whether to stop: enough errors, or (probing) any. */
+static bool done(const struct run *r)
+{
+	return r->gave_up || r->count >= JSONSCHEMA_MAX_ERRORS || (r->probe && r->count);
+}
+
+static unsigned type_of(const cJSON *v)
+{
+	double d;
+	if (cJSON_IsNull(v))
+		return T_NULL;
+	if (cJSON_IsBool(v))
+		return T_BOOLEAN;
+	if (number_of(v, &d))
+		return isfinite(d) && d == floor(d) ? T_INTEGER | T_NUMBER : T_NUMBER;
+	if (cJSON_IsString(v))
+		return T_STRING;
+	if (cJSON_IsArray(v))
+		return T_ARRAY;
+	if (cJSON_IsObject(v))
+		return T_OBJECT;
+	return 0;
+}
+
+/* A number as short as it reads back the same. */
+static void add_number(struct strbuf *sb, double d)
+{
+	char buf[40];
+	snprintf(buf, sizeof buf, "%.15g", d);
+	if (strtod(buf, NULL) != d)
+		snprintf(buf, sizeof buf, "%.17g", d);
+	strbuf_adds(sb, buf);
+}
+
+/* A value for a message: scalars as JSON (long strings cut), containers by kind. */
+static void add_value(struct strbuf *sb, const cJSON *v)
+{
+	double d;
+	if (cJSON_IsObject(v)) {
+		strbuf_adds(sb, "an object");
+	} else if (cJSON_IsArray(v)) {
+		strbuf_adds(sb, "an array");
+	} else if (cJSON_IsString(v)) {
+		size_t len = strlen(v->valuestring);
+		strbuf_add_json_string(sb, v->valuestring, len > 40 ? 40 : len);
+		if (len > 40)
+			strbuf_adds(sb, "...");
+	} else if (number_of(v, &d)) {
+		add_number(sb, d);
+	} else {
+		strbuf_adds(sb, cJSON_IsNull(v) ? "null" : cJSON_IsTrue(v) ? "true" : "false");
+	}
+}
+
+static void add_types(struct strbuf *sb, unsigned types)
+{
+	bool first = true;
+	if ((types & T_INTEGER) && (types & T_NUMBER))
+		types &= ~(unsigned)T_INTEGER;
+	for (size_t i = 0; i < sizeof type_names / sizeof *type_names; i++) {
+		if (!(types & (1u << i)))
+			continue;
+		if (!first)
+			strbuf_adds(sb, " or ");
+		strbuf_adds(sb, type_names[i]);
+		first = false;
+	}
+}
+
+static void add_list(struct strbuf *sb, const cJSON *arr)
+{
+	strbuf_addc(sb, '[');
+	for (const cJSON *e = arr->child; e; e = e->next) {
+		char *t = json_print(e, NULL);
+		strbuf_adds(sb, t);
+		free(t);
+		if (e->next)
+			strbuf_adds(sb, ", ");
+	}
+	strbuf_addc(sb, ']');
+}
+
+static size_t push(struct run *r, const char *seg)
+{
+	size_t len = r->path.len;
+	if (len)
+		strbuf_addc(&r->path, '.');
+	strbuf_adds(&r->path, seg);
+	return len;
+}
+
+static void pop(struct run *r, size_t len)
+{
+	r->path.len = len;
+	if (r->path.buf)
+		r->path.buf[len] = '\0';
+}
+
+static bool equal(const cJSON *a, const cJSON *b)
+{
+	double x, y;
+	if (number_of(a, &x) && number_of(b, &y))
+		return x == y;
+	if (cJSON_IsArray(a) && cJSON_IsArray(b)) {
+		const cJSON *i = a->child, *j = b->child;
+		for (; i && j; i = i->next, j = j->next)
+			if (!equal(i, j))
+				return false;
+		return !i && !j;
+	}
+	if (cJSON_IsObject(a) && cJSON_IsObject(b)) {
+		if (cJSON_GetArraySize(a) != cJSON_GetArraySize(b))
+			return false;
+		for (const cJSON *i = a->child; i; i = i->next) {
+			const cJSON *j = cJSON_GetObjectItemCaseSensitive(b, i->string);
+			if (!j || !equal(i, j))
+				return false;
+		}
+		return true;
+	}
+	return cJSON_Compare(a, b, true);
+}
+
+/* ---- formats ---- */
+
+static bool digits(const char *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+static int num2(const char *s)
+{
+	return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+static bool is_date(const char *s)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	if (!digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' || !digits(s + 8, 2))
+		return false;
+	int y = num2(s) * 100 + num2(s + 2), m = num2(s + 5), d = num2(s + 8);
+	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return false;
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return m != 2 || d < 29 || leap;
+}
+
+static bool is_date_time(const char *s)
+{
+	if (strlen(s) < 20 || !is_date(s) || (s[10] != 'T' && s[10] != 't'))
+		return false;
+	const char *t = s + 11;
+	if (!digits(t, 2) || t[2] != ':' || !digits(t + 3, 2) || t[5] != ':' || !digits(t + 6, 2))
+		return false;
+	if (num2(t) > 23 || num2(t + 3) > 59 || num2(t + 6) > 60)
+		return false;
+	t += 8;
+	if (*t == '.') {
+		if (!digits(++t, 1))
+			return false;
+		while (*t >= '0' && *t <= '9')
+			t++;
+	}
+	if ((*t == 'Z' || *t == 'z') && !t[1])
+		return true;
+	return (*t == '+' || *t == '-') && digits(t + 1, 2) && t[3] == ':' && digits(t + 4, 2) &&
+	       !t[6] && num2(t + 1) <= 23 && num2(t + 4) <= 59;
+}
+
+static bool is_email(const char *s)
+{
+	const char *at = strrchr(s, '@');
+	if (!at || at == s || !at[1] || at - s > 64)
+		return false;
+	for (const char *p = s; p < at; p++)
+		if ((unsigned char)*p <= ' ' || strchr("()<>[]:;@\\,\"", *p))
+			return false;
+	/* the domain: dot-separated labels of letters, digits and inner hyphens */
+	for (const char *p = at + 1; *p;) {
+		const char *label = p;
+		while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		       (*p >= '0' && *p <= '9') || *p == '-' || (unsigned char)*p >= 0x80)
+			p++;
+		if (p == label || *label == '-' || p[-1] == '-')
+			return false;
+		if (*p == '.' && p[1])
+			p++;
+		else if (*p)
+			return false;
+	}
+	return true;
+}
+
+static bool is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static bool is_uuid(const char *s)
+{
+	for (int i = 0; i < 36; i++)
+		if (i == 8 || i == 13 || i == 18 || i == 23 ? s[i] != '-' : !is_hex(s[i]))
+			return false;
+	return !s[36];
+}
+
+static bool is_uri(const char *s)
+{
+	const char *p = s;
+	if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+		return false;
+	while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+	       *p == '+' || *p == '-' || *p == '.')
+		p++;
+	if (*p != ':')
+		return false;
+	for (p++; *p; p++) {
+		if ((unsigned char)*p <= ' ' || strchr("<>\"{}|\\^`", *p))
+			return false;
+		if (*p == '%' && !(is_hex(p[1]) && is_hex(p[2])))
+			return false;
+	}
+	return true;
+}
+
+static bool is_base64(const char *s)
+{
+	size_t len = strlen(s), pad = 0;
+	if (len % 4)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (c == '=') {
+			pad++;
+		} else if (pad || !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+				    (c >= '0' && c <= '9') || c == '+' || c == '/')) {
+			return false;
+		}
+	}
+	return pad <= 2;
+}
+
+static void check_format(struct run *r, const struct node *n, const cJSON *v)
+{
+	double d;
+	bool ok = true;
+	if (n->format <= FMT_DOUBLE) {
+		if (!number_of(v, &d))
+			return;
+		switch (n->format) {
+		case FMT_INT32:
+			ok = d == floor(d) && d >= -2147483648.0 && d <= 2147483647.0;
+			break;
+		case FMT_INT64:
+			ok = d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0;
+			break;
+		case FMT_FLOAT:
+			ok = fabs(d) <= FLT_MAX;
+			break;
+		default:
+			break;
+		}
+	} else {
+		if (!cJSON_IsString(v))
+			return;
+		const char *s = v->valuestring;
+		unsigned char buf[16];
+		switch (n->format) {
+		case FMT_DATE: ok = strlen(s) == 10 && is_date(s); break;
+		case FMT_DATE_TIME: ok = is_date_time(s); break;
+		case FMT_EMAIL: ok = is_email(s); break;
+		case FMT_UUID: ok = is_uuid(s); break;
+		case FMT_URI: ok = is_uri(s); break;
+		case FMT_IPV4: ok = inet_pton(AF_INET, s, buf) == 1; break;
+		case FMT_IPV6: ok = inet_pton(AF_INET6, s, buf) == 1; break;
+		case FMT_BYTE: ok = is_base64(s); break;
+		default: break;
+		}
+	}
+	if (!ok) {
+		if (n->format == FMT_INT32 || n->format == FMT_INT64)
+			report(r, "must be a %s integer", n->format == FMT_INT32 ? "32-bit" : "64-bit");
+		else if (n->format == FMT_FLOAT)
+			report(r, "must fit in a float");
+		else
+			report(r, "must be a valid %s", format_names[n->format]);
+	}
+}
+
+/* ---- keywords ---- */
+
+static void validate(struct run *r, const struct node *n, const cJSON *v);
+
+/* Whether v is valid against n, without reporting. */
+static bool probe(struct run *r, const struct node *n, const cJSON *v)
+{
+	size_t count = r->count;
+	bool was = r->probe;
+	r->probe = true;
+	r->count = 0;
+	validate(r, n, v);
+	bool ok = !r->count;
+	r->probe = was;
+	r->count = count;
+	return ok;
+}
+
+static size_t code_points(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+static void check_number(struct run *r, const struct node *n, double d)
+{
+	struct strbuf sb = STRBUF_INIT;
+	if (n->has_min && (n->excl_min ? d <= n->min : d < n->min)) {
+		add_number(&sb, n->min);
+		report(r, "must be %s %s", n->excl_min ? "greater than" : "at least", sb.buf);
+		strbuf_reset(&sb);
+	}
+	if (n->has_max && (n->excl_max ? d >= n->max : d > n->max)) {
+		add_number(&sb, n->max);
+		report(r, "must be %s %s", n->excl_max ? "less than" : "at most", sb.buf);
+		strbuf_reset(&sb);
+	}
+	if (n->multiple_of > 0) {
+		double q = d / n->multiple_of;
+		if (!isfinite(q) || fabs(q - nearbyint(q)) > 1e-9 * fmax(1.0, fabs(q))) {
+			add_number(&sb, n->multiple_of);
+			report(r, "must be a multiple of %s", sb.buf);
+		}
+	}
+	strbuf_release(&sb);
+}
+
+static void check_string(struct run *r, const struct node *n, const char *s)
+{
+	if (n->min_length >= 0 || n->max_length >= 0) {
+		size_t len = code_points(s);
+		if (n->min_length >= 0 && len < (size_t)n->min_length)
+			report(r, "must be at least %ld characters long", n->min_length);
+		if (n->max_length >= 0 && len > (size_t)n->max_length)
+			report(r, "must be at most %ld characters long", n->max_length);
+	}
+	if (n->pattern && !regex_match(n->pattern, s, strlen(s)))
+		report(r, "must match pattern '%s'", regex_source(n->pattern));
+}
+
+static void check_array(struct run *r, const struct node *n, const cJSON *v)
+{
+	size_t count = (size_t)cJSON_GetArraySize(v);
+	if (n->min_items >= 0 && count < (size_t)n->min_items)
+		report(r, "must have at least %ld item%s", n->min_items, n->min_items == 1 ? "" : "s");
+	if (n->max_items >= 0 && count > (size_t)n->max_items)
+		report(r, "must have at most %ld item%s", n->max_items, n->max_items == 1 ? "" : "s");
+	if (n->unique_items) {
+		size_t i = 0;
+		for (const cJSON *a = v->child; a && !done(r); a = a->next, i++) {
+			size_t j = i + 1;
+			for (const cJSON *b = a->next; b; b = b->next, j++) {
+				if (++r->steps > JSONSCHEMA_MAX_STEPS) {
+					r->gave_up = true;
+					return;
+				}
+				if (equal(a, b)) {
+					report(r, "must not repeat items (%zu and %zu are equal)", i, j);
+					break;
+				}
+			}
+		}
+	}
+	if (n->items) {
+		size_t i = 0;
+		char seg[24];
+		for (const cJSON *e = v->child; e && !done(r); e = e->next, i++) {
+			snprintf(seg, sizeof seg, "%zu", i);
+			size_t len = push(r, seg);
+			validate(r, n->items, e);
+			pop(r, len);
+		}
+	}
+}
+
+static void check_object(struct run *r, const struct node *n, const cJSON *v)
+{
+	for (size_t i = 0; i < n->nrequired; i++)
+		if (!cJSON_GetObjectItemCaseSensitive(v, n->required[i]))
+			report(r, "missing required property '%s'", n->required[i]);
+	size_t count = (size_t)cJSON_GetArraySize(v);
+	if (n->min_props >= 0 && count < (size_t)n->min_props)
+		report(r, "must have at least %ld propert%s", n->min_props,
+		       n->min_props == 1 ? "y" : "ies");
+	if (n->max_props >= 0 && count > (size_t)n->max_props)
+		report(r, "must have at most %ld propert%s", n->max_props,
+		       n->max_props == 1 ? "y" : "ies");
+	for (const cJSON *e = v->child; e && !done(r); e = e->next) {
+		bool matched = false;
+		size_t len = push(r, e->string);
+		for (size_t i = 0; i < n->nprops && !done(r); i++)
+			if (!strcmp(n->props[i].name, e->string)) {
+				matched = true;
+				validate(r, n->props[i].schema, e);
+			}
+		for (size_t i = 0; i < n->npprops && !done(r); i++)
+			if (regex_match(n->pprops[i].re, e->string, strlen(e->string))) {
+				matched = true;
+				validate(r, n->pprops[i].schema, e);
+			}
+		if (!matched && n->additional)
+			validate(r, n->additional, e);
+		pop(r, len);
+		if (!matched && n->no_additional)
+			report(r, "unexpected property '%s'", e->string);
+	}
+}
+
+static void check_discriminator(struct run *r, const struct node *n, const cJSON *v)
+{
+	if (!cJSON_IsObject(v))
+		return;   /* the type check says so */
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(v, n->disc_prop);
+	if (!cJSON_IsString(p)) {
+		report(r, p ? "discriminator property '%s' must be a string"
+		       : "missing discriminator property '%s'", n->disc_prop);
+		return;
+	}
+	for (size_t i = 0; i < n->ndisc_map; i++)
+		if (!strcmp(n->disc_map[i].value, p->valuestring)) {
+			validate(r, n->disc_map[i].schema, v);
+			return;
+		}
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < n->ndisc_map; i++) {
+		bool dup = false;
+		for (size_t j = 0; j < i; j++)
+			dup |= !strcmp(n->disc_map[i].value, n->disc_map[j].value);
+		if (dup)
+			continue;
+		strbuf_adds(&sb, sb.len ? ", " : "");
+		strbuf_add_json_string(&sb, n->disc_map[i].value, strlen(n->disc_map[i].value));
+	}
+	report(r, "discriminator property '%s' must be one of [%s]", n->disc_prop,
+	       strbuf_str(&sb));
+	strbuf_release(&sb);
+}
+
+static void check_combinators(struct run *r, const struct node *n, const cJSON *v)
+{
+	for (size_t i = 0; i < n->all_of.n && !done(r); i++)
+		validate(r, n->all_of.v[i], v);
+	if (n->disc_prop && n->ndisc_map) {
+		check_discriminator(r, n, v);
+	} else {
+		if (n->any_of.n) {
+			bool any = false;
+			for (size_t i = 0; i < n->any_of.n && !any && !r->gave_up; i++)
+				any = probe(r, n->any_of.v[i], v);
+			if (!any && !r->gave_up)
+				report(r, "must match at least one schema in 'anyOf'");
+		}
+		if (n->one_of.n) {
+			size_t matched = 0, first = 0, second = 0;
+			for (size_t i = 0; i < n->one_of.n && matched < 2 && !r->gave_up; i++)
+				if (probe(r, n->one_of.v[i], v)) {
+					*(matched ? &second : &first) = i;
+					matched++;
+				}
+			if (r->gave_up)
+				return;
+			if (!matched)
+				report(r, "must match exactly one schema in 'oneOf', matched none");
+			else if (matched > 1)
+				report(r, "must match exactly one schema in 'oneOf', matched %zu and %zu",
+				       first, second);
+		}
+	}
+	if (n->not && !r->gave_up && probe(r, n->not, v) && !r->gave_up)
+		report(r, "must not match the schema in 'not'");
+}
+
+static void validate(struct run *r, const struct node *n, const cJSON *v)
+{
+	if (done(r))
+		return;
+	if (++r->steps > JSONSCHEMA_MAX_STEPS) {
+		r->gave_up = true;   /* reported once, at the top: see jsonschema_validate */
+		return;
+	}
+	if (r->depth >= JSONSCHEMA_MAX_DEPTH) {
+		report(r, "nested more than %d schemas deep", JSONSCHEMA_MAX_DEPTH);
+		return;
+	}
+	r->depth++;
+	if (n->never)
+		report(r, "no value is allowed here");
+	if (n->ref)
+		validate(r, n->ref, v);
+	unsigned t = type_of(v);
+	double d;
+	if (n->types && !(n->types & t)) {
+		struct strbuf sb = STRBUF_INIT;
+		add_types(&sb, n->types);
+		strbuf_adds(&sb, ", got ");
+		add_value(&sb, v);
+		report(r, "expected %s", sb.buf);
+		strbuf_release(&sb);
+		r->depth--;
+		return;   /* the other keywords would only say it again */
+	}
+	if (n->enum_values) {
+		bool found = false;
+		for (const cJSON *e = n->enum_values->child; e && !found; e = e->next)
+			found = equal(e, v);
+		if (!found) {
+			struct strbuf sb = STRBUF_INIT;
+			add_list(&sb, n->enum_values);
+			report(r, "must be one of %s", sb.buf);
+			strbuf_release(&sb);
+		}
+	}
+	if (n->const_value && !equal(n->const_value, v)) {
+		char *t2 = json_print(n->const_value, NULL);
+		report(r, "must be %s", t2);
+		free(t2);
+	}
+	if (number_of(v, &d))
+		check_number(r, n, d);
+	else if (cJSON_IsString(v))
+		check_string(r, n, v->valuestring);
+	else if (cJSON_IsArray(v))
+		check_array(r, n, v);
+	else if (cJSON_IsObject(v))
+		check_object(r, n, v);
+	if (n->format)
+		check_format(r, n, v);
+	check_combinators(r, n, v);
+	r->depth--;
+}
+
+size_t jsonschema_validate(const struct jsonschema *s, const cJSON *instance,
+			   struct jsonschema_error *out, size_t max)
+{
+	struct run r = { .out = out, .max = out ? max : 0, .path = STRBUF_INIT };
+	validate(&r, s->root, instance);
+	if (r.gave_up) {
+		strbuf_reset(&r.path);
+		report(&r, "validation gave up after %u steps", JSONSCHEMA_MAX_STEPS);
+	}
+	strbuf_release(&r.path);
+	return r.count;
+}
+
+void jsonschema_errors_release(struct jsonschema_error *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(e[i].path);
+		free(e[i].message);
+		e[i].path = e[i].message = NULL;
+	}
+}
+
+/* ---- parameters as text ---- */
+
+/* The types n allows, through $refs and allOf. */
+static unsigned types_of(const struct node *n, const struct node **items)
+{
+	for (unsigned hops = 0; n && hops < JSONSCHEMA_MAX_DEPTH; hops++) {
+		if (n->items && items && !*items)
+			*items = n->items;
+		if (n->types)
+			return n->types;
+		if (n->all_of.n) {
+			for (size_t i = 0; i < n->all_of.n; i++) {
+				unsigned t = types_of(n->all_of.v[i], items);
+				if (t)
+					return t;
+			}
+		}
+		n = n->ref;
+	}
+	return 0;
+}
+
+static cJSON *coerce(const char *text, size_t len, unsigned types)
+{
+	char *s = xmemdup0(text, len);
+	cJSON *v = NULL;
+	if (types & (T_INTEGER | T_NUMBER)) {
+		char *end;
+		double d = strtod(s, &end);
+		if (len && *end == '\0' && isfinite(d) && !strchr(s, 'x') && !strchr(s, 'X') &&
+		    strspn(s, "+-0123456789.eE") == len)
+			v = cJSON_CreateNumber(d);
+	}
+	if (!v && (types & T_BOOLEAN) && (!strcmp(s, "true") || !strcmp(s, "false")))
+		v = cJSON_CreateBool(s[0] == 't');
+	if (!v && (types & T_NULL) && (!strcmp(s, "null") || !len) && !(types & T_STRING))
+		v = cJSON_CreateNull();
+	if (!v)
+		v = cJSON_CreateString(s);
+	free(s);
+	return json_check(v);
+}
+
+size_t jsonschema_validate_text(const struct jsonschema *s, const char *text,
+				struct jsonschema_error *out, size_t max)
+{
+	const struct node *items = NULL;
+	unsigned types = types_of(s->root, &items);
+	cJSON *v;
+	if (types & T_ARRAY) {
+		unsigned item_types = types_of(items, NULL);
+		v = json_check(cJSON_CreateArray());
+		for (const char *p = text; *text;) {
+			const char *comma = strchr(p, ',');
+			size_t len = comma ? (size_t)(comma - p) : strlen(p);
+			json_array_add(v, coerce(p, len, item_types));
+			if (!comma)
+				break;
+			p = comma + 1;
+		}
+	} else {
+		v = coerce(text, strlen(text), types);
+	}
+	size_t n = jsonschema_validate(s, v, out, max);
+	cJSON_Delete(v);
+	return n;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* JSON Schema as OpenAPI 3.0 and 3.1 use it: a schema is compiled once (every `$ref`
+ * resolved through the caller, each referenced schema compiled once, cycles allowed) into an
+ * immutable form, then request bodies, parameters and generated responses are validated
+ * against it on any thread, with errors saying where (a dotted path) and what. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "json.h"
+
+/** Deepest nesting of schemas one validation walks (each property, item, `$ref`, `allOf`
+ *  branch... is one level): a deeper instance, or a `$ref` loop that never reaches the
+ *  instance, is an error. Also the deepest nesting jsonschema_compile takes. */
+#define JSONSCHEMA_MAX_DEPTH 64
+/** Most schema checks one validation may make (oneOf inside oneOf multiplies them); more
+ *  stops it with an error saying so. */
+#define JSONSCHEMA_MAX_STEPS (1u << 20)
+/** Most errors one validation counts; it stops looking after that many. */
+#define JSONSCHEMA_MAX_ERRORS 100
+
+struct jsonschema;
+
+enum jsonschema_dialect {
+	JSONSCHEMA_OAS30,   /* `nullable`, boolean exclusiveMinimum/Maximum, `type` one name,
+			     * keywords beside a `$ref` ignored */
+	JSONSCHEMA_OAS31,   /* JSON Schema 2020-12: type lists with "null", numeric
+			     * exclusiveMinimum/Maximum, boolean schemas, `$ref` with siblings */
+};
+
+/** Finds what a "$ref" string points to: the schema (borrowed; it must outlive the compiled
+ *  schema), or NULL when it cannot be resolved. Called only during jsonschema_compile. */
+typedef const cJSON *jsonschema_resolve_fn(void *cls, const char *ref);
+
+/** Compiles schema. Returns the compiled form (immutable: any number of threads may
+ *  validate with it at once; it keeps pointers to nothing in schema, except the `enum` and
+ *  `const` values, so schema and what resolve returned must outlive it), or NULL with *err
+ *  (caller frees; names the keyword and what was expected: "'minLength' must be a
+ *  non-negative integer") and *at (the node that is wrong, borrowed from schema or from what
+ *  resolve returned). resolve may be NULL (every `$ref` is then an error); err and at may
+ *  be NULL. */
+struct jsonschema *jsonschema_compile(const cJSON *schema, enum jsonschema_dialect d,
+				      jsonschema_resolve_fn *resolve, void *cls,
+				      char **err, const cJSON **at);
+/** Frees s; does nothing for NULL. */
+void jsonschema_destroy(struct jsonschema *s);
+
+/** One validation problem. */
+struct jsonschema_error {
+	char *path;      /* dotted from the instance root, "" for the root: "items.0.qty" */
+	char *message;   /* "expected string, got 12", "missing required property 'name'" */
+};
+
+/** Validates instance against s. Returns the number of errors (0: valid; counting stops at
+ *  JSONSCHEMA_MAX_ERRORS), and fills the first min(that, max) of them into out (caller
+ *  frees them with jsonschema_errors_release); out may be NULL when max is 0. Thread-safe. */
+size_t jsonschema_validate(const struct jsonschema *s, const cJSON *instance,
+			   struct jsonschema_error *out, size_t max);
+/** Frees the strings of e[0..n) (not e itself). */
+void jsonschema_errors_release(struct jsonschema_error *e, size_t n);
+
+/** Validates text as it arrives in a path, query, header or cookie parameter: it is first
+ *  read as the schema's type says (following `$ref`s): an integer or a number when it is
+ *  one, true/false for a boolean, a comma-separated list for an array (style form or simple,
+ *  each item read by the items' type), otherwise a string. Then as jsonschema_validate. */
+size_t jsonschema_validate_text(const struct jsonschema *s, const char *text,
+				struct jsonschema_error *out, size_t max);

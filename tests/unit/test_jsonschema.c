@@ -1,0 +1,537 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for jsonschema.c: every keyword valid and invalid, what differs between
+ * OpenAPI 3.0 and 3.1, error paths and messages in nested objects and arrays, oneOf's
+ * exactly-one, discriminators, $ref through a resolver (a cycle among them), compile
+ * errors naming the keyword and node, bounded work, and parameters read from text. */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonschema.h"
+#include "testutil.h"
+#include "util/strbuf.h"
+
+/* A resolver over one document: "#/a/b" is the member b of the member a of the root. */
+static const cJSON *resolve_pointer(void *cls, const char *ref)
+{
+	const cJSON *at = cls;
+	if (strncmp(ref, "#/", 2))
+		return NULL;
+	char *copy = strdup(ref + 2);
+	for (char *save = NULL, *seg = strtok_r(copy, "/", &save); seg && at;
+	     seg = strtok_r(NULL, "/", &save))
+		at = cJSON_GetObjectItemCaseSensitive(at, seg);
+	free(copy);
+	return at;
+}
+
+static cJSON *doc;   /* the last document schema_ok parsed; freed in fini */
+
+static void fini(void)
+{
+	cJSON_Delete(doc);
+	doc = NULL;
+}
+
+/* Compiles the "schema" member of text ("{...}" as a whole when it has none), with
+ * resolve_pointer over the whole text. */
+static struct jsonschema *schema_ok(enum jsonschema_dialect d, const char *text)
+{
+	cJSON_Delete(doc);
+	doc = json_or_fail(text);
+	const cJSON *schema = cJSON_GetObjectItemCaseSensitive(doc, "schema");
+	char *err = NULL;
+	const cJSON *at = NULL;
+	struct jsonschema *s = jsonschema_compile(schema ? schema : doc, d, resolve_pointer, doc,
+						  &err, &at);
+	cr_assert_not_null(s, "%s does not compile: %s", text, err ? err : "?");
+	return s;
+}
+
+/* The errors of instance against schema, "path: message" joined by " | "; "" when valid. */
+static char *errors_of(const struct jsonschema *s, const char *instance)
+{
+	cJSON *v = json_or_fail(instance);
+	struct jsonschema_error e[8];
+	size_t n = jsonschema_validate(s, v, e, 8);
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < n && i < 8; i++)
+		strbuf_addf(&sb, "%s%s: %s", i ? " | " : "", e[i].path, e[i].message);
+	jsonschema_errors_release(e, n < 8 ? n : 8);
+	cJSON_Delete(v);
+	return strbuf_detach(&sb, NULL);
+}
+
+static void expect_d(enum jsonschema_dialect d, const char *schema, const char *instance,
+		     const char *want)
+{
+	struct jsonschema *s = schema_ok(d, schema);
+	char *got = errors_of(s, instance);
+	cr_expect_str_eq(got, want, "%s against %s", instance, schema);
+	free(got);
+	jsonschema_destroy(s);
+}
+
+#define expect30(schema, instance, want) expect_d(JSONSCHEMA_OAS30, schema, instance, want)
+#define expect31(schema, instance, want) expect_d(JSONSCHEMA_OAS31, schema, instance, want)
+/* the same in both dialects */
+#define expect(schema, instance, want) \
+	do { expect30(schema, instance, want); expect31(schema, instance, want); } while (0)
+
+static void compile_fails(enum jsonschema_dialect d, const char *text, const char *want_err,
+			  const char *want_at)
+{
+	cJSON *js = json_or_fail(text);
+	char *err = NULL;
+	const cJSON *at = NULL;
+	struct jsonschema *s = jsonschema_compile(js, d, resolve_pointer, js, &err, &at);
+	cr_assert_null(s, "%s compiled", text);
+	cr_expect_str_eq(err, want_err);
+	cr_assert_not_null(at);
+	char *at_text = json_print(at, NULL);
+	cr_expect_str_eq(at_text, want_at);
+	free(at_text);
+	free(err);
+	cJSON_Delete(js);
+}
+
+TestSuite(jsonschema, .fini = fini);
+
+Test(jsonschema, type)
+{
+	expect("{\"type\":\"string\"}", "\"a\"", "");
+	expect("{\"type\":\"string\"}", "12", ": expected string, got 12");
+	expect("{\"type\":\"integer\"}", "12", "");
+	expect("{\"type\":\"integer\"}", "12.0", "");
+	expect("{\"type\":\"integer\"}", "1.5", ": expected integer, got 1.5");
+	expect("{\"type\":\"number\"}", "1.5", "");
+	expect("{\"type\":\"number\"}", "\"1.5\"", ": expected number, got \"1.5\"");
+	expect("{\"type\":\"boolean\"}", "false", "");
+	expect("{\"type\":\"boolean\"}", "null", ": expected boolean, got null");
+	expect("{\"type\":\"array\"}", "{}", ": expected array, got an object");
+	expect("{\"type\":\"object\"}", "[]", ": expected object, got an array");
+	expect("{}", "[1,{\"a\":null}]", "");
+	expect("{\"description\":\"x\",\"example\":1,\"readOnly\":true,\"x-foo\":[],\"bogus\":1}",
+	       "\"any\"", "");
+}
+
+Test(jsonschema, nullable_30_and_type_lists_31)
+{
+	expect30("{\"type\":\"string\",\"nullable\":true}", "null", "");
+	expect30("{\"type\":\"string\",\"nullable\":false}", "null", ": expected string, got null");
+	expect30("{\"type\":\"string\"}", "null", ": expected string, got null");
+	/* 3.1 has no nullable: it is an unknown keyword */
+	expect31("{\"type\":\"string\",\"nullable\":true}", "null", ": expected string, got null");
+	expect31("{\"type\":[\"string\",\"null\"]}", "null", "");
+	expect31("{\"type\":[\"string\",\"null\"]}", "\"x\"", "");
+	expect31("{\"type\":[\"integer\",\"boolean\"]}", "\"x\"",
+		 ": expected boolean or integer, got \"x\"");
+	compile_fails(JSONSCHEMA_OAS30, "{\"type\":[\"string\",\"null\"]}",
+		      "'type' must be a string in OpenAPI 3.0 (a list of types needs 3.1; use "
+		      "'nullable' for null)", "[\"string\",\"null\"]");
+	compile_fails(JSONSCHEMA_OAS31, "{\"type\":\"strin\"}",
+		      "'type' must be one of null, boolean, integer, number, string, array, object",
+		      "\"strin\"");
+}
+
+Test(jsonschema, enum_and_const)
+{
+	expect("{\"enum\":[\"a\",\"b\"]}", "\"b\"", "");
+	expect("{\"enum\":[\"a\",\"b\"]}", "\"c\"", ": must be one of [\"a\", \"b\"]");
+	expect("{\"enum\":[1,{\"x\":[1,2]}]}", "{\"x\":[1,2.0]}", "");
+	expect("{\"enum\":[1,{\"x\":[1,2]}]}", "{\"x\":[2,1]}", ": must be one of [1, {\"x\":[1,2]}]");
+	expect31("{\"const\":\"on\"}", "\"on\"", "");
+	expect31("{\"const\":\"on\"}", "\"off\"", ": must be \"on\"");
+}
+
+Test(jsonschema, objects)
+{
+	const char *s = "{\"type\":\"object\",\"required\":[\"name\",\"age\"],"
+			"\"properties\":{\"name\":{\"type\":\"string\"},\"age\":{\"type\":\"integer\","
+			"\"minimum\":0}}}";
+	expect(s, "{\"name\":\"x\",\"age\":3,\"more\":1}", "");
+	expect(s, "{\"age\":-1}", ": missing required property 'name' | age: must be at least 0");
+	expect(s, "{\"name\":12,\"age\":1}", "name: expected string, got 12");
+	expect("{\"additionalProperties\":false,\"properties\":{\"a\":{}}}", "{\"a\":1,\"b\":2}",
+	       ": unexpected property 'b'");
+	expect("{\"additionalProperties\":{\"type\":\"integer\"},\"properties\":{\"a\":{}}}",
+	       "{\"a\":\"s\",\"b\":2,\"c\":\"x\"}", "c: expected integer, got \"x\"");
+	expect("{\"patternProperties\":{\"^x-\":{\"type\":\"string\"}},\"additionalProperties\":false}",
+	       "{\"x-a\":\"1\",\"x-b\":2,\"y\":1}",
+	       "x-b: expected string, got 2 | : unexpected property 'y'");
+	expect("{\"minProperties\":2,\"maxProperties\":2}", "{\"a\":1}",
+	       ": must have at least 2 properties");
+	expect("{\"minProperties\":1,\"maxProperties\":1}", "{\"a\":1,\"b\":2}",
+	       ": must have at most 1 property");
+	/* properties and required only apply to objects */
+	expect("{\"required\":[\"a\"],\"minProperties\":3}", "\"s\"", "");
+}
+
+Test(jsonschema, arrays)
+{
+	expect("{\"type\":\"array\",\"items\":{\"type\":\"integer\"},\"minItems\":1,\"maxItems\":3}",
+	       "[1,2]", "");
+	expect("{\"items\":{\"type\":\"integer\"}}", "[1,\"a\",3,true]",
+	       "1: expected integer, got \"a\" | 3: expected integer, got true");
+	expect("{\"minItems\":1}", "[]", ": must have at least 1 item");
+	expect("{\"maxItems\":2}", "[1,2,3]", ": must have at most 2 items");
+	expect("{\"uniqueItems\":true}", "[1,{\"a\":1},2,{\"a\":1.0}]",
+	       ": must not repeat items (1 and 3 are equal)");
+	expect("{\"uniqueItems\":true}", "[1,\"1\",[1],{\"a\":[1]}]", "");
+	expect("{\"uniqueItems\":false}", "[1,1]", "");
+	compile_fails(JSONSCHEMA_OAS30, "{\"items\":[{}]}",
+		      "'items' must be one schema (tuples are not supported)", "[{}]");
+}
+
+Test(jsonschema, nested_paths)
+{
+	const char *s = "{\"type\":\"object\",\"properties\":{\"items\":{\"type\":\"array\",\"items\":"
+			"{\"type\":\"object\",\"required\":[\"sku\"],\"properties\":{\"qty\":"
+			"{\"type\":\"integer\",\"minimum\":1}}}}}}";
+	expect(s, "{\"items\":[{\"sku\":\"a\",\"qty\":1},{\"qty\":\"2\"},{\"sku\":\"c\",\"qty\":0}]}",
+	       "items.1: missing required property 'sku' | items.1.qty: expected integer, got \"2\""
+	       " | items.2.qty: must be at least 1");
+}
+
+Test(jsonschema, strings)
+{
+	expect("{\"minLength\":2,\"maxLength\":3}", "\"ab\"", "");
+	expect("{\"minLength\":2}", "\"a\"", ": must be at least 2 characters long");
+	expect("{\"maxLength\":3}", "\"abcd\"", ": must be at most 3 characters long");
+	/* code points, not bytes: "żółw" is 4 of them in 7 bytes */
+	expect("{\"maxLength\":4,\"minLength\":4}", "\"\xc5\xbc\xc3\xb3\xc5\x82w\"", "");
+	expect("{\"maxLength\":1}", "\"\xf0\x9f\x98\x80\"", "");
+	expect("{\"pattern\":\"^[a-z]+$\"}", "\"abc\"", "");
+	expect("{\"pattern\":\"^[a-z]+$\"}", "\"abc1\"", ": must match pattern '^[a-z]+$'");
+	/* a search, not anchored */
+	expect("{\"pattern\":\"b+\"}", "\"abbc\"", "");
+	expect("{\"pattern\":\"\\\\d{3}\"}", "\"ab12\"", ": must match pattern '\\d{3}'");
+	compile_fails(JSONSCHEMA_OAS30, "{\"pattern\":\"(a\"}",
+		      "'pattern' is not a valid regular expression: missing closing parenthesis at "
+		      "offset 2", "\"(a\"");
+	compile_fails(JSONSCHEMA_OAS30, "{\"minLength\":-1}",
+		      "'minLength' must be a non-negative integer", "-1");
+	compile_fails(JSONSCHEMA_OAS30, "{\"maxLength\":1.5}",
+		      "'maxLength' must be a non-negative integer", "1.5");
+}
+
+Test(jsonschema, numbers)
+{
+	expect("{\"minimum\":1,\"maximum\":10}", "10", "");
+	expect("{\"minimum\":1,\"maximum\":10}", "11", ": must be at most 10");
+	expect("{\"minimum\":1.5}", "1", ": must be at least 1.5");
+	expect("{\"multipleOf\":0.1}", "0.3", "");
+	expect("{\"multipleOf\":3}", "10", ": must be a multiple of 3");
+	expect("{\"maximum\":10}", "\"99\"", "");
+	/* 3.0: booleans modifying minimum and maximum */
+	expect30("{\"minimum\":1,\"exclusiveMinimum\":true}", "1", ": must be greater than 1");
+	expect30("{\"maximum\":5,\"exclusiveMaximum\":true}", "5", ": must be less than 5");
+	expect30("{\"maximum\":5,\"exclusiveMaximum\":false}", "5", "");
+	expect30("{\"exclusiveMaximum\":true}", "5", "");
+	/* 3.1: numbers of their own */
+	expect31("{\"exclusiveMinimum\":1}", "1", ": must be greater than 1");
+	expect31("{\"exclusiveMinimum\":1}", "1.01", "");
+	expect31("{\"exclusiveMaximum\":5,\"maximum\":10}", "5", ": must be less than 5");
+	expect31("{\"exclusiveMaximum\":5,\"maximum\":3}", "4", ": must be at most 3");
+	compile_fails(JSONSCHEMA_OAS30, "{\"exclusiveMinimum\":1}",
+		      "'exclusiveMinimum' must be true or false in OpenAPI 3.0 (a number needs 3.1)",
+		      "1");
+	compile_fails(JSONSCHEMA_OAS31, "{\"exclusiveMaximum\":true}",
+		      "'exclusiveMaximum' must be a number in OpenAPI 3.1 (true or false was 3.0)",
+		      "true");
+	compile_fails(JSONSCHEMA_OAS31, "{\"multipleOf\":0}", "'multipleOf' must be greater than 0",
+		      "0");
+	compile_fails(JSONSCHEMA_OAS31, "{\"minimum\":\"1\"}", "'minimum' must be a number", "\"1\"");
+}
+
+Test(jsonschema, formats)
+{
+	struct { const char *format, *good, *bad, *msg; } cases[] = {
+		{ "int32", "2147483647", "2147483648", "must be a 32-bit integer" },
+		{ "int64", "-9007199254740993", "1e19", "must be a 64-bit integer" },
+		{ "float", "1.5", "1e39", "must fit in a float" },
+		{ "date", "\"2024-02-29\"", "\"2023-02-29\"", "must be a valid date" },
+		{ "date", "\"1999-12-31\"", "\"1999-12-31T00:00:00Z\"", "must be a valid date" },
+		{ "date-time", "\"2024-01-02T03:04:05Z\"", "\"2024-01-02 03:04:05Z\"",
+		  "must be a valid date-time" },
+		{ "date-time", "\"2024-01-02T03:04:05.123+01:30\"", "\"2024-01-02T24:00:00Z\"",
+		  "must be a valid date-time" },
+		{ "date-time", "\"2024-01-02t03:04:05z\"", "\"2024-01-02T03:04:05\"",
+		  "must be a valid date-time" },
+		{ "email", "\"a.b+c@example.com\"", "\"a b@example.com\"", "must be a valid email" },
+		{ "email", "\"x@localhost\"", "\"@example.com\"", "must be a valid email" },
+		{ "email", "\"x@a-b.c\"", "\"x@-a.c\"", "must be a valid email" },
+		{ "uuid", "\"123e4567-e89b-12d3-a456-426614174000\"",
+		  "\"123e4567-e89b-12d3-a456-42661417400\"", "must be a valid uuid" },
+		{ "uri", "\"https://example.com/a?b=c#d\"", "\"/relative/path\"",
+		  "must be a valid uri" },
+		{ "uri", "\"urn:isbn:0451450523\"", "\"http://a b\"", "must be a valid uri" },
+		{ "ipv4", "\"192.168.0.1\"", "\"256.1.1.1\"", "must be a valid ipv4" },
+		{ "ipv6", "\"::1\"", "\"1:::2\"", "must be a valid ipv6" },
+		{ "byte", "\"aGVsbG8=\"", "\"aGVsbG8\"", "must be a valid byte" },
+		{ "byte", "\"\"", "\"a=bc\"", "must be a valid byte" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char schema[64], want[64];
+		snprintf(schema, sizeof schema, "{\"format\":\"%s\"}", cases[i].format);
+		snprintf(want, sizeof want, ": %s", cases[i].msg);
+		expect(schema, cases[i].good, "");
+		expect(schema, cases[i].bad, want);
+	}
+	/* formats of the other type, and unknown formats, pass */
+	expect("{\"format\":\"int32\"}", "\"x\"", "");
+	expect("{\"format\":\"date\"}", "12", "");
+	expect("{\"format\":\"password\"}", "\"x\"", "");
+	expect("{\"format\":\"double\"}", "1e300", "");
+}
+
+Test(jsonschema, combinators)
+{
+	expect("{\"allOf\":[{\"minimum\":1},{\"maximum\":3}]}", "2", "");
+	expect("{\"allOf\":[{\"minimum\":1},{\"maximum\":3}]}", "5", ": must be at most 3");
+	expect("{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"integer\"}]}", "1", "");
+	expect("{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"integer\"}]}", "1.5",
+	       ": must match at least one schema in 'anyOf'");
+	const char *one = "{\"oneOf\":[{\"type\":\"integer\"},{\"minimum\":2}]}";
+	expect(one, "1", "");
+	expect(one, "2.5", "");
+	expect(one, "3", ": must match exactly one schema in 'oneOf', matched 0 and 1");
+	expect(one, "1.5", ": must match exactly one schema in 'oneOf', matched none");
+	expect("{\"not\":{\"type\":\"string\"}}", "1", "");
+	expect("{\"not\":{\"type\":\"string\"}}", "\"s\"", ": must not match the schema in 'not'");
+	compile_fails(JSONSCHEMA_OAS30, "{\"oneOf\":[]}",
+		      "'oneOf' must be a non-empty array of schemas", "[]");
+	compile_fails(JSONSCHEMA_OAS30, "{\"allOf\":[{\"type\":1}]}",
+		      "'type' must be a string or an array of strings", "1");
+}
+
+Test(jsonschema, boolean_schemas_31)
+{
+	expect31("{\"properties\":{\"a\":false,\"b\":true}}", "{\"b\":1}", "");
+	expect31("{\"properties\":{\"a\":false,\"b\":true}}", "{\"a\":1}",
+		 "a: no value is allowed here");
+	compile_fails(JSONSCHEMA_OAS30, "{\"properties\":{\"a\":false}}",
+		      "a schema must be an object", "false");
+}
+
+static const char pets[] =
+	"{\"components\":{\"schemas\":{"
+	"\"Cat\":{\"type\":\"object\",\"required\":[\"petType\",\"meows\"],"
+	"\"properties\":{\"petType\":{\"type\":\"string\"},\"meows\":{\"type\":\"boolean\"}}},"
+	"\"Dog\":{\"type\":\"object\",\"required\":[\"petType\",\"barks\"],"
+	"\"properties\":{\"petType\":{\"type\":\"string\"},\"barks\":{\"type\":\"boolean\"}}}}},"
+	"\"schema\":{\"oneOf\":[{\"$ref\":\"#/components/schemas/Cat\"},"
+	"{\"$ref\":\"#/components/schemas/Dog\"}],\"discriminator\":{\"propertyName\":\"petType\"%s}}}";
+
+Test(jsonschema, discriminator)
+{
+	char text[1024];
+	snprintf(text, sizeof text, pets, "");
+	expect(text, "{\"petType\":\"Cat\",\"meows\":true}", "");
+	/* the chosen branch's errors, not oneOf's */
+	expect(text, "{\"petType\":\"Dog\",\"meows\":true}", ": missing required property 'barks'");
+	expect(text, "{\"petType\":\"Cow\"}",
+	       ": discriminator property 'petType' must be one of [\"Cat\", \"Dog\"]");
+	expect(text, "{\"meows\":true}", ": missing discriminator property 'petType'");
+	snprintf(text, sizeof text, pets,
+		 ",\"mapping\":{\"cat\":\"#/components/schemas/Cat\",\"dog\":\"#/components/schemas/Dog\"}");
+	expect(text, "{\"petType\":\"dog\",\"barks\":false}", "");
+	expect(text, "{\"petType\":\"dog\",\"barks\":1}", "barks: expected boolean, got 1");
+	snprintf(text, sizeof text, pets, ",\"mapping\":{\"cat\":\"#/nowhere\"}");
+	cJSON *js = json_or_fail(text);
+	char *err = NULL;
+	const cJSON *at = NULL;
+	cr_assert_null(jsonschema_compile(cJSON_GetObjectItem(js, "schema"), JSONSCHEMA_OAS30,
+					  resolve_pointer, js, &err, &at));
+	cr_expect_str_eq(err, "'$ref' '#/nowhere' does not resolve");
+	cr_expect_str_eq(at->valuestring, "#/nowhere");
+	free(err);
+	cJSON_Delete(js);
+}
+
+static const char tree[] =
+	"{\"components\":{\"schemas\":{\"Node\":{\"type\":\"object\",\"required\":[\"value\"],"
+	"\"properties\":{\"value\":{\"type\":\"integer\"},"
+	"\"children\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/Node\"}}}}}},"
+	"\"schema\":{\"$ref\":\"#/components/schemas/Node\"}}";
+
+Test(jsonschema, ref_cycle)
+{
+	expect(tree, "{\"value\":1,\"children\":[{\"value\":2},{\"value\":3,\"children\":[]}]}", "");
+	expect(tree, "{\"value\":1,\"children\":[{\"value\":2,\"children\":[{\"value\":\"x\"}]}]}",
+	       "children.0.children.0.value: expected integer, got \"x\"");
+	/* deeper than the depth limit: an error, not a crash */
+	struct strbuf sb = STRBUF_INIT;
+	for (int i = 0; i < 100; i++)
+		strbuf_adds(&sb, "{\"value\":1,\"children\":[");
+	strbuf_adds(&sb, "{\"value\":1}");
+	for (int i = 0; i < 100; i++)
+		strbuf_adds(&sb, "]}");
+	struct jsonschema *s = schema_ok(JSONSCHEMA_OAS31, tree);
+	char *got = errors_of(s, sb.buf);
+	cr_expect(strstr(got, "nested more than 64 schemas deep"), "%s", got);
+	free(got);
+	jsonschema_destroy(s);
+	strbuf_release(&sb);
+	/* a loop of refs that never reaches the instance */
+	expect("{\"a\":{\"$ref\":\"#/b\"},\"b\":{\"$ref\":\"#/a\"},\"schema\":{\"$ref\":\"#/a\"}}",
+	       "1", ": nested more than 64 schemas deep");
+}
+
+Test(jsonschema, ref_siblings)
+{
+	const char *s = "{\"S\":{\"type\":\"string\"},\"schema\":{\"$ref\":\"#/S\",\"maxLength\":2}}";
+	/* 3.0 ignores keywords beside $ref; 3.1 applies them */
+	expect30(s, "\"abc\"", "");
+	expect31(s, "\"abc\"", ": must be at most 2 characters long");
+	expect(s, "1", ": expected string, got 1");
+	compile_fails(JSONSCHEMA_OAS31, "{\"properties\":{\"a\":{\"$ref\":\"#/none\"}}}",
+		      "'$ref' '#/none' does not resolve", "\"#/none\"");
+}
+
+Test(jsonschema, no_resolver)
+{
+	cJSON *js = json_or_fail("{\"$ref\":\"#/x\"}");
+	char *err = NULL;
+	cr_assert_null(jsonschema_compile(js, JSONSCHEMA_OAS30, NULL, NULL, &err, NULL));
+	cr_expect_str_eq(err, "'$ref' '#/x' does not resolve");
+	free(err);
+	cr_assert_null(jsonschema_compile(js, JSONSCHEMA_OAS30, NULL, NULL, NULL, NULL));
+	cJSON_Delete(js);
+}
+
+Test(jsonschema, error_cap)
+{
+	struct jsonschema *s = schema_ok(JSONSCHEMA_OAS30, "{\"items\":{\"type\":\"string\"}}");
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addc(&sb, '[');
+	for (int i = 0; i < 500; i++)
+		strbuf_addf(&sb, "%s%d", i ? "," : "", i);
+	strbuf_addc(&sb, ']');
+	cJSON *v = json_or_fail(sb.buf);
+	struct jsonschema_error e[3];
+	cr_expect_eq(jsonschema_validate(s, v, e, 3), JSONSCHEMA_MAX_ERRORS);
+	cr_expect_str_eq(e[2].path, "2");
+	cr_expect_str_eq(e[2].message, "expected string, got 2");
+	jsonschema_errors_release(e, 3);
+	cr_expect_eq(jsonschema_validate(s, v, NULL, 0), JSONSCHEMA_MAX_ERRORS);
+	cJSON_Delete(v);
+	strbuf_release(&sb);
+	jsonschema_destroy(s);
+}
+
+Test(jsonschema, explosive_oneof_gives_up)
+{
+	/* oneOf of two refs back to itself: 2^depth branches without the step budget */
+	struct jsonschema *s = schema_ok(JSONSCHEMA_OAS31,
+		"{\"A\":{\"oneOf\":[{\"$ref\":\"#/A\"},{\"$ref\":\"#/A\"},{\"$ref\":\"#/A\"}]},"
+		"\"schema\":{\"$ref\":\"#/A\"}}");
+	char *got = errors_of(s, "1");
+	cr_expect(strstr(got, "validation gave up") || strstr(got, "nested more than"), "%s", got);
+	free(got);
+	jsonschema_destroy(s);
+}
+
+static size_t text_errors(const struct jsonschema *s, const char *text, char *msg, size_t len)
+{
+	struct jsonschema_error e[2];
+	size_t n = jsonschema_validate_text(s, text, e, 2);
+	snprintf(msg, len, "%s", n ? e[0].message : "");
+	jsonschema_errors_release(e, n < 2 ? n : 2);
+	return n;
+}
+
+Test(jsonschema, text_parameters)
+{
+	char msg[128];
+	struct jsonschema *s = schema_ok(JSONSCHEMA_OAS30, "{\"type\":\"integer\",\"maximum\":100}");
+	cr_expect_eq(text_errors(s, "42", msg, sizeof msg), 0);
+	cr_expect_eq(text_errors(s, "-3", msg, sizeof msg), 0);
+	cr_expect_eq(text_errors(s, "101", msg, sizeof msg), 1);
+	cr_expect_str_eq(msg, "must be at most 100");
+	cr_expect_eq(text_errors(s, "abc", msg, sizeof msg), 1);
+	cr_expect_str_eq(msg, "expected integer, got \"abc\"");
+	cr_expect_eq(text_errors(s, "1.5", msg, sizeof msg), 1);
+	cr_expect_str_eq(msg, "expected integer, got 1.5");
+	cr_expect_eq(text_errors(s, "0x10", msg, sizeof msg), 1);
+	cr_expect_eq(text_errors(s, "", msg, sizeof msg), 1);
+	jsonschema_destroy(s);
+
+	s = schema_ok(JSONSCHEMA_OAS30, "{\"type\":\"boolean\"}");
+	cr_expect_eq(text_errors(s, "true", msg, sizeof msg), 0);
+	cr_expect_eq(text_errors(s, "yes", msg, sizeof msg), 1);
+	jsonschema_destroy(s);
+
+	/* a string stays a string, digits and all */
+	s = schema_ok(JSONSCHEMA_OAS30, "{\"type\":\"string\",\"pattern\":\"^[0-9]+$\"}");
+	cr_expect_eq(text_errors(s, "0123", msg, sizeof msg), 0);
+	jsonschema_destroy(s);
+
+	/* arrays: comma-separated, each item by the items' type, through a $ref */
+	s = schema_ok(JSONSCHEMA_OAS31,
+		      "{\"I\":{\"type\":\"integer\",\"minimum\":1},\"schema\":{\"type\":\"array\","
+		      "\"maxItems\":3,\"items\":{\"$ref\":\"#/I\"}}}");
+	cr_expect_eq(text_errors(s, "1,2,3", msg, sizeof msg), 0);
+	cr_expect_eq(text_errors(s, "1,0", msg, sizeof msg), 1);
+	cr_expect_str_eq(msg, "must be at least 1");
+	cr_expect_eq(text_errors(s, "1,2,3,4", msg, sizeof msg), 1);
+	cr_expect_str_eq(msg, "must have at most 3 items");
+	struct jsonschema_error e[1];
+	cr_expect_eq(jsonschema_validate_text(s, "1,x", e, 1), 1);
+	cr_expect_str_eq(e[0].path, "1");
+	jsonschema_errors_release(e, 1);
+	jsonschema_destroy(s);
+
+	s = schema_ok(JSONSCHEMA_OAS31, "{\"type\":[\"integer\",\"null\"]}");
+	cr_expect_eq(text_errors(s, "null", msg, sizeof msg), 0);
+	cr_expect_eq(text_errors(s, "7", msg, sizeof msg), 0);
+	jsonschema_destroy(s);
+}
+
+Test(jsonschema, exact_numbers)
+{
+	/* cJSON_Raw numbers as json_parse_exact reads them count as numbers */
+	struct jsonschema *s = schema_ok(JSONSCHEMA_OAS30,
+					 "{\"type\":\"integer\",\"maximum\":10,\"enum\":[1,10]}");
+	const char *text = "10.0";
+	cJSON *v = json_parse_exact(text, strlen(text), 16, 100);
+	cr_assert_not_null(v);
+	cr_expect_eq(jsonschema_validate(s, v, NULL, 0), 0);
+	cJSON_Delete(v);
+	jsonschema_destroy(s);
+}
+
+static struct jsonschema *shared;
+
+static void *validate_many(void *arg)
+{
+	(void)arg;
+	cJSON *bad = json_or_fail("{\"value\":1,\"children\":[{\"value\":\"x\"}]}");
+	cJSON *good = json_or_fail("{\"value\":1,\"children\":[{\"value\":2}]}");
+	for (int i = 0; i < 2000; i++) {
+		struct jsonschema_error e[1];
+		if (jsonschema_validate(shared, good, e, 1) != 0 ||
+		    jsonschema_validate(shared, bad, e, 1) != 1)
+			return (void *)1;
+		jsonschema_errors_release(e, 1);
+	}
+	cJSON_Delete(bad);
+	cJSON_Delete(good);
+	return NULL;
+}
+
+Test(jsonschema, threads)
+{
+	shared = schema_ok(JSONSCHEMA_OAS31, tree);
+	pthread_t t[4];
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, validate_many, NULL);
+	for (int i = 0; i < 4; i++) {
+		void *r;
+		pthread_join(t[i], &r);
+		cr_expect_null(r);
+	}
+	jsonschema_destroy(shared);
+}
