@@ -440,8 +440,9 @@ static bool compile_keyword(struct compiler *c, struct node *n, const cJSON *sch
 
 static struct node *compile_node(struct compiler *c, const cJSON *js, unsigned depth)
 {
-	if (depth > JSONSCHEMA_MAX_DEPTH)
-		return fail(c, js, "schema nested more than %d levels deep", JSONSCHEMA_MAX_DEPTH),
+	if (depth > JSONSCHEMA_MAX_COMPILE_DEPTH)
+		return fail(c, js, "schema nested more than %d levels deep",
+			    JSONSCHEMA_MAX_COMPILE_DEPTH),
 		       NULL;
 	if (cJSON_IsBool(js) && c->d == JSONSCHEMA_OAS31) {
 		struct node *n = new_node(c);

@@ -10,9 +10,12 @@
 #include "json.h"
 
 /** Deepest nesting of schemas one validation walks (each property, item, `$ref`, `allOf`
- *  branch... is one level): a deeper instance, or a `$ref` loop that never reaches the
- *  instance, is an error. Also the deepest nesting jsonschema_compile takes. */
-#define JSONSCHEMA_MAX_DEPTH 64
+ *  branch... is one level, so one level of an instance may take several): a deeper
+ *  instance, or a `$ref` loop that never reaches the instance, is an error. */
+#define JSONSCHEMA_MAX_DEPTH 256
+/** Deepest nesting jsonschema_compile takes: subschemas inside subschemas, and chains of
+ *  `$ref`s to schemas not compiled yet. */
+#define JSONSCHEMA_MAX_COMPILE_DEPTH 512
 /** Most schema checks one validation may make (oneOf inside oneOf multiplies them); more
  *  stops it with an error saying so. */
 #define JSONSCHEMA_MAX_STEPS (1u << 20)

@@ -364,20 +364,20 @@ Test(jsonschema, ref_cycle)
 	       "children.0.children.0.value: expected integer, got \"x\"");
 	/* deeper than the depth limit: an error, not a crash */
 	struct strbuf sb = STRBUF_INIT;
-	for (int i = 0; i < 100; i++)
+	for (int i = 0; i < JSONSCHEMA_MAX_DEPTH; i++)
 		strbuf_adds(&sb, "{\"value\":1,\"children\":[");
 	strbuf_adds(&sb, "{\"value\":1}");
-	for (int i = 0; i < 100; i++)
+	for (int i = 0; i < JSONSCHEMA_MAX_DEPTH; i++)
 		strbuf_adds(&sb, "]}");
 	struct jsonschema *s = schema_ok(JSONSCHEMA_OAS31, tree);
 	char *got = errors_of(s, sb.buf);
-	cr_expect(strstr(got, "nested more than 64 schemas deep"), "%s", got);
+	cr_expect(strstr(got, "nested more than 256 schemas deep"), "%s", got);
 	free(got);
 	jsonschema_destroy(s);
 	strbuf_release(&sb);
 	/* a loop of refs that never reaches the instance */
 	expect("{\"a\":{\"$ref\":\"#/b\"},\"b\":{\"$ref\":\"#/a\"},\"schema\":{\"$ref\":\"#/a\"}}",
-	       "1", ": nested more than 64 schemas deep");
+	       "1", ": nested more than 256 schemas deep");
 }
 
 Test(jsonschema, ref_siblings)
@@ -398,6 +398,20 @@ Test(jsonschema, no_resolver)
 	cr_assert_null(jsonschema_compile(js, JSONSCHEMA_OAS30, NULL, NULL, &err, NULL));
 	cr_expect_str_eq(err, "'$ref' '#/x' does not resolve");
 	free(err);
+	/* a chain of refs deeper than the compile limit fails; a long one compiles */
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_adds(&sb, "{\"schema\":{\"$ref\":\"#/d0\"}");
+	for (int i = 0; i < 600; i++)
+		strbuf_addf(&sb, ",\"d%d\":{\"$ref\":\"#/d%d\"}", i, i + 1);
+	strbuf_adds(&sb, ",\"d600\":{\"type\":\"string\"}}");
+	cJSON *chain = json_or_fail(sb.buf);
+	err = NULL;
+	cr_assert_null(jsonschema_compile(cJSON_GetObjectItem(chain, "schema"), JSONSCHEMA_OAS31,
+					  resolve_pointer, chain, &err, NULL));
+	cr_expect_str_eq(err, "schema nested more than 512 levels deep");
+	free(err);
+	cJSON_Delete(chain);
+	strbuf_release(&sb);
 	cr_assert_null(jsonschema_compile(js, JSONSCHEMA_OAS30, NULL, NULL, NULL, NULL));
 	cJSON_Delete(js);
 }
