@@ -438,6 +438,16 @@ static bool compile_keyword(struct compiler *c, struct node *n, const cJSON *sch
 	return true;   /* annotations (description, example, readOnly...) and unknown keywords */
 }
 
+/* Whether a member before v has its name: cJSON keeps duplicate keys, and the first one is
+ * what cJSON_GetObjectItem (and so the rest of cannery) sees. */
+static bool repeated(const cJSON *v)
+{
+	for (const cJSON *e = v->prev; e && e->next; e = e->prev)
+		if (!strcmp(e->string, v->string))
+			return true;
+	return false;
+}
+
 static struct node *compile_node(struct compiler *c, const cJSON *js, unsigned depth)
 {
 	if (depth > JSONSCHEMA_MAX_COMPILE_DEPTH)
@@ -464,12 +474,12 @@ static struct node *compile_node(struct compiler *c, const cJSON *js, unsigned d
 		return n;   /* 3.0: "any sibling elements of a $ref are ignored" */
 	/* oneOf/anyOf first: the discriminator's implicit mapping names their branches */
 	for (const cJSON *v = js->child; v; v = v->next)
-		if ((!strcmp(v->string, "oneOf") || !strcmp(v->string, "anyOf")) &&
+		if ((!strcmp(v->string, "oneOf") || !strcmp(v->string, "anyOf")) && !repeated(v) &&
 		    !compile_keyword(c, n, js, v, depth))
 			return NULL;
 	for (const cJSON *v = js->child; v; v = v->next) {
 		if (!strcmp(v->string, "oneOf") || !strcmp(v->string, "anyOf") ||
-		    !strcmp(v->string, "$ref"))
+		    !strcmp(v->string, "$ref") || repeated(v))
 			continue;
 		if (!strcmp(v->string, "discriminator")) {
 			if (!compile_discriminator(c, n, v, js, depth))

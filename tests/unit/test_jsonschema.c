@@ -165,6 +165,10 @@ Test(jsonschema, objects)
 	       ": must have at least 2 properties");
 	expect("{\"minProperties\":1,\"maxProperties\":1}", "{\"a\":1,\"b\":2}",
 	       ": must have at most 1 property");
+	/* a keyword given twice: the first counts, as cJSON_GetObjectItem finds it */
+	expect("{\"properties\":{\"a\":{\"type\":\"string\"}},\"properties\":{\"b\":{}},"
+	       "\"maxProperties\":1,\"maxProperties\":5}", "{\"a\":1,\"b\":2}",
+	       ": must have at most 1 property | a: expected string, got 1");
 	/* properties and required only apply to objects */
 	expect("{\"required\":[\"a\"],\"minProperties\":3}", "\"s\"", "");
 }
