@@ -233,6 +233,8 @@ static bool compile_type(struct compiler *c, struct node *n, const cJSON *v)
 	return true;
 }
 
+static struct node *resolve_target(struct compiler *c, const cJSON *target, unsigned depth);
+
 static struct node *resolve_ref(struct compiler *c, const cJSON *v, unsigned depth)
 {
 	if (!cJSON_IsString(v))
@@ -240,12 +242,31 @@ static struct node *resolve_ref(struct compiler *c, const cJSON *v, unsigned dep
 	const cJSON *target = c->resolve ? c->resolve(c->cls, v->valuestring) : NULL;
 	if (!target)
 		return fail(c, v, "'$ref' '%s' does not resolve", v->valuestring), NULL;
+	return resolve_target(c, target, depth);
+}
+
+/* target's node: the one compiled already (a cycle, or a schema referred to twice), or a
+ * new one. */
+static struct node *resolve_target(struct compiler *c, const cJSON *target, unsigned depth)
+{
 	char key[32];
 	snprintf(key, sizeof key, "%p", (const void *)target);
 	struct node *n = hmap_get(&c->refs, key);
 	if (n)
 		return n;
 	return compile_node(c, target, depth + 1);
+}
+
+/* A mapping value is a $ref, or the name of a schema under #/components/schemas. */
+static struct node *resolve_mapping(struct compiler *c, const cJSON *m, unsigned depth)
+{
+	if (strchr(m->valuestring, '/') || strchr(m->valuestring, '#') || !c->resolve)
+		return resolve_ref(c, m, depth);
+	struct strbuf ref = STRBUF_INIT;
+	strbuf_addf(&ref, "#/components/schemas/%s", m->valuestring);
+	const cJSON *target = c->resolve(c->cls, ref.buf);
+	strbuf_release(&ref);
+	return target ? resolve_target(c, target, depth) : resolve_ref(c, m, depth);
 }
 
 static bool compile_discriminator(struct compiler *c, struct node *n, const cJSON *v,
@@ -267,7 +288,7 @@ static bool compile_discriminator(struct compiler *c, struct node *n, const cJSO
 		for (const cJSON *m = mapping->child; m; m = m->next) {
 			if (!cJSON_IsString(m))
 				return fail(c, m, "'mapping' must be an object of strings");
-			struct node *t = resolve_ref(c, m, depth);
+			struct node *t = resolve_mapping(c, m, depth);
 			if (!t)
 				return false;
 			n->disc_map[n->ndisc_map++] = (struct mapping){ xstrdup(m->string), t };

@@ -122,6 +122,13 @@ Test(jsonschema, nullable_30_and_type_lists_31)
 	expect30("{\"type\":\"string\",\"nullable\":true}", "null", "");
 	expect30("{\"type\":\"string\",\"nullable\":false}", "null", ": expected string, got null");
 	expect30("{\"type\":\"string\"}", "null", ": expected string, got null");
+	/* nullable widens the type only: an enum must list null itself (OpenAPI 3.0.3) */
+	expect30("{\"type\":\"string\",\"nullable\":true,\"enum\":[\"a\"]}", "null",
+		 ": must be one of [\"a\"]");
+	expect30("{\"type\":\"string\",\"nullable\":true,\"enum\":[\"a\",null]}", "null", "");
+	/* 3.0 ignores keywords beside $ref, nullable among them */
+	expect30("{\"S\":{\"type\":\"string\"},\"schema\":{\"$ref\":\"#/S\",\"nullable\":true}}",
+		 "null", ": expected string, got null");
 	/* 3.1 has no nullable: it is an unknown keyword */
 	expect31("{\"type\":\"string\",\"nullable\":true}", "null", ": expected string, got null");
 	expect31("{\"type\":[\"string\",\"null\"]}", "null", "");
@@ -343,6 +350,10 @@ Test(jsonschema, discriminator)
 		 ",\"mapping\":{\"cat\":\"#/components/schemas/Cat\",\"dog\":\"#/components/schemas/Dog\"}");
 	expect(text, "{\"petType\":\"dog\",\"barks\":false}", "");
 	expect(text, "{\"petType\":\"dog\",\"barks\":1}", "barks: expected boolean, got 1");
+	/* a mapping value may name a component schema instead of a $ref */
+	snprintf(text, sizeof text, pets, ",\"mapping\":{\"kitty\":\"Cat\"}");
+	expect(text, "{\"petType\":\"kitty\",\"meows\":\"no\"}", "meows: expected boolean, got \"no\"");
+	expect(text, "{\"petType\":\"Dog\",\"barks\":true}", "");
 	snprintf(text, sizeof text, pets, ",\"mapping\":{\"cat\":\"#/nowhere\"}");
 	cJSON *js = json_or_fail(text);
 	char *err = NULL;
