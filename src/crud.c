@@ -201,15 +201,6 @@ static void add_method(struct stub *s, const char *m)
 	s->req.methods[s->req.nmethods++] = xstrdup(m);
 }
 
-static void add_seg(struct stub *s, const char *text, size_t n, bool is_param)
-{
-	s->req.segs = xrealloc(s->req.segs, (s->req.nsegs + 1) * sizeof(*s->req.segs));
-	struct path_seg *g = &s->req.segs[s->req.nsegs++];
-	memset(g, 0, sizeof(*g));
-	g->text = xstrndup(text, n);
-	g->is_param = is_param;
-}
-
 /* A stub for /KEY (item: /KEY/{id}) answering methods (space-separated). */
 static struct stub *route_stub(struct crud_source *src, const char *key, bool item, const char *methods)
 {
@@ -234,12 +225,12 @@ static struct stub *route_stub(struct crud_source *src, const char *key, bool it
 		s->req.path_kind = PATH_TEMPLATE;
 		for (const char *p = key;;) {
 			size_t n = strcspn(p, "/");
-			add_seg(s, p, n, false);
+			stub_request_add_seg(&s->req, p, n, false);
 			if (!p[n])
 				break;
 			p += n + 1;
 		}
-		add_seg(s, "id", 2, true);
+		stub_request_add_seg(&s->req, "id", 2, true);
 	} else {
 		s->req.path_kind = PATH_EXACT;
 	}

@@ -325,20 +325,9 @@ static const cJSON *max_id(const cJSON *coll)
 /* A random (version 4) UUID in lower case. */
 static cJSON *uuid_v4(struct rng *r)
 {
-	uint8_t b[16];
-	uint64_t hi = rng_next(r), lo = rng_next(r);
-	for (int i = 0; i < 8; i++) {
-		b[i] = (uint8_t)(hi >> (8 * i));
-		b[8 + i] = (uint8_t)(lo >> (8 * i));
-	}
-	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
-	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-	struct strbuf sb = STRBUF_INIT;
-	for (int i = 0; i < 16; i++)
-		strbuf_addf(&sb, "%s%02x", i == 4 || i == 6 || i == 8 || i == 10 ? "-" : "", b[i]);
-	cJSON *id = json_check(cJSON_CreateString(strbuf_str(&sb)));
-	strbuf_release(&sb);
-	return id;
+	char id[RNG_UUID_SIZE];
+	rng_uuid(r, id);
+	return json_check(cJSON_CreateString(id));
 }
 
 static bool id_taken(const struct collection *coll, const cJSON *id)

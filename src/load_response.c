@@ -55,14 +55,6 @@ static const char *content_type_for(const char *path)
 	return "application/octet-stream";
 }
 
-static bool inside(const char *real, const char *root)
-{
-	size_t n = strlen(root);
-	if (n == 1 && root[0] == '/')
-		return real[0] == '/';
-	return strncmp(real, root, n) == 0 && (real[n] == '/' || real[n] == '\0');
-}
-
 static void to_file(struct loader *ld, const struct ynode *k, const struct ynode *v, struct stub_response *r)
 {
 	char *path = NULL, *real = NULL;
@@ -88,7 +80,7 @@ static void to_file(struct loader *ld, const struct ynode *k, const struct ynode
 			load_err(ld, v, "cannot read file %s: %s", load_shown_str(ld, path), strerror(errno));
 		goto out;
 	}
-	if (!ld->root_real || !inside(real, ld->root_real)) {
+	if (!ld->root_real || !stub_path_inside(real, ld->root_real)) {
 		load_err(ld, v, "'file' must stay inside %s, got %s (which resolves to %s)", load_shown_str(ld, ld->root_shown),
 		    load_shown(ld, v->text, v->len), load_shown_str(ld, real));
 		goto out;

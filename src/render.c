@@ -737,17 +737,9 @@ static struct val json_val(struct arena *a, const cJSON *j)
 
 static struct val uuid_val(struct render_ctx *ctx)
 {
-	unsigned char b[16];
-	uint64_t hi = rng_next(ctx->rng), lo = rng_next(ctx->rng);
-	for (int i = 0; i < 8; i++) {
-		b[i] = (unsigned char)(hi >> (56 - 8 * i));
-		b[8 + i] = (unsigned char)(lo >> (56 - 8 * i));
-	}
-	b[6] = (unsigned char)((b[6] & 0x0F) | 0x40);   /* version 4 */
-	b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);   /* RFC 4122 variant */
-	return printed(ctx->req->arena, VAL_TEXT,
-		       "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
-		       b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+	char id[RNG_UUID_SIZE];
+	rng_uuid(ctx->rng, id);
+	return text_val(arena_strndup(ctx->req->arena, id, 36), 36);
 }
 
 /* The index-th value called name (a negative index counts as WireMock's ListOrSingle.get

@@ -10,6 +10,15 @@
 #include "render.h"
 #include "util/xalloc.h"
 
+void stub_request_add_seg(struct stub_request *q, const char *text, size_t n, bool is_param)
+{
+	q->segs = xrealloc(q->segs, (q->nsegs + 1) * sizeof(*q->segs));
+	struct path_seg *g = &q->segs[q->nsegs++];
+	memset(g, 0, sizeof(*g));
+	g->text = xstrndup(text, n);
+	g->is_param = is_param;
+}
+
 struct match_clause *matcher_add_clause(struct matcher *m, enum match_op op)
 {
 	m->clauses = xrealloc(m->clauses, (m->n + 1) * sizeof(*m->clauses));
@@ -154,19 +163,7 @@ void stub_group_unref(struct stub_group *g)
 
 struct stub_group *stub_group_join(struct stub_group **parts, size_t nparts)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < nparts; i++)
-		n += parts[i]->n;
-	struct stub **stubs = xmalloc((n ? n : 1) * sizeof(*stubs));
-	n = 0;
-	for (size_t i = 0; i < nparts; i++)
-		for (size_t j = 0; j < parts[i]->n; j++)
-			stubs[n++] = parts[i]->stubs[j];
-	struct stub_group *g = stub_group_create(stubs, n);
-	/* never NULL, so that an empty join still borrows */
-	g->parts = parts ? parts : xmalloc(1);
-	g->nparts = nparts;
-	return g;
+	return stub_group_subset(parts, nparts, NULL, NULL);
 }
 
 struct stub_group *stub_group_subset(struct stub_group **parts, size_t nparts, bool (*keep)(const struct stub *s, void *cls),
@@ -179,9 +176,10 @@ struct stub_group *stub_group_subset(struct stub_group **parts, size_t nparts, b
 	n = 0;
 	for (size_t i = 0; i < nparts; i++)
 		for (size_t j = 0; j < parts[i]->n; j++)
-			if (keep(parts[i]->stubs[j], cls))
+			if (!keep || keep(parts[i]->stubs[j], cls))
 				stubs[n++] = parts[i]->stubs[j];
 	struct stub_group *g = stub_group_create(stubs, n);
+	/* never NULL, so that an empty join still borrows */
 	g->parts = parts ? parts : xmalloc(1);
 	g->nparts = nparts;
 	return g;

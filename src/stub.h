@@ -229,6 +229,8 @@ void stub_response_release(struct stub_response *r);
 size_t stub_response_count(const struct stub *s);
 /** Response i (i < stub_response_count(s)). Borrowed from s. */
 const struct stub_response *stub_response_at(const struct stub *s, size_t i);
+/** Appends a path template segment: text[0..n) (copied), a {param} when is_param. */
+void stub_request_add_seg(struct stub_request *q, const char *text, size_t n, bool is_param);
 /** Appends an empty clause of this op to m (the operands are the caller's to fill). */
 struct match_clause *matcher_add_clause(struct matcher *m, enum match_op op);
 void matcher_release(struct matcher *m);
@@ -255,7 +257,7 @@ void stub_group_unref(struct stub_group *g);
 /** A group of the stubs of parts[0..nparts), in that order, owned by the parts: it takes
  *  over the array and the references in it, and drops them when it goes. Refcount 1. */
 struct stub_group *stub_group_join(struct stub_group **parts, size_t nparts);
-/** Like stub_group_join, with only the stubs keep(stub, cls) accepts. */
+/** Like stub_group_join, with only the stubs keep(stub, cls) accepts (NULL: every one). */
 struct stub_group *stub_group_subset(struct stub_group **parts, size_t nparts, bool (*keep)(const struct stub *s, void *cls),
 				      void *cls);
 /** The stub with this id among groups[0..n) (NULL entries skipped), or NULL. */

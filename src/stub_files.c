@@ -57,6 +57,14 @@ void stub_root_release(struct stub_root *root)
 	root->shown = root->real = NULL;
 }
 
+bool stub_path_inside(const char *real, const char *root)
+{
+	size_t n = strlen(root);
+	if (n == 1 && root[0] == '/')
+		return real[0] == '/';
+	return strncmp(real, root, n) == 0 && (real[n] == '/' || real[n] == '\0');
+}
+
 char *stub_path_join(const char *a, const char *b)
 {
 	struct strbuf sb = STRBUF_INIT;

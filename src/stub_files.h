@@ -52,6 +52,9 @@ void stub_root_release(struct stub_root *root);
  *  without CAP_LEASE, a file system without them): then only the watcher's events tell. */
 bool stub_file_being_written(const char *path);
 
+/** Whether the realpath real is root (a realpath too) or lies below it: what a `file:` body
+ *  or a bodyFileName may resolve to. */
+bool stub_path_inside(const char *real, const char *root);
 /** a, '/' (unless a ends with one), b. Caller frees. */
 char *stub_path_join(const char *a, const char *b);
 

@@ -48,24 +48,21 @@ static void describe_files(struct strbuf *sb, const struct stub_file *v, size_t 
 
 /* What the root's files are now, mapping files and body files, as one hash: a different
  * value means something to read again. */
-static uint64_t signature_of(const struct wm_root *r, const struct stub_file *maps, size_t nmaps)
+static uint64_t signature_of(const struct stub_file *maps, size_t nmaps, const struct stub_file *bodies,
+			     size_t nbodies)
 {
 	struct strbuf sb = STRBUF_INIT;
-	struct stub_file *bodies = NULL;
-	struct diag_list ignored = DIAG_LIST_INIT;
-	size_t nbodies = r->files.real ? stub_list_files(r->files.shown, stub_file_any, &bodies, &ignored) : 0;
-	diag_list_release(&ignored);
 	describe_files(&sb, maps, nmaps);
 	strbuf_adds(&sb, "__files\n");
 	describe_files(&sb, bodies, nbodies);
-	stub_files_release(bodies, nbodies);
 	uint64_t h = fnv1a(sb.buf ? sb.buf : "", sb.len);
 	strbuf_release(&sb);
 	return h;
 }
 
 /* Every mapping file, compiled; NULL (problems in diags) when any is wrong. */
-static struct stub_group *load_all(struct wm_root *r, struct stub_file *maps, size_t nmaps, struct diag_list *diags)
+static struct stub_group *load_all(struct wm_root *r, const struct stub_file *maps, size_t nmaps,
+				   const struct stub_file *bodies, size_t nbodies, struct diag_list *diags)
 {
 	/* every load counts from the start: a reload ranks the files as the first load did */
 	r->insertion = r->base;
@@ -89,14 +86,7 @@ static struct stub_group *load_all(struct wm_root *r, struct stub_file *maps, si
 		free(out.stubs);
 		return NULL;
 	}
-	if (r->files.real) {
-		struct stub_file *bodies = NULL;
-		struct diag_list ignored = DIAG_LIST_INIT;
-		size_t nbodies = stub_list_files(r->files.shown, stub_file_any, &bodies, &ignored);
-		diag_list_release(&ignored);
-		wm_load_static(&(struct wm_files){ r->files.shown, r->files.real }, bodies, nbodies, &out);
-		stub_files_release(bodies, nbodies);
-	}
+	wm_load_static(&(struct wm_files){ r->files.shown, r->files.real }, bodies, nbodies, &out);
 	for (size_t i = 0; i < out.n; i++)
 		out.stubs[i]->order = i;
 	return stub_group_create(out.stubs, out.n);
@@ -112,10 +102,15 @@ static int load(struct wm_root *r, bool force, struct diag_list *diags)
 		stub_files_release(maps, nmaps);
 		return -1;
 	}
-	uint64_t sig = signature_of(r, maps, nmaps);
+	/* __files is listed once: for the signature and, when something changed, its answers */
+	struct stub_file *bodies = NULL;
+	struct diag_list ignored = DIAG_LIST_INIT;
+	size_t nbodies = r->files.real ? stub_list_files(r->files.shown, stub_file_any, &bodies, &ignored) : 0;
+	diag_list_release(&ignored);
+	uint64_t sig = signature_of(maps, nmaps, bodies, nbodies);
 	int rc = 0;
 	if (force || sig != r->signature) {
-		struct stub_group *g = load_all(r, maps, nmaps, diags);
+		struct stub_group *g = load_all(r, maps, nmaps, bodies, nbodies, diags);
 		if (g) {
 			stub_group_unref(r->group);
 			r->group = g;
@@ -126,6 +121,7 @@ static int load(struct wm_root *r, bool force, struct diag_list *diags)
 			rc = -1;
 		}
 	}
+	stub_files_release(bodies, nbodies);
 	stub_files_release(maps, nmaps);
 	return rc;
 }
@@ -285,13 +281,6 @@ static bool shown(const struct stub *s, void *cls)
 	return !is_hidden(cls, s->id);
 }
 
-static bool any(const struct stub *s, void *cls)
-{
-	(void)s;
-	(void)cls;
-	return true;
-}
-
 /* Under the lock. */
 static struct stub_group *group_locked(struct wm_front *f)
 {
@@ -303,7 +292,7 @@ static struct stub_group *group_locked(struct wm_front *f)
 	struct stub_group **api = xmalloc((f->napi + 1) * sizeof(*api));
 	for (size_t i = 0; i < f->napi; i++)
 		api[i] = stub_group_ref(f->api[i]);
-	parts[1] = stub_group_subset(api, f->napi, any, NULL);
+	parts[1] = stub_group_join(api, f->napi);
 	return stub_group_join(parts, 2);
 }
 

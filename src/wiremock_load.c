@@ -398,15 +398,6 @@ char *wm_decode_path(const char *path, size_t len)
 	return out;
 }
 
-static void add_seg(struct stub_request *q, const char *text, size_t n, bool is_param)
-{
-	q->segs = xrealloc(q->segs, (q->nsegs + 1) * sizeof(*q->segs));
-	struct path_seg *g = &q->segs[q->nsegs++];
-	memset(g, 0, sizeof(*g));
-	g->text = xstrndup(text, n);
-	g->is_param = is_param;
-}
-
 /* urlPathTemplate: "/contacts/{contactId}/addresses/{addressId}". */
 static void to_template(struct wm_loader *w, const struct ynode *v, struct stub_request *q)
 {
@@ -420,12 +411,12 @@ static void to_template(struct wm_loader *w, const struct ynode *v, struct stub_
 	for (const char *p = t + 1;;) {
 		size_t n = strcspn(p, "/");
 		if (n >= 2 && p[0] == '{' && p[n - 1] == '}')
-			add_seg(q, p + 1, n - 2, true);
+			stub_request_add_seg(q, p + 1, n - 2, true);
 		else if (memchr(p, '{', n) || memchr(p, '}', n))
 			load_err(&w->ld, v, "'urlPathTemplate' segment %s must be literal or one {name}",
 				 load_shown(&w->ld, p, n));
 		else
-			add_seg(q, p, n, false);
+			stub_request_add_seg(q, p, n, false);
 		if (!p[n])
 			break;
 		p += n + 1;
@@ -741,12 +732,6 @@ static void to_headers(struct wm_loader *w, const struct ynode *k, const struct 
 	(void)k;
 }
 
-static bool inside(const char *real, const char *root)
-{
-	size_t n = strlen(root);
-	return strncmp(real, root, n) == 0 && (real[n] == '/' || (n == 1 && root[0] == '/'));
-}
-
 /* bodyFileName: a file under ROOT/__files (it may not escape it). */
 static void to_body_file(struct wm_loader *w, const struct ynode *k, const struct ynode *v, struct stub_response *r)
 {
@@ -762,7 +747,7 @@ static void to_body_file(struct wm_loader *w, const struct ynode *k, const struc
 	struct stat st;
 	if (!real) {
 		load_err(&w->ld, v, "body file %s does not exist", load_shown_str(&w->ld, path));
-	} else if (!w->files->real || !inside(real, w->files->real)) {
+	} else if (!w->files->real || !stub_path_inside(real, w->files->real)) {
 		load_err(&w->ld, v, "'bodyFileName' must stay inside %s, got %s", load_shown_str(&w->ld, w->files->shown),
 			 load_shown(&w->ld, v->text, v->len));
 	} else if (stat(real, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -1015,17 +1000,9 @@ static bool is_uuid(const char *s)
 
 static char *random_uuid(struct rng *rng)
 {
-	unsigned char b[16];
-	for (size_t i = 0; i < 16; i += 8) {
-		uint64_t v = rng_next(rng);
-		memcpy(b + i, &v, 8);
-	}
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	struct strbuf sb = STRBUF_INIT;
-	for (size_t i = 0; i < 16; i++)
-		strbuf_addf(&sb, "%s%02x", i == 4 || i == 6 || i == 8 || i == 10 ? "-" : "", b[i]);
-	return strbuf_detach(&sb, NULL);
+	char id[RNG_UUID_SIZE];
+	rng_uuid(rng, id);
+	return xstrdup(id);
 }
 
 /* The mapping as WireMock prints it (GET /__admin/mappings): id first, the request with

@@ -46,3 +46,24 @@ uint64_t rng_below(struct rng *r, uint64_t n)
 			return v % n;
 	}
 }
+
+void rng_uuid(struct rng *r, char out[RNG_UUID_SIZE])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char b[16];
+	uint64_t hi = rng_next(r), lo = rng_next(r);
+	for (int i = 0; i < 8; i++) {
+		b[i] = (unsigned char)(hi >> (56 - 8 * i));
+		b[8 + i] = (unsigned char)(lo >> (56 - 8 * i));
+	}
+	b[6] = (unsigned char)((b[6] & 0x0F) | 0x40);   /* version 4 */
+	b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);   /* RFC 4122 variant */
+	size_t o = 0;
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[b[i] >> 4];
+		out[o++] = hex[b[i] & 15];
+	}
+	out[o] = '\0';
+}

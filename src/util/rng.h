@@ -18,3 +18,9 @@ void rng_seed_random(struct rng *r);
 uint64_t rng_next(struct rng *r);
 /** A uniform value in [0, n); n == 0 means the whole 64-bit range. Thread-safe. */
 uint64_t rng_below(struct rng *r, uint64_t n);
+
+/** Room for rng_uuid's text: 36 characters and the NUL. */
+#define RNG_UUID_SIZE 37
+/** A random version-4 UUID in lower case, "xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx", from
+ *  two draws (the same seed gives the same UUIDs). Thread-safe. */
+void rng_uuid(struct rng *r, char out[RNG_UUID_SIZE]);
