@@ -29,8 +29,9 @@ static void fail(const char *what)
 	abort();
 }
 
-static const cJSON *resolve(void *cls, const char *ref)
+static const cJSON *resolve(void *cls, const char *ref, const cJSON *from)
 {
+	(void)from;
 	const cJSON *at = cls;
 	if (strncmp(ref, "#", 1))
 		return NULL;

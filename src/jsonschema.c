@@ -239,7 +239,7 @@ static struct node *resolve_ref(struct compiler *c, const cJSON *v, unsigned dep
 {
 	if (!cJSON_IsString(v))
 		return fail(c, v, "'$ref' must be a string"), NULL;
-	const cJSON *target = c->resolve ? c->resolve(c->cls, v->valuestring) : NULL;
+	const cJSON *target = c->resolve ? c->resolve(c->cls, v->valuestring, v) : NULL;
 	if (!target)
 		return fail(c, v, "'$ref' '%s' does not resolve", v->valuestring), NULL;
 	return resolve_target(c, target, depth);
@@ -264,7 +264,7 @@ static struct node *resolve_mapping(struct compiler *c, const cJSON *m, unsigned
 		return resolve_ref(c, m, depth);
 	struct strbuf ref = STRBUF_INIT;
 	strbuf_addf(&ref, "#/components/schemas/%s", m->valuestring);
-	const cJSON *target = c->resolve(c->cls, ref.buf);
+	const cJSON *target = c->resolve(c->cls, ref.buf, NULL);
 	strbuf_release(&ref);
 	return target ? resolve_target(c, target, depth) : resolve_ref(c, m, depth);
 }

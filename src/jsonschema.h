@@ -32,8 +32,12 @@ enum jsonschema_dialect {
 };
 
 /** Finds what a "$ref" string points to: the schema (borrowed; it must outlive the compiled
- *  schema), or NULL when it cannot be resolved. Called only during jsonschema_compile. */
-typedef const cJSON *jsonschema_resolve_fn(void *cls, const char *ref);
+ *  schema), or NULL when it cannot be resolved. at is the string item the reference was
+ *  read from (a `$ref` member, a discriminator `mapping` value), so that a reader of several
+ *  files knows which file a relative reference starts from; NULL for a name the compiler
+ *  made up ("#/components/schemas/Cat" for a discriminator's implicit mapping), which is
+ *  relative to the root document. Called only during jsonschema_compile. */
+typedef const cJSON *jsonschema_resolve_fn(void *cls, const char *ref, const cJSON *at);
 
 /** Compiles schema. Returns the compiled form (immutable: any number of threads may
  *  validate with it at once; it keeps pointers to nothing in schema, except the `enum` and

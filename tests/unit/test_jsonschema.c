@@ -14,8 +14,9 @@
 #include "util/strbuf.h"
 
 /* A resolver over one document: "#/a/b" is the member b of the member a of the root. */
-static const cJSON *resolve_pointer(void *cls, const char *ref)
+static const cJSON *resolve_pointer(void *cls, const char *ref, const cJSON *from)
 {
+	(void)from;
 	const cJSON *at = cls;
 	if (strncmp(ref, "#/", 2))
 		return NULL;
