@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/* An OpenAPI document as read from disk: the spec file (YAML or JSON) and every file its
+ * `$ref`s reach, as JSON trees, with each `$ref` resolved once at load (inside a document
+ * and to relative files), chains of `$ref`s that lead back to themselves refused, and any
+ * node located as FILE:LINE:COLUMN for messages. It knows nothing of operations or
+ * schemas: the OpenAPI front-end (openapi.c) reads the trees. Immutable once loaded; any
+ * thread may read it. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+#include "json.h"
+
+/** Bounds that keep a hostile spec from exhausting memory or time. */
+#define OPENAPI_DOC_MAX_FILES 1000            /* files one spec may reach through $refs */
+#define OPENAPI_DOC_MAX_BYTES (256u << 20)    /* bytes of all of them together */
+
+struct openapi_doc;
+
+/** Reads file (a path as the user gave it: messages use it as is) and every file its
+ *  `$ref`s reach, relative to the file that holds the `$ref` ("other.yaml#/Pet",
+ *  "./schemas/pet.json", "../common.yaml"); "http:" and "https:" references are an error
+ *  (remote references are not fetched). Checks that every `$ref` resolves, as a JSON
+ *  pointer (RFC 6901: ~0 ~1, percent-decoded) into its file, and that no chain of
+ *  `$ref`s comes back to where it started ("'$ref' '#/a' leads back to itself" at the
+ *  first of them). Returns the document, or NULL with FILE:LINE:COLUMN problems appended
+ *  to diags (a syntax error, a file that cannot be read, an unresolved `$ref`; several at
+ *  once where they are independent). It does not check that the root is OpenAPI. */
+struct openapi_doc *openapi_doc_load(const char *file, struct diag_list *diags);
+/** Frees d and its trees. NULL does nothing. */
+void openapi_doc_destroy(struct openapi_doc *d);
+
+/** The root of the spec file. Borrowed from d. */
+const cJSON *openapi_doc_root(const struct openapi_doc *d);
+
+/** What the `$ref` string item at (a "$ref" member anywhere in any of d's files, or a
+ *  discriminator `mapping` value) points to; at == NULL means ref is relative to the spec
+ *  file ("#/components/schemas/Cat"). NULL when it does not resolve. This is a
+ *  jsonschema_resolve_fn with d as cls. Any thread. */
+const cJSON *openapi_doc_resolve(void *d, const char *ref, const cJSON *at);
+
+/** node itself, or when it is an object with a "$ref" member, what that points to,
+ *  followed through chains of `$ref`s (load refused the cycles). Borrowed. */
+const cJSON *openapi_doc_deref(const struct openapi_doc *d, const cJSON *node);
+
+/** Where node (any item of any of d's trees: an object, a value, an object member) stands:
+ *  *file is the path as messages show it (the spec as given; a referenced file joined to
+ *  the directory of the file that named it, e.g. "specs/schemas/pet.yaml"), *line and
+ *  *col 1-based where the node's value starts in its file (a member's value; for the root,
+ *  where the document starts). Unknown nodes (not from d) give the spec file and 0, 0.
+ *  Slow (it reads the file again): for messages only. */
+void openapi_doc_locate(const struct openapi_doc *d, const cJSON *node, const char **file, int *line, int *col);
+
+/** Every file d was read from, the spec first, as messages show them (borrowed; *n gets
+ *  the count): hot reload watches them. */
+const char *const *openapi_doc_files(const struct openapi_doc *d, size_t *n);
