@@ -23,17 +23,24 @@ struct openapi_doc;
  *  "./schemas/pet.json", "../common.yaml", percent-decoded; joined the way URLs are, so
  *  "a/../b" is "b" whatever a is); "http:" and "https:" references are an error (remote
  *  references are not fetched). A file reached by several paths (the same realpath) is
- *  read once. Text whose first byte is '{' or '[' is read as JSON, anything else as
- *  YAML (plain scalars typed by the YAML 1.2 core schema; one document; duplicate keys,
- *  also in JSON, are errors). Checks that every `$ref` resolves, as a JSON pointer
- *  (RFC 6901: percent-decoded, then ~1 and ~0, array indices) into its file or the whole
- *  file without a fragment, and so does every discriminator `mapping` value that holds a
- *  '/' or a '#'; and that no chain of `$ref`s (objects with a "$ref" member, each pointing
- *  at the next) comes back to where it started ("'$ref' '#/a' leads back to itself" at
- *  the first of them; a schema whose properties refer back to it is fine). Returns the
- *  document, or NULL with FILE:LINE:COLUMN problems appended to diags (a syntax error, a
- *  file that cannot be read, an unresolved `$ref`; several at once where they are
- *  independent). It does not check that the root is OpenAPI. Any thread. */
+ *  read once.
+ *
+ *  Text whose first byte is '{' or '[' is read as JSON (or as YAML when it is not JSON
+ *  but is YAML's flow style), anything else as YAML: plain scalars typed by the YAML 1.2
+ *  core schema, no merge keys, one document. Duplicate keys are errors, also in JSON.
+ *
+ *  Checks that every `$ref` resolves, as a JSON pointer (RFC 6901: percent-decoded, then
+ *  ~1 and ~0, array indices) into its file, or the whole file without a fragment, and so
+ *  does every discriminator `mapping` value that holds a '/' or a '#'; a "$ref" inside a
+ *  literal (`example`, an `examples` array, `default`, `enum`, `const`, an Example's
+ *  `value`) is data and left alone. Checks that no chain of `$ref`s (objects with a
+ *  "$ref" member, each pointing at the next) comes back to where it started ("'$ref' '#/a'
+ *  leads back to itself" at the first of them); a schema whose properties refer back to
+ *  it is fine.
+ *
+ *  Returns the document, or NULL with FILE:LINE:COLUMN problems appended to diags (a
+ *  syntax error, a file that cannot be read, an unresolved `$ref`; several at once where
+ *  they are independent). It does not check that the root is OpenAPI. Any thread. */
 struct openapi_doc *openapi_doc_load(const char *file, struct diag_list *diags);
 
 /** Where openapi_doc_load_with gets its files: tests and the fuzzer read them from memory. */

@@ -490,6 +490,23 @@ Test(openapi_doc, absolute_spec_path_and_refs)
 	openapi_doc_destroy(d);
 }
 
+Test(openapi_doc, paths_above_the_working_directory_stay_relative)
+{
+	put("s/api.yaml", "a: {$ref: '../c.yaml#/x'}\nb: {$ref: '../s/./../c.yaml'}\n");
+	put("c.yaml", "x: 1\n");
+	make_dir("w");
+	cr_assert_eq(chdir("w"), 0);
+	struct openapi_doc *d = load_ok("../s/api.yaml");
+	size_t n;
+	const char *const *files = openapi_doc_files(d, &n);
+	cr_assert_eq(n, 2);
+	cr_expect_str_eq(files[0], "../s/api.yaml");
+	cr_expect_str_eq(files[1], "../c.yaml");
+	expect_loc(d, target_of(d, openapi_doc_root(d), "a"), "../c.yaml", 1, 4);
+	cr_expect_eq(chdir(".."), 0);
+	openapi_doc_destroy(d);
+}
+
 /* ---- cycles ---- */
 
 Test(openapi_doc, a_ref_to_itself_is_refused)
