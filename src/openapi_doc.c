@@ -779,9 +779,10 @@ out:
 }
 
 /* What ref, written in file from, points to. With ld (during load) it reads the files it
- * names; after load only files read then are reached. NULL when it does not resolve, with
- * a whole message in why when why is not NULL (left empty when the file it names did not
- * read: that file's own message says why). label says what ref is in messages. */
+ * names, on behalf of by (the record ref comes from: a '$ref' or a 'mapping' value in
+ * messages); after load (ld and by NULL) only files read then are reached. NULL when it
+ * does not resolve, with a whole message in why when why is not NULL (left empty when
+ * the file it names did not read: that file's own message says why). */
 static const cJSON *resolve_ref(const struct openapi_doc *d, struct loader *ld, struct doc_file *from,
 				const char *ref, const struct ref_rec *by, struct strbuf *why)
 {
