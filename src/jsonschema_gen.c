@@ -51,7 +51,8 @@ struct gen {
 	size_t steps;       /* validation steps, over all attempts */
 	size_t made;        /* values built in this attempt at the whole instance */
 	bool exhausted;     /* a budget is spent: every call gives up */
-	const struct node *path[HARD_DEPTH + 1];   /* the schema at each level, for recursion */
+	const struct node *path[HARD_DEPTH + 1];   /* the schema entered at each level (a $ref:
+						    * its target), for recursion */
 };
 
 /* Where a value is built. */
@@ -1889,11 +1890,18 @@ static cJSON *gen_value(struct gen *g, const struct node *const *base, size_t nb
 		g->exhausted = true;
 		return NULL;
 	}
-	/* recursion: how often this schema occurs on the path down to here */
-	g->path[c.depth] = nbase ? base[0] : NULL;
+	/*
+	 * Recursion: how often the schema entered here occurs on the path down to here. It is
+	 * counted by the $ref's target, so that the several ways back into one schema (a
+	 * tree's `children` items and its `parent`) add up to one depth, not one each.
+	 */
+	const struct node *key = nbase ? base[0] : NULL;
+	for (unsigned hops = 0; key && key->ref && hops < 16; hops++)
+		key = key->ref;
+	g->path[c.depth] = key;
 	unsigned occurs = 0;
-	for (unsigned d = 0; d <= c.depth && nbase; d++)
-		occurs += g->path[d] == base[0];
+	for (unsigned d = 0; d <= c.depth && key; d++)
+		occurs += g->path[d] == key;
 	c.rec = occurs > c.rec ? occurs : c.rec;
 	if (c.rec > 2 * JSONSCHEMA_GEN_MAX_DEPTH)
 		return NULL;   /* a required member recursing on and on: no finite instance */

@@ -609,7 +609,8 @@ Test(jsonschema_gen, recursion)
 	struct jsonschema *s = schema_ok(JSONSCHEMA_OAS30, tree);
 	cJSON *v = jsonschema_generate(s, JSONSCHEMA_GEN_EXAMPLE, false, NULL);
 	cr_assert_not_null(v);
-	cr_expect_eq(nesting(v), 2 * JSONSCHEMA_GEN_MAX_DEPTH);
+	/* JSONSCHEMA_GEN_MAX_DEPTH nodes deep, the last without its optional children */
+	cr_expect_eq(nesting(v), 2 * JSONSCHEMA_GEN_MAX_DEPTH - 1);
 	cJSON_Delete(v);
 	jsonschema_destroy(s);
 	/* a linked list whose `next` is optional */
@@ -646,9 +647,24 @@ Test(jsonschema_gen, recursion)
 		"\"properties\":{\"a\":{\"$ref\":\"#/d/A\"}}}}}", "NULL");
 	example("{\"schema\":{\"$ref\":\"#/d/A\"},\"d\":{\"A\":{\"type\":\"array\",\"minItems\":1,"
 		"\"items\":{\"$ref\":\"#/d/A\"}}}}", "NULL");
-	/* ...unless it can end: after enough levels the minimal array is empty */
+	/* ...unless it can end: at JSONSCHEMA_GEN_MAX_DEPTH the minimal array is empty */
 	example("{\"schema\":{\"$ref\":\"#/d/A\"},\"d\":{\"A\":{\"type\":\"array\","
-		"\"items\":{\"$ref\":\"#/d/A\"}}}}", "[[[[[[[[[]]]]]]]]]");
+		"\"items\":{\"$ref\":\"#/d/A\"}}}}", "[[[[[[[[]]]]]]]]");
+	/* a tree with two ways back (children and parent): one depth for both */
+	const char *both = "{\"schema\":{\"$ref\":\"#/d/N\"},\"d\":{\"N\":{\"type\":\"object\","
+			   "\"properties\":{\"parent\":{\"$ref\":\"#/d/N\"},\"children\":{\"type\":"
+			   "\"array\",\"items\":{\"$ref\":\"#/d/N\"}}}}}}";
+	s = schema_ok(JSONSCHEMA_OAS31, both);
+	v = jsonschema_generate(s, JSONSCHEMA_GEN_EXAMPLE, false, NULL);
+	cr_assert_not_null(v);
+	const cJSON *at = v;
+	int parents = 0;
+	while ((at = cJSON_GetObjectItemCaseSensitive(at, "parent")))
+		parents++;
+	cr_expect_eq(parents, JSONSCHEMA_GEN_MAX_DEPTH - 1);
+	cr_expect_leq(nesting(v), 2 * JSONSCHEMA_GEN_MAX_DEPTH - 1);
+	cJSON_Delete(v);
+	jsonschema_destroy(s);
 }
 
 Test(jsonschema_gen, bounded_size)
