@@ -13,92 +13,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonschema_node.h"
 #include "regex.h"
 #include "util/hmap.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-/* ---- the compiled form ---------------------------------------------------------------- */
+/* ---- names ---------------------------------------------------------------------------- */
 
-enum {
-	T_NULL = 1 << 0,
-	T_BOOLEAN = 1 << 1,
-	T_INTEGER = 1 << 2,
-	T_NUMBER = 1 << 3,
-	T_STRING = 1 << 4,
-	T_ARRAY = 1 << 5,
-	T_OBJECT = 1 << 6,
-};
-
+/* by T_* bit position */
 static const char *const type_names[] = {
 	"null", "boolean", "integer", "number", "string", "array", "object",
 };
 
-enum format {
-	FMT_NONE, FMT_INT32, FMT_INT64, FMT_FLOAT, FMT_DOUBLE, FMT_DATE, FMT_DATE_TIME,
-	FMT_EMAIL, FMT_UUID, FMT_URI, FMT_IPV4, FMT_IPV6, FMT_BYTE,
-};
-
+/* by enum format */
 static const char *const format_names[] = {
 	"", "int32", "int64", "float", "double", "date", "date-time", "email", "uuid", "uri",
 	"ipv4", "ipv6", "byte",
-};
-
-struct node;
-
-struct prop {
-	char *name;
-	struct node *schema;
-};
-
-struct pattern_prop {
-	struct regex *re;
-	struct node *schema;
-};
-
-struct mapping {
-	char *value;
-	struct node *schema;
-};
-
-struct list {
-	struct node **v;
-	size_t n;
-};
-
-struct node {
-	bool never;                 /* the schema `false` */
-	struct node *ref;           /* `$ref`'s target */
-	unsigned types;             /* T_* bits; 0: any */
-	const cJSON *enum_values;   /* borrowed array */
-	const cJSON *const_value;   /* borrowed */
-	char **required;
-	size_t nrequired;
-	struct prop *props;
-	size_t nprops;
-	struct pattern_prop *pprops;
-	size_t npprops;
-	bool no_additional;         /* additionalProperties: false */
-	struct node *additional;
-	struct node *items;
-	long min_items, max_items, min_length, max_length, min_props, max_props; /* -1: none */
-	bool unique_items;
-	struct regex *pattern;
-	bool has_min, has_max, excl_min, excl_max;
-	double min, max;
-	double multiple_of;         /* 0: none */
-	enum format format;
-	struct list all_of, any_of, one_of;
-	struct node *not;
-	char *disc_prop;            /* discriminator.propertyName */
-	struct mapping *disc_map;   /* explicit mapping, then the implicit names of $ref branches */
-	size_t ndisc_map;
-};
-
-struct jsonschema {
-	struct node *root;
-	struct node **nodes;        /* every node, for destroy */
-	size_t nnodes, cap;
 };
 
 /* ---- compiling ------------------------------------------------------------------------ */
@@ -227,6 +158,8 @@ static bool compile_type(struct compiler *c, struct node *n, const cJSON *v)
 			return fail(c, one, "'type' must be one of null, boolean, integer, number, "
 				    "string, array, object");
 		n->types |= 1u << i;
+		if (!n->first_type && i)
+			n->first_type = 1u << i;   /* what an example is built as */
 	}
 	if (!n->types)
 		return fail(c, v, "'type' must not be an empty array");
@@ -456,7 +389,7 @@ static bool compile_keyword(struct compiler *c, struct node *n, const cJSON *sch
 		return compile_list(c, v, k, &n->one_of, depth);
 	if (!strcmp(k, "not"))
 		return (n->not = compile_node(c, v, depth + 1)) != NULL;
-	return true;   /* annotations (description, example, readOnly...) and unknown keywords */
+	return true;   /* unknown keywords and annotations (example, readOnly: compile_node) */
 }
 
 /* Whether a member before v has its name: cJSON keeps duplicate keys, and the first one is
@@ -510,6 +443,15 @@ static struct node *compile_node(struct compiler *c, const cJSON *js, unsigned d
 		if (!compile_keyword(c, n, js, v, depth))
 			return NULL;
 	}
+	/* annotations for generation: 3.1's `examples` over the `example` it deprecates */
+	const cJSON *examples = cJSON_GetObjectItemCaseSensitive(js, "examples");
+	if (c->d == JSONSCHEMA_OAS31 && cJSON_IsArray(examples) && examples->child)
+		n->example = examples->child;
+	else
+		n->example = cJSON_GetObjectItemCaseSensitive(js, "example");
+	n->default_value = cJSON_GetObjectItemCaseSensitive(js, "default");
+	n->read_only = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(js, "readOnly"));
+	n->write_only = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(js, "writeOnly"));
 	if (c->d == JSONSCHEMA_OAS31) {
 		/* numeric exclusive bounds: the tighter of the two bounds wins */
 		double x;
@@ -1168,6 +1110,17 @@ size_t jsonschema_validate(const struct jsonschema *s, const cJSON *instance,
 	}
 	strbuf_release(&r.path);
 	return r.count;
+}
+
+bool jsonschema_node_valid(const struct node *n, const cJSON *v, size_t *steps)
+{
+	/* probing: the first error ends it, and no message is built */
+	struct run r = { .probe = true, .path = STRBUF_INIT };
+	validate(&r, n, v);
+	strbuf_release(&r.path);
+	if (steps)
+		*steps += r.steps;
+	return !r.count && !r.gave_up;
 }
 
 void jsonschema_errors_release(struct jsonschema_error *e, size_t n)

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/* The compiled form of a JSON Schema, private to the schema modules: jsonschema.c builds
+ * and validates it, jsonschema_gen.c builds instances from it. Nothing else includes this
+ * header; everyone else sees struct jsonschema as opaque (jsonschema.h). */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "json.h"
+
+struct regex;
+
+/* The type bits of struct node's types: one per JSON Schema type name. */
+enum {
+	T_NULL = 1 << 0,
+	T_BOOLEAN = 1 << 1,
+	T_INTEGER = 1 << 2,
+	T_NUMBER = 1 << 3,
+	T_STRING = 1 << 4,
+	T_ARRAY = 1 << 5,
+	T_OBJECT = 1 << 6,
+};
+
+/* The formats checked (FMT_INT32..FMT_DOUBLE on numbers, the rest on strings); any other
+ * `format` is an annotation (FMT_NONE). */
+enum format {
+	FMT_NONE, FMT_INT32, FMT_INT64, FMT_FLOAT, FMT_DOUBLE, FMT_DATE, FMT_DATE_TIME,
+	FMT_EMAIL, FMT_UUID, FMT_URI, FMT_IPV4, FMT_IPV6, FMT_BYTE,
+};
+
+struct node;
+
+struct prop {
+	char *name;
+	struct node *schema;
+};
+
+struct pattern_prop {
+	struct regex *re;
+	struct node *schema;
+};
+
+struct mapping {
+	char *value;
+	struct node *schema;
+};
+
+struct list {
+	struct node **v;
+	size_t n;
+};
+
+/* One schema object. A `$ref` target is one node however often it is referred to, so a
+ * recursive schema is a graph with cycles (through ref, props, items, ...). */
+struct node {
+	bool never;                 /* the schema `false` */
+	struct node *ref;           /* `$ref`'s target */
+	unsigned types;             /* T_* bits; 0: any */
+	unsigned first_type;        /* the T_* bit of the first non-null type as written
+				     * (`type: [string, integer]`: T_STRING); 0: none */
+	const cJSON *enum_values;   /* borrowed array */
+	const cJSON *const_value;   /* borrowed */
+	char **required;
+	size_t nrequired;
+	struct prop *props;
+	size_t nprops;
+	struct pattern_prop *pprops;
+	size_t npprops;
+	bool no_additional;         /* additionalProperties: false */
+	struct node *additional;
+	struct node *items;
+	long min_items, max_items, min_length, max_length, min_props, max_props; /* -1: none */
+	bool unique_items;
+	struct regex *pattern;
+	bool has_min, has_max, excl_min, excl_max;
+	double min, max;
+	double multiple_of;         /* 0: none */
+	enum format format;
+	struct list all_of, any_of, one_of;
+	struct node *not;
+	char *disc_prop;            /* discriminator.propertyName */
+	struct mapping *disc_map;   /* explicit mapping, then the implicit names of $ref branches */
+	size_t ndisc_map;
+	/* annotations, for jsonschema_gen: nothing validates them */
+	const cJSON *example;       /* borrowed: `example`, or the first of 3.1's `examples` */
+	const cJSON *default_value; /* borrowed: `default` */
+	bool read_only, write_only; /* `readOnly: true`, `writeOnly: true` */
+};
+
+struct jsonschema {
+	struct node *root;
+	struct node **nodes;        /* every node, for destroy */
+	size_t nnodes, cap;
+};
+
+/** Whether v is valid against n (as jsonschema_validate against a schema whose root is n,
+ *  without building error messages). steps, unless NULL, gets the validation's steps
+ *  added (generation keeps its own budget). Thread-safe. */
+bool jsonschema_node_valid(const struct node *n, const cJSON *v, size_t *steps);
