@@ -373,6 +373,9 @@ Test(jsonschema_gen, objects)
 	/* a response leaves writeOnly out; a request leaves readOnly out unless required */
 	example(user, "{\"id\":1,\"name\":\"string\",\"created\":\"2024-01-01\"}");
 	example_request(user, "{\"id\":1,\"name\":\"string\",\"password\":\"string\"}");
+	/* required wins over writeOnly in a response too */
+	example("{\"type\":\"object\",\"required\":[\"pw\"],\"properties\":{\"pw\":{\"type\":\"string\","
+		"\"writeOnly\":true},\"x\":{\"type\":\"string\",\"writeOnly\":true}}}", "{\"pw\":\"string\"}");
 	/* ...also when the flag is on a $ref's target or an allOf branch */
 	example("{\"schema\":{\"type\":\"object\",\"properties\":{\"a\":{\"$ref\":\"#/d/S\"},"
 		"\"b\":{\"allOf\":[{\"writeOnly\":true}]},\"c\":{\"type\":\"integer\"}}},"
