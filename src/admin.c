@@ -47,7 +47,7 @@ static int error_out(struct strbuf *out, int status, const char *msg)
 static size_t stub_count(const struct admin_ctx *ax)
 {
 	struct stub_set *set = slot_acquire(ax->slot);
-	size_t n = set ? set->n : 0;
+	size_t n = set ? set->nlisted : 0;
 	stub_set_unref(set);
 	return n;
 }
@@ -93,6 +93,8 @@ static int list_stubs(const struct admin_ctx *ax, struct strbuf *out)
 	cJSON *arr = cJSON_AddArrayToObject(o, "stubs");
 	for (size_t i = 0; i < set->n; i++) {
 		const struct stub *s = set->stubs[i];
+		if (s->implicit)
+			continue;
 		cJSON *e = cJSON_CreateObject();
 		cJSON_AddStringToObject(e, "id", s->id);
 		cJSON_AddItemToObject(e, "name", s->name ? cJSON_CreateString(s->name) : cJSON_CreateNull());

@@ -52,7 +52,7 @@ static unsigned pick_delay(struct rng *rng, const struct stub_response *sr)
 /* Response idx of stub s (in slot) for this request; seq is its hit count. */
 static void answer(const struct dispatch_config *d, const struct stub_set *set, const struct stub *s, size_t slot,
 		   size_t idx, uint64_t seq, struct req_view *req, const struct params *params, struct arena *a,
-		   const char *origin, struct reply *out)
+		   const char *origin, struct reply *out, struct strbuf *note)
 {
 	const struct stub_response *sr = stub_response_at(s, idx);
 	struct reply_prepared *pr = reply_cache_get(set, slot, idx);
@@ -70,6 +70,8 @@ static void answer(const struct dispatch_config *d, const struct stub_set *set, 
 	}
 	struct respond_ctx rc = { { req, params, d->rng, seq, 0 }, a };
 	sr->handler->respond(sr, &rc, out);
+	if (out->note && note)
+		strbuf_adds(note, out->note);
 	if (out->proxy_base)
 		return;     /* the upstream's answer gets its CORS headers when it comes */
 	if (out->shared) {
@@ -134,7 +136,7 @@ enum dispatch_result dispatch(const struct dispatch_config *d, const struct stub
 		state_unlock(d->state);
 	if (preflight && !stub_response_at(s, idx)->handler->fixed)
 		stub_path_ok(s, req, &params);   /* options_stub matched without captures */
-	answer(d, set, s, slot, idx, seq, req, &params, a, origin, out);
+	answer(d, set, s, slot, idx, seq, req, &params, a, origin, out, note);
 	if (out->fault) {
 		static const char *const names[] = {
 			[STUB_FAULT_RESET] = "reset", [STUB_FAULT_EMPTY] = "empty response",

@@ -81,8 +81,9 @@ struct journal_entry *journal_entry_create(const struct journal_draft *d)
 	const char *path = d->path ? d->path : "";
 	const char *target = d->target ? d->target : path;
 	size_t ml = strlen(method), pl = strlen(path), tl = strlen(target), sl = d->stub ? strlen(d->stub) : 0;
+	size_t nl = d->note ? strlen(d->note) : 0;
 	size_t nkv = d->nquery + d->nheaders + d->ncookies;
-	size_t text = ml + 1 + pl + 1 + tl + 1 + (d->stub ? sl + 1 : 0) + d->body_len + 1 +
+	size_t text = ml + 1 + pl + 1 + tl + 1 + (d->stub ? sl + 1 : 0) + (d->note ? nl + 1 : 0) + d->body_len + 1 +
 		      kv_bytes(d->query, d->nquery) + kv_bytes(d->headers, d->nheaders) +
 		      kv_bytes(d->cookies, d->ncookies);
 	/* the entry, then its kv arrays, then every byte of text: one malloc, one free */
@@ -98,6 +99,7 @@ struct journal_entry *journal_entry_create(const struct journal_draft *d)
 	e->path = put(&cur, path, pl);
 	e->target = put(&cur, target, tl);
 	e->stub = d->stub ? put(&cur, d->stub, sl) : NULL;
+	e->note = d->note ? put(&cur, d->note, nl) : NULL;
 	e->query = put_kvs(kvs, &cur, d->query, d->nquery, false);
 	e->nquery = d->nquery;
 	e->headers = put_kvs(kvs + d->nquery, &cur, d->headers, d->nheaders, true);
@@ -230,6 +232,10 @@ void journal_entry_json(const struct journal_entry *e, struct strbuf *out)
 		add_text(out, e->stub, strlen(e->stub));
 	else
 		strbuf_adds(out, "null");
+	if (e->note) {
+		strbuf_adds(out, ",\"note\":");
+		add_text(out, e->note, strlen(e->note));
+	}
 	/* milliseconds with up to three decimals, trailing zeros dropped: 0.08, 12, 1.5 */
 	char ms[48];
 	double d = e->duration_ms >= 0 ? e->duration_ms : 0;

@@ -26,6 +26,8 @@ struct journal_entry {
 	const char *path;           /* percent-decoded, without the query string */
 	const char *target;         /* the request target as received (query included) */
 	const char *stub;           /* id of the stub that answered; NULL when none did */
+	const char *note;           /* what the answering front-end said of the request (an
+				     * OpenAPI validation's problems), or NULL */
 	const struct kv *query;     /* decoded names and values, in order */
 	size_t nquery;
 	const struct kv *headers;   /* names lower-case, in order; real (unredacted) values */
@@ -47,6 +49,7 @@ struct journal_draft {
 	const char *path;
 	const char *target;         /* NULL: the path */
 	const char *stub;
+	const char *note;           /* may be NULL */
 	const struct kv *query;
 	size_t nquery;
 	const struct kv *headers;

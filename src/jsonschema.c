@@ -1199,3 +1199,49 @@ size_t jsonschema_validate_text(const struct jsonschema *s, const char *text,
 	cJSON_Delete(v);
 	return n;
 }
+
+/* The schema of property name in n (through `$ref`s and `allOf` branches), else the
+ * schema for other properties, or NULL. */
+static const struct node *property_of(const struct node *n, const char *name, unsigned depth)
+{
+	for (; n && depth < JSONSCHEMA_MAX_DEPTH; n = n->ref, depth++) {
+		for (size_t i = 0; i < n->nprops; i++)
+			if (strcmp(n->props[i].name, name) == 0)
+				return n->props[i].schema;
+		for (size_t i = 0; i < n->all_of.n; i++) {
+			const struct node *p = property_of(n->all_of.v[i], name, depth + 1);
+			if (p)
+				return p;
+		}
+		if (n->additional)
+			return n->additional;
+	}
+	return NULL;
+}
+
+size_t jsonschema_validate_fields(const struct jsonschema *s, const char *const *names, const char *const *values,
+				  size_t n, struct jsonschema_error *out, size_t max)
+{
+	cJSON *obj = json_check(cJSON_CreateObject());
+	for (size_t i = 0; i < n; i++) {
+		if (cJSON_GetObjectItemCaseSensitive(obj, names[i]))
+			continue;   /* a repeated name: taken with its first */
+		const struct node *items = NULL;
+		const struct node *p = property_of(s->root, names[i], 0);
+		unsigned types = p ? types_of(p, &items) : T_STRING;
+		cJSON *v;
+		if (types & T_ARRAY) {
+			unsigned item_types = types_of(items, NULL);
+			v = json_check(cJSON_CreateArray());
+			for (size_t k = i; k < n; k++)
+				if (strcmp(names[k], names[i]) == 0)
+					json_array_add(v, coerce(values[k], strlen(values[k]), item_types));
+		} else {
+			v = coerce(values[i], strlen(values[i]), types ? types : T_STRING);
+		}
+		json_object_add(obj, names[i], v);
+	}
+	size_t nerr = jsonschema_validate(s, obj, out, max);
+	cJSON_Delete(obj);
+	return nerr;
+}

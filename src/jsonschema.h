@@ -72,3 +72,10 @@ void jsonschema_errors_release(struct jsonschema_error *e, size_t n);
  *  each item read by the items' type), otherwise a string. Then as jsonschema_validate. */
 size_t jsonschema_validate_text(const struct jsonschema *s, const char *text,
 				struct jsonschema_error *out, size_t max);
+
+/** Validates the fields of a form body (application/x-www-form-urlencoded: names[i] =
+ *  values[i], a repeated name once per value) as the object they stand for: each value read
+ *  as jsonschema_validate_text reads a parameter, by the schema of its property (a repeated
+ *  name of an array property gives the array of its values). Then as jsonschema_validate. */
+size_t jsonschema_validate_fields(const struct jsonschema *s, const char *const *names, const char *const *values,
+				  size_t n, struct jsonschema_error *out, size_t max);

@@ -1250,6 +1250,42 @@ void openapi_doc_locate(const struct openapi_doc *d, const cJSON *node, const ch
 	*col = l.col;
 }
 
+void openapi_doc_locate_many(const struct openapi_doc *d, const cJSON *const *nodes, size_t n,
+			     struct openapi_doc_loc *out)
+{
+	struct loc *locs = xcalloc(n ? n : 1, sizeof(*locs));
+	size_t left = 0;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (struct openapi_doc_loc){ d->files[0]->path, 0, 0 };
+	/* a file at a time, with every node not found yet: one walk per file, which stops
+	 * once it has found them all */
+	for (size_t fi = 0; fi < d->nfiles; fi++) {
+		struct pmap want = PMAP_INIT;
+		left = 0;
+		for (size_t i = 0; i < n; i++)
+			if (!locs[i].found && nodes[i] && !pmap_get(&want, nodes[i])) {
+				pmap_put(&want, nodes[i], &locs[i]);
+				left++;
+			}
+		if (!left) {
+			pmap_release(&want);
+			break;
+		}
+		locate_in(d->files[fi], &want, left);
+		pmap_release(&want);
+		for (size_t i = 0; i < n; i++)
+			if (locs[i].found && !out[i].line) {
+				out[i] = (struct openapi_doc_loc){ d->files[fi]->path, locs[i].line, locs[i].col };
+			}
+	}
+	/* a node given twice shares the first one's location */
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; !out[i].line && nodes[i] && k < i; k++)
+			if (nodes[k] == nodes[i])
+				out[i] = out[k];
+	free(locs);
+}
+
 const char *const *openapi_doc_files(const struct openapi_doc *d, size_t *n)
 {
 	*n = d->nfiles;

@@ -85,6 +85,18 @@ const cJSON *openapi_doc_deref(const struct openapi_doc *d, const cJSON *node);
  *  parses its file's text, as it was read, again): for messages only. Any thread. */
 void openapi_doc_locate(const struct openapi_doc *d, const cJSON *node, const char **file, int *line, int *col);
 
+/** Where a node stands, as openapi_doc_locate says. */
+struct openapi_doc_loc {
+	const char *file;           /* borrowed from d */
+	int line, col;              /* 0, 0: not from d */
+};
+
+/** openapi_doc_locate for nodes[0..n) at once (out[i] for nodes[i]): each file is read
+ *  again once for all of them, so that the operations of a large spec are located in one
+ *  pass rather than one each. */
+void openapi_doc_locate_many(const struct openapi_doc *d, const cJSON *const *nodes, size_t n,
+			     struct openapi_doc_loc *out);
+
 /** Every file d was read from, the spec first, then in the order their `$ref`s were first
  *  met, as messages show them (borrowed; *n gets the count): hot reload watches them. */
 const char *const *openapi_doc_files(const struct openapi_doc *d, size_t *n);

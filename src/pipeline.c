@@ -86,6 +86,7 @@ static void journal(struct pipeline *p, struct exchange *x)
 		.path = v->path,
 		.target = v->target,
 		.stub = x->reply.stub_id,
+		.note = x->reply.note,
 		.query = v->query,
 		.nquery = v->nquery,
 		.headers = v->headers,

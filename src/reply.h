@@ -56,6 +56,8 @@ struct reply {
 	const char *proxy_base;     /* a stub that forwards: the pipeline proxies to this base URL (borrowed) */
 	unsigned delay_ms;          /* answer only after this long */
 	const char *stub_id;        /* the stub that answered (borrowed), or NULL */
+	const char *note;           /* the handler's remark for the journal and the access log
+				     * (borrowed or in the arena): an OpenAPI validation's problems */
 	/* A stub's fixed response: when set, the adapter may serve prepared->built[star]
 	 * instead of the fields above, and builds it from fixed (reply_expand) once. */
 	const struct stub_response *fixed;

@@ -610,6 +610,8 @@ size_t router_near_misses(const struct router *r, struct req_view *req, struct n
 	 */
 	for (size_t i = 0; i < r->n; i++) {
 		const struct stub *s = r->routes[i].s;
+		if (s->implicit)
+			continue;
 		unsigned limit = 0;
 		if (kept == max)
 			limit = out[max - 1].failed + 1;

@@ -217,6 +217,10 @@ struct stub {
 	char *state;                /* required state of scenario, or NULL (any state) */
 	char *next_state;           /* state the scenario moves to once this stub answers, or NULL */
 	bool counts_hits;           /* needs its hit counter: several responses, `seq`, or next_state */
+	/* Made by a front-end to answer for others (an OpenAPI path's 405 for the methods it
+	 * has no operation for): not counted in the ready line, not listed by the admin API,
+	 * never offered as a near miss. */
+	bool implicit;
 	char *front_json;           /* a front-end's own form of the stub (a WireMock mapping as WireMock
 				     * prints it, for GET /__admin/mappings), or NULL */
 };

@@ -30,8 +30,10 @@ struct stub_set *stub_set_create(struct stub_group *const *groups, size_t ngroup
 	n = 0;
 	for (size_t i = 0; i < ngroups; i++) {
 		set->groups[set->ngroups++] = stub_group_ref(groups[i]);
-		for (size_t j = 0; j < groups[i]->n; j++)
+		for (size_t j = 0; j < groups[i]->n; j++) {
 			stubs[n++] = groups[i]->stubs[j];
+			set->nlisted += !groups[i]->stubs[j]->implicit;
+		}
 	}
 	set->stubs = stubs;
 	set->n = n;
