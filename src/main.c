@@ -58,6 +58,9 @@ static const char serve_text[] =
 	"  --crud-save          write CRUD changes back to their FILE (default: in memory only)\n"
 	"  --wiremock ROOT      serve a WireMock root (ROOT/mappings, ROOT/__files) (repeatable;\n"
 	"                       a DIR argument with a mappings/ subdirectory is one too)\n"
+	"  --openapi SPEC       serve an OpenAPI 3.0/3.1 spec as a mock, after every stub (repeatable;\n"
+	"                       a FILE argument whose top level has an 'openapi' key is one too)\n"
+	"  --no-validate        do not validate requests against --openapi specs\n"
 	"  --max-connections N  open connections at most; at the limit idle keep-alive ones are\n"
 	"                       closed first (default: the open-files limit, raised to its hard\n"
 	"                       limit, less 128, at most 65536)\n"
@@ -68,10 +71,15 @@ static const char serve_text[] =
 	"SIGINT/SIGTERM stop gracefully; SIGHUP reloads the stubs.\n";
 
 static const char check_text[] =
-	"usage: cannery check [DIR ...]\n"
+	"usage: cannery check [DIR ...] [--openapi SPEC ...]\n"
 	"\n"
 	"Loads every stub file under each DIR (default ./stubs) and prints each problem as\n"
-	"FILE:LINE:COLUMN: error: message. Exits 0 when all are valid, 1 otherwise.\n";
+	"FILE:LINE:COLUMN: error: message. Exits 0 when all are valid, 1 otherwise.\n"
+	"\n"
+	"  --openapi SPEC       also load SPEC (OpenAPI 3.0/3.1; repeatable), and report every stub\n"
+	"                       whose route is not an operation of it or whose response body does\n"
+	"                       not validate against the operation's schema (a FILE argument whose\n"
+	"                       top level has an 'openapi' key counts as --openapi)\n";
 
 static const char record_text[] =
 	"usage: cannery record --upstream URL [--out DIR] [--record-mode first|sequence] [options]\n"
@@ -123,6 +131,8 @@ static const struct opt serve_opts[] = {
 	{ "crud", OPT_LIST, true },
 	{ "crud-save", OPT_FLAG, true },
 	{ "wiremock", OPT_LIST, true },
+	{ "openapi", OPT_LIST, true },
+	{ "no-validate", OPT_FLAG, true },
 	{ NULL, OPT_FLAG, false },
 };
 
@@ -156,6 +166,8 @@ struct cli {
 	size_t ncrud_files;
 	const char **wiremock_roots;
 	size_t nwiremock_roots;
+	const char **openapi_specs;
+	size_t nopenapi_specs;
 	const char **env_lists;         /* owned copies of list variables that allow_hosts and
 					 * crud_files may point into */
 	size_t nenv_lists;
@@ -332,6 +344,12 @@ static void apply(struct cli *cli, const struct opt *o, const char *value, const
 			die_usage("invalid value '%s' for %s: expected a WireMock root (a directory with mappings/)", value,
 				  from);
 		push(&cli->wiremock_roots, &cli->nwiremock_roots, value);
+	} else if (strcmp(n, "openapi") == 0) {
+		if (!*value)
+			die_usage("invalid value '%s' for %s: expected an OpenAPI 3.0/3.1 spec file", value, from);
+		push(&cli->openapi_specs, &cli->nopenapi_specs, value);
+	} else if (strcmp(n, "no-validate") == 0) {
+		cli->cfg.no_validate = true;
 	} else if (strcmp(n, "crud-save") == 0) {
 		cli->cfg.crud_save = true;
 	} else if (strcmp(n, "allow-host") == 0) {
@@ -426,6 +444,7 @@ static void free_cli(struct cli *cli)
 	free(cli->env_lists);
 	free(cli->crud_files);
 	free(cli->wiremock_roots);
+	free(cli->openapi_specs);
 }
 
 static void parse_args(struct cli *cli, const struct opt *opts, int argc, char **argv, int first)
@@ -501,16 +520,19 @@ static int cmd_check(int argc, char **argv)
 		fputs(check_text, stdout);
 		return 0;
 	}
-	static const struct opt none[] = { { NULL, OPT_FLAG, false } };
+	static const struct opt check_opts[] = { { "openapi", OPT_LIST, true }, { NULL, OPT_FLAG, false } };
 	struct cli cli = { 0 };
-	parse_args(&cli, none, argc, argv, 2);
+	parse_args(&cli, check_opts, argc, argv, 2);
 	static const char *const default_dirs[] = { "stubs" };
 	const char *const *dirs = cli.ndirs ? cli.dirs : default_dirs;
-	size_t ndirs = cli.ndirs ? cli.ndirs : 1;
+	/* beside a spec, the default DIR is checked only when it is there */
+	size_t ndirs = cli.ndirs ? cli.ndirs : cli.nopenapi_specs && access("stubs", F_OK) != 0 ? 0 : 1;
 	size_t nstubs = 0, nfiles = 0;
 	char *errors = NULL;
-	int rc = cannery_check(dirs, ndirs, &nstubs, &nfiles, &errors);
+	int rc = cannery_check_openapi((const char *const *)cli.openapi_specs, cli.nopenapi_specs, dirs, ndirs, &nstubs,
+				       &nfiles, &errors);
 	free(cli.dirs);
+	free_cli(&cli);
 	if (rc < 0) {
 		fputs(errors, stderr);
 		free(errors);
@@ -570,7 +592,7 @@ static int run(int argc, char **argv, bool record)
 	if (cli.ndirs) {
 		cli.cfg.dirs = cli.dirs;
 		cli.cfg.ndirs = cli.ndirs;
-	} else if ((cli.nwiremock_roots || cli.ncrud_files) && access("stubs", F_OK) != 0) {
+	} else if ((cli.nwiremock_roots || cli.ncrud_files || cli.nopenapi_specs) && access("stubs", F_OK) != 0) {
 		/* the default DIR is for a plain `cannery serve`; beside other sources it is
 		 * served only when it is there */
 		cli.cfg.ndirs = 0;
@@ -581,6 +603,8 @@ static int run(int argc, char **argv, bool record)
 	cli.cfg.nallow_hosts = cli.nallow_hosts;
 	cli.cfg.crud_files = cli.crud_files;
 	cli.cfg.ncrud_files = cli.ncrud_files;
+	cli.cfg.openapi_specs = cli.openapi_specs;
+	cli.cfg.nopenapi_specs = cli.nopenapi_specs;
 	cli.cfg.log = cli.quiet ? CANNERY_LOG_QUIET : cli.verbose ? CANNERY_LOG_VERBOSE : CANNERY_LOG_NORMAL;
 	cli.cfg.log_color = isatty(STDERR_FILENO);
 	unsigned fd_room = raise_open_files_limit();

@@ -37,6 +37,7 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "wait.h"
+#include "openapi.h"
 #include "watch.h"
 #include "wiremock.h"
 
@@ -80,9 +81,16 @@ struct cannery_server {
 	char **wm_dirs;                /* --wiremock ROOTs and the DIR arguments that are roots */
 	size_t nwm_dirs;
 	struct wm_front *wm;           /* the WireMock roots and the /__admin/ API's mappings */
+	char **oa_files;               /* --openapi SPECs and the DIR arguments that are specs */
+	size_t noa_files;
+	struct openapi_source **openapi;   /* one per spec */
+	size_t nopenapi;
 	pthread_mutex_t publish_lock;  /* one publish of the front-ends' groups at a time */
 
 	struct watch *watch;           /* NULL with watching off (or unavailable) */
+	pthread_mutex_t track_lock;    /* guards stub_paths and the calls of watch_track_files */
+	char **stub_paths;             /* the files the catalog's last load read */
+	size_t nstub_paths;
 	char *watch_errors;            /* the watcher's last logged reload errors; watcher thread only */
 };
 
@@ -138,28 +146,64 @@ static char *dup_or_null(const char *s)
 
 int cannery_check(const char *const *dirs, size_t ndirs, size_t *nstubs, size_t *nfiles, char **errors)
 {
+	return cannery_check_openapi(NULL, 0, dirs, ndirs, nstubs, nfiles, errors);
+}
+
+int cannery_check_openapi(const char *const *specs, size_t nspecs, const char *const *dirs, size_t ndirs,
+			  size_t *nstubs, size_t *nfiles, char **errors)
+{
 	struct load_result res = { 0 };
 	struct diag_list diags = DIAG_LIST_INIT;
-	/* WireMock roots among the DIRs (SPEC section 1's sniffing) are checked as roots */
+	/* WireMock roots among the DIRs (SPEC section 1's sniffing) are checked as roots, spec
+	 * files as specs */
 	const char **plain = xcalloc(ndirs + 1, sizeof(*plain));
-	size_t nplain = 0, stubs = 0, files = 0;
+	const char **spec_files = xcalloc(ndirs + nspecs + 1, sizeof(*spec_files));
+	struct stub_group **groups = xcalloc(ndirs + 1, sizeof(*groups));
+	size_t nplain = 0, nspec_files = 0, ngroups = 0, stubs = 0, files = 0;
+	for (size_t i = 0; i < nspecs; i++)
+		spec_files[nspec_files++] = specs[i];
 	for (size_t i = 0; i < ndirs; i++) {
+		if (openapi_is_spec(dirs[i])) {
+			spec_files[nspec_files++] = dirs[i];
+			continue;
+		}
 		if (!wm_is_root(dirs[i])) {
 			plain[nplain++] = dirs[i];
 			continue;
 		}
 		struct wm_root *r = wm_root_create(dirs[i], 0, &diags);
 		if (r) {
-			struct stub_group *g = wm_root_group(r);
-			stubs += g->n;
+			groups[ngroups] = wm_root_group(r);
+			stubs += groups[ngroups++]->n;
 			files += wm_root_nfiles(r);
-			stub_group_unref(g);
 			wm_root_destroy(r);
 		}
 	}
 	int rc = 0;
-	if ((nplain || nplain == ndirs) && stub_load_dirs(plain, nplain, &res, &diags) < 0)
+	if (nplain && stub_load_dirs(plain, nplain, &res, &diags) < 0)
 		rc = -EINVAL;
+	else if (!nplain && !nspec_files && !ngroups && stub_load_dirs(plain, 0, &res, &diags) < 0)
+		rc = -EINVAL;
+	/* every stub against every spec, once the stubs and the specs loaded */
+	struct openapi_source **oa = xcalloc(nspec_files + 1, sizeof(*oa));
+	size_t noa = 0;
+	for (size_t i = 0; i < nspec_files; i++) {
+		oa[noa] = openapi_source_create(spec_files[i], true, &diags);
+		if (oa[noa]) {
+			files += 1;
+			noa++;
+		}
+	}
+	if (rc == 0 && !diags.n && !diags.dropped)
+		for (size_t k = 0; k < noa; k++) {
+			openapi_source_check(oa[k], (const struct stub *const *)res.stubs, res.n, &diags);
+			for (size_t g = 0; g < ngroups; g++)
+				openapi_source_check(oa[k], (const struct stub *const *)groups[g]->stubs, groups[g]->n,
+						     &diags);
+		}
+	for (size_t k = 0; k < noa; k++)
+		openapi_source_destroy(oa[k]);
+	free(oa);
 	if (diags.n || diags.dropped)
 		rc = -EINVAL;
 	if (rc < 0) {
@@ -171,7 +215,11 @@ int cannery_check(const char *const *dirs, size_t ndirs, size_t *nstubs, size_t 
 		if (nfiles)
 			*nfiles = res.nfiles + files;
 	}
+	for (size_t g = 0; g < ngroups; g++)
+		stub_group_unref(groups[g]);
+	free(groups);
 	free(plain);
+	free(spec_files);
 	diag_list_release(&diags);
 	load_result_release(&res);
 	return rc;
@@ -214,19 +262,46 @@ static void start_watching(struct cannery_server *srv)
 	srv->watch = NULL;
 }
 
-/* Runs under the catalog's lock: tells the watcher which files the last load read, and
- * the --crud data files besides. */
-static void files_read(void *cls, char **paths, size_t npaths)
+/* Tells the watcher every file the served stubs come from: the stub files of the last
+ * load, the --crud data files and the files of each OpenAPI spec. Any thread. */
+static void track_all(struct cannery_server *srv)
 {
-	struct cannery_server *srv = cls;
-	paths = xrealloc(paths, (npaths + srv->cfg.ncrud_files + 1) * sizeof(*paths));
+	if (!srv->watch)
+		return;
+	pthread_mutex_lock(&srv->track_lock);
+	size_t npaths = 0;
+	char **paths = xcalloc(srv->nstub_paths + srv->cfg.ncrud_files + 1, sizeof(*paths));
+	for (size_t i = 0; i < srv->nstub_paths; i++)
+		paths[npaths++] = xstrdup(srv->stub_paths[i]);
 	for (size_t i = 0; i < srv->cfg.ncrud_files; i++)
 		paths[npaths++] = xstrdup(srv->cfg.crud_files[i]);
-	if (srv->watch)
-		watch_track_files(srv->watch, (const char *const *)paths, npaths);
+	for (size_t i = 0; i < srv->nopenapi; i++) {
+		size_t n;
+		char **files = openapi_source_files(srv->openapi[i], &n);
+		paths = xrealloc(paths, (npaths + n + 1) * sizeof(*paths));
+		memcpy(paths + npaths, files, n * sizeof(*files));
+		npaths += n;
+		free(files);
+	}
+	watch_track_files(srv->watch, (const char *const *)paths, npaths);
 	for (size_t i = 0; i < npaths; i++)
 		free(paths[i]);
 	free(paths);
+	pthread_mutex_unlock(&srv->track_lock);
+}
+
+/* Runs under the catalog's lock: the files the last load read, kept for track_all. */
+static void files_read(void *cls, char **paths, size_t npaths)
+{
+	struct cannery_server *srv = cls;
+	pthread_mutex_lock(&srv->track_lock);
+	for (size_t i = 0; i < srv->nstub_paths; i++)
+		free(srv->stub_paths[i]);
+	free(srv->stub_paths);
+	srv->stub_paths = paths;
+	srv->nstub_paths = npaths;
+	pthread_mutex_unlock(&srv->track_lock);
+	track_all(srv);
 }
 
 /* Runs on the watcher thread, once per settled burst of changes. Each outcome is logged
@@ -236,11 +311,13 @@ static int publish_sources(struct cannery_server *srv, char **errors)
 {
 	size_t n = 0;
 	pthread_mutex_lock(&srv->publish_lock);
-	struct stub_group **groups = xmalloc((srv->ncrud + 2) * sizeof(*groups));
+	struct stub_group **groups = xmalloc((srv->ncrud + srv->nopenapi + 2) * sizeof(*groups));
 	if (srv->wm)
 		groups[n++] = wm_front_group(srv->wm);
 	for (size_t i = 0; i < srv->ncrud; i++)
 		groups[n++] = crud_source_group(srv->crud[i]);
+	for (size_t i = 0; i < srv->nopenapi; i++)
+		groups[n++] = openapi_source_group(srv->openapi[i]);
 	int rc = catalog_set_sources(srv->catalog, groups, n, errors);
 	pthread_mutex_unlock(&srv->publish_lock);
 	for (size_t i = 0; i < n; i++)
@@ -259,6 +336,12 @@ static int reload_sources(struct cannery_server *srv, char **errors)
 		republish |= wm_front_reload(srv->wm, &diags) > 0;
 	for (size_t i = 0; i < srv->ncrud; i++)
 		republish |= crud_source_reload(srv->crud[i], &diags) > 0;
+	bool retrack = false;
+	for (size_t i = 0; i < srv->nopenapi; i++)
+		retrack |= openapi_source_reload(srv->openapi[i], &diags) > 0;
+	republish |= retrack;
+	if (retrack)
+		track_all(srv);     /* a $ref may now reach other files */
 	int rc = diags.n || diags.dropped ? -EINVAL : 0;
 	if (rc < 0 && errors) {
 		char *more = diag_list_format(&diags);
@@ -389,6 +472,12 @@ static int start_sources(struct cannery_server *srv, const struct cannery_config
 		if (srv->crud[srv->ncrud])
 			srv->ncrud++;
 	}
+	srv->openapi = xcalloc(srv->noa_files + 1, sizeof(*srv->openapi));
+	for (size_t i = 0; i < srv->noa_files; i++) {
+		srv->openapi[srv->nopenapi] = openapi_source_create(srv->oa_files[i], !cfg->no_validate, &diags);
+		if (srv->openapi[srv->nopenapi])
+			srv->nopenapi++;
+	}
 	int rc = 0;
 	if (diags.n || diags.dropped) {
 		if (errors)
@@ -414,18 +503,25 @@ static void split_dirs(struct cannery_server *srv, const struct cannery_config *
 {
 	srv->dirs = xcalloc(cfg->ndirs + 1, sizeof(*srv->dirs));
 	srv->wm_dirs = xcalloc(cfg->ndirs + cfg->nwiremock_roots + 1, sizeof(*srv->wm_dirs));
+	srv->oa_files = xcalloc(cfg->ndirs + cfg->nopenapi_specs + 1, sizeof(*srv->oa_files));
 	size_t nd = 0;
 	for (size_t i = 0; i < cfg->nwiremock_roots; i++)
 		srv->wm_dirs[srv->nwm_dirs++] = xstrdup(cfg->wiremock_roots[i]);
+	for (size_t i = 0; i < cfg->nopenapi_specs; i++)
+		srv->oa_files[srv->noa_files++] = xstrdup(cfg->openapi_specs[i]);
 	for (size_t i = 0; i < cfg->ndirs; i++) {
 		if (wm_is_root(cfg->dirs[i]))
 			srv->wm_dirs[srv->nwm_dirs++] = xstrdup(cfg->dirs[i]);
+		else if (openapi_is_spec(cfg->dirs[i]))
+			srv->oa_files[srv->noa_files++] = xstrdup(cfg->dirs[i]);
 		else
 			srv->dirs[nd++] = xstrdup(cfg->dirs[i]);
 	}
 	srv->cfg.ndirs = nd;
 	srv->cfg.wiremock_roots = (const char *const *)srv->wm_dirs;
 	srv->cfg.nwiremock_roots = srv->nwm_dirs;
+	srv->cfg.openapi_specs = (const char *const *)srv->oa_files;
+	srv->cfg.nopenapi_specs = srv->noa_files;
 }
 
 int cannery_server_create(const struct cannery_config *cfg, struct cannery_server **out, char **errors)
@@ -435,6 +531,7 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 	split_dirs(srv, cfg);
 	pthread_mutex_init(&srv->publish_lock, NULL);
 	pthread_mutex_init(&srv->stub_proxy_lock, NULL);
+	pthread_mutex_init(&srv->track_lock, NULL);
 	srv->allow_hosts = copy_strv(cfg->allow_hosts, cfg->nallow_hosts);
 	srv->crud_files = copy_strv(cfg->crud_files, cfg->ncrud_files);
 	srv->cfg.crud_files = (const char *const *)srv->crud_files;
@@ -474,6 +571,8 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 	int rc = catalog_create(&cc, &srv->catalog, errors);
 	if (rc == 0)
 		rc = start_sources(srv, cfg, errors);
+	if (rc == 0 && srv->nopenapi)
+		track_all(srv);
 	if (rc == 0 && srv->journal_file) {
 		char *msg = NULL;
 		rc = journal_open_file(srv->journal, srv->journal_file, srv->cfg.log_fd, &msg);
@@ -524,7 +623,7 @@ const struct admin_ctx *server_admin(struct cannery_server *srv)
 size_t cannery_server_stub_count(const struct cannery_server *srv)
 {
 	struct stub_set *set = slot_acquire(srv->slot);
-	size_t n = set ? set->n : 0;
+	size_t n = set ? set->nlisted : 0;
 	stub_set_unref(set);
 	return n;
 }
@@ -749,8 +848,16 @@ void cannery_server_destroy(struct cannery_server *srv)
 	for (size_t i = 0; i < srv->ncrud; i++)
 		crud_source_destroy(srv->crud[i]);
 	free(srv->crud);
+	for (size_t i = 0; i < srv->nopenapi; i++)
+		openapi_source_destroy(srv->openapi[i]);
+	free(srv->openapi);
+	free_strv(srv->oa_files);
 	wm_front_destroy(srv->wm);
 	pthread_mutex_destroy(&srv->publish_lock);
+	pthread_mutex_destroy(&srv->track_lock);
+	for (size_t i = 0; i < srv->nstub_paths; i++)
+		free(srv->stub_paths[i]);
+	free(srv->stub_paths);
 	for (size_t i = 0; i < srv->nwm_dirs; i++)
 		free(srv->wm_dirs[i]);
 	free(srv->wm_dirs);

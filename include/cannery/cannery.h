@@ -74,6 +74,11 @@ struct cannery_config {
 	bool crud_save;                   /* write each change back to its file, atomically; default false */
 	const char *const *wiremock_roots; /* WireMock roots (ROOT/mappings, ROOT/__files); default none */
 	size_t nwiremock_roots;
+	/* OpenAPI 3.0/3.1 specs served as mocks (SPEC section 9), after every stub; a DIR of
+	 * dirs that is a spec file (its top level has an `openapi` key) is one too. */
+	const char *const *openapi_specs;
+	size_t nopenapi_specs;
+	bool no_validate;                 /* do not validate requests against the specs; default false */
 };
 
 struct cannery_server;
@@ -186,6 +191,13 @@ void cannery_strv_free(char **v);
 /** Validates stub directories without serving: returns 0 and the number of stubs and
  *  files, or -EINVAL with the problems in *errors (caller frees), as for create. */
 int cannery_check(const char *const *dirs, size_t ndirs, size_t *nstubs, size_t *nfiles, char **errors);
+
+/** cannery_check, and also loads each OpenAPI spec of specs[0..nspecs) (a DIR of dirs that
+ *  is a spec file counts as one) and reports every stub whose route is no operation of a
+ *  spec, or whose response body does not validate against the operation's schema, as
+ *  FILE:LINE:COLUMN problems in *errors (-EINVAL). *nstubs counts the stubs checked. */
+int cannery_check_openapi(const char *const *specs, size_t nspecs, const char *const *dirs, size_t ndirs,
+			  size_t *nstubs, size_t *nfiles, char **errors);
 
 /** Initialises the libraries cannery shares with the whole process (libcurl, for the
  *  proxy) once. Call it before starting threads if the program uses libcurl itself;
