@@ -536,6 +536,12 @@ struct run {
 	unsigned depth;
 	size_t steps;
 	bool gave_up;          /* JSONSCHEMA_MAX_STEPS reached */
+	/* the discriminators being applied, each to its instance: a subtype that is allOf its
+	 * base (Cat: allOf [Pet, ...], Pet's discriminator mapping to Cat) meets the base's
+	 * discriminator again on the same instance, which then is already being checked */
+	const struct node *disc[16];
+	const cJSON *disc_of[16];
+	size_t ndisc;
 };
 
 static void report(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -986,9 +992,19 @@ static void check_discriminator(struct run *r, const struct node *n, const cJSON
 		       : "missing discriminator property '%s'", n->disc_prop);
 		return;
 	}
+	for (size_t i = 0; i < r->ndisc; i++)
+		if (r->disc[i] == n && r->disc_of[i] == v)
+			return;
 	for (size_t i = 0; i < n->ndisc_map; i++)
 		if (!strcmp(n->disc_map[i].value, p->valuestring)) {
-			validate(r, n->disc_map[i].schema, v);
+			if (r->ndisc < sizeof r->disc / sizeof *r->disc) {
+				r->disc[r->ndisc] = n;
+				r->disc_of[r->ndisc++] = v;
+				validate(r, n->disc_map[i].schema, v);
+				r->ndisc--;
+			} else {
+				validate(r, n->disc_map[i].schema, v);
+			}
 			return;
 		}
 	struct strbuf sb = STRBUF_INIT;

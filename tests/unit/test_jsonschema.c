@@ -565,3 +565,20 @@ Test(jsonschema, threads)
 	}
 	jsonschema_destroy(shared);
 }
+
+/* A subtype that is allOf its base, whose discriminator maps back to the subtype (the
+ * usual OpenAPI inheritance): the base's discriminator met again on the same instance is
+ * already being applied, not applied again until the depth runs out. */
+Test(jsonschema, discriminator_inheritance)
+{
+	static const char text[] =
+		"{\"schema\":{\"$ref\":\"#/components/schemas/Pet\"},"
+		"\"components\":{\"schemas\":{"
+		"\"Pet\":{\"type\":\"object\",\"required\":[\"petType\"],\"properties\":{\"petType\":{\"type\":\"string\"}},"
+		"\"discriminator\":{\"propertyName\":\"petType\",\"mapping\":{\"cat\":\"#/components/schemas/Cat\"}}},"
+		"\"Cat\":{\"allOf\":[{\"$ref\":\"#/components/schemas/Pet\"},"
+		"{\"type\":\"object\",\"required\":[\"meows\"],\"properties\":{\"meows\":{\"type\":\"boolean\"}}}]}}}}";
+	expect(text, "{\"petType\":\"cat\",\"meows\":true}", "");
+	expect(text, "{\"petType\":\"cat\",\"meows\":1}", "meows: expected boolean, got 1");
+	expect(text, "{\"petType\":\"cat\"}", ": missing required property 'meows'");
+}

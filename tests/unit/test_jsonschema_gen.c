@@ -821,3 +821,17 @@ Test(jsonschema_gen, threads)
 	}
 	jsonschema_destroy(s);
 }
+
+/* The usual OpenAPI inheritance (Cat: allOf [Pet, ...], Pet's discriminator mapping to
+ * Cat) gets an example: the subtype's, with the discriminator set. */
+Test(jsonschema_gen, discriminator_inheritance)
+{
+	static const char text[] =
+		"{\"schema\":{\"$ref\":\"#/components/schemas/Pet\"},"
+		"\"components\":{\"schemas\":{"
+		"\"Pet\":{\"type\":\"object\",\"required\":[\"petType\"],\"properties\":{\"petType\":{\"type\":\"string\"}},"
+		"\"discriminator\":{\"propertyName\":\"petType\",\"mapping\":{\"cat\":\"#/components/schemas/Cat\"}}},"
+		"\"Cat\":{\"allOf\":[{\"$ref\":\"#/components/schemas/Pet\"},"
+		"{\"type\":\"object\",\"required\":[\"meows\"],\"properties\":{\"meows\":{\"type\":\"boolean\"}}}]}}}}";
+	example(text, "{\"petType\":\"cat\",\"meows\":true}");
+}
