@@ -298,8 +298,10 @@ static enum MHD_Result send_reply(struct req_ctx *ctx)
 		return send_fault(ctx, r->fault);
 	if (r->reason)
 		return send_with_reason(ctx);
-	if (r->fixed || r->serve_shared)
-		return MHD_queue_response(ctx->conn, (unsigned)r->status, prebuilt(ctx));
+	if (r->fixed || r->serve_shared) {
+		unsigned status = (unsigned)r->status;
+		return MHD_queue_response(ctx->conn, status, prebuilt(ctx));
+	}
 	struct MHD_Response *resp = build(r);
 	if (!resp)
 		return MHD_NO;

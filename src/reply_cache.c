@@ -69,7 +69,6 @@ void reply_expand(struct reply *r, struct arena *a)
 {
 	if (r->fixed) {
 		const struct stub_response *sr = r->fixed;
-		r->status = sr->status;
 		r->content_type = sr->content_type;
 		r->body = sr->body;
 		r->body_len = sr->body_len;
@@ -77,7 +76,6 @@ void reply_expand(struct reply *r, struct arena *a)
 			reply_add_header(r, a, sr->headers[j].name, sr->headers[j].value);
 	} else if (r->shared) {
 		const struct reply_shared *sh = r->shared;
-		r->status = sh->status;
 		r->content_type = sh->content_type;
 		r->body = sh->body;
 		r->body_len = sh->body_len;

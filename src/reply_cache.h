@@ -23,7 +23,9 @@ void reply_cache_init(struct reply_cache_config *cfg, void (*drop_built)(void *b
 /** The prepared data of response idx of stubs[slot] of a set built with the cache's ext. */
 struct reply_prepared *reply_cache_get(const struct stub_set *set, size_t slot, size_t idx);
 
-/** Fills r's status, content type, headers and body from its fixed response or its shared
- *  answer, CORS "*" included when r->star (headers in a; everything else borrowed from the
- *  stub or the answer). */
+/** Fills r's content type, headers and body from its fixed response or its shared answer,
+ *  CORS "*" included when r->star (headers in a; everything else borrowed from the stub or
+ *  the answer). The status stays as r has it: it was set when the answer was chosen, and a
+ *  handler may send a shared answer with another status (OpenAPI's `Prefer: code=` on a
+ *  `default` response). */
 void reply_expand(struct reply *r, struct arena *a);

@@ -317,3 +317,16 @@ Test(openapi, check_reports_stubs_that_drift_from_the_spec)
 	r = h_runv("check", "--openapi", h_fixture("openapi/petstore.yaml"), dir, NULL);
 	cr_expect_eq(r->exit_code, 0, "%s", r->err);
 }
+
+/* `default` answers a Prefer code the operation does not declare, with that status, also
+ * on the first request (the one that has the adapter build its prebuilt response). */
+Test(openapi, prefer_code_served_by_default)
+{
+	struct h_server *s = serve_petstore(NULL, NULL);
+	struct h_response *r = h_get_h(s, "/v1/reports", "Prefer: code=503");
+	cr_expect_eq(r->status, 503, "%s", r->body);
+	cr_expect(h_contains(r->body, "\"rows\""), "%s", r->body);
+	cr_expect_eq(h_get(s, "/v1/reports")->status, 200);
+	cr_expect_eq(h_get_h(s, "/v1/reports", "Prefer: code=599")->status, 599);
+	h_server_stop_ok(s);
+}
