@@ -202,6 +202,20 @@ static struct node *resolve_mapping(struct compiler *c, const cJSON *m, unsigned
 	return target ? resolve_target(c, target, depth) : resolve_ref(c, m, depth);
 }
 
+/* Whether a mapping value names a schema, as resolve_mapping would find it. */
+static bool mapping_resolves(struct compiler *c, const cJSON *m)
+{
+	if (!c->resolve)
+		return false;
+	if (strchr(m->valuestring, '/') || strchr(m->valuestring, '#'))
+		return c->resolve(c->cls, m->valuestring, m) != NULL;
+	struct strbuf ref = STRBUF_INIT;
+	strbuf_addf(&ref, "#/components/schemas/%s", m->valuestring);
+	bool ok = c->resolve(c->cls, ref.buf, NULL) || c->resolve(c->cls, m->valuestring, m);
+	strbuf_release(&ref);
+	return ok;
+}
+
 static bool compile_discriminator(struct compiler *c, struct node *n, const cJSON *v,
 				  const cJSON *schema, unsigned depth)
 {
@@ -221,6 +235,18 @@ static bool compile_discriminator(struct compiler *c, struct node *n, const cJSO
 		for (const cJSON *m = mapping->child; m; m = m->next) {
 			if (!cJSON_IsString(m))
 				return fail(c, m, "'mapping' must be an object of strings");
+			if (!mapping_resolves(c, m)) {
+				/* a mapping that names nothing (bundled specs keep names of files
+				 * they did not bundle): the branches are tried as plain oneOf/anyOf */
+				for (size_t k = 0; k < n->ndisc_map; k++)
+					free(n->disc_map[k].value);
+				free(n->disc_map);
+				n->disc_map = NULL;
+				n->ndisc_map = 0;
+				free(n->disc_prop);
+				n->disc_prop = NULL;
+				return true;
+			}
 			struct node *t = resolve_mapping(c, m, depth);
 			if (!t)
 				return false;

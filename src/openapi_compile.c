@@ -177,18 +177,37 @@ static void compile_media(struct compiler *c, struct oa_response *r, struct oa_m
 				ex = v;
 		}
 	}
+	if (ex) {
+		size_t len = 0;
+		char *body = example_text(ex, m->is_json, &len);
+		atomic_init(&m->answer, answer(r->status, type, body, len, r->headers, r->nheaders));
+	} else if (!m->schema) {
+		atomic_init(&m->answer, answer(r->status, type, NULL, 0, r->headers, r->nheaders));
+	} else {
+		/* built from the schema when first asked for: a large spec is ready at once, and
+		 * operations nobody calls cost nothing */
+		atomic_init(&m->answer, NULL);
+	}
+}
+
+struct reply_shared *oa_media_answer(const struct oa_response *r, struct oa_media *m)
+{
+	struct reply_shared *have = atomic_load_explicit(&m->answer, memory_order_acquire);
+	if (have)
+		return have;
 	char *body = NULL;
 	size_t len = 0;
-	if (ex) {
-		body = example_text(ex, m->is_json, &len);
-	} else if (m->schema) {
-		cJSON *built = jsonschema_generate(m->schema, JSONSCHEMA_GEN_EXAMPLE, false, NULL);
-		if (built) {
-			body = example_text(built, m->is_json, &len);
-			cJSON_Delete(built);
-		}
+	cJSON *built = jsonschema_generate(m->schema, JSONSCHEMA_GEN_EXAMPLE, false, NULL);
+	if (built) {
+		body = example_text(built, m->is_json, &len);
+		cJSON_Delete(built);
 	}
-	m->answer = answer(r->status, type, body, len, r->headers, r->nheaders);
+	struct reply_shared *fresh = answer(r->status, m->type, body, len, r->headers, r->nheaders);
+	if (atomic_compare_exchange_strong_explicit(&m->answer, &have, fresh, memory_order_acq_rel,
+						    memory_order_acquire))
+		return fresh;
+	reply_shared_unref(fresh);
+	return have;
 }
 
 /* A header's example as text: `example`, the first of `examples`, else the schema's
@@ -685,7 +704,7 @@ struct oa_spec *oa_spec_ref(struct oa_spec *s)
 static void media_release(struct oa_media *m)
 {
 	free(m->type);
-	reply_shared_unref(m->answer);
+	reply_shared_unref(atomic_load(&m->answer));
 	for (size_t i = 0; i < m->nexamples; i++) {
 		free(m->examples[i].name);
 		reply_shared_unref(m->examples[i].answer);

@@ -497,6 +497,8 @@ static struct doc_file *read_file(struct loader *ld, const char *path, struct do
 		free(id);
 		if (!by)
 			diag_add(ld->diags, path, 0, 0, "cannot read %s: %s", quoted(q, path), read_error(rc, why, sizeof why));
+		else if (by->mapping)
+			;   /* see resolve_rec: not an error */
 		else
 			pend_add(ld, from, by->item, false, "cannot read %s (named by %s %s): %s", quoted(q, path),
 				 by->mapping ? "'mapping' value" : "'$ref'", quoted(q2, by->item->valuestring),
@@ -859,7 +861,10 @@ static void resolve_rec(struct loader *ld, size_t i)
 		t = resolve_ref(ld->d, ld, r.file, ref, &r, &why);
 		if (t)
 			hmap_put(&r.file->cache, ref, (void *)t);
-		else if (why.len)
+		else if (why.len && !r.mapping)
+			/* a discriminator's mapping that names nothing is not an error: the schema
+			 * compiler tries the branches without it (bundled specs keep the names of
+			 * files they did not bundle) */
 			pend_add(ld, r.file, r.item, false, "%s", why.buf);
 		strbuf_release(&why);
 	}

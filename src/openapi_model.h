@@ -56,7 +56,9 @@ struct oa_media {
 	char *type;                 /* as declared */
 	bool is_json;
 	const struct jsonschema *schema;   /* NULL: none declared */
-	struct reply_shared *answer;       /* the default answer: the example, or one built */
+	/* the default answer: the example, or one built from the schema on first use (NULL
+	 * until then: oa_media_answer) */
+	_Atomic(struct reply_shared *) answer;
 	struct oa_example *examples;
 	size_t nexamples;
 };
@@ -153,6 +155,11 @@ struct oa_spec *oa_spec_compile(struct openapi_doc *doc, const char *file, bool 
 struct oa_spec *oa_spec_ref(struct oa_spec *s);
 /** Drops a reference; the last frees the spec. NULL does nothing. */
 void oa_spec_unref(struct oa_spec *s);
+
+/** The default answer of media type m of response r: the example, or a body built from
+ *  the schema, built by the first request that needs it and kept. Borrowed from m. Any
+ *  thread. */
+struct reply_shared *oa_media_answer(const struct oa_response *r, struct oa_media *m);
 
 /** The response of op for this status code: exact, else its NXX range, else NULL. */
 const struct oa_response *oa_op_response(const struct oa_op *op, int status);

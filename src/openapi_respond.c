@@ -218,7 +218,7 @@ static void respond_op(const struct stub_response *sr, struct respond_ctx *ctx, 
 		strbuf_release(&detail);
 		return;
 	}
-	struct reply_shared *sh = m->answer;
+	struct reply_shared *sh = oa_media_answer(r, (struct oa_media *)m);
 	if (pref.example) {
 		sh = NULL;
 		for (size_t i = 0; i < m->nexamples && !sh; i++)
