@@ -442,9 +442,12 @@ static struct node *compile_node(struct compiler *c, const cJSON *js, unsigned d
 	if (!cJSON_IsObject(js))
 		return fail(c, js, c->d == JSONSCHEMA_OAS31 ? "a schema must be an object or a boolean"
 			    : "a schema must be an object"), NULL;
-	struct node *n = new_node(c);
 	char key[32];
 	snprintf(key, sizeof key, "%p", (const void *)js);
+	struct node *n = hmap_get(&c->refs, key);
+	if (n)
+		return n;     /* compiled before, by this compile or (a library) an earlier one */
+	n = new_node(c);
 	hmap_put(&c->refs, key, n);   /* a $ref back to js (a cycle) finds n */
 
 	const cJSON *ref = cJSON_GetObjectItemCaseSensitive(js, "$ref");
@@ -517,6 +520,76 @@ struct jsonschema *jsonschema_compile(const cJSON *schema, enum jsonschema_diale
 		return NULL;
 	}
 	return s;
+}
+
+/* ---- a library: schemas compiled together, sharing what they share ----------------- */
+
+struct jsonschema_lib {
+	struct compiler c;
+	struct jsonschema pool;     /* every node of every schema compiled */
+	struct jsonschema **made;
+	size_t nmade;
+	bool broken;                /* a compile failed half way: nothing more is compiled */
+};
+
+struct jsonschema_lib *jsonschema_lib_create(enum jsonschema_dialect d, jsonschema_resolve_fn *resolve, void *cls)
+{
+	struct jsonschema_lib *lib = xcalloc(1, sizeof *lib);
+	lib->c = (struct compiler){ .s = &lib->pool, .d = d, .resolve = resolve, .cls = cls };
+	return lib;
+}
+
+const struct jsonschema *jsonschema_lib_compile(struct jsonschema_lib *lib, const cJSON *schema, char **err,
+						const cJSON **at)
+{
+	if (lib->broken) {
+		if (err)
+			*err = xstrdup("an earlier schema failed to compile");
+		if (at)
+			*at = schema;
+		return NULL;
+	}
+	struct compiler *c = &lib->c;
+	c->err = NULL;
+	c->at = NULL;
+	struct node *root = compile_node(c, schema, 0);
+	if (!root) {
+		lib->broken = true;
+		if (err)
+			*err = c->err;
+		else
+			free(c->err);
+		c->err = NULL;
+		if (at)
+			*at = c->at;
+		return NULL;
+	}
+	struct jsonschema *s = xcalloc(1, sizeof *s);
+	s->root = root;
+	lib->made = xrealloc(lib->made, (lib->nmade + 1) * sizeof *lib->made);
+	lib->made[lib->nmade++] = s;
+	return s;
+}
+
+size_t jsonschema_lib_nodes(const struct jsonschema_lib *lib)
+{
+	return lib->pool.nnodes;
+}
+
+static void free_node(struct node *n);
+
+void jsonschema_lib_destroy(struct jsonschema_lib *lib)
+{
+	if (!lib)
+		return;
+	for (size_t i = 0; i < lib->pool.nnodes; i++)
+		free_node(lib->pool.nodes[i]);
+	free(lib->pool.nodes);
+	for (size_t i = 0; i < lib->nmade; i++)
+		free(lib->made[i]);
+	free(lib->made);
+	hmap_release(&lib->c.refs, NULL);
+	free(lib);
 }
 
 static void free_node(struct node *n)

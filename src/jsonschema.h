@@ -52,6 +52,22 @@ struct jsonschema *jsonschema_compile(const cJSON *schema, enum jsonschema_diale
 /** Frees s; does nothing for NULL. */
 void jsonschema_destroy(struct jsonschema *s);
 
+/** A library of schemas compiled together from one document: a schema node compiled once
+ *  serves every schema that reaches it (the components of an OpenAPI spec are shared by
+ *  hundreds of operations), so compiling them all costs what their document holds, not
+ *  what each reaches. */
+struct jsonschema_lib;
+struct jsonschema_lib *jsonschema_lib_create(enum jsonschema_dialect d, jsonschema_resolve_fn *resolve, void *cls);
+/** jsonschema_compile within lib: the result is owned by lib (do not destroy it) and
+ *  lives as long as lib. After a failure lib compiles nothing more (its nodes may be half
+ *  built): every later call fails. */
+const struct jsonschema *jsonschema_lib_compile(struct jsonschema_lib *lib, const cJSON *schema, char **err,
+						const cJSON **at);
+/** How many schema nodes lib holds (for tests and measurements). */
+size_t jsonschema_lib_nodes(const struct jsonschema_lib *lib);
+/** Frees lib and every schema compiled in it. NULL does nothing. */
+void jsonschema_lib_destroy(struct jsonschema_lib *lib);
+
 /** One validation problem. */
 struct jsonschema_error {
 	char *path;      /* dotted from the instance root, "" for the root: "items.0.qty" */

@@ -27,6 +27,7 @@ struct compiler {
 	struct oa_spec *spec;
 	struct diag_list *diags;
 	struct hmap schemas;        /* "%p" of a schema node -> its compiled form */
+	bool schema_failed;         /* the spec's schema library is broken: said once */
 	size_t errors;
 };
 
@@ -80,26 +81,24 @@ static const struct jsonschema *schema(struct compiler *c, const cJSON *n)
 	n = deref(c, n);
 	char key[32];
 	snprintf(key, sizeof key, "%p", (const void *)n);
-	struct jsonschema *s = hmap_get(&c->schemas, key);
+	const struct jsonschema *s = hmap_get(&c->schemas, key);
 	if (s)
 		return s;
 	char *err = NULL;
 	const cJSON *at = NULL;
-	s = jsonschema_compile(n, c->spec->oas31 ? JSONSCHEMA_OAS31 : JSONSCHEMA_OAS30, openapi_doc_resolve,
-			       c->spec->doc, &err, &at);
-	if (!s) {
-		err_at(c, at ? at : n, "invalid schema: %s", err ? err : "cannot compile");
+	struct oa_spec *sp = c->spec;
+	if (!sp->lib)
+		sp->lib = jsonschema_lib_create(sp->oas31 ? JSONSCHEMA_OAS31 : JSONSCHEMA_OAS30, openapi_doc_resolve, sp->doc);
+	const struct jsonschema *cs = jsonschema_lib_compile(sp->lib, n, &err, &at);
+	if (!cs) {
+		if (!c->schema_failed)
+			err_at(c, at ? at : n, "invalid schema: %s", err ? err : "cannot compile");
+		c->schema_failed = true;
 		free(err);
 		return NULL;
 	}
-	struct oa_spec *sp = c->spec;
-	if (sp->nschemas == sp->aschemas) {
-		sp->aschemas = sp->aschemas ? 2 * sp->aschemas : 16;
-		sp->schemas = xrealloc(sp->schemas, sp->aschemas * sizeof *sp->schemas);
-	}
-	sp->schemas[sp->nschemas++] = s;
-	hmap_put(&c->schemas, key, s);
-	return s;
+	hmap_put(&c->schemas, key, (void *)cs);
+	return cs;
 }
 
 /* ---- media types ---- */
@@ -766,9 +765,7 @@ void oa_spec_unref(struct oa_spec *s)
 		free(s->schemes[i].challenge);
 	}
 	free(s->schemes);
-	for (size_t i = 0; i < s->nschemas; i++)
-		jsonschema_destroy(s->schemas[i]);
-	free(s->schemas);
+	jsonschema_lib_destroy(s->lib);
 	openapi_doc_destroy(s->doc);
 	free(s->prefix);
 	free(s->file);

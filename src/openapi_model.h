@@ -15,6 +15,7 @@
 
 struct arena;
 struct jsonschema;
+struct jsonschema_lib;
 struct openapi_doc;
 struct params;
 struct reply_shared;
@@ -143,9 +144,7 @@ struct oa_spec {
 	size_t npaths;
 	struct oa_scheme *schemes;
 	size_t nschemes;
-	struct jsonschema **schemas;       /* every compiled schema, for destroy */
-	size_t nschemas, aschemas;
-	void *compiled;             /* openapi_compile.c's cache: schema node -> compiled */
+	struct jsonschema_lib *lib;        /* every schema, compiled once (NULL: none yet) */
 };
 
 /** Compiles doc (taken over: freed with the spec) as an OpenAPI 3.0/3.1 document read from

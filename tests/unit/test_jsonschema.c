@@ -576,3 +576,39 @@ Test(jsonschema, discriminator_inheritance)
 	expect(text, "{\"petType\":\"cat\",\"meows\":1}", "meows: expected boolean, got 1");
 	expect(text, "{\"petType\":\"cat\"}", ": missing required property 'meows'");
 }
+
+/* Schemas compiled in one library share the nodes of what they share: a component reached
+ * from two operations is compiled once; a failed compile leaves the library refusing. */
+Test(jsonschema, a_library_compiles_shared_schemas_once)
+{
+	cJSON *js = json_or_fail("{\"a\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/Pet\"}},"
+				 "\"b\":{\"$ref\":\"#/Pet\"},"
+				 "\"Pet\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},"
+				 "\"kids\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/Pet\"}}}},"
+				 "\"bad\":{\"minLength\":-1}}");
+	struct jsonschema_lib *lib = jsonschema_lib_create(JSONSCHEMA_OAS30, resolve_pointer, js);
+	const struct jsonschema *a = jsonschema_lib_compile(lib, cJSON_GetObjectItem(js, "a"), NULL, NULL);
+	cr_assert_not_null(a);
+	size_t after_a = jsonschema_lib_nodes(lib);
+	const struct jsonschema *b = jsonschema_lib_compile(lib, cJSON_GetObjectItem(js, "b"), NULL, NULL);
+	cr_assert_not_null(b);
+	cr_expect_eq(jsonschema_lib_nodes(lib), after_a + 1, "b's own node only, Pet shared");
+	size_t before = jsonschema_lib_nodes(lib);
+	cr_expect_not_null(jsonschema_lib_compile(lib, cJSON_GetObjectItem(js, "b"), NULL, NULL));
+	cr_expect_eq(jsonschema_lib_nodes(lib), before, "compiled again: no new node");
+	char *got = errors_of(a, "[{\"name\":1,\"kids\":[{\"name\":\"x\"}]}]");
+	cr_expect_str_eq(got, "0.name: expected string, got 1");
+	free(got);
+	got = errors_of(b, "{\"kids\":[{\"name\":2}]}");
+	cr_expect_str_eq(got, "kids.0.name: expected string, got 2");
+	free(got);
+	char *err = NULL;
+	const cJSON *at = NULL;
+	cr_expect_null(jsonschema_lib_compile(lib, cJSON_GetObjectItem(js, "bad"), &err, &at));
+	cr_expect_str_eq(err, "'minLength' must be a non-negative integer");
+	free(err);
+	cr_expect_null(jsonschema_lib_compile(lib, cJSON_GetObjectItem(js, "b"), &err, NULL));
+	free(err);
+	jsonschema_lib_destroy(lib);
+	cJSON_Delete(js);
+}
