@@ -239,9 +239,10 @@ class Validator:
     prefixItems), min/maxItems, uniqueItems, min/maxProperties, minimum,
     maximum, exclusiveMinimum/Maximum (3.0 booleans, 3.1 numbers),
     multipleOf, min/maxLength, pattern, format (date-time, date, email, uuid),
-    allOf, oneOf, anyOf, not, and $ref to the same or a relative file.  In a
-    3.0 document, keywords beside a $ref are ignored, as 3.0 says; in 3.1
-    they apply too."""
+    allOf, oneOf, anyOf, not, and $ref to the same or a relative file.
+    Keywords beside a $ref apply too, in 3.0 documents as well: 3.0 says to
+    ignore them, but specs rely on them (DigitalOcean's
+    `{$ref: ..., required: [droplet_ids]}`) and Prism applies them."""
 
     def __init__(self, docs, openapi31):
         self.docs = docs
@@ -269,8 +270,6 @@ class Validator:
         if isinstance(schema.get("$ref"), str):
             target, tbase = self.docs.resolve(schema["$ref"], base)
             self._check(target, value, tbase, where, errors, depth + 1)
-            if not self.v31:
-                return
         if value is None and not self.v31 and schema.get("nullable") is True:
             return
         t = schema.get("type")
@@ -539,11 +538,19 @@ class Builder:
         if isinstance(schema.get("$ref"), str):
             target, tbase = self.docs.resolve(schema["$ref"], base)
             rest = {k: v for k, v in schema.items() if k not in ("$ref", "description", "summary")}
-            if not self.validator.v31 or not rest:
+            if not rest:
                 return self.build(target, tbase, depth + 1)
             value = self.build(target, tbase, depth + 1)
             if self.validator.valid(schema, value, base):
                 return value
+            if isinstance(value, dict) and isinstance(rest.get("required"), list):
+                props = collect_properties(self.docs, target, tbase)
+                for name in rest["required"]:
+                    if name not in value:
+                        sub = next((x for n, x in props if n == name), {})
+                        value[name] = self.build(sub, tbase, depth + 1)
+                if self.validator.valid(schema, value, base):
+                    return value
         for candidate in self._given(schema):
             if self.validator.valid(schema, candidate, base):
                 return copy.deepcopy(candidate)
@@ -622,8 +629,6 @@ class Builder:
         if isinstance(schema.get("$ref"), str):
             target, tbase = self.docs.resolve(schema["$ref"], base)
             self._flatten(target, tbase, out, depth + 1)
-            if not self.validator.v31:
-                return
         out.append((schema, base))
         for part in schema.get("allOf") or []:
             self._flatten(part, base, out, depth + 1)
@@ -846,7 +851,7 @@ class Operation:
                 p, pbase = spec.docs.deref(raw, ibase)
             except Skip:
                 continue
-            if isinstance(p, dict) and "name" in p and "in" in p:
+            if isinstance(p, dict) and isinstance(p.get("name"), str) and "in" in p:
                 params[(p["in"], p["name"].lower() if p["in"] == "header" else p["name"])] = (p, pbase)
         self.params = list(params.values())
         sec = self.op["security"] if "security" in self.op else spec.doc.get("security")
@@ -1149,6 +1154,29 @@ def build_valid(op):
     return parts
 
 
+def other_path_values(op, values):
+    """Path values that route to OP's own template when the first ones hit a
+    literal path beside it (`/services/asana` beside `/services/{slug}`):
+    another enum value, or a built value with a suffix, one parameter at a
+    time."""
+    for p, pbase in op.params:
+        if p["in"] != "path":
+            continue
+        schema, _ = param_schema(p)
+        node, nbase = op.spec.docs.deref(schema, pbase)
+        options = [serialize_simple(e) for e in (node.get("enum") or [])] if isinstance(node, dict) else []
+        options += [values.get(p["name"], "") + "-cannery", "cannery-diff", "12345"]
+        for text in options:
+            if text == values.get(p["name"]) or not text:
+                continue
+            if not op.spec.validator.valid(schema, coerce_param(node, text), nbase):
+                continue
+            trial = dict(values, **{p["name"]: text})
+            if op.spec.route(fill_path(op, trial)) == op.template:
+                return trial
+    return None
+
+
 def fill_path(op, values):
     def sub(m):
         name = m.group(1)
@@ -1198,11 +1226,15 @@ def wrong_body(op, parts):
     candidates = []
     if isinstance(value, dict):
         props = collect_properties(op.spec.docs, node, nbase)
+        required = set(collect_required(op.spec.docs, node, nbase))
+        props.sort(key=lambda np: np[0] not in required)
         for name, sub in props:
             try:
                 sub, _ = op.spec.docs.deref(sub, nbase)
             except Skip:
                 continue
+            if not isinstance(sub, dict) or sub.get("readOnly") is True:
+                continue   # readOnly properties do not belong in requests; validators skip them
             t = sub.get("type") if isinstance(sub, dict) else None
             t = t[0] if isinstance(t, list) and t else t
             if t in WRONG_VALUES:
@@ -1250,6 +1282,12 @@ def collect_properties(docs, node, base, depth=0):
     out = []
     if not isinstance(node, dict) or depth > 10:
         return out
+    if isinstance(node.get("$ref"), str):
+        try:
+            target, tbase = docs.resolve(node["$ref"], base)
+            out += collect_properties(docs, target, tbase, depth + 1)
+        except Skip:
+            pass
     for name, sub in (node.get("properties") or {}).items():
         out.append((name, sub))
     for part in node.get("allOf") or []:
@@ -1258,6 +1296,23 @@ def collect_properties(docs, node, base, depth=0):
         except Skip:
             continue
         out += collect_properties(docs, pnode, base, depth + 1)
+    return out
+
+
+def collect_required(docs, node, base, depth=0):
+    """The required property names of an object schema, through allOf and $ref."""
+    out = []
+    if not isinstance(node, dict) or depth > 10:
+        return out
+    if isinstance(node.get("$ref"), str):
+        try:
+            target, tbase = docs.resolve(node["$ref"], base)
+            out += collect_required(docs, target, tbase, depth + 1)
+        except Skip:
+            pass
+    out += [n for n in node.get("required") or [] if isinstance(n, str)]
+    for part in node.get("allOf") or []:
+        out += collect_required(docs, part, base, depth + 1)
     return out
 
 
@@ -1305,7 +1360,10 @@ def build_requests(op, all_ops_paths):
         return [], ["%s: %s" % (op.label, e)]
     routed = spec.route(valid.path)
     if routed != op.template:
-        return [], ["%s: the built path %s routes to %s" % (op.label, valid.path, routed)]
+        parts.path_values = other_path_values(op, parts.path_values) or parts.path_values
+        valid = assemble(op, parts)
+        if spec.route(valid.path) != op.template:
+            return [], ["%s: the built path %s routes to %s" % (op.label, valid.path, routed)]
     reqs.append(valid)
     for code in op.numeric_codes():
         r = valid.copy("prefer", "code=%d" % code)
@@ -1452,9 +1510,9 @@ class Server:
                 return
             except OSError:
                 time.sleep(0.2)
-        self.stop()
         self.log.seek(0)
         tail = "".join(self.log.readlines()[-15:]).rstrip() or "(no output)"
+        self.stop()
         raise RuntimeError("%s did not start within %.0f s (%s)\n    %s" % (
             self.label, self.timeout, " ".join(self.argv_for_port(port)),
             tail.replace("\n", "\n    ")))
@@ -1600,6 +1658,17 @@ def declared_examples(media, docs, base):
             continue
         if isinstance(ex, dict) and "value" in ex:
             out.append(ex["value"])
+            v = ex["value"]
+            if isinstance(v, dict) and isinstance(v.get("$ref"), str) and len(v) == 1:
+                # a $ref inside `value` is literal JSON by the spec; some specs
+                # (GitHub's) mean a reference, and tools differ: take both readings
+                try:
+                    target, _ = docs.resolve(v["$ref"], base)
+                except Skip:
+                    continue
+                out.append(target)
+                if isinstance(target, dict) and "value" in target:
+                    out.append(target["value"])
     return out
 
 
@@ -1808,6 +1877,9 @@ def plan(spec, limit):
             reqs, skips = [], ["%s: %s" % (op.label, e)]
         except RecursionError:
             reqs, skips = [], ["%s: schema recursion" % op.label]
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError) as e:
+            # a spec shape the harness does not know: say so, do not stop the run
+            reqs, skips = [], ["%s: harness error %s: %s" % (op.label, type(e).__name__, e)]
         requests += reqs
         skipped += skips
         if reqs and op.template not in valid_by_template:
@@ -1909,7 +1981,10 @@ def judge(req, servers, other, spec, tally, args):
         target = req.target(prefix)
         targets.append(target)
         a = s.send(req.method, target, req.headers, req.body)
-        a["validity"], a["example"] = body_validity(req, a)
+        try:
+            a["validity"], a["example"] = body_validity(req, a)
+        except (Skip, RecursionError) as e:
+            a["validity"], a["example"] = "n/a (%s)" % (e or type(e).__name__), False
         answers.append(a)
     p, c = answers
     cls, rule, diffs = classify(req, p, c, other != "self")

@@ -10,9 +10,10 @@ can exercise the 3.1 reading too:
 - `nullable: true` becomes `null` in the type list (`type: [string, "null"]`,
   and `null` joins an `enum`); beside oneOf/anyOf/allOf/$ref without a
   `type`, the schema becomes `anyOf: [<it>, {type: "null"}]`;
-- boolean `exclusiveMinimum`/`exclusiveMaximum` become the numbers 3.1 uses;
-- keywords beside a `$ref` (ignored in 3.0, applied in 3.1) are dropped,
-  except `description` and `summary`.
+- boolean `exclusiveMinimum`/`exclusiveMaximum` become the numbers 3.1 uses.
+
+Keywords beside a `$ref` stay: 3.0 says to ignore them and 3.1 applies them,
+but specs written for 3.0 rely on them and Prism applies them in both.
 
 Schema `example` stays (3.1 deprecates it but allows it).  Example values,
 defaults, enums and consts are copied as they are.  Output is JSON.
@@ -36,8 +37,6 @@ def convert(node):
     out = {}
     for k, v in node.items():
         out[k] = v if k in VALUES and not _is_examples_map(k, v) else convert(v)
-    if isinstance(out.get("$ref"), str):
-        return {k: v for k, v in out.items() if k in ("$ref", "description", "summary")}
     for side in ("Minimum", "Maximum"):
         ex, bound = "exclusive" + side, side.lower()
         if isinstance(out.get(ex), bool):
