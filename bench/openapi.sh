@@ -320,12 +320,13 @@ fi
 
 # --- the report ----------------------------------------------------------------------------
 med() { echo "${runs[$1]:-}" | median; }
+thousands() { sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
 row() { # $1 label, $2 key, $3 baseline key, $4 target text
 	local m lo base
 	m=$(med "$2")
 	if [ -z "$m" ]; then printf '| %s | — | — | — | %s |\n' "$1" "${4:-}"; return; fi
 	base=$(med "$3")
-	printf '| %s | %s | %s | %s | %s |\n' "$1" "$(printf "%'d" "$m")" "$(echo "${runs[$2]}" | minmax)" \
+	printf '| %s | %s | %s | %s | %s |\n' "$1" "$(echo "$m" | thousands)" "$(echo "${runs[$2]}" | minmax | thousands)" \
 		"$(if [ -n "$base" ]; then awk -v m="$m" -v b="$base" 'BEGIN {printf "%.2f", m / b}'; else echo —; fi)" "${4:-}"
 }
 verdict() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN { ok = (op == ">=") ? v >= t : v < t; printf "%s", ok ? "**holds**" : "**misses**" }'; }
@@ -350,7 +351,7 @@ echo
 echo "| start to ready line | median | min–max | target |"
 echo "|---|---:|---:|---|"
 echo "| cannery, 500 operations (generated YAML, 250 paths) | $(ms "${c500:-}" "${c500lo:-}" "${c500hi:-}") | < 200 ms${c500:+: $(verdict "$c500" "<" 200)} |"
-[ ! -f "$github" ] || echo "| cannery, GitHub REST ($ops_github operations, $(( $(stat -c %s "$github") / 1048576 )) MiB JSON) | $(ms "${cgh:-}" "${cghlo:-}" "${cghhi:-}") | < 200 ms${cgh:+: $(verdict "$cgh" "<" 200)} |"
+[ ! -f "$github" ] || echo "| cannery, GitHub REST ($(echo "$ops_github" | thousands) operations, $(( $(stat -c %s "$github") / 1048576 )) MiB JSON) | $(ms "${cgh:-}" "${cghlo:-}" "${cghhi:-}") | < 200 ms${cgh:+: $(verdict "$cgh" "<" 200)} |"
 echo "| Prism, 500 operations (median of $prism_starts) | $(ms "${p500:-}" "${p500lo:-}" "${p500hi:-}") | context |"
 if [ -f "$github" ] && [ "${PRISM_GITHUB:-1}" != 0 ]; then echo "| Prism, GitHub REST (one start) | $(ms "${pgh:-}" "${pghlo:-}" "${pghhi:-}") | context |"; fi
 echo

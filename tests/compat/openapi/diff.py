@@ -2014,6 +2014,7 @@ def judge(req, servers, other, spec, tally, args):
     result = {"spec": spec.name, "op": req.op.id, "path_template": req.op.template,
               "category": req.category, "note": req.note, "method": req.method,
               "targets": targets, "headers": req.headers,
+              "body": None if req.body is None else req.body[:2000].decode("utf-8", "replace"),
               "status": [p.get("status"), c.get("status")],
               "validity": [p["validity"], c["validity"]],
               "class": cls, "rule": rule, "differences": sorted(diffs)}
