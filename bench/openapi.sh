@@ -201,6 +201,7 @@ start_cannery() { # args: serve arguments; sets port and pid (port empty when it
 		sleep 0.05
 	done
 	port=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/ready")
+	[ -n "$port" ] || echo "bench/openapi.sh: cannery serve $* did not start: $(head -c 600 "$work/errors")" >&2
 }
 stop() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }
 start_prism() { # $1 spec; sets pport and ppid
@@ -256,7 +257,7 @@ with urllib.request.urlopen("http://127.0.0.1:%s/users/42" % port) as r:
     body = r.read().decode()
     keep = {k: v for k, v in r.headers.items() if k.lower() not in (
         "content-length", "date", "connection", "keep-alive", "transfer-encoding")}
-open(out, "w").write("request: { method: GET, path: /stub/users/{id} }\nresponse:\n  headers: "
+open(out, "w").write("request: { method: GET, path: '/stub/users/{id}' }\nresponse:\n  headers: "
                      + json.dumps(keep) + "\n  body: " + json.dumps(body) + "\n")
 PY
 	else
