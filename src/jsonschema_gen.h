@@ -49,3 +49,12 @@ enum jsonschema_gen_mode {
  *  (retries included). Thread-safe (s is immutable; rng is lock-free). */
 cJSON *jsonschema_generate(const struct jsonschema *s, enum jsonschema_gen_mode mode, bool request,
 			   struct rng *rng);
+
+/** jsonschema_generate, but when no valid instance comes out (a `oneOf` whose branches
+ *  overlap so that no value matches exactly one, contradictory constraints), the closest
+ *  it built: the first candidate, else an instance of the first `oneOf`/`anyOf` branch
+ *  that can be built. NULL only when nothing at all can be built. An OpenAPI mock serves
+ *  this rather than an empty body: the spec is wrong, and the answer is still the shape
+ *  its author meant. */
+cJSON *jsonschema_generate_best(const struct jsonschema *s, enum jsonschema_gen_mode mode, bool request,
+				struct rng *rng);

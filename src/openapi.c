@@ -21,8 +21,22 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-/* The priority of a path's 405: after every operation of the tier. */
-#define PATH_PRIORITY 1000000
+/* Priorities within the spec: OpenAPI matches a more concrete path first, so a path ranks
+ * by its literal segments, the most first: 100 less their count. A path's 405 has its
+ * operations' priority, so that DELETE /releases/latest is the 405 of that GET-only path
+ * rather than DELETE /releases/{id}; on its own path an operation still wins, being
+ * loaded first. */
+static int path_priority(const char *path)
+{
+	int literals = 0;
+	for (const char *seg = path; *seg;) {
+		seg += *seg == '/';
+		size_t n = strcspn(seg, "/");
+		literals += n && !memchr(seg, '{', n);
+		seg += n;
+	}
+	return 100 - literals;
+}
 
 struct openapi_source {
 	char *file;
@@ -185,6 +199,7 @@ static struct stub_group *build_group(struct oa_spec *sp, struct diag_list *diag
 		if (strcmp(op->method, "GET") == 0 && !has_op(sp, op->path, "HEAD"))
 			add_method(s, "HEAD");
 		ok &= set_path(s, op->path, &op->group_names, &op->ngroups, diags, file, line, col);
+		s->priority = path_priority(op->path);
 		s->resp.status = op->responses[op->chosen].status;
 		s->resp.handler = &openapi_op_responder;
 		s->resp.handler_data = op;
@@ -201,7 +216,7 @@ static struct stub_group *build_group(struct oa_spec *sp, struct diag_list *diag
 		struct stub *s = new_stub(id.buf, sp->file, 0, 0);
 		strbuf_release(&id);
 		s->implicit = true;
-		s->priority = PATH_PRIORITY;
+		s->priority = path_priority(p->path);
 		char **names = NULL;
 		size_t nnames = 0;
 		ok &= set_path(s, p->path, &names, &nnames, diags, sp->file, 0, 0);

@@ -196,7 +196,7 @@ struct reply_shared *oa_media_answer(const struct oa_response *r, struct oa_medi
 		return have;
 	char *body = NULL;
 	size_t len = 0;
-	cJSON *built = jsonschema_generate(m->schema, JSONSCHEMA_GEN_EXAMPLE, false, NULL);
+	cJSON *built = jsonschema_generate_best(m->schema, JSONSCHEMA_GEN_EXAMPLE, false, NULL);
 	if (built) {
 		body = example_text(built, m->is_json, &len);
 		cJSON_Delete(built);

@@ -612,3 +612,56 @@ Test(jsonschema, a_library_compiles_shared_schemas_once)
 	jsonschema_lib_destroy(lib);
 	cJSON_Delete(js);
 }
+
+static char *fields_errors(const char *schema, const char *const *names, const char *const *values, size_t n)
+{
+	struct jsonschema *s = schema_ok(JSONSCHEMA_OAS30, schema);
+	struct jsonschema_error e[8];
+	size_t k = jsonschema_validate_fields(s, names, values, n, e, 8);
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < k && i < 8; i++)
+		strbuf_addf(&sb, "%s%s: %s", i ? " | " : "", e[i].path, e[i].message);
+	jsonschema_errors_release(e, k < 8 ? k : 8);
+	jsonschema_destroy(s);
+	return strbuf_detach(&sb, NULL);
+}
+
+/* Form fields read by the types of their properties: scalars, repeated names as arrays,
+ * a[b][0][c] as nested objects and arrays (deepObject), JSON text or "k,v,k,v" for an
+ * object given in one field. */
+Test(jsonschema, form_fields)
+{
+	static const char schema[] =
+		"{\"type\":\"object\",\"required\":[\"n\",\"address\"],\"properties\":{"
+		"\"n\":{\"type\":\"integer\"},\"ok\":{\"type\":\"boolean\"},"
+		"\"tags\":{\"type\":\"array\",\"items\":{\"type\":\"integer\"}},"
+		"\"address\":{\"type\":\"object\",\"required\":[\"city\"],\"properties\":{\"city\":{\"type\":\"string\"},"
+		"\"zip\":{\"type\":\"integer\"}}},"
+		"\"lines\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"qty\"],"
+		"\"properties\":{\"qty\":{\"type\":\"integer\"}}}}}}";
+	const char *n1[] = { "n", "ok", "tags", "tags", "address[city]", "address[zip]", "lines[0][qty]", "lines[1][qty]" };
+	const char *v1[] = { "3", "true", "1", "2", "Paris", "75001", "1", "2" };
+	char *got = fields_errors(schema, n1, v1, 8);
+	cr_expect_str_eq(got, "");
+	free(got);
+	const char *v2[] = { "x", "maybe", "1", "b", "Paris", "z", "1", "q" };
+	got = fields_errors(schema, n1, v2, 8);
+	cr_expect_str_eq(got, "n: expected integer, got \"x\" | ok: expected boolean, got \"maybe\" | tags.1: expected "
+			      "integer, got \"b\" | address.zip: expected integer, got \"z\" | lines.1.qty: expected integer, "
+			      "got \"q\"");
+	free(got);
+	const char *n3[] = { "n", "address" };
+	const char *v3[] = { "1", "{\"city\":\"Rome\"}" };
+	got = fields_errors(schema, n3, v3, 2);
+	cr_expect_str_eq(got, "");
+	free(got);
+	const char *v4[] = { "1", "city,Oslo,zip,150" };
+	got = fields_errors(schema, n3, v4, 2);
+	cr_expect_str_eq(got, "");
+	free(got);
+	const char *n5[] = { "n" };
+	const char *v5[] = { "1" };
+	got = fields_errors(schema, n5, v5, 1);
+	cr_expect_str_eq(got, ": missing required property 'address'");
+	free(got);
+}
