@@ -355,8 +355,12 @@ static void compile_params(struct compiler *c, struct oa_op *op, const cJSON *li
 		if (in == OA_IN_QUERY && ((style && strcmp(style, "deepObject") == 0) ||
 					  (type && strcmp(type, "object") == 0 && bool_member(p, "explode", true))))
 			np.exploded_object = true;
+		/* the same parameter: name and location (a header's name in any case, as HTTP
+		 * compares them) */
 		size_t i = 0;
-		while (i < op->nparams && !(op->params[i].in == np.in && strcmp(op->params[i].name, np.name) == 0))
+		while (i < op->nparams &&
+		       !(op->params[i].in == np.in && (in == OA_IN_HEADER ? strcasecmp(op->params[i].name, np.name)
+									 : strcmp(op->params[i].name, np.name)) == 0))
 			i++;
 		if (i < op->nparams) {
 			free(op->params[i].name);
