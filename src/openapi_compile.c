@@ -462,7 +462,12 @@ static void compile_security(struct compiler *c, struct oa_op *op, const cJSON *
 	s->alts = xcalloc(n ? n : 1, sizeof *s->alts);
 	s->nalt = xcalloc(n ? n : 1, sizeof *s->nalt);
 	for (const cJSON *req = sec->child; req; req = req->next) {
-		size_t k = cJSON_IsObject(req) ? (size_t)cJSON_GetArraySize(req) : 0;
+		if (!cJSON_IsObject(req)) {
+			/* not {}: a typo like `security: [apiKey]` must not open the operation */
+			err_at(c, req, "a security requirement must be an object of scheme names");
+			continue;
+		}
+		size_t k = (size_t)cJSON_GetArraySize(req);
 		if (k == 0) {
 			/* {}: anonymous access is one alternative: nothing to check at all */
 			for (size_t i = 0; i < s->n; i++)
