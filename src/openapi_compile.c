@@ -461,6 +461,7 @@ static void compile_security(struct compiler *c, struct oa_op *op, const cJSON *
 	struct oa_security *s = &op->security;
 	s->alts = xcalloc(n ? n : 1, sizeof *s->alts);
 	s->nalt = xcalloc(n ? n : 1, sizeof *s->nalt);
+	bool anonymous = false;
 	for (const cJSON *req = sec->child; req; req = req->next) {
 		if (!cJSON_IsObject(req)) {
 			/* not {}: a typo like `security: [apiKey]` must not open the operation */
@@ -469,11 +470,8 @@ static void compile_security(struct compiler *c, struct oa_op *op, const cJSON *
 		}
 		size_t k = (size_t)cJSON_GetArraySize(req);
 		if (k == 0) {
-			/* {}: anonymous access is one alternative: nothing to check at all */
-			for (size_t i = 0; i < s->n; i++)
-				free(s->alts[i]);
-			s->n = 0;
-			return;
+			anonymous = true;
+			continue;
 		}
 		const struct oa_scheme **alt = xcalloc(k, sizeof *alt);
 		size_t m = 0;
@@ -487,6 +485,13 @@ static void compile_security(struct compiler *c, struct oa_op *op, const cJSON *
 		}
 		s->alts[s->n] = alt;
 		s->nalt[s->n++] = m;
+	}
+	if (anonymous) {
+		/* {}: anonymous access is one alternative: nothing to check at all (the other
+		 * requirements were still read, so that their unknown schemes are reported) */
+		for (size_t i = 0; i < s->n; i++)
+			free(s->alts[i]);
+		s->n = 0;
 	}
 }
 
