@@ -28,12 +28,17 @@ struct compiler {
 	struct diag_list *diags;
 	struct hmap schemas;        /* "%p" of a schema node -> its compiled form */
 	size_t errors;
+	bool quiet;                 /* count errors without reporting them again */
+	bool root_security_read;    /* the root's security was compiled once, its errors reported */
 };
 
 static void err_at(struct compiler *c, const cJSON *at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static void err_at(struct compiler *c, const cJSON *at, const char *fmt, ...)
 {
+	c->errors++;
+	if (c->quiet)
+		return;
 	const char *file = c->spec->file;
 	int line = 0, col = 0;
 	if (at)
@@ -45,7 +50,6 @@ static void err_at(struct compiler *c, const cJSON *at, const char *fmt, ...)
 	va_end(ap);
 	diag_add(c->diags, file, line, col, "%s", sb.buf);
 	strbuf_release(&sb);
-	c->errors++;
 }
 
 static const cJSON *deref(struct compiler *c, const cJSON *n)
@@ -536,7 +540,16 @@ static void compile_op(struct compiler *c, struct oa_op *op, const char *path, c
 	compile_params(c, op, member(c, o, "parameters"));
 	compile_body(c, op, member(c, o, "requestBody"));
 	const cJSON *sec = cJSON_GetObjectItemCaseSensitive(o, "security");
-	compile_security(c, op, sec ? sec : cJSON_GetObjectItemCaseSensitive(root, "security"));
+	if (sec) {
+		compile_security(c, op, sec);
+	} else {
+		/* the root's requirements, compiled for every operation that has none of its
+		 * own: their problems are reported for the first one only */
+		c->quiet = c->root_security_read;
+		compile_security(c, op, cJSON_GetObjectItemCaseSensitive(root, "security"));
+		c->quiet = false;
+		c->root_security_read = true;
+	}
 	compile_responses(c, op, member(c, o, "responses"));
 }
 
