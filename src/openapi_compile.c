@@ -76,6 +76,9 @@ static bool bool_member(const cJSON *obj, const char *key, bool dflt)
 
 /* ---- schemas ---- */
 
+/* What c->schemas holds for a schema that did not compile (its error said once). */
+static char not_compiled;
+
 /* The compiled form of the schema node (NULL when n is NULL, or after an error). */
 static const struct jsonschema *schema(struct compiler *c, const cJSON *n)
 {
@@ -84,16 +87,21 @@ static const struct jsonschema *schema(struct compiler *c, const cJSON *n)
 	n = deref(c, n);
 	char key[32];
 	snprintf(key, sizeof key, "%p", (const void *)n);
-	struct jsonschema *s = hmap_get(&c->schemas, key);
-	if (s)
-		return s;
+	void *have = hmap_get(&c->schemas, key);
+	if (have == &not_compiled) {
+		c->errors++;
+		return NULL;
+	}
+	if (have)
+		return have;
 	char *err = NULL;
 	const cJSON *at = NULL;
-	s = jsonschema_compile(n, c->spec->oas31 ? JSONSCHEMA_OAS31 : JSONSCHEMA_OAS30, openapi_doc_resolve,
-			       c->spec->doc, &err, &at);
+	struct jsonschema *s = jsonschema_compile(n, c->spec->oas31 ? JSONSCHEMA_OAS31 : JSONSCHEMA_OAS30,
+						  openapi_doc_resolve, c->spec->doc, &err, &at);
 	if (!s) {
 		err_at(c, at ? at : n, "invalid schema: %s", err ? err : "cannot compile");
 		free(err);
+		hmap_put(&c->schemas, key, &not_compiled);
 		return NULL;
 	}
 	struct oa_spec *sp = c->spec;
@@ -522,8 +530,10 @@ static bool partial_params(const char *path)
 	return false;
 }
 
+/* Compiles operation o of path item item; first: o is the item's first operation (the
+ * item's parameters are compiled again for each, their problems reported for the first). */
 static void compile_op(struct compiler *c, struct oa_op *op, const char *path, const char *method,
-		       const cJSON *item, const cJSON *o, const cJSON *root)
+		       const cJSON *item, const cJSON *o, const cJSON *root, bool first)
 {
 	op->spec = c->spec;
 	op->method = upper(method);
@@ -536,7 +546,9 @@ static void compile_op(struct compiler *c, struct oa_op *op, const char *path, c
 	else
 		strbuf_addf(&sb, "openapi:%s %s", op->method, path);
 	op->id = strbuf_detach(&sb, NULL);
+	c->quiet = !first;
 	compile_params(c, op, member(c, item, "parameters"));
+	c->quiet = false;
 	compile_params(c, op, member(c, o, "parameters"));
 	compile_body(c, op, member(c, o, "requestBody"));
 	const cJSON *sec = cJSON_GetObjectItemCaseSensitive(o, "security");
@@ -633,7 +645,7 @@ static void compile_paths(struct compiler *c, const cJSON *root)
 				err_at(c, o, "operation '%s' of '%s' must be an object", methods[m], p->string);
 				continue;
 			}
-			compile_op(c, &sp->ops[sp->nops++], full.buf, methods[m], item, o, root);
+			compile_op(c, &sp->ops[sp->nops++], full.buf, methods[m], item, o, root, !allow.len);
 			if (allow.len)
 				strbuf_adds(&allow, ", ");
 			strbuf_adds(&allow, sp->ops[sp->nops - 1].method);
