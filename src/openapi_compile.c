@@ -686,7 +686,11 @@ struct oa_spec *oa_spec_compile(struct openapi_doc *doc, const char *file, bool 
 	const char *version = string_member(root, "openapi");
 	if (!cJSON_IsObject(root) || !version) {
 		const char *swagger = string_member(root, "swagger");
-		if (swagger)
+		const cJSON *key = cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "openapi") : NULL;
+		if (key)
+			/* `openapi: 3.0` in YAML is a number: the key is there, say what is wrong with it */
+			err_at(&c, key, "'openapi' must be a version string such as '3.0.3' or '3.1.0'");
+		else if (swagger)
 			err_at(&c, cJSON_GetObjectItemCaseSensitive(root, "swagger"),
 			       "Swagger %s is not supported: expected an OpenAPI 3.0 or 3.1 document (convert it, e.g. with swagger2openapi)",
 			       swagger);
