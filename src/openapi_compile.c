@@ -239,7 +239,7 @@ static int status_of(const char *code)
 		return (code[0] - '0') * 100;
 	if (strlen(code) == 3 && isdigit((unsigned char)code[0]) && isdigit((unsigned char)code[1]) &&
 	    isdigit((unsigned char)code[2])) {
-		int s = atoi(code);
+		int s = (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
 		return s >= 100 && s <= 599 ? s : -1;
 	}
 	return -1;
