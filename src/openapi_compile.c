@@ -356,7 +356,8 @@ static void compile_params(struct compiler *c, struct oa_op *op, const cJSON *li
 		np.required = in == OA_IN_PATH || bool_member(p, "required", false);
 		const cJSON *sch = member(c, p, "schema");
 		const cJSON *content = member(c, p, "content");
-		if (!sch && cJSON_IsObject(content) && content->child) {
+		bool by_content = !sch && cJSON_IsObject(content) && content->child;
+		if (by_content) {
 			sch = member(c, deref(c, content->child), "schema");
 			np.json = media_is_json(content->child->string);
 		}
@@ -364,8 +365,11 @@ static void compile_params(struct compiler *c, struct oa_op *op, const cJSON *li
 		const char *style = string_member(p, "style");
 		const cJSON *dsch = deref(c, sch);
 		const char *type = string_member(dsch, "type");
-		if (in == OA_IN_QUERY && ((style && strcmp(style, "deepObject") == 0) ||
-					  (type && strcmp(type, "object") == 0 && bool_member(p, "explode", true))))
+		/* a `content` parameter is one value in its media type, whatever its schema: only a
+		 * `schema` one is serialized by style, an object into its members */
+		if (in == OA_IN_QUERY && !by_content &&
+		    ((style && strcmp(style, "deepObject") == 0) ||
+		     (type && strcmp(type, "object") == 0 && bool_member(p, "explode", true))))
 			np.exploded_object = true;
 		/* the same parameter: name and location (a header's name in any case, as HTTP
 		 * compares them) */
