@@ -244,11 +244,12 @@ static enum oa_verdict check_body(const struct oa_op *op, struct req_view *req, 
 		unsupported(f, op, ct ? ct->value : NULL);
 		return OA_UNSUPPORTED_MEDIA;
 	}
-	if (!m->schema || !(m->is_json || m->is_form))
+	if (!m->is_json && !(m->is_form && m->schema))
 		return OA_VALID;
 	struct jsonschema_error e[OA_MAX_PROBLEMS];
 	size_t n;
 	if (m->is_json) {
+		/* well-formed JSON even without a schema to validate it against (SPEC 9: 400) */
 		const cJSON *j = req_view_json(req);
 		if (!j) {
 			struct json_error je = { 0 };
@@ -261,6 +262,8 @@ static enum oa_verdict check_body(const struct oa_op *op, struct req_view *req, 
 			add(f, "body", msg);
 			return OA_MALFORMED;
 		}
+		if (!m->schema)
+			return OA_VALID;
 		n = jsonschema_validate(m->schema, j, e, OA_MAX_PROBLEMS);
 	} else {
 		req_view_form(req);
