@@ -156,6 +156,24 @@ static const struct params *captures(const struct oa_op *op, const struct params
 	return out;
 }
 
+/* Answers with sh at status. A shared answer carries its own status, which the adapter
+ * serves (prebuilt, or expanded for a CORS origin); when Prefer: code asked for another
+ * one that a range or default response answers, the reply gets sh's content and headers
+ * (borrowed: the spec outlives the request) under that status instead. */
+static void use_answer(struct reply *out, struct arena *a, struct reply_shared *sh, int status)
+{
+	if (sh->status == status) {
+		reply_use_shared(out, reply_shared_ref(sh));
+		return;
+	}
+	out->status = status;
+	out->content_type = sh->content_type;
+	out->body = sh->body;
+	out->body_len = sh->body_len;
+	for (size_t i = 0; i < sh->nheaders; i++)
+		reply_add_header(out, a, sh->headers[i].name, sh->headers[i].value);
+}
+
 static void respond_op(const struct stub_response *sr, struct respond_ctx *ctx, struct reply *out)
 {
 	const struct oa_op *op = sr->handler_data;
@@ -204,8 +222,7 @@ static void respond_op(const struct stub_response *sr, struct respond_ctx *ctx, 
 		status = pref.code;
 	}
 	if (!r->nmedia) {
-		reply_use_shared(out, reply_shared_ref(r->empty));
-		out->status = status;
+		use_answer(out, a, r->empty, status);
 		return;
 	}
 	const struct oa_media *m = negotiate(r, req);
@@ -245,8 +262,7 @@ static void respond_op(const struct stub_response *sr, struct respond_ctx *ctx, 
 			return;
 		}
 	}
-	reply_use_shared(out, reply_shared_ref(sh));
-	out->status = status;
+	use_answer(out, a, sh, status);
 }
 
 static void release_op(void *data)
