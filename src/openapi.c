@@ -317,10 +317,13 @@ struct stub_group *openapi_source_group(struct openapi_source *src)
 	return g;
 }
 
+/* Whether a file is still the one that was read. ctime is there because mtime can be set
+ * back (cp -p, tar, touch -d) while ctime cannot (as stub_cache.c compares them). */
 static bool same(const struct stat *a, const struct stat *b)
 {
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
-	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
 int openapi_source_reload(struct openapi_source *src, struct diag_list *diags)
