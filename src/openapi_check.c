@@ -16,9 +16,26 @@
 #include "stub.h"
 #include "util/strbuf.h"
 
-/* Whether a path as a stub declares it matches the operation's path template: literal
- * segments equal, a {param} of the operation matching any one segment (a stub's own
- * {param} segment included). */
+/* Whether text b[0..nb) fits the template segment a[0..na): its literal text equal, each
+ * {param} standing for one or more characters. */
+static bool fits(const char *a, size_t na, const char *b, size_t nb)
+{
+	const char *close = na && a[0] == '{' ? memchr(a, '}', na) : NULL;
+	if (!close) {
+		if (!na)
+			return nb == 0;
+		return nb && a[0] == b[0] && fits(a + 1, na - 1, b + 1, nb - 1);
+	}
+	size_t rest = na - (size_t)(close - a) - 1;
+	for (size_t k = 1; k <= nb; k++)
+		if (fits(close + 1, rest, b + k, nb - k))
+			return true;
+	return false;
+}
+
+/* Whether a path as a stub declares it matches the operation's path template, segment by
+ * segment: literal segments equal; a segment with parameters ("{id}", "{name}.{ext}")
+ * fitting the stub's text, or taking a stub's own whole-segment {param}. */
 static bool path_matches(const struct oa_op *op, const char *path)
 {
 	const char *a = op->path, *b = path;
@@ -27,17 +44,12 @@ static bool path_matches(const struct oa_op *op, const char *path)
 			return false;
 		a++, b++;
 		size_t na = strcspn(a, "/"), nb = strcspn(b, "/");
-		const char *open = memchr(a, '{', na);
-		if (!open) {
+		if (!memchr(a, '{', na)) {
 			if (na != nb || strncmp(a, b, na) != 0)
 				return false;
-		} else {
-			/* prefix{param}suffix: the stub segment must start and end the same */
-			const char *close = memchr(a, '}', na);
-			size_t pre = (size_t)(open - a), suf = close ? na - (size_t)(close - a) - 1 : 0;
-			if (nb < pre + suf || strncmp(a, b, pre) != 0 || strncmp(a + na - suf, b + nb - suf, suf) != 0 ||
-			    nb == pre + suf)
-				return false;
+		} else if (!(nb > 2 && b[0] == '{' && b[nb - 1] == '}' && !memchr(b + 1, '{', nb - 2)) &&
+			   !fits(a, na, b, nb)) {
+			return false;
 		}
 		a += na, b += nb;
 	}
