@@ -126,6 +126,23 @@ static const char *stub_path(const struct stub *s)
 	return NULL;
 }
 
+/* The operation of method (NULL: any) whose path the stub's path matches: a path of the
+ * spec written as the stub writes it first (/pets/mine before /pets/{id}, as the router
+ * ranks exact paths first), then its templates. *path_known: some operation has the path. */
+static const struct oa_op *find_op(const struct oa_spec *sp, const char *path, const char *method, bool *path_known)
+{
+	for (int exact = 1; exact >= 0; exact--) {
+		for (size_t i = 0; i < sp->nops; i++) {
+			if (exact ? strcmp(sp->ops[i].path, path) != 0 : !path_matches(&sp->ops[i], path))
+				continue;
+			*path_known = true;
+			if (!method || strcmp(sp->ops[i].method, method) == 0)
+				return &sp->ops[i];
+		}
+	}
+	return NULL;
+}
+
 static void check_stub(const struct oa_spec *sp, const struct stub *s, struct diag_list *diags, size_t *problems)
 {
 	const char *path = stub_path(s);
@@ -135,15 +152,9 @@ static void check_stub(const struct oa_spec *sp, const struct stub *s, struct di
 	size_t nm = s->req.nmethods ? s->req.nmethods : 1;
 	for (size_t k = 0; k < nm; k++) {
 		const char *method = s->req.nmethods ? s->req.methods[k] : NULL;
-		const struct oa_op *op = NULL;
-		for (size_t i = 0; i < sp->nops && !op; i++) {
-			if (!path_matches(&sp->ops[i], path))
-				continue;
-			path_known = true;
-			if (!method || strcmp(sp->ops[i].method, method) == 0 ||
-			    (strcmp(method, "HEAD") == 0 && strcmp(sp->ops[i].method, "GET") == 0))
-				op = &sp->ops[i];
-		}
+		const struct oa_op *op = find_op(sp, path, method, &path_known);
+		if (!op && method && strcmp(method, "HEAD") == 0)
+			op = find_op(sp, path, "GET", &path_known);     /* served like GET */
 		if (!op) {
 			if (path_known)
 				diag_add(diags, s->file, s->line, s->col, "stub '%s': %s %s is not an operation of %s", s->id,
