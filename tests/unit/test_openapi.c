@@ -95,6 +95,12 @@ Test(openapi, a_file_whose_top_level_has_an_openapi_key_is_a_spec)
 	put("e.yaml", "openapi : 3.0.0\n");
 	put("f.json", "\n  {\"info\": {}, \"openapi\": \"3.0.3\"}\n");
 	put("g.yml", "info:\r\nopenapi: 3.0.0\r\n");
+	/* a UTF-8 byte order mark, as editors on Windows write it, and YAML's flow style,
+	 * both of which the spec reader takes */
+	put("h.json", "\xEF\xBB\xBF{\"openapi\": \"3.0.3\"}");
+	put("i.yaml", "\xEF\xBB\xBFopenapi: 3.0.0\n");
+	put("j.yaml", "{openapi: 3.0.0, info: {title: t}}\n");
+	put("k.yaml", "{info: {title: t},\n openapi: 3.1.0}\n");
 	cr_expect(openapi_is_spec("a.yaml"));
 	cr_expect(openapi_is_spec("b.yaml"));
 	cr_expect(openapi_is_spec("c.yaml"));
@@ -102,6 +108,10 @@ Test(openapi, a_file_whose_top_level_has_an_openapi_key_is_a_spec)
 	cr_expect(openapi_is_spec("e.yaml"));
 	cr_expect(openapi_is_spec("f.json"));
 	cr_expect(openapi_is_spec("g.yml"));
+	cr_expect(openapi_is_spec("h.json"));
+	cr_expect(openapi_is_spec("i.yaml"));
+	cr_expect(openapi_is_spec("j.yaml"));
+	cr_expect(openapi_is_spec("k.yaml"));
 }
 
 Test(openapi, other_files_are_not_specs)
@@ -114,6 +124,9 @@ Test(openapi, other_files_are_not_specs)
 	put("list.json", "[{\"openapi\": \"3.0.0\"}]");
 	put("broken.json", "{\"openapi\": ");
 	put("empty.yaml", "");
+	put("flow.yaml", "{info: {openapi: 3.0.0}}\n");
+	put("flowlist.yaml", "[{openapi: 3.0.0}]\n");
+	put("bad.yaml", "{openapi: [\n");
 	put("swagger.yaml", "swagger: '2.0'\n");
 	make_dir("dir.yaml");
 	cr_expect_not(openapi_is_spec("stub.yaml"));
@@ -124,6 +137,9 @@ Test(openapi, other_files_are_not_specs)
 	cr_expect_not(openapi_is_spec("list.json"));
 	cr_expect_not(openapi_is_spec("broken.json"));
 	cr_expect_not(openapi_is_spec("empty.yaml"));
+	cr_expect_not(openapi_is_spec("flow.yaml"));
+	cr_expect_not(openapi_is_spec("flowlist.yaml"));
+	cr_expect_not(openapi_is_spec("bad.yaml"));
 	cr_expect_not(openapi_is_spec("swagger.yaml"));
 	cr_expect_not(openapi_is_spec("dir.yaml"));
 	cr_expect_not(openapi_is_spec("missing.yaml"));
