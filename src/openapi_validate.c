@@ -190,21 +190,30 @@ static void check_param(const struct oa_param *p, struct req_view *req, const st
 
 /* ---- the body ---- */
 
-/* The declared media type for the request's Content-Type: exact, then type/ *, then * / *. */
+/* The length of a media type without its parameters ("text/plain; charset=utf-8": 10). */
+static size_t type_len(const char *t)
+{
+	size_t n = strcspn(t, ";");
+	while (n && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+		n--;
+	return n;
+}
+
+/* The declared media type for the request's Content-Type: exact, then type/ *, then * / *,
+ * parameters left out on both sides. */
 static const struct oa_body_media *body_media(const struct oa_op *op, const char *ct)
 {
-	size_t n = strcspn(ct, ";");
-	while (n && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
-		n--;
+	size_t n = type_len(ct);
 	const char *slash = memchr(ct, '/', n);
 	const struct oa_body_media *wild = NULL, *any = NULL;
 	for (size_t i = 0; i < op->nbody; i++) {
 		const char *t = op->body[i].type;
-		if (strlen(t) == n && strncasecmp(t, ct, n) == 0)
+		size_t tn = type_len(t);
+		if (tn == n && strncasecmp(t, ct, n) == 0)
 			return &op->body[i];
-		if (strcmp(t, "*/*") == 0)
+		if (tn == 3 && strncmp(t, "*/*", 3) == 0)
 			any = &op->body[i];
-		else if (slash && strncasecmp(t, ct, (size_t)(slash - ct) + 1) == 0 && strcmp(t + (slash - ct) + 1, "*") == 0)
+		else if (slash && tn == (size_t)(slash - ct) + 2 && strncasecmp(t, ct, tn - 1) == 0 && t[tn - 1] == '*')
 			wild = &op->body[i];
 	}
 	return wild ? wild : any;

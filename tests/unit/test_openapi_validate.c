@@ -79,6 +79,12 @@ static const char api[] =
 	"    patch:\n"
 	"      requestBody: {description: no content}\n"
 	"      responses: {'200': {description: x}}\n"
+	"    options:\n"
+	"      requestBody:\n"
+	"        content:\n"
+	"          'application/json; charset=utf-8': {schema: {type: array}}\n"
+	"          'text/*; charset=utf-8': {}\n"
+	"      responses: {'200': {description: x}}\n"
 	"    delete:\n"
 	"      responses: {'200': {description: x}}\n"
 	"  /s/key: {get: {security: [{k: []}], responses: {'200': {description: x}}}}\n"
@@ -588,6 +594,24 @@ Test(openapi_validate, any_media_type_and_the_more_specific_first)
 	request("PUT", "/body");
 	body("application/vnd.other+json", "[1]");
 	expect_valid("PUT", "/body");
+}
+
+Test(openapi_validate, declared_media_types_with_parameters)
+{
+	request("OPTIONS", "/body");
+	body("application/json; charset=utf-8", "[]");
+	expect_valid("OPTIONS", "/body");
+	request("OPTIONS", "/body");
+	body("application/json", "{}");
+	expect_verdict("OPTIONS", "/body", OA_INVALID, "body: expected array, got an object\n");
+	request("OPTIONS", "/body");
+	body("text/plain", "x");
+	expect_valid("OPTIONS", "/body");
+	request("OPTIONS", "/body");
+	body("image/png", "x");
+	expect_verdict("OPTIONS", "/body", OA_UNSUPPORTED_MEDIA,
+		       "header.Content-Type: 'image/png' is not a media type of this operation; expected "
+		       "application/json; charset=utf-8, text/*; charset=utf-8\n");
 }
 
 Test(openapi_validate, form_bodies_typed_by_the_schema)
