@@ -64,15 +64,22 @@ static const char *content_type(const struct stub_response *sr)
 	return sr->content_type;
 }
 
+/* The length of a media type without its parameters ("text/plain; charset=utf-8": 10). */
+static size_t type_len(const char *t)
+{
+	size_t n = strcspn(t, ";");
+	while (n && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+		n--;
+	return n;
+}
+
 /* The response media the stub's content type stands for: exact (parameters ignored),
  * else the first JSON one when the body is JSON. */
 static const struct oa_media *response_media(const struct oa_response *r, const char *ct)
 {
-	size_t n = ct ? strcspn(ct, ";") : 0;
-	while (n && ct[n - 1] == ' ')
-		n--;
+	size_t n = ct ? type_len(ct) : 0;
 	for (size_t i = 0; ct && i < r->nmedia; i++)
-		if (strlen(r->media[i].type) == n && strncasecmp(r->media[i].type, ct, n) == 0)
+		if (type_len(r->media[i].type) == n && strncasecmp(r->media[i].type, ct, n) == 0)
 			return &r->media[i];
 	for (size_t i = 0; i < r->nmedia; i++)
 		if (r->media[i].is_json && (!ct || strstr(ct, "json")))

@@ -213,6 +213,29 @@ Test(openapi_check, a_body_that_does_not_validate)
 			 "(application/json): body: expected object, got an array\n");
 }
 
+Test(openapi_check, media_types_are_compared_without_their_parameters)
+{
+	openapi_source_destroy(src);
+	put("api.yaml", "openapi: 3.0.3\n"
+			"paths:\n"
+			"  /a:\n"
+			"    get:\n"
+			"      responses:\n"
+			"        '200':\n"
+			"          description: x\n"
+			"          content:\n"
+			"            application/problem+json: {schema: {type: object}}\n"
+			"            'application/json; charset=utf-8': {schema: {type: array}}\n");
+	src = openapi_source_create("api.yaml", true, &diags);
+	cr_assert_not_null(src);
+	cr_expect_str_eq(check("- request: {method: GET, path: /a}\n"
+			       "  response: {json: [1]}\n"
+			       "- request: {method: GET, path: /a}\n"
+			       "  response: {json: {a: 1}, headers: {Content-Type: application/json;charset=UTF-8}}\n"),
+			 "stubs.yaml:3:3: error: stub 'stubs.yaml#1': response body does not match GET /a 200 "
+			 "(application/json; charset=utf-8): body: expected array, got an object\n");
+}
+
 Test(openapi_check, a_body_that_is_not_json)
 {
 	cr_expect_str_eq(check("- request: {method: GET, path: /v1/pets/2}\n"
