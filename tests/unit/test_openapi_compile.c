@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonschema.h"
 #include "openapi_doc.h"
 #include "openapi_model.h"
 #include "reply.h"
@@ -144,6 +143,23 @@ Test(openapi_compile, versions_3_0_and_3_1_pick_the_schema_dialect)
 	sp = compile("openapi: '3.1'\n");
 	cr_expect(sp->oas31);
 	oa_spec_unref(sp);
+}
+
+Test(openapi_compile, schemas_are_read_in_the_specs_dialect)
+{
+	static const char rest[] = "paths:\n"
+				   "  /p:\n"
+				   "    get:\n"
+				   "      parameters: [{name: q, in: query, schema: {type: [string, 'null']}}]\n"
+				   "      responses: {'200': {description: x}}\n";
+	char text[512];
+	snprintf(text, sizeof(text), "openapi: 3.1.0\n%s", rest);
+	struct oa_spec *sp = compile(text);
+	cr_expect_not_null(sp->ops[0].params[0].schema);
+	oa_spec_unref(sp);
+	snprintf(text, sizeof(text), "openapi: 3.0.3\n%s", rest);
+	cr_expect_str_eq(compile_fails(text), "api.yaml:5:56: error: invalid schema: 'type' must be a string in OpenAPI 3.0 "
+					      "(a list of types needs 3.1; use 'nullable' for null)\n");
 }
 
 Test(openapi_compile, the_validate_flag_is_kept)

@@ -11,10 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonschema.h"
 #include "matcher.h"
 #include "openapi.h"
-#include "openapi_model.h"
 #include "openapi_respond.h"
 #include "reply.h"
 #include "reply_cache.h"
@@ -248,6 +246,16 @@ Test(openapi_respond, the_chosen_response_is_a_shared_answer)
 	reply_expand(&out, &q.arena);
 	expect_answer(200, "application/json", "{\"id\":1,\"name\":\"Tom\"}");
 	cr_expect_str_eq(got_header(&out, "X-Rate"), "5");
+}
+
+Test(openapi_respond, head_is_answered_like_get)
+{
+	request("HEAD", "/api/pets/2");
+	run("openapi:showPet");
+	expect_answer(200, "application/json", "{\"id\":1,\"name\":\"Tom\"}");
+	request("HEAD", "/api/pets/x");
+	run("openapi:showPet");
+	cr_expect_eq(out.status, 422, "validated the same way");
 }
 
 Test(openapi_respond, default_is_served_as_200)
