@@ -17,6 +17,7 @@
 #include "regex.h"
 #include "stub.h"
 #include "stub_files.h"
+#include "yaml_tree.h"
 #include "util/hmap.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -51,6 +52,19 @@ struct openapi_source {
 
 /* ---- sniffing ---- */
 
+/* Whether text that is not JSON but starts with '{' is YAML's flow style with a top-level
+ * 'openapi' key, as the spec reader would read it. */
+static bool flow_yaml_has_openapi(const char *path, const char *text, size_t len)
+{
+	struct diag_list ignored = DIAG_LIST_INIT;
+	struct yaml_reader *r = yaml_reader_create(path, text, len, &ignored);
+	const struct ynode *root = NULL;
+	bool yes = yaml_reader_next(r, &root) == 1 && ynode_get(root, "openapi") != NULL;
+	yaml_reader_destroy(r);
+	diag_list_release(&ignored);
+	return yes;
+}
+
 bool openapi_is_spec(const char *path)
 {
 	struct stat st;
@@ -61,14 +75,21 @@ bool openapi_is_spec(const char *path)
 	if (stub_file_read(path, &text, &len) < 0)
 		return false;
 	bool yes = false;
-	const char *p = text + strspn(text, " \t\r\n");
+	/* the spec reader takes a UTF-8 byte order mark (editors on Windows write one) */
+	const char *start = text;
+	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+		start += 3, len -= 3;
+	const char *p = start + strspn(start, " \t\r\n");
 	if (*p == '{') {
-		cJSON *root = json_parse(text, len, NULL);
-		yes = cJSON_IsObject(root) && cJSON_GetObjectItemCaseSensitive(root, "openapi");
+		cJSON *root = json_parse(start, len, NULL);
+		if (root)
+			yes = cJSON_IsObject(root) && cJSON_GetObjectItemCaseSensitive(root, "openapi");
+		else
+			yes = flow_yaml_has_openapi(path, start, len);
 		cJSON_Delete(root);
 	} else {
 		/* a YAML mapping key at the start of a line: openapi:, "openapi":, 'openapi': */
-		for (const char *line = text; line && !yes; line = strchr(line, '\n')) {
+		for (const char *line = start; line && !yes; line = strchr(line, '\n')) {
 			if (*line == '\n')
 				line++;
 			yes = strncmp(line, "openapi:", 8) == 0 || strncmp(line, "\"openapi\":", 10) == 0 ||
@@ -332,10 +353,13 @@ struct stub_group *openapi_source_group(struct openapi_source *src)
 	return g;
 }
 
+/* Whether a file is still the one that was read. ctime is there because mtime can be set
+ * back (cp -p, tar, touch -d) while ctime cannot (as stub_cache.c compares them). */
 static bool same(const struct stat *a, const struct stat *b)
 {
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
-	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
 int openapi_source_reload(struct openapi_source *src, struct diag_list *diags)

@@ -16,9 +16,26 @@
 #include "stub.h"
 #include "util/strbuf.h"
 
-/* Whether a path as a stub declares it matches the operation's path template: literal
- * segments equal, a {param} of the operation matching any one segment (a stub's own
- * {param} segment included). */
+/* Whether text b[0..nb) fits the template segment a[0..na): its literal text equal, each
+ * {param} standing for one or more characters. */
+static bool fits(const char *a, size_t na, const char *b, size_t nb)
+{
+	const char *close = na && a[0] == '{' ? memchr(a, '}', na) : NULL;
+	if (!close) {
+		if (!na)
+			return nb == 0;
+		return nb && a[0] == b[0] && fits(a + 1, na - 1, b + 1, nb - 1);
+	}
+	size_t rest = na - (size_t)(close - a) - 1;
+	for (size_t k = 1; k <= nb; k++)
+		if (fits(close + 1, rest, b + k, nb - k))
+			return true;
+	return false;
+}
+
+/* Whether a path as a stub declares it matches the operation's path template, segment by
+ * segment: literal segments equal; a segment with parameters ("{id}", "{name}.{ext}")
+ * fitting the stub's text, or taking a stub's own whole-segment {param}. */
 static bool path_matches(const struct oa_op *op, const char *path)
 {
 	const char *a = op->path, *b = path;
@@ -27,17 +44,12 @@ static bool path_matches(const struct oa_op *op, const char *path)
 			return false;
 		a++, b++;
 		size_t na = strcspn(a, "/"), nb = strcspn(b, "/");
-		const char *open = memchr(a, '{', na);
-		if (!open) {
+		if (!memchr(a, '{', na)) {
 			if (na != nb || strncmp(a, b, na) != 0)
 				return false;
-		} else {
-			/* prefix{param}suffix: the stub segment must start and end the same */
-			const char *close = memchr(a, '}', na);
-			size_t pre = (size_t)(open - a), suf = close ? na - (size_t)(close - a) - 1 : 0;
-			if (nb < pre + suf || strncmp(a, b, pre) != 0 || strncmp(a + na - suf, b + nb - suf, suf) != 0 ||
-			    nb == pre + suf)
-				return false;
+		} else if (!(nb > 2 && b[0] == '{' && b[nb - 1] == '}' && !memchr(b + 1, '{', nb - 2)) &&
+			   !fits(a, na, b, nb)) {
+			return false;
 		}
 		a += na, b += nb;
 	}
@@ -52,15 +64,22 @@ static const char *content_type(const struct stub_response *sr)
 	return sr->content_type;
 }
 
+/* The length of a media type without its parameters ("text/plain; charset=utf-8": 10). */
+static size_t type_len(const char *t)
+{
+	size_t n = strcspn(t, ";");
+	while (n && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+		n--;
+	return n;
+}
+
 /* The response media the stub's content type stands for: exact (parameters ignored),
  * else the first JSON one when the body is JSON. */
 static const struct oa_media *response_media(const struct oa_response *r, const char *ct)
 {
-	size_t n = ct ? strcspn(ct, ";") : 0;
-	while (n && ct[n - 1] == ' ')
-		n--;
+	size_t n = ct ? type_len(ct) : 0;
 	for (size_t i = 0; ct && i < r->nmedia; i++)
-		if (strlen(r->media[i].type) == n && strncasecmp(r->media[i].type, ct, n) == 0)
+		if (type_len(r->media[i].type) == n && strncasecmp(r->media[i].type, ct, n) == 0)
 			return &r->media[i];
 	for (size_t i = 0; i < r->nmedia; i++)
 		if (r->media[i].is_json && (!ct || strstr(ct, "json")))
@@ -114,6 +133,23 @@ static const char *stub_path(const struct stub *s)
 	return NULL;
 }
 
+/* The operation of method (NULL: any) whose path the stub's path matches: a path of the
+ * spec written as the stub writes it first (/pets/mine before /pets/{id}, as the router
+ * ranks exact paths first), then its templates. *path_known: some operation has the path. */
+static const struct oa_op *find_op(const struct oa_spec *sp, const char *path, const char *method, bool *path_known)
+{
+	for (int exact = 1; exact >= 0; exact--) {
+		for (size_t i = 0; i < sp->nops; i++) {
+			if (exact ? strcmp(sp->ops[i].path, path) != 0 : !path_matches(&sp->ops[i], path))
+				continue;
+			*path_known = true;
+			if (!method || strcmp(sp->ops[i].method, method) == 0)
+				return &sp->ops[i];
+		}
+	}
+	return NULL;
+}
+
 static void check_stub(const struct oa_spec *sp, const struct stub *s, struct diag_list *diags, size_t *problems)
 {
 	const char *path = stub_path(s);
@@ -123,15 +159,9 @@ static void check_stub(const struct oa_spec *sp, const struct stub *s, struct di
 	size_t nm = s->req.nmethods ? s->req.nmethods : 1;
 	for (size_t k = 0; k < nm; k++) {
 		const char *method = s->req.nmethods ? s->req.methods[k] : NULL;
-		const struct oa_op *op = NULL;
-		for (size_t i = 0; i < sp->nops && !op; i++) {
-			if (!path_matches(&sp->ops[i], path))
-				continue;
-			path_known = true;
-			if (!method || strcmp(sp->ops[i].method, method) == 0 ||
-			    (strcmp(method, "HEAD") == 0 && strcmp(sp->ops[i].method, "GET") == 0))
-				op = &sp->ops[i];
-		}
+		const struct oa_op *op = find_op(sp, path, method, &path_known);
+		if (!op && method && strcmp(method, "HEAD") == 0)
+			op = find_op(sp, path, "GET", &path_known);     /* served like GET */
 		if (!op) {
 			if (path_known)
 				diag_add(diags, s->file, s->line, s->col, "stub '%s': %s %s is not an operation of %s", s->id,

@@ -29,12 +29,17 @@ struct compiler {
 	struct hmap schemas;        /* "%p" of a schema node -> its compiled form */
 	bool schema_failed;         /* the spec's schema library is broken: said once */
 	size_t errors;
+	bool quiet;                 /* count errors without reporting them again */
+	bool root_security_read;    /* the root's security was compiled once, its errors reported */
 };
 
 static void err_at(struct compiler *c, const cJSON *at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static void err_at(struct compiler *c, const cJSON *at, const char *fmt, ...)
 {
+	c->errors++;
+	if (c->quiet)
+		return;
 	const char *file = c->spec->file;
 	int line = 0, col = 0;
 	if (at)
@@ -46,7 +51,6 @@ static void err_at(struct compiler *c, const cJSON *at, const char *fmt, ...)
 	va_end(ap);
 	diag_add(c->diags, file, line, col, "%s", sb.buf);
 	strbuf_release(&sb);
-	c->errors++;
 }
 
 static const cJSON *deref(struct compiler *c, const cJSON *n)
@@ -73,6 +77,9 @@ static bool bool_member(const cJSON *obj, const char *key, bool dflt)
 
 /* ---- schemas ---- */
 
+/* What c->schemas holds for a schema that did not compile (its error said once). */
+static char not_compiled;
+
 /* The compiled form of the schema node (NULL when n is NULL, or after an error). */
 static const struct jsonschema *schema(struct compiler *c, const cJSON *n)
 {
@@ -81,9 +88,13 @@ static const struct jsonschema *schema(struct compiler *c, const cJSON *n)
 	n = deref(c, n);
 	char key[32];
 	snprintf(key, sizeof key, "%p", (const void *)n);
-	const struct jsonschema *s = hmap_get(&c->schemas, key);
-	if (s)
-		return s;
+	void *have = hmap_get(&c->schemas, key);
+	if (have == &not_compiled) {
+		c->errors++;
+		return NULL;
+	}
+	if (have)
+		return have;
 	char *err = NULL;
 	const cJSON *at = NULL;
 	struct oa_spec *sp = c->spec;
@@ -91,10 +102,13 @@ static const struct jsonschema *schema(struct compiler *c, const cJSON *n)
 		sp->lib = jsonschema_lib_create(sp->oas31 ? JSONSCHEMA_OAS31 : JSONSCHEMA_OAS30, openapi_doc_resolve, sp->doc);
 	const struct jsonschema *cs = jsonschema_lib_compile(sp->lib, n, &err, &at);
 	if (!cs) {
+		/* once one schema failed the library refuses the rest: that one is reported */
 		if (!c->schema_failed)
 			err_at(c, at ? at : n, "invalid schema: %s", err ? err : "cannot compile");
 		c->schema_failed = true;
+		c->errors++;
 		free(err);
+		hmap_put(&c->schemas, key, &not_compiled);
 		return NULL;
 	}
 	hmap_put(&c->schemas, key, (void *)cs);
@@ -245,7 +259,7 @@ static int status_of(const char *code)
 		return (code[0] - '0') * 100;
 	if (strlen(code) == 3 && isdigit((unsigned char)code[0]) && isdigit((unsigned char)code[1]) &&
 	    isdigit((unsigned char)code[2])) {
-		int s = atoi(code);
+		int s = (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
 		return s >= 100 && s <= 599 ? s : -1;
 	}
 	return -1;
@@ -362,7 +376,8 @@ static void compile_params(struct compiler *c, struct oa_op *op, const cJSON *li
 		np.required = in == OA_IN_PATH || bool_member(p, "required", false);
 		const cJSON *sch = member(c, p, "schema");
 		const cJSON *content = member(c, p, "content");
-		if (!sch && cJSON_IsObject(content) && content->child) {
+		bool by_content = !sch && cJSON_IsObject(content) && content->child;
+		if (by_content) {
 			sch = member(c, deref(c, content->child), "schema");
 			np.json = media_is_json(content->child->string);
 		}
@@ -370,11 +385,18 @@ static void compile_params(struct compiler *c, struct oa_op *op, const cJSON *li
 		const char *style = string_member(p, "style");
 		const cJSON *dsch = deref(c, sch);
 		const char *type = string_member(dsch, "type");
-		if (in == OA_IN_QUERY && ((style && strcmp(style, "deepObject") == 0) ||
-					  (type && strcmp(type, "object") == 0 && bool_member(p, "explode", true))))
+		/* a `content` parameter is one value in its media type, whatever its schema: only a
+		 * `schema` one is serialized by style, an object into its members */
+		if (in == OA_IN_QUERY && !by_content &&
+		    ((style && strcmp(style, "deepObject") == 0) ||
+		     (type && strcmp(type, "object") == 0 && bool_member(p, "explode", true))))
 			np.exploded_object = true;
+		/* the same parameter: name and location (a header's name in any case, as HTTP
+		 * compares them) */
 		size_t i = 0;
-		while (i < op->nparams && !(op->params[i].in == np.in && strcmp(op->params[i].name, np.name) == 0))
+		while (i < op->nparams &&
+		       !(op->params[i].in == np.in && (in == OA_IN_HEADER ? strcasecmp(op->params[i].name, np.name)
+									 : strcmp(op->params[i].name, np.name)) == 0))
 			i++;
 		if (i < op->nparams) {
 			free(op->params[i].name);
@@ -475,14 +497,17 @@ static void compile_security(struct compiler *c, struct oa_op *op, const cJSON *
 	struct oa_security *s = &op->security;
 	s->alts = xcalloc(n ? n : 1, sizeof *s->alts);
 	s->nalt = xcalloc(n ? n : 1, sizeof *s->nalt);
+	bool anonymous = false;
 	for (const cJSON *req = sec->child; req; req = req->next) {
-		size_t k = cJSON_IsObject(req) ? (size_t)cJSON_GetArraySize(req) : 0;
+		if (!cJSON_IsObject(req)) {
+			/* not {}: a typo like `security: [apiKey]` must not open the operation */
+			err_at(c, req, "a security requirement must be an object of scheme names");
+			continue;
+		}
+		size_t k = (size_t)cJSON_GetArraySize(req);
 		if (k == 0) {
-			/* {}: anonymous access is one alternative: nothing to check at all */
-			for (size_t i = 0; i < s->n; i++)
-				free(s->alts[i]);
-			s->n = 0;
-			return;
+			anonymous = true;
+			continue;
 		}
 		const struct oa_scheme **alt = xcalloc(k, sizeof *alt);
 		size_t m = 0;
@@ -496,6 +521,13 @@ static void compile_security(struct compiler *c, struct oa_op *op, const cJSON *
 		}
 		s->alts[s->n] = alt;
 		s->nalt[s->n++] = m;
+	}
+	if (anonymous) {
+		/* {}: anonymous access is one alternative: nothing to check at all (the other
+		 * requirements were still read, so that their unknown schemes are reported) */
+		for (size_t i = 0; i < s->n; i++)
+			free(s->alts[i]);
+		s->n = 0;
 	}
 }
 
@@ -522,8 +554,10 @@ static bool partial_params(const char *path)
 	return false;
 }
 
+/* Compiles operation o of path item item; first: o is the item's first operation (the
+ * item's parameters are compiled again for each, their problems reported for the first). */
 static void compile_op(struct compiler *c, struct oa_op *op, const char *path, const char *method,
-		       const cJSON *item, const cJSON *o, const cJSON *root)
+		       const cJSON *item, const cJSON *o, const cJSON *root, bool first)
 {
 	op->spec = c->spec;
 	op->method = upper(method);
@@ -536,11 +570,22 @@ static void compile_op(struct compiler *c, struct oa_op *op, const char *path, c
 	else
 		strbuf_addf(&sb, "openapi:%s %s", op->method, path);
 	op->id = strbuf_detach(&sb, NULL);
+	c->quiet = !first;
 	compile_params(c, op, member(c, item, "parameters"));
+	c->quiet = false;
 	compile_params(c, op, member(c, o, "parameters"));
 	compile_body(c, op, member(c, o, "requestBody"));
 	const cJSON *sec = cJSON_GetObjectItemCaseSensitive(o, "security");
-	compile_security(c, op, sec ? sec : cJSON_GetObjectItemCaseSensitive(root, "security"));
+	if (sec) {
+		compile_security(c, op, sec);
+	} else {
+		/* the root's requirements, compiled for every operation that has none of its
+		 * own: their problems are reported for the first one only */
+		c->quiet = c->root_security_read;
+		compile_security(c, op, cJSON_GetObjectItemCaseSensitive(root, "security"));
+		c->quiet = false;
+		c->root_security_read = true;
+	}
 	compile_responses(c, op, member(c, o, "responses"));
 }
 
@@ -624,7 +669,7 @@ static void compile_paths(struct compiler *c, const cJSON *root)
 				err_at(c, o, "operation '%s' of '%s' must be an object", methods[m], p->string);
 				continue;
 			}
-			compile_op(c, &sp->ops[sp->nops++], full.buf, methods[m], item, o, root);
+			compile_op(c, &sp->ops[sp->nops++], full.buf, methods[m], item, o, root, !allow.len);
 			if (allow.len)
 				strbuf_adds(&allow, ", ");
 			strbuf_adds(&allow, sp->ops[sp->nops - 1].method);
@@ -665,7 +710,11 @@ struct oa_spec *oa_spec_compile(struct openapi_doc *doc, const char *file, bool 
 	const char *version = string_member(root, "openapi");
 	if (!cJSON_IsObject(root) || !version) {
 		const char *swagger = string_member(root, "swagger");
-		if (swagger)
+		const cJSON *key = cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "openapi") : NULL;
+		if (key)
+			/* `openapi: 3.0` in YAML is a number: the key is there, say what is wrong with it */
+			err_at(&c, key, "'openapi' must be a version string such as '3.0.3' or '3.1.0'");
+		else if (swagger)
 			err_at(&c, cJSON_GetObjectItemCaseSensitive(root, "swagger"),
 			       "Swagger %s is not supported: expected an OpenAPI 3.0 or 3.1 document (convert it, e.g. with swagger2openapi)",
 			       swagger);

@@ -65,14 +65,29 @@ static void read_prefer(struct req_view *req, struct arena *a, struct prefer *p)
 	}
 }
 
-/* The q of the best Accept entry that covers type ("application/json"): 1000 for q=1,
- * 0 when none does. */
+/* How specifically the media range range[0..n) covers type[0..tn) (major: the length of
+ * its type part): 3 the type itself, 2 its "type/" wildcard, 1 the any-type one, 0 not. */
+static int range_rank(const char *range, size_t n, const char *type, size_t tn, size_t major)
+{
+	if (n == tn && strncasecmp(range, type, tn) == 0)
+		return 3;
+	if (n == major + 2 && strncasecmp(range, type, major + 1) == 0 && range[major + 1] == '*')
+		return 2;
+	return n == 3 && strncmp(range, "*/*", 3) == 0 ? 1 : 0;
+}
+
+/* The q Accept gives type ("application/json"): 1000 for q=1, 0 when no entry covers it
+ * or it is refused (q=0). The most specific entry that covers the type decides (RFC 9110
+ * 12.5.1: "text/csv;q=0, * / *" refuses text/csv); among equally specific ones, the
+ * highest q. */
 static int accept_q(const char *accept, const char *type)
 {
 	size_t tn = strcspn(type, ";");
+	while (tn && type[tn - 1] == ' ')
+		tn--;
 	const char *slash = memchr(type, '/', tn);
 	size_t major = slash ? (size_t)(slash - type) : tn;
-	int best = 0;
+	int best = 0, best_rank = 0;
 	for (const char *s = accept; *s;) {
 		s += strspn(s, " \t,");
 		size_t n = strcspn(s, ",");
@@ -92,11 +107,11 @@ static int accept_q(const char *accept, const char *type)
 			}
 			qp += strcspn(qp, ";,");
 		}
-		bool match = (en == 3 && strncmp(s, "*/*", 3) == 0) ||
-			     (en == tn && strncasecmp(s, type, tn) == 0) ||
-			     (en == major + 2 && strncasecmp(s, type, major + 1) == 0 && s[major + 1] == '*');
-		if (match && q > best)
+		int rank = range_rank(s, en, type, tn, major);
+		if (rank > best_rank || (rank && rank == best_rank && q > best)) {
+			best_rank = rank;
 			best = q;
+		}
 		s += n;
 	}
 	return best;
@@ -156,6 +171,24 @@ static const struct params *captures(const struct oa_op *op, const struct params
 	return out;
 }
 
+/* Answers with sh at status. A shared answer carries its own status, which the adapter
+ * serves (prebuilt, or expanded for a CORS origin); when Prefer: code asked for another
+ * one that a range or default response answers, the reply gets sh's content and headers
+ * (borrowed: the spec outlives the request) under that status instead. */
+static void use_answer(struct reply *out, struct arena *a, struct reply_shared *sh, int status)
+{
+	if (sh->status == status) {
+		reply_use_shared(out, reply_shared_ref(sh));
+		return;
+	}
+	out->status = status;
+	out->content_type = sh->content_type;
+	out->body = sh->body;
+	out->body_len = sh->body_len;
+	for (size_t i = 0; i < sh->nheaders; i++)
+		reply_add_header(out, a, sh->headers[i].name, sh->headers[i].value);
+}
+
 static void respond_op(const struct stub_response *sr, struct respond_ctx *ctx, struct reply *out)
 {
 	const struct oa_op *op = sr->handler_data;
@@ -204,8 +237,7 @@ static void respond_op(const struct stub_response *sr, struct respond_ctx *ctx, 
 		status = pref.code;
 	}
 	if (!r->nmedia) {
-		reply_use_shared(out, reply_shared_ref(r->empty));
-		out->status = status;
+		use_answer(out, a, r->empty, status);
 		return;
 	}
 	const struct oa_media *m = negotiate(r, req);
@@ -245,8 +277,7 @@ static void respond_op(const struct stub_response *sr, struct respond_ctx *ctx, 
 			return;
 		}
 	}
-	reply_use_shared(out, reply_shared_ref(sh));
-	out->status = status;
+	use_answer(out, a, sh, status);
 }
 
 static void release_op(void *data)

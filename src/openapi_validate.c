@@ -190,21 +190,30 @@ static void check_param(const struct oa_param *p, struct req_view *req, const st
 
 /* ---- the body ---- */
 
-/* The declared media type for the request's Content-Type: exact, then type/ *, then * / *. */
+/* The length of a media type without its parameters ("text/plain; charset=utf-8": 10). */
+static size_t type_len(const char *t)
+{
+	size_t n = strcspn(t, ";");
+	while (n && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+		n--;
+	return n;
+}
+
+/* The declared media type for the request's Content-Type: exact, then type/ *, then * / *,
+ * parameters left out on both sides. */
 static const struct oa_body_media *body_media(const struct oa_op *op, const char *ct)
 {
-	size_t n = strcspn(ct, ";");
-	while (n && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
-		n--;
+	size_t n = type_len(ct);
 	const char *slash = memchr(ct, '/', n);
 	const struct oa_body_media *wild = NULL, *any = NULL;
 	for (size_t i = 0; i < op->nbody; i++) {
 		const char *t = op->body[i].type;
-		if (strlen(t) == n && strncasecmp(t, ct, n) == 0)
+		size_t tn = type_len(t);
+		if (tn == n && strncasecmp(t, ct, n) == 0)
 			return &op->body[i];
-		if (strcmp(t, "*/*") == 0)
+		if (tn == 3 && strncmp(t, "*/*", 3) == 0)
 			any = &op->body[i];
-		else if (slash && strncasecmp(t, ct, (size_t)(slash - ct) + 1) == 0 && strcmp(t + (slash - ct) + 1, "*") == 0)
+		else if (slash && tn == (size_t)(slash - ct) + 2 && strncasecmp(t, ct, tn - 1) == 0 && t[tn - 1] == '*')
 			wild = &op->body[i];
 	}
 	return wild ? wild : any;
@@ -244,11 +253,12 @@ static enum oa_verdict check_body(const struct oa_op *op, struct req_view *req, 
 		unsupported(f, op, ct ? ct->value : NULL);
 		return OA_UNSUPPORTED_MEDIA;
 	}
-	if (!m->schema || !(m->is_json || m->is_form))
+	if (!m->is_json && !(m->is_form && m->schema))
 		return OA_VALID;
 	struct jsonschema_error e[OA_MAX_PROBLEMS];
 	size_t n;
 	if (m->is_json) {
+		/* well-formed JSON even without a schema to validate it against (SPEC 9: 400) */
 		const cJSON *j = req_view_json(req);
 		if (!j) {
 			struct json_error je = { 0 };
@@ -261,6 +271,8 @@ static enum oa_verdict check_body(const struct oa_op *op, struct req_view *req, 
 			add(f, "body", msg);
 			return OA_MALFORMED;
 		}
+		if (!m->schema)
+			return OA_VALID;
 		n = jsonschema_validate(m->schema, j, e, OA_MAX_PROBLEMS);
 	} else {
 		req_view_form(req);
