@@ -679,6 +679,9 @@ static void compile_paths(struct compiler *c, const cJSON *root)
 			strbuf_release(&allow);
 			continue;
 		}
+		/* HEAD is answered like GET where the path has no head operation of its own */
+		if (member(c, item, "get") && !member(c, item, "head"))
+			strbuf_adds(&allow, ", HEAD");
 		struct oa_path *op = &sp->paths[sp->npaths++];
 		op->spec = sp;
 		op->path = strbuf_detach(&full, NULL);

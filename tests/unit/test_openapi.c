@@ -236,7 +236,7 @@ Test(openapi, a_stub_answers_with_the_response_chosen_and_stands_where_its_opera
 	cr_expect_eq(s->line, 7);
 	cr_expect_eq(s->col, 7);
 	const struct oa_path *p = stub_of(g, "openapi:405 /v1/pets")->resp.handler_data;
-	cr_expect_str_eq(p->allow, "GET, POST");
+	cr_expect_str_eq(p->allow, "GET, POST, HEAD");
 	stub_group_unref(g);
 	openapi_source_destroy(src);
 }

@@ -310,15 +310,15 @@ Test(openapi_compile, each_path_gets_its_405)
 	cr_assert_eq(sp->npaths, 3);
 	const struct oa_path *p = &sp->paths[0];
 	cr_expect_str_eq(p->path, "/v1/pets");
-	cr_expect_str_eq(p->allow, "GET, POST");
+	cr_expect_str_eq(p->allow, "GET, POST, HEAD");
 	cr_expect_not(p->regex);
 	cr_assert_not_null(p->answer);
 	cr_expect_eq(p->answer->status, 405);
 	cr_expect_str_eq(p->answer->content_type, "application/problem+json");
 	cr_expect_str_eq(body_of(p->answer), "{\"type\":\"about:blank\",\"title\":\"Method Not Allowed\",\"status\":405,"
-					     "\"detail\":\"/v1/pets allows GET, POST\"}");
+					     "\"detail\":\"/v1/pets allows GET, POST, HEAD\"}");
 	cr_expect_eq(p->answer->nheaders, 1);
-	cr_expect_str_eq(shared_header(p->answer, "Allow"), "GET, POST");
+	cr_expect_str_eq(shared_header(p->answer, "Allow"), "GET, POST, HEAD");
 	cr_expect(sp->paths[1].regex, "a parameter inside a segment");
 	cr_expect_str_eq(sp->paths[1].path, "/v1/f/{name}.{ext}");
 	cr_expect_not(sp->paths[2].regex, "a whole-segment parameter is a template");

@@ -618,6 +618,6 @@ Test(openapi_respond, another_method_is_405_with_allow)
 	cr_expect_not_null(out.shared);
 	expect_answer(405, "application/problem+json",
 		      "{\"type\":\"about:blank\",\"title\":\"Method Not Allowed\",\"status\":405,"
-		      "\"detail\":\"/api/pets/{id} allows GET, DELETE\"}");
-	cr_expect_str_eq(got_header(&out, "Allow"), "GET, DELETE");
+		      "\"detail\":\"/api/pets/{id} allows GET, DELETE, HEAD\"}");
+	cr_expect_str_eq(got_header(&out, "Allow"), "GET, DELETE, HEAD");
 }

@@ -1118,6 +1118,8 @@ def build_valid(op):
         where, name, required = p["in"], p["name"], p.get("required", False) or p["in"] == "path"
         if where == "header" and name.lower() in ("accept", "content-type", "authorization"):
             continue
+        if where == "header" and name.lower() in ("content-length", "host", "transfer-encoding", "connection"):
+            continue   # the transport's own: a second Content-Length is ambiguous framing (400 from both)
         if not required:
             continue
         value, as_json = param_value(spec, p, pbase)
