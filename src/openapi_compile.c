@@ -83,8 +83,8 @@ static char not_compiled;
 /* The compiled form of the schema node (NULL when n is NULL, or after an error). */
 static const struct jsonschema *schema(struct compiler *c, const cJSON *n)
 {
-	if (!n)
-		return NULL;
+	if (!n || cJSON_IsNull(n))
+		return NULL;     /* `schema: null` (Directus's spec): no schema, as Prism reads it */
 	n = deref(c, n);
 	char key[32];
 	snprintf(key, sizeof key, "%p", (const void *)n);

@@ -121,13 +121,13 @@ static int accept_q(const char *accept, const char *type)
 static const struct oa_media *negotiate(const struct oa_response *r, struct req_view *req)
 {
 	const struct kv *accept = req_view_header(req, "Accept");
-	if (!accept || !*accept->value)
-		return &r->media[0];
 	const struct oa_media *best = NULL;
 	int best_q = 0;
 	for (size_t i = 0; i < r->nmedia; i++) {
-		int q = accept_q(accept->value, r->media[i].type);
-		if (q > best_q) {
+		int q = accept && *accept->value ? accept_q(accept->value, r->media[i].type) : 1000;
+		/* a tie goes to JSON (Swagger's Petstore declares XML first; curl and fetch
+		 * send Accept: * / *), then to the declared order */
+		if (q > best_q || (q && q == best_q && r->media[i].is_json && !best->is_json)) {
 			best = &r->media[i];
 			best_q = q;
 		}

@@ -330,3 +330,31 @@ Test(openapi, prefer_code_served_by_default)
 	cr_expect_eq(h_get_h(s, "/v1/reports", "Prefer: code=599")->status, 599);
 	h_server_stop_ok(s);
 }
+
+/* Without Accept, or with Accept: * / * (curl, fetch), JSON wins a tie over a media type
+ * declared before it (Swagger's Petstore lists XML first); an Accept that asks for the
+ * other one gets it. */
+Test(openapi, json_wins_a_tie)
+{
+	const char *dir = h_tmpdir();
+	h_write_file(dir, "api.yaml",
+		     "openapi: 3.0.0\n"
+		     "info: {title: t, version: '1'}\n"
+		     "paths:\n"
+		     "  /p:\n"
+		     "    get:\n"
+		     "      responses:\n"
+		     "        '200':\n"
+		     "          description: p\n"
+		     "          content:\n"
+		     "            application/xml: {example: '<p/>'}\n"
+		     "            application/json: {example: {p: 1}}\n");
+	struct h_server *s = h_server_spawnv("serve", "--port", "0", h_fmt("%s/api.yaml", dir), NULL);
+	struct h_response *r = h_get_h(s, "/p", "Accept: */*");
+	h_assert_response(r, "*/*", 200, "{\"p\":1}");
+	r = h_get_h(s, "/p", "Accept:");
+	h_assert_response(r, "no Accept", 200, "{\"p\":1}");
+	r = h_get_h(s, "/p", "Accept: application/xml");
+	h_assert_response(r, "xml", 200, "<p/>");
+	h_server_stop_ok(s);
+}

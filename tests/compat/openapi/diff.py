@@ -1731,6 +1731,12 @@ RULES = [
          "405 carries Allow (Prism's has none)",
          lambda r, p, c, d: d == {"allow"} and _status(p) == _status(c) == 405
          and "allow" in c["headers"] and "allow" not in p["headers"]),
+    Rule("concrete-405",
+         "a known path asked with another method is 405 with Allow, also when a template path "
+         "has that method (OpenAPI matches the concrete path first): Prism routes "
+         "DELETE /pet/findByStatus to DELETE /pet/{petId} and refuses its petId",
+         lambda r, p, c, d: r.category == "wrong-method" and _status(c) == 405
+         and "allow" in c["headers"] and _status(p) != 405),
     Rule("invalid-422",
          "an invalid request is always cannery's 422 with errors (not the operation's "
          "declared 4xx example): Prism answers the declared 400/422/default instead",
