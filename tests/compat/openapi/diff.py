@@ -1813,6 +1813,8 @@ def _prism_form_array(r, p, c):
 
 
 KNOWN_DELIBERATE = [
+    {"when": lambda r, p, c: p.get("error") == "exited" and not c.get("error"),
+     "why": "Prism's process exited on this request (see the `crashed` notes); cannery answered"},
     {"when": _prism_form_array,
      "why": "Prism cannot read an array field of an application/x-www-form-urlencoded body "
             "(`n=1&n=2` is 'must be array'), so it refuses a valid request"},
