@@ -1352,7 +1352,7 @@ def coerce_param(schema, text):
     return text
 
 
-def build_requests(op, all_ops_paths):
+def build_requests(op):
     """Every request for OP: (requests, skip reasons)."""
     reqs, skips = [], []
     spec = op.spec
@@ -1927,7 +1927,7 @@ def plan(spec, limit):
     requests, skipped, valid_by_template = [], [], {}
     for op in ops:
         try:
-            reqs, skips = build_requests(op, by_template)
+            reqs, skips = build_requests(op)
         except Skip as e:
             reqs, skips = [], ["%s: %s" % (op.label, e)]
         except RecursionError:
