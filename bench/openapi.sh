@@ -323,7 +323,7 @@ fi
 med() { echo "${runs[$1]:-}" | median; }
 thousands() { sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
 row() { # $1 label, $2 key, $3 baseline key, $4 target text
-	local m lo base
+	local m base
 	m=$(med "$2")
 	if [ -z "$m" ]; then printf '| %s | — | — | — | %s |\n' "$1" "${4:-}"; return; fi
 	base=$(med "$3")

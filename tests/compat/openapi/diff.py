@@ -953,6 +953,7 @@ class Request:
         self.note = note
         self.same_target = same_target
         self.wrong_type = None      # wrong-type-body: the declared type of the broken field
+        #                             ("string!": a string whose schema refuses "12345" too)
         self.prism_blind = False    # the body schema has `nullable` without `type` (3.0)
         self.form_array = False     # a form body with an array field, which Prism cannot read
 
@@ -1116,8 +1117,8 @@ def build_valid(op):
     parts = ValidParts()
     for p, pbase in op.params:
         where, name, required = p["in"], p["name"], p.get("required", False) or p["in"] == "path"
-        if where == "header" and name.lower() in ("accept", "content-type", "authorization"):
-            continue
+        if where == "header" and name.lower() in ("accept", "content-type"):
+            continue   # OpenAPI says to ignore these (Authorization too, but Prism checks it)
         if where == "header" and name.lower() in ("content-length", "host", "transfer-encoding", "connection"):
             continue   # the transport's own: a second Content-Length is ambiguous framing (400 from both)
         if not required:
@@ -1137,6 +1138,8 @@ def build_valid(op):
     creds = credentials(op)
     if creds:
         parts.cred_headers, parts.cred_query, parts.cred_cookies = creds
+        if any(n.lower() == "authorization" for n, _ in parts.cred_headers):
+            parts.headers = [h for h in parts.headers if h[0].lower() != "authorization"]
     rb = op.op.get("requestBody")
     if rb is not None:
         rb, rbase = spec.docs.deref(rb, op.base)
@@ -1250,7 +1253,11 @@ def wrong_body(op, parts):
         candidates.append((WRONG_VALUES[t], "the whole body", t))
     for bad, name, t in candidates:
         if not v.valid(schema, bad, sbase):
-            return json.dumps(bad).encode(), ctype, name, t
+            coercible = False
+            if t == "string" and isinstance(bad, dict):
+                # would "12345" pass? then a validator that coerces accepts 12345
+                coercible = v.valid(schema, dict(bad, **{name: str(bad[name])}), sbase)
+            return json.dumps(bad).encode(), ctype, name, t if t != "string" or coercible else "string!"
     return None
 
 
@@ -1349,7 +1356,7 @@ def coerce_param(schema, text):
     return text
 
 
-def build_requests(op, all_ops_paths):
+def build_requests(op):
     """Every request for OP: (requests, skip reasons)."""
     reqs, skips = [], []
     spec = op.spec
@@ -1497,6 +1504,7 @@ class Server:
         self.label, self.kind, self.argv_for_port, self.timeout = label, kind, argv_for_port, timeout
         self.proc, self.port, self.output, self.log = None, None, [], None
         self.conn = None
+        self.crashes = []
 
     def start(self):
         if self.kind == "prism":
@@ -1568,6 +1576,8 @@ class Server:
     def send(self, method, target, headers, body):
         """Send one request on a kept-alive connection (a new one after an
         error) and return the answer as a dict."""
+        if self.port is None:
+            return {"status": None, "error": "not running", "headers": {}, "body": b""}
         for attempt in (0, 1):
             if self.conn is None:
                 self.conn = http.client.HTTPConnection("127.0.0.1", self.port,
@@ -1590,9 +1600,36 @@ class Server:
             except (OSError, http.client.HTTPException) as e:
                 self.conn.close()
                 self.conn = None
+                try:
+                    self.proc.wait(timeout=1)   # a reset connection may be a process dying
+                except subprocess.TimeoutExpired:
+                    pass
+                if self.proc.poll() is not None:
+                    return self._crashed(method, target)
                 if attempt == 1:
                     return {"status": None, "error": type(e).__name__, "headers": {}, "body": b""}
         return None
+
+    def _crashed(self, method, target):
+        """The server exited on this request: keep what it said, start it
+        again for the requests that follow, and answer with the crash."""
+        if self.log:
+            self.log.seek(0)
+            tail = self.log.readlines()[-60:]
+            self.log.close()
+            self.log = None
+        else:
+            tail = self.output[-60:]
+        errors = [line.strip() for line in tail if re.match(r"^\w*(Error|Exception)\b.*:", line.strip())]
+        said = errors[0] if errors else " | ".join(line.strip() for line in tail[-5:] if line.strip())
+        said = said[:400]
+        self.crashes.append("%s %s: exited (%s): %s" % (method, target, self.proc.returncode, said))
+        self.proc, self.port = None, None
+        try:
+            self.start()
+        except (RuntimeError, OSError) as e:
+            self.crashes.append("could not start again: %s" % e)
+        return {"status": None, "error": "exited", "headers": {}, "body": b""}
 
 
 def prism_server(label, prism, spec_path, timeout):
@@ -1786,6 +1823,8 @@ def _prism_form_array(r, p, c):
 
 
 KNOWN_DELIBERATE = [
+    {"when": lambda r, p, c: p.get("error") == "exited" and not c.get("error"),
+     "why": "Prism's process exited on this request (see the `crashed` notes); cannery answered"},
     {"when": _prism_form_array,
      "why": "Prism cannot read an array field of an application/x-www-form-urlencoded body "
             "(`n=1&n=2` is 'must be array'), so it refuses a valid request"},
@@ -1816,7 +1855,7 @@ def differences(p, c):
     headers that section 9 names (Allow on 405, WWW-Authenticate on 401)."""
     d = set()
     if p.get("error") or c.get("error"):
-        return set() if p.get("error") == c.get("error") else {"connection"}
+        return set() if p.get("error") and c.get("error") else {"connection"}
     if p["status"] != c["status"]:
         d.add("status")
     pv, cv = p["validity"], c["validity"]
@@ -1898,7 +1937,7 @@ def plan(spec, limit):
     requests, skipped, valid_by_template = [], [], {}
     for op in ops:
         try:
-            reqs, skips = build_requests(op, by_template)
+            reqs, skips = build_requests(op)
         except Skip as e:
             reqs, skips = [], ["%s: %s" % (op.label, e)]
         except RecursionError:
@@ -1915,6 +1954,8 @@ def plan(spec, limit):
 
 
 NOTE_KINDS = [
+    ("cannery-crashed", "cannery exited on a request (started again for the next ones)"),
+    ("crashed", "Prism exited on a request (started again for the next ones)"),
     ("refused", "Prism did not give a valid request the status section 9 expects "
                 "(a wrongly built request, or Prism's own reading of the spec)"),
     ("accepted", "Prism accepted a request built to be invalid"),
@@ -1931,7 +1972,8 @@ def harness_notes(req, p):
     where = "%s %s (%s%s)" % (req.op.spec.name, req.op.label, req.category,
                               ", " + req.note if req.note else "")
     if p.get("error"):
-        return [("refused", "%s: Prism connection error %s" % (where, p["error"]))]
+        return [] if p["error"] in ("exited", "not running") else \
+            [("refused", "%s: Prism connection error %s" % (where, p["error"]))]
     notes = []
     s = p["status"]
     if req.category == "valid" and s != expected_status(req.op):
@@ -1942,6 +1984,8 @@ def harness_notes(req, p):
             except (ValueError, AttributeError):
                 why = None
         known = " (known: Prism cannot read arrays in form bodies)" if req.form_array else ""
+        if not req.op.responses:
+            known = " (known: the operation declares no responses, which 3.1 allows)"
         notes.append(("refused", "%s: Prism answered %d, not %d%s: %s" % (
             where, s, expected_status(req.op), known, why or excerpt(p))))
     if req.category in SPEC_STATUS and 200 <= s < 300:
@@ -1966,6 +2010,8 @@ def run_spec(spec, args, other, tally):
         spec.name, spec.doc.get("openapi"), len(spec.operations),
         " (%d sampled)" % min(args.limit_ops, len(spec.operations)) if args.limit_ops else "",
         spec.prefix, len(requests), len(skipped)), flush=True)
+    if not requests:
+        return
     if other == "self":
         servers = [prism_server("prism", args.prism, spec.path, args.start_timeout),
                    prism_server("prism (self)", args.prism, spec.path, args.start_timeout)]
@@ -1997,6 +2043,12 @@ def run_spec(spec, args, other, tally):
     finally:
         for s in servers:
             s.stop()
+    for s in servers:
+        for crash in s.crashes:
+            kind = "crashed" if s.kind == "prism" else "cannery-crashed"
+            tally.notes.append((kind, "%s: %s %s" % (spec.name, s.label, crash)))
+            if s.kind != "prism":
+                print("CRASH %s: %s %s" % (spec.name, s.label, crash))
     print("spec %s: done in %.1f s" % (spec.name, time.monotonic() - started), flush=True)
 
 
