@@ -101,7 +101,8 @@ struct doc_file {
 struct openapi_doc {
 	struct doc_file **files;    /* every file tried, in the order first met */
 	size_t nfiles;
-	const char **paths;         /* what openapi_doc_files returns */
+	const char **paths;         /* what openapi_doc_files returns: the files read */
+	size_t npaths;
 	struct hmap by_path;        /* joined path -> struct doc_file */
 	struct hmap by_id;          /* id -> struct doc_file */
 	struct pmap targets;        /* $ref (or mapping) string item -> what it points to */
@@ -1177,9 +1178,12 @@ struct openapi_doc *openapi_doc_load_with(const char *file, const struct openapi
 		openapi_doc_destroy(d);
 		return NULL;
 	}
+	/* the files read: a discriminator mapping may name one that is not there, which
+	 * is not an error (resolve_rec) and not a file of the spec */
 	d->paths = xmalloc(d->nfiles * sizeof(*d->paths));
 	for (size_t i = 0; i < d->nfiles; i++)
-		d->paths[i] = d->files[i]->path;
+		if (d->files[i]->text || i == 0)
+			d->paths[d->npaths++] = d->files[i]->path;
 	return d;
 }
 
@@ -1293,6 +1297,6 @@ void openapi_doc_locate_many(const struct openapi_doc *d, const cJSON *const *no
 
 const char *const *openapi_doc_files(const struct openapi_doc *d, size_t *n)
 {
-	*n = d->nfiles;
+	*n = d->npaths;
 	return d->paths;
 }

@@ -621,6 +621,10 @@ Test(openapi_doc, a_broken_mapping_value)
 								 "discriminator"), "mapping");
 	cr_expect_null(openapi_doc_resolve(d, "#/nope", cJSON_GetObjectItem(m, "a")));
 	cr_expect_null(openapi_doc_resolve(d, "gone.yaml#/B", cJSON_GetObjectItem(m, "b")));
+	size_t n;
+	const char *const *files = openapi_doc_files(d, &n);
+	cr_expect_eq(n, 1, "gone.yaml was never read: not a file of the spec");
+	cr_expect_str_eq(files[0], "api.yaml");
 	openapi_doc_destroy(d);
 }
 
