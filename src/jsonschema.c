@@ -311,6 +311,7 @@ static bool compile_keyword(struct compiler *c, struct node *n, const cJSON *sch
 		for (const cJSON *e = v->child; e; e = e->next) {
 			struct prop *p = &n->props[n->nprops++];
 			p->name = xstrdup(e->string);
+			p->len = strlen(p->name);
 			if (!(p->schema = compile_node(c, e, depth + 1)))
 				return false;
 		}
@@ -428,6 +429,37 @@ static bool repeated(const cJSON *v)
 	return false;
 }
 
+/* n's `required` against its properties (see struct node): what lets an object's members
+ * be matched once, each against the property after the one matched before. */
+static void index_required(struct node *n)
+{
+	for (size_t i = 0; i < n->nprops && !n->props_dup; i++)
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(n->props[i].name, n->props[j].name)) {
+				n->props_dup = true;
+				break;
+			}
+	if (!n->nrequired)
+		return;
+	n->req_prop = xcalloc(n->nrequired, sizeof *n->req_prop);
+	n->req_other = xcalloc(n->nrequired, sizeof *n->req_other);
+	for (size_t i = 0; i < n->nrequired; i++) {
+		size_t next = 0;
+		size_t p = jsonschema_node_find_prop(n, n->required[i], strlen(n->required[i]), &next);
+		n->req_prop[i] = p;
+		if (p != NODE_NO_PROP) {
+			n->nreq_props += !n->props[p].required;
+			n->props[p].required = true;
+			continue;
+		}
+		bool seen = false;
+		for (size_t k = 0; k < n->nreq_other && !seen; k++)
+			seen = !strcmp(n->req_other[k], n->required[i]);
+		if (!seen)
+			n->req_other[n->nreq_other++] = n->required[i];
+	}
+}
+
 static struct node *compile_node(struct compiler *c, const cJSON *js, unsigned depth)
 {
 	if (depth > JSONSCHEMA_MAX_COMPILE_DEPTH)
@@ -472,6 +504,7 @@ static struct node *compile_node(struct compiler *c, const cJSON *js, unsigned d
 		if (!compile_keyword(c, n, js, v, depth))
 			return NULL;
 	}
+	index_required(n);
 	/* annotations for generation: 3.1's `examples` over the `example` it deprecates */
 	const cJSON *examples = cJSON_GetObjectItemCaseSensitive(js, "examples");
 	if (c->d == JSONSCHEMA_OAS31 && cJSON_IsArray(examples) && examples->child)
@@ -597,6 +630,8 @@ static void free_node(struct node *n)
 	for (size_t i = 0; i < n->nrequired; i++)
 		free(n->required[i]);
 	free(n->required);
+	free(n->req_prop);
+	free(n->req_other);
 	for (size_t i = 0; i < n->nprops; i++)
 		free(n->props[i].name);
 	free(n->props);
@@ -1048,11 +1083,58 @@ static void check_array(struct run *r, const struct node *n, const cJSON *v)
 	}
 }
 
+size_t jsonschema_node_find_prop(const struct node *n, const char *name, size_t len, size_t *next)
+{
+	size_t i = *next;
+	/* with two properties of one name, the one after the last matched may be the second */
+	if (!n->props_dup && i < n->nprops && n->props[i].len == len && !memcmp(n->props[i].name, name, len)) {
+		*next = i + 1;
+		return i;
+	}
+	for (i = 0; i < n->nprops; i++)
+		if (n->props[i].len == len && !memcmp(n->props[i].name, name, len)) {
+			*next = i + 1;
+			return i;
+		}
+	return NODE_NO_PROP;
+}
+
+/* The missing required properties of v, in the order `required` lists them: the members
+ * are matched against the properties once (a bit per property seen), and only a required
+ * name that is no property is looked up by name. */
+static void check_required(struct run *r, const struct node *n, const cJSON *v)
+{
+	uint64_t small[4] = { 0 }, *seen = small;
+	size_t found = 0;
+	if (n->nprops > 64 * (sizeof small / sizeof *small))
+		seen = xcalloc((n->nprops + 63) / 64, sizeof *seen);
+	if (n->nreq_props) {
+		size_t next = 0;
+		for (const cJSON *e = v->child; e && found < n->nreq_props; e = e->next) {
+			size_t i = jsonschema_node_find_prop(n, e->string, strlen(e->string), &next);
+			if (i == NODE_NO_PROP || !n->props[i].required || (seen[i / 64] >> (i % 64) & 1))
+				continue;
+			seen[i / 64] |= UINT64_C(1) << (i % 64);
+			found++;
+		}
+	}
+	if (found < n->nreq_props || n->nreq_other) {
+		for (size_t i = 0; i < n->nrequired; i++) {
+			size_t p = n->req_prop[i];
+			bool present = p != NODE_NO_PROP ? seen[p / 64] >> (p % 64) & 1
+				       : cJSON_GetObjectItemCaseSensitive(v, n->required[i]) != NULL;
+			if (!present)
+				report(r, "missing required property '%s'", n->required[i]);
+		}
+	}
+	if (seen != small)
+		free(seen);
+}
+
 static void check_object(struct run *r, const struct node *n, const cJSON *v)
 {
-	for (size_t i = 0; i < n->nrequired; i++)
-		if (!cJSON_GetObjectItemCaseSensitive(v, n->required[i]))
-			report(r, "missing required property '%s'", n->required[i]);
+	if (n->nrequired)
+		check_required(r, n, v);
 	size_t count = (size_t)cJSON_GetArraySize(v);
 	if (n->min_props >= 0 && count < (size_t)n->min_props)
 		report(r, "must have at least %ld propert%s", n->min_props,
@@ -1060,14 +1142,25 @@ static void check_object(struct run *r, const struct node *n, const cJSON *v)
 	if (n->max_props >= 0 && count > (size_t)n->max_props)
 		report(r, "must have at most %ld propert%s", n->max_props,
 		       n->max_props == 1 ? "y" : "ies");
+	size_t next = 0;
 	for (const cJSON *e = v->child; e && !done(r); e = e->next) {
 		bool matched = false;
 		size_t len = push(r, e->string);
-		for (size_t i = 0; i < n->nprops && !done(r); i++)
-			if (!strcmp(n->props[i].name, e->string)) {
+		if (!n->props_dup) {
+			/* names are unique: the first match is the only one */
+			size_t i = n->nprops ? jsonschema_node_find_prop(n, e->string, strlen(e->string), &next)
+					     : NODE_NO_PROP;
+			if (i != NODE_NO_PROP) {
 				matched = true;
 				validate(r, n->props[i].schema, e);
 			}
+		} else {
+			for (size_t i = 0; i < n->nprops && !done(r); i++)
+				if (!strcmp(n->props[i].name, e->string)) {
+					matched = true;
+					validate(r, n->props[i].schema, e);
+				}
+		}
 		for (size_t i = 0; i < n->npprops && !done(r); i++)
 			if (regex_match(n->pprops[i].re, e->string, strlen(e->string))) {
 				matched = true;

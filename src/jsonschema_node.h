@@ -5,6 +5,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "json.h"
 
@@ -32,8 +33,13 @@ struct node;
 
 struct prop {
 	char *name;
+	size_t len;                 /* strlen(name) */
 	struct node *schema;
+	bool required;              /* named in `required`, and the first property of its name */
 };
+
+/* "no such property" in jsonschema_node_find_prop's answer and struct node's req_prop */
+#define NODE_NO_PROP SIZE_MAX
 
 struct pattern_prop {
 	struct regex *re;
@@ -64,6 +70,15 @@ struct node {
 	size_t nrequired;
 	struct prop *props;
 	size_t nprops;
+	/* `required` indexed at compile time, so that an object's members are matched once:
+	 * required[i] names props[req_prop[i]] (the first of that name), or no property
+	 * (NODE_NO_PROP); nreq_props properties have .required set; req_other holds the
+	 * nreq_other distinct required names that are no property (borrowed from required) */
+	size_t *req_prop;
+	size_t nreq_props;
+	const char **req_other;
+	size_t nreq_other;
+	bool props_dup;             /* two properties share a name: a member matches both */
 	struct pattern_prop *pprops;
 	size_t npprops;
 	bool no_additional;         /* additionalProperties: false */
@@ -92,6 +107,11 @@ struct jsonschema {
 	struct node **nodes;        /* every node, for destroy */
 	size_t nnodes, cap;
 };
+
+/** The index of the first property of n named name[0..len), or NODE_NO_PROP. *next is
+ *  where to look first (the property after the one matched before: bodies mostly list
+ *  their members in the schema's order), and gets the index after the one found. */
+size_t jsonschema_node_find_prop(const struct node *n, const char *name, size_t len, size_t *next);
 
 /** Whether v is valid against n (as jsonschema_validate against a schema whose root is n,
  *  without building error messages). steps, unless NULL, gets the validation's steps
