@@ -84,8 +84,7 @@ static bool fail(struct compiler *c, const cJSON *at, const char *fmt, ...)
 	return false;
 }
 
-/* The value of a number (cJSON's, or a cJSON_Raw holding a number as written). */
-static bool number_of(const cJSON *item, double *out)
+bool jsonschema_number_of(const cJSON *item, double *out)
 {
 	if (cJSON_IsNumber(item)) {
 		*out = item->valuedouble;
@@ -102,7 +101,7 @@ static bool number_of(const cJSON *item, double *out)
 static bool get_count(struct compiler *c, const cJSON *v, const char *kw, long *out)
 {
 	double d;
-	if (!number_of(v, &d) || d < 0 || d != floor(d) || d > 1e15)
+	if (!jsonschema_number_of(v, &d) || d < 0 || d != floor(d) || d > 1e15)
 		return fail(c, v, "'%s' must be a non-negative integer", kw);
 	*out = (long)d;
 	return true;
@@ -110,7 +109,7 @@ static bool get_count(struct compiler *c, const cJSON *v, const char *kw, long *
 
 static bool get_number(struct compiler *c, const cJSON *v, const char *kw, double *out)
 {
-	if (!number_of(v, out) || !isfinite(*out))
+	if (!jsonschema_number_of(v, out) || !isfinite(*out))
 		return fail(c, v, "'%s' must be a number", kw);
 	return true;
 }
@@ -388,7 +387,7 @@ static bool compile_keyword(struct compiler *c, struct node *n, const cJSON *sch
 			*(is_min ? &n->excl_min : &n->excl_max) = cJSON_IsTrue(v);
 			return true;
 		}
-		if (!number_of(v, &(double){ 0 }))
+		if (!jsonschema_number_of(v, &(double){ 0 }))
 			return fail(c, v, "'%s' must be a number in OpenAPI 3.1 (true or false "
 				    "was 3.0)", k);
 		return true;   /* applied after all keywords are read: see compile_node */
@@ -517,12 +516,12 @@ static struct node *compile_node(struct compiler *c, const cJSON *js, unsigned d
 	if (c->d == JSONSCHEMA_OAS31) {
 		/* numeric exclusive bounds: the tighter of the two bounds wins */
 		double x;
-		if (number_of(cJSON_GetObjectItemCaseSensitive(js, "exclusiveMinimum"), &x) &&
+		if (jsonschema_number_of(cJSON_GetObjectItemCaseSensitive(js, "exclusiveMinimum"), &x) &&
 		    (!n->has_min || x >= n->min)) {
 			n->has_min = n->excl_min = true;
 			n->min = x;
 		}
-		if (number_of(cJSON_GetObjectItemCaseSensitive(js, "exclusiveMaximum"), &x) &&
+		if (jsonschema_number_of(cJSON_GetObjectItemCaseSensitive(js, "exclusiveMaximum"), &x) &&
 		    (!n->has_max || x <= n->max)) {
 			n->has_max = n->excl_max = true;
 			n->max = x;
@@ -707,7 +706,7 @@ static unsigned type_of(const cJSON *v)
 		return T_NULL;
 	if (cJSON_IsBool(v))
 		return T_BOOLEAN;
-	if (number_of(v, &d))
+	if (jsonschema_number_of(v, &d))
 		return isfinite(d) && d == floor(d) ? T_INTEGER | T_NUMBER : T_NUMBER;
 	if (cJSON_IsString(v))
 		return T_STRING;
@@ -741,7 +740,7 @@ static void add_value(struct strbuf *sb, const cJSON *v)
 		strbuf_add_json_string(sb, v->valuestring, len > 40 ? 40 : len);
 		if (len > 40)
 			strbuf_adds(sb, "...");
-	} else if (number_of(v, &d)) {
+	} else if (jsonschema_number_of(v, &d)) {
 		add_number(sb, d);
 	} else {
 		strbuf_adds(sb, cJSON_IsNull(v) ? "null" : cJSON_IsTrue(v) ? "true" : "false");
@@ -795,7 +794,7 @@ static void pop(struct run *r, size_t len)
 static bool equal(const cJSON *a, const cJSON *b)
 {
 	double x, y;
-	if (number_of(a, &x) && number_of(b, &y))
+	if (jsonschema_number_of(a, &x) && jsonschema_number_of(b, &y))
 		return x == y;
 	if (cJSON_IsArray(a) && cJSON_IsArray(b)) {
 		const cJSON *i = a->child, *j = b->child;
@@ -939,42 +938,48 @@ static bool is_base64(const char *s)
 	return pad <= 2;
 }
 
+bool jsonschema_format_number(enum format f, double d)
+{
+	switch (f) {
+	case FMT_INT32:
+		return d == floor(d) && d >= -2147483648.0 && d <= 2147483647.0;
+	case FMT_INT64:
+		return d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0;
+	case FMT_FLOAT:
+		return fabs(d) <= FLT_MAX;
+	default:
+		return true;
+	}
+}
+
+bool jsonschema_format_string(enum format f, const char *s)
+{
+	unsigned char buf[16];
+	switch (f) {
+	case FMT_DATE: return strlen(s) == 10 && is_date(s);
+	case FMT_DATE_TIME: return is_date_time(s);
+	case FMT_EMAIL: return is_email(s);
+	case FMT_UUID: return is_uuid(s);
+	case FMT_URI: return is_uri(s);
+	case FMT_IPV4: return inet_pton(AF_INET, s, buf) == 1;
+	case FMT_IPV6: return inet_pton(AF_INET6, s, buf) == 1;
+	case FMT_BYTE: return is_base64(s);
+	default: return true;
+	}
+}
+
 static void check_format(struct run *r, const struct node *n, const cJSON *v)
 {
 	double d;
 	bool ok = true;
 	if (n->format <= FMT_DOUBLE) {
-		if (!number_of(v, &d))
+		if (!jsonschema_number_of(v, &d))
 			return;
-		switch (n->format) {
-		case FMT_INT32:
-			ok = d == floor(d) && d >= -2147483648.0 && d <= 2147483647.0;
-			break;
-		case FMT_INT64:
-			ok = d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0;
-			break;
-		case FMT_FLOAT:
-			ok = fabs(d) <= FLT_MAX;
-			break;
-		default:
-			break;
-		}
+		ok = jsonschema_format_number(n->format, d);
 	} else {
 		if (!cJSON_IsString(v))
 			return;
-		const char *s = v->valuestring;
-		unsigned char buf[16];
-		switch (n->format) {
-		case FMT_DATE: ok = strlen(s) == 10 && is_date(s); break;
-		case FMT_DATE_TIME: ok = is_date_time(s); break;
-		case FMT_EMAIL: ok = is_email(s); break;
-		case FMT_UUID: ok = is_uuid(s); break;
-		case FMT_URI: ok = is_uri(s); break;
-		case FMT_IPV4: ok = inet_pton(AF_INET, s, buf) == 1; break;
-		case FMT_IPV6: ok = inet_pton(AF_INET6, s, buf) == 1; break;
-		case FMT_BYTE: ok = is_base64(s); break;
-		default: break;
-		}
+		ok = jsonschema_format_string(n->format, v->valuestring);
 	}
 	if (!ok) {
 		if (n->format == FMT_INT32 || n->format == FMT_INT64)
@@ -1015,22 +1020,19 @@ static size_t code_points(const char *s)
 static void check_number(struct run *r, const struct node *n, double d)
 {
 	struct strbuf sb = STRBUF_INIT;
-	if (n->has_min && (n->excl_min ? d <= n->min : d < n->min)) {
+	if (node_below_min(n, d)) {
 		add_number(&sb, n->min);
 		report(r, "must be %s %s", n->excl_min ? "greater than" : "at least", sb.buf);
 		strbuf_reset(&sb);
 	}
-	if (n->has_max && (n->excl_max ? d >= n->max : d > n->max)) {
+	if (node_above_max(n, d)) {
 		add_number(&sb, n->max);
 		report(r, "must be %s %s", n->excl_max ? "less than" : "at most", sb.buf);
 		strbuf_reset(&sb);
 	}
-	if (n->multiple_of > 0) {
-		double q = d / n->multiple_of;
-		if (!isfinite(q) || fabs(q - nearbyint(q)) > 1e-9 * fmax(1.0, fabs(q))) {
-			add_number(&sb, n->multiple_of);
-			report(r, "must be a multiple of %s", sb.buf);
-		}
+	if (node_not_multiple(n, d)) {
+		add_number(&sb, n->multiple_of);
+		report(r, "must be a multiple of %s", sb.buf);
 	}
 	strbuf_release(&sb);
 }
@@ -1293,7 +1295,7 @@ static void validate(struct run *r, const struct node *n, const cJSON *v)
 		report(r, "must be %s", t2);
 		free(t2);
 	}
-	if (number_of(v, &d))
+	if (jsonschema_number_of(v, &d))
 		check_number(r, n, d);
 	else if (cJSON_IsString(v))
 		check_string(r, n, v->valuestring);

@@ -3,6 +3,7 @@
  * and validates it, jsonschema_gen.c builds instances from it. Nothing else includes this
  * header; everyone else sees struct jsonschema as opaque (jsonschema.h). */
 #pragma once
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -108,10 +109,40 @@ struct jsonschema {
 	size_t nnodes, cap;
 };
 
+/* Where the validator and the fast check (jsonschema_fast.c) share a keyword's meaning. */
+
 /** The index of the first property of n named name[0..len), or NODE_NO_PROP. *next is
  *  where to look first (the property after the one matched before: bodies mostly list
  *  their members in the schema's order), and gets the index after the one found. */
 size_t jsonschema_node_find_prop(const struct node *n, const char *name, size_t len, size_t *next);
+
+/** Whether d is below n's minimum (exclusive or not). */
+static inline bool node_below_min(const struct node *n, double d)
+{
+	return n->has_min && (n->excl_min ? d <= n->min : d < n->min);
+}
+
+/** Whether d is above n's maximum (exclusive or not). */
+static inline bool node_above_max(const struct node *n, double d)
+{
+	return n->has_max && (n->excl_max ? d >= n->max : d > n->max);
+}
+
+/** Whether n has a multipleOf that d is not a multiple of (within a relative 1e-9). */
+static inline bool node_not_multiple(const struct node *n, double d)
+{
+	if (n->multiple_of <= 0)
+		return false;
+	double q = d / n->multiple_of;
+	return !isfinite(q) || fabs(q - nearbyint(q)) > 1e-9 * fmax(1.0, fabs(q));
+}
+
+/** The value of a number: cJSON's, or a cJSON_Raw holding a number as written. */
+bool jsonschema_number_of(const cJSON *item, double *out);
+/** Whether d meets number format f (FMT_INT32..FMT_DOUBLE; true for any other). */
+bool jsonschema_format_number(enum format f, double d);
+/** Whether s meets string format f (FMT_DATE..FMT_BYTE; true for any other). */
+bool jsonschema_format_string(enum format f, const char *s);
 
 /** Whether v is valid against n (as jsonschema_validate against a schema whose root is n,
  *  without building error messages). steps, unless NULL, gets the validation's steps
