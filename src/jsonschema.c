@@ -432,6 +432,8 @@ static bool repeated(const cJSON *v)
  * be matched once, each against the property after the one matched before. */
 static void index_required(struct node *n)
 {
+	for (size_t i = 0; i < n->nprops; i++)
+		n->props[i].plain = !strpbrk(n->props[i].name, "\"\\");
 	for (size_t i = 0; i < n->nprops && !n->props_dup; i++)
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(n->props[i].name, n->props[j].name)) {
@@ -533,6 +535,22 @@ static struct node *compile_node(struct compiler *c, const cJSON *js, unsigned d
 	return n;
 }
 
+/* struct node's fast for s->nodes[from..nnodes), all compiled now. */
+static void summarize(struct jsonschema *s, size_t from)
+{
+	for (size_t i = from; i < s->nnodes; i++) {
+		struct node *n = s->nodes[i];
+		if (n->any_of.n || n->one_of.n || n->not || n->disc_prop || n->unique_items || n->npprops)
+			n->fast |= NODE_UNDECIDED;
+		if (!n->never && !n->types && !n->enum_values && !n->const_value && !n->nrequired &&
+		    !n->nprops && !n->no_additional && !n->additional && !n->items && n->min_items < 0 &&
+		    n->max_items < 0 && n->min_length < 0 && n->max_length < 0 && n->min_props < 0 &&
+		    n->max_props < 0 && !n->pattern && !n->has_min && !n->has_max && !n->multiple_of &&
+		    !n->format && !(n->fast & NODE_UNDECIDED))
+			n->fast |= NODE_INERT;
+	}
+}
+
 struct jsonschema *jsonschema_compile(const cJSON *schema, enum jsonschema_dialect d,
 				      jsonschema_resolve_fn *resolve, void *cls,
 				      char **err, const cJSON **at)
@@ -551,6 +569,7 @@ struct jsonschema *jsonschema_compile(const cJSON *schema, enum jsonschema_diale
 		jsonschema_destroy(s);
 		return NULL;
 	}
+	summarize(s, 0);
 	return s;
 }
 
@@ -584,6 +603,7 @@ const struct jsonschema *jsonschema_lib_compile(struct jsonschema_lib *lib, cons
 	struct compiler *c = &lib->c;
 	c->err = NULL;
 	c->at = NULL;
+	size_t from = lib->pool.nnodes;
 	struct node *root = compile_node(c, schema, 0);
 	if (!root) {
 		lib->broken = true;
@@ -596,6 +616,7 @@ const struct jsonschema *jsonschema_lib_compile(struct jsonschema_lib *lib, cons
 			*at = c->at;
 		return NULL;
 	}
+	summarize(&lib->pool, from);
 	struct jsonschema *s = xcalloc(1, sizeof *s);
 	s->root = root;
 	lib->made = xrealloc(lib->made, (lib->nmade + 1) * sizeof *lib->made);

@@ -37,6 +37,7 @@ struct prop {
 	size_t len;                 /* strlen(name) */
 	struct node *schema;
 	bool required;              /* named in `required`, and the first property of its name */
+	bool plain;                 /* no '"' or '\\' in name: a member name written as name is it */
 };
 
 /* "no such property" in jsonschema_node_find_prop's answer and struct node's req_prop */
@@ -57,10 +58,18 @@ struct list {
 	size_t n;
 };
 
+/* struct node's fast: what the fast check (jsonschema_fast.c) learns at one glance */
+enum {
+	NODE_UNDECIDED = 1 << 0,    /* has what the fast check leaves to the validator: anyOf,
+				     * oneOf, not, a discriminator, uniqueItems, patternProperties */
+	NODE_INERT = 1 << 1,        /* asks nothing of a value itself (its $ref and allOf aside) */
+};
+
 /* One schema object. A `$ref` target is one node however often it is referred to, so a
  * recursive schema is a graph with cycles (through ref, props, items, ...). */
 struct node {
 	bool never;                 /* the schema `false` */
+	unsigned char fast;         /* NODE_UNDECIDED, NODE_INERT: set once the schema is compiled */
 	struct node *ref;           /* `$ref`'s target */
 	unsigned types;             /* T_* bits; 0: any */
 	unsigned first_type;        /* the T_* bit of the first non-null type as written
