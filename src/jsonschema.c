@@ -84,8 +84,7 @@ static bool fail(struct compiler *c, const cJSON *at, const char *fmt, ...)
 	return false;
 }
 
-/* The value of a number (cJSON's, or a cJSON_Raw holding a number as written). */
-static bool number_of(const cJSON *item, double *out)
+bool jsonschema_number_of(const cJSON *item, double *out)
 {
 	if (cJSON_IsNumber(item)) {
 		*out = item->valuedouble;
@@ -102,7 +101,7 @@ static bool number_of(const cJSON *item, double *out)
 static bool get_count(struct compiler *c, const cJSON *v, const char *kw, long *out)
 {
 	double d;
-	if (!number_of(v, &d) || d < 0 || d != floor(d) || d > 1e15)
+	if (!jsonschema_number_of(v, &d) || d < 0 || d != floor(d) || d > 1e15)
 		return fail(c, v, "'%s' must be a non-negative integer", kw);
 	*out = (long)d;
 	return true;
@@ -110,7 +109,7 @@ static bool get_count(struct compiler *c, const cJSON *v, const char *kw, long *
 
 static bool get_number(struct compiler *c, const cJSON *v, const char *kw, double *out)
 {
-	if (!number_of(v, out) || !isfinite(*out))
+	if (!jsonschema_number_of(v, out) || !isfinite(*out))
 		return fail(c, v, "'%s' must be a number", kw);
 	return true;
 }
@@ -311,6 +310,7 @@ static bool compile_keyword(struct compiler *c, struct node *n, const cJSON *sch
 		for (const cJSON *e = v->child; e; e = e->next) {
 			struct prop *p = &n->props[n->nprops++];
 			p->name = xstrdup(e->string);
+			p->len = strlen(p->name);
 			if (!(p->schema = compile_node(c, e, depth + 1)))
 				return false;
 		}
@@ -387,7 +387,7 @@ static bool compile_keyword(struct compiler *c, struct node *n, const cJSON *sch
 			*(is_min ? &n->excl_min : &n->excl_max) = cJSON_IsTrue(v);
 			return true;
 		}
-		if (!number_of(v, &(double){ 0 }))
+		if (!jsonschema_number_of(v, &(double){ 0 }))
 			return fail(c, v, "'%s' must be a number in OpenAPI 3.1 (true or false "
 				    "was 3.0)", k);
 		return true;   /* applied after all keywords are read: see compile_node */
@@ -426,6 +426,39 @@ static bool repeated(const cJSON *v)
 		if (!strcmp(e->string, v->string))
 			return true;
 	return false;
+}
+
+/* n's `required` against its properties (see struct node): what lets an object's members
+ * be matched once, each against the property after the one matched before. */
+static void index_required(struct node *n)
+{
+	for (size_t i = 0; i < n->nprops; i++)
+		n->props[i].plain = !strpbrk(n->props[i].name, "\"\\");
+	for (size_t i = 0; i < n->nprops && !n->props_dup; i++)
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(n->props[i].name, n->props[j].name)) {
+				n->props_dup = true;
+				break;
+			}
+	if (!n->nrequired)
+		return;
+	n->req_prop = xcalloc(n->nrequired, sizeof *n->req_prop);
+	n->req_other = xcalloc(n->nrequired, sizeof *n->req_other);
+	for (size_t i = 0; i < n->nrequired; i++) {
+		size_t next = 0;
+		size_t p = jsonschema_node_find_prop(n, n->required[i], strlen(n->required[i]), &next);
+		n->req_prop[i] = p;
+		if (p != NODE_NO_PROP) {
+			n->nreq_props += !n->props[p].required;
+			n->props[p].required = true;
+			continue;
+		}
+		bool seen = false;
+		for (size_t k = 0; k < n->nreq_other && !seen; k++)
+			seen = !strcmp(n->req_other[k], n->required[i]);
+		if (!seen)
+			n->req_other[n->nreq_other++] = n->required[i];
+	}
 }
 
 static struct node *compile_node(struct compiler *c, const cJSON *js, unsigned depth)
@@ -472,6 +505,7 @@ static struct node *compile_node(struct compiler *c, const cJSON *js, unsigned d
 		if (!compile_keyword(c, n, js, v, depth))
 			return NULL;
 	}
+	index_required(n);
 	/* annotations for generation: 3.1's `examples` over the `example` it deprecates */
 	const cJSON *examples = cJSON_GetObjectItemCaseSensitive(js, "examples");
 	if (c->d == JSONSCHEMA_OAS31 && cJSON_IsArray(examples) && examples->child)
@@ -484,12 +518,12 @@ static struct node *compile_node(struct compiler *c, const cJSON *js, unsigned d
 	if (c->d == JSONSCHEMA_OAS31) {
 		/* numeric exclusive bounds: the tighter of the two bounds wins */
 		double x;
-		if (number_of(cJSON_GetObjectItemCaseSensitive(js, "exclusiveMinimum"), &x) &&
+		if (jsonschema_number_of(cJSON_GetObjectItemCaseSensitive(js, "exclusiveMinimum"), &x) &&
 		    (!n->has_min || x >= n->min)) {
 			n->has_min = n->excl_min = true;
 			n->min = x;
 		}
-		if (number_of(cJSON_GetObjectItemCaseSensitive(js, "exclusiveMaximum"), &x) &&
+		if (jsonschema_number_of(cJSON_GetObjectItemCaseSensitive(js, "exclusiveMaximum"), &x) &&
 		    (!n->has_max || x <= n->max)) {
 			n->has_max = n->excl_max = true;
 			n->max = x;
@@ -499,6 +533,22 @@ static struct node *compile_node(struct compiler *c, const cJSON *js, unsigned d
 		n->excl_max &= n->has_max;
 	}
 	return n;
+}
+
+/* struct node's fast for s->nodes[from..nnodes), all compiled now. */
+static void summarize(struct jsonschema *s, size_t from)
+{
+	for (size_t i = from; i < s->nnodes; i++) {
+		struct node *n = s->nodes[i];
+		if (n->any_of.n || n->one_of.n || n->not || n->disc_prop || n->unique_items || n->npprops)
+			n->fast |= NODE_UNDECIDED;
+		if (!n->never && !n->types && !n->enum_values && !n->const_value && !n->nrequired &&
+		    !n->nprops && !n->no_additional && !n->additional && !n->items && n->min_items < 0 &&
+		    n->max_items < 0 && n->min_length < 0 && n->max_length < 0 && n->min_props < 0 &&
+		    n->max_props < 0 && !n->pattern && !n->has_min && !n->has_max && !n->multiple_of &&
+		    !n->format && !(n->fast & NODE_UNDECIDED))
+			n->fast |= NODE_INERT;
+	}
 }
 
 struct jsonschema *jsonschema_compile(const cJSON *schema, enum jsonschema_dialect d,
@@ -519,6 +569,7 @@ struct jsonschema *jsonschema_compile(const cJSON *schema, enum jsonschema_diale
 		jsonschema_destroy(s);
 		return NULL;
 	}
+	summarize(s, 0);
 	return s;
 }
 
@@ -552,6 +603,7 @@ const struct jsonschema *jsonschema_lib_compile(struct jsonschema_lib *lib, cons
 	struct compiler *c = &lib->c;
 	c->err = NULL;
 	c->at = NULL;
+	size_t from = lib->pool.nnodes;
 	struct node *root = compile_node(c, schema, 0);
 	if (!root) {
 		lib->broken = true;
@@ -564,6 +616,7 @@ const struct jsonschema *jsonschema_lib_compile(struct jsonschema_lib *lib, cons
 			*at = c->at;
 		return NULL;
 	}
+	summarize(&lib->pool, from);
 	struct jsonschema *s = xcalloc(1, sizeof *s);
 	s->root = root;
 	lib->made = xrealloc(lib->made, (lib->nmade + 1) * sizeof *lib->made);
@@ -597,6 +650,8 @@ static void free_node(struct node *n)
 	for (size_t i = 0; i < n->nrequired; i++)
 		free(n->required[i]);
 	free(n->required);
+	free(n->req_prop);
+	free(n->req_other);
 	for (size_t i = 0; i < n->nprops; i++)
 		free(n->props[i].name);
 	free(n->props);
@@ -672,7 +727,7 @@ static unsigned type_of(const cJSON *v)
 		return T_NULL;
 	if (cJSON_IsBool(v))
 		return T_BOOLEAN;
-	if (number_of(v, &d))
+	if (jsonschema_number_of(v, &d))
 		return isfinite(d) && d == floor(d) ? T_INTEGER | T_NUMBER : T_NUMBER;
 	if (cJSON_IsString(v))
 		return T_STRING;
@@ -706,7 +761,7 @@ static void add_value(struct strbuf *sb, const cJSON *v)
 		strbuf_add_json_string(sb, v->valuestring, len > 40 ? 40 : len);
 		if (len > 40)
 			strbuf_adds(sb, "...");
-	} else if (number_of(v, &d)) {
+	} else if (jsonschema_number_of(v, &d)) {
 		add_number(sb, d);
 	} else {
 		strbuf_adds(sb, cJSON_IsNull(v) ? "null" : cJSON_IsTrue(v) ? "true" : "false");
@@ -760,7 +815,7 @@ static void pop(struct run *r, size_t len)
 static bool equal(const cJSON *a, const cJSON *b)
 {
 	double x, y;
-	if (number_of(a, &x) && number_of(b, &y))
+	if (jsonschema_number_of(a, &x) && jsonschema_number_of(b, &y))
 		return x == y;
 	if (cJSON_IsArray(a) && cJSON_IsArray(b)) {
 		const cJSON *i = a->child, *j = b->child;
@@ -904,42 +959,48 @@ static bool is_base64(const char *s)
 	return pad <= 2;
 }
 
+bool jsonschema_format_number(enum format f, double d)
+{
+	switch (f) {
+	case FMT_INT32:
+		return d == floor(d) && d >= -2147483648.0 && d <= 2147483647.0;
+	case FMT_INT64:
+		return d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0;
+	case FMT_FLOAT:
+		return fabs(d) <= FLT_MAX;
+	default:
+		return true;
+	}
+}
+
+bool jsonschema_format_string(enum format f, const char *s)
+{
+	unsigned char buf[16];
+	switch (f) {
+	case FMT_DATE: return strlen(s) == 10 && is_date(s);
+	case FMT_DATE_TIME: return is_date_time(s);
+	case FMT_EMAIL: return is_email(s);
+	case FMT_UUID: return is_uuid(s);
+	case FMT_URI: return is_uri(s);
+	case FMT_IPV4: return inet_pton(AF_INET, s, buf) == 1;
+	case FMT_IPV6: return inet_pton(AF_INET6, s, buf) == 1;
+	case FMT_BYTE: return is_base64(s);
+	default: return true;
+	}
+}
+
 static void check_format(struct run *r, const struct node *n, const cJSON *v)
 {
 	double d;
 	bool ok = true;
 	if (n->format <= FMT_DOUBLE) {
-		if (!number_of(v, &d))
+		if (!jsonschema_number_of(v, &d))
 			return;
-		switch (n->format) {
-		case FMT_INT32:
-			ok = d == floor(d) && d >= -2147483648.0 && d <= 2147483647.0;
-			break;
-		case FMT_INT64:
-			ok = d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0;
-			break;
-		case FMT_FLOAT:
-			ok = fabs(d) <= FLT_MAX;
-			break;
-		default:
-			break;
-		}
+		ok = jsonschema_format_number(n->format, d);
 	} else {
 		if (!cJSON_IsString(v))
 			return;
-		const char *s = v->valuestring;
-		unsigned char buf[16];
-		switch (n->format) {
-		case FMT_DATE: ok = strlen(s) == 10 && is_date(s); break;
-		case FMT_DATE_TIME: ok = is_date_time(s); break;
-		case FMT_EMAIL: ok = is_email(s); break;
-		case FMT_UUID: ok = is_uuid(s); break;
-		case FMT_URI: ok = is_uri(s); break;
-		case FMT_IPV4: ok = inet_pton(AF_INET, s, buf) == 1; break;
-		case FMT_IPV6: ok = inet_pton(AF_INET6, s, buf) == 1; break;
-		case FMT_BYTE: ok = is_base64(s); break;
-		default: break;
-		}
+		ok = jsonschema_format_string(n->format, v->valuestring);
 	}
 	if (!ok) {
 		if (n->format == FMT_INT32 || n->format == FMT_INT64)
@@ -980,22 +1041,19 @@ static size_t code_points(const char *s)
 static void check_number(struct run *r, const struct node *n, double d)
 {
 	struct strbuf sb = STRBUF_INIT;
-	if (n->has_min && (n->excl_min ? d <= n->min : d < n->min)) {
+	if (node_below_min(n, d)) {
 		add_number(&sb, n->min);
 		report(r, "must be %s %s", n->excl_min ? "greater than" : "at least", sb.buf);
 		strbuf_reset(&sb);
 	}
-	if (n->has_max && (n->excl_max ? d >= n->max : d > n->max)) {
+	if (node_above_max(n, d)) {
 		add_number(&sb, n->max);
 		report(r, "must be %s %s", n->excl_max ? "less than" : "at most", sb.buf);
 		strbuf_reset(&sb);
 	}
-	if (n->multiple_of > 0) {
-		double q = d / n->multiple_of;
-		if (!isfinite(q) || fabs(q - nearbyint(q)) > 1e-9 * fmax(1.0, fabs(q))) {
-			add_number(&sb, n->multiple_of);
-			report(r, "must be a multiple of %s", sb.buf);
-		}
+	if (node_not_multiple(n, d)) {
+		add_number(&sb, n->multiple_of);
+		report(r, "must be a multiple of %s", sb.buf);
 	}
 	strbuf_release(&sb);
 }
@@ -1048,11 +1106,58 @@ static void check_array(struct run *r, const struct node *n, const cJSON *v)
 	}
 }
 
+size_t jsonschema_node_find_prop(const struct node *n, const char *name, size_t len, size_t *next)
+{
+	size_t i = *next;
+	/* with two properties of one name, the one after the last matched may be the second */
+	if (!n->props_dup && i < n->nprops && n->props[i].len == len && !memcmp(n->props[i].name, name, len)) {
+		*next = i + 1;
+		return i;
+	}
+	for (i = 0; i < n->nprops; i++)
+		if (n->props[i].len == len && !memcmp(n->props[i].name, name, len)) {
+			*next = i + 1;
+			return i;
+		}
+	return NODE_NO_PROP;
+}
+
+/* The missing required properties of v, in the order `required` lists them: the members
+ * are matched against the properties once (a bit per property seen), and only a required
+ * name that is no property is looked up by name. */
+static void check_required(struct run *r, const struct node *n, const cJSON *v)
+{
+	uint64_t small[4] = { 0 }, *seen = small;
+	size_t found = 0;
+	if (n->nprops > 64 * (sizeof small / sizeof *small))
+		seen = xcalloc((n->nprops + 63) / 64, sizeof *seen);
+	if (n->nreq_props) {
+		size_t next = 0;
+		for (const cJSON *e = v->child; e && found < n->nreq_props; e = e->next) {
+			size_t i = jsonschema_node_find_prop(n, e->string, strlen(e->string), &next);
+			if (i == NODE_NO_PROP || !n->props[i].required || (seen[i / 64] >> (i % 64) & 1))
+				continue;
+			seen[i / 64] |= UINT64_C(1) << (i % 64);
+			found++;
+		}
+	}
+	if (found < n->nreq_props || n->nreq_other) {
+		for (size_t i = 0; i < n->nrequired; i++) {
+			size_t p = n->req_prop[i];
+			bool present = p != NODE_NO_PROP ? seen[p / 64] >> (p % 64) & 1
+				       : cJSON_GetObjectItemCaseSensitive(v, n->required[i]) != NULL;
+			if (!present)
+				report(r, "missing required property '%s'", n->required[i]);
+		}
+	}
+	if (seen != small)
+		free(seen);
+}
+
 static void check_object(struct run *r, const struct node *n, const cJSON *v)
 {
-	for (size_t i = 0; i < n->nrequired; i++)
-		if (!cJSON_GetObjectItemCaseSensitive(v, n->required[i]))
-			report(r, "missing required property '%s'", n->required[i]);
+	if (n->nrequired)
+		check_required(r, n, v);
 	size_t count = (size_t)cJSON_GetArraySize(v);
 	if (n->min_props >= 0 && count < (size_t)n->min_props)
 		report(r, "must have at least %ld propert%s", n->min_props,
@@ -1060,14 +1165,25 @@ static void check_object(struct run *r, const struct node *n, const cJSON *v)
 	if (n->max_props >= 0 && count > (size_t)n->max_props)
 		report(r, "must have at most %ld propert%s", n->max_props,
 		       n->max_props == 1 ? "y" : "ies");
+	size_t next = 0;
 	for (const cJSON *e = v->child; e && !done(r); e = e->next) {
 		bool matched = false;
 		size_t len = push(r, e->string);
-		for (size_t i = 0; i < n->nprops && !done(r); i++)
-			if (!strcmp(n->props[i].name, e->string)) {
+		if (!n->props_dup) {
+			/* names are unique: the first match is the only one */
+			size_t i = n->nprops ? jsonschema_node_find_prop(n, e->string, strlen(e->string), &next)
+					     : NODE_NO_PROP;
+			if (i != NODE_NO_PROP) {
 				matched = true;
 				validate(r, n->props[i].schema, e);
 			}
+		} else {
+			for (size_t i = 0; i < n->nprops && !done(r); i++)
+				if (!strcmp(n->props[i].name, e->string)) {
+					matched = true;
+					validate(r, n->props[i].schema, e);
+				}
+		}
 		for (size_t i = 0; i < n->npprops && !done(r); i++)
 			if (regex_match(n->pprops[i].re, e->string, strlen(e->string))) {
 				matched = true;
@@ -1200,7 +1316,7 @@ static void validate(struct run *r, const struct node *n, const cJSON *v)
 		report(r, "must be %s", t2);
 		free(t2);
 	}
-	if (number_of(v, &d))
+	if (jsonschema_number_of(v, &d))
 		check_number(r, n, d);
 	else if (cJSON_IsString(v))
 		check_string(r, n, v->valuestring);

@@ -82,6 +82,26 @@ size_t jsonschema_validate(const struct jsonschema *s, const cJSON *instance,
 /** Frees the strings of e[0..n) (not e itself). */
 void jsonschema_errors_release(struct jsonschema_error *e, size_t n);
 
+/** Whether text[0..len) is one JSON value (surrounded by white space at most) valid against s:
+ *  1 valid, 0 not valid (not JSON, or an error jsonschema_validate would report), -1 when s uses
+ *  something this fast check does not decide (then use json_parse + jsonschema_validate). Never
+ *  allocates for typical bodies. Thread-safe.
+ *
+ *  The text is read in one pass, exactly as json_parse reads it, without building a tree, each
+ *  value checked against the nodes in effect for it (its `$ref` chain and `allOf` branches at
+ *  once): type (3.0's nullable, 3.1's lists), enum and const of scalars, properties, required,
+ *  additionalProperties, min/maxProperties, items, min/maxItems, min/maxLength, pattern,
+ *  minimum/maximum/exclusive*, multipleOf, format, the schema `false`. -1 when a value meets a
+ *  node with anyOf, oneOf, not, a discriminator, uniqueItems or patternProperties, an enum or
+ *  const holding an array or object that the value might equal, a string holding a raw NUL
+ *  (or a \u escape without four hex digits, which cJSON reads as one), a number of 63
+ *  characters or more, more than it keeps track of at once (256 nodes in effect along a path,
+ *  so a `$ref` cycle that never reaches the value; 4,096 properties of open objects with
+ *  `required`), the validator's depth or step limits, or a locale whose decimal point is not
+ *  '.'. Strings longer than 511 bytes that a keyword must read unescaped are copied to the
+ *  heap; `pattern` matches allocate as regex_match does. (Implemented in jsonschema_fast.c.) */
+int jsonschema_check_json(const struct jsonschema *s, const char *text, size_t len);
+
 /** Validates text as it arrives in a path, query, header or cookie parameter: it is first
  *  read as the schema's type says (following `$ref`s): an integer or a number when it is
  *  one, true/false for a boolean, a comma-separated list for an array (style form or simple,

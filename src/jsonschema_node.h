@@ -3,8 +3,10 @@
  * and validates it, jsonschema_gen.c builds instances from it. Nothing else includes this
  * header; everyone else sees struct jsonschema as opaque (jsonschema.h). */
 #pragma once
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "json.h"
 
@@ -32,8 +34,14 @@ struct node;
 
 struct prop {
 	char *name;
+	size_t len;                 /* strlen(name) */
 	struct node *schema;
+	bool required;              /* named in `required`, and the first property of its name */
+	bool plain;                 /* no '"' or '\\' in name: a member name written as name is it */
 };
+
+/* "no such property" in jsonschema_node_find_prop's answer and struct node's req_prop */
+#define NODE_NO_PROP SIZE_MAX
 
 struct pattern_prop {
 	struct regex *re;
@@ -50,10 +58,18 @@ struct list {
 	size_t n;
 };
 
+/* struct node's fast: what the fast check (jsonschema_fast.c) learns at one glance */
+enum {
+	NODE_UNDECIDED = 1 << 0,    /* has what the fast check leaves to the validator: anyOf,
+				     * oneOf, not, a discriminator, uniqueItems, patternProperties */
+	NODE_INERT = 1 << 1,        /* asks nothing of a value itself (its $ref and allOf aside) */
+};
+
 /* One schema object. A `$ref` target is one node however often it is referred to, so a
  * recursive schema is a graph with cycles (through ref, props, items, ...). */
 struct node {
 	bool never;                 /* the schema `false` */
+	unsigned char fast;         /* NODE_UNDECIDED, NODE_INERT: set once the schema is compiled */
 	struct node *ref;           /* `$ref`'s target */
 	unsigned types;             /* T_* bits; 0: any */
 	unsigned first_type;        /* the T_* bit of the first non-null type as written
@@ -64,6 +80,15 @@ struct node {
 	size_t nrequired;
 	struct prop *props;
 	size_t nprops;
+	/* `required` indexed at compile time, so that an object's members are matched once:
+	 * required[i] names props[req_prop[i]] (the first of that name), or no property
+	 * (NODE_NO_PROP); nreq_props properties have .required set; req_other holds the
+	 * nreq_other distinct required names that are no property (borrowed from required) */
+	size_t *req_prop;
+	size_t nreq_props;
+	const char **req_other;
+	size_t nreq_other;
+	bool props_dup;             /* two properties share a name: a member matches both */
 	struct pattern_prop *pprops;
 	size_t npprops;
 	bool no_additional;         /* additionalProperties: false */
@@ -92,6 +117,41 @@ struct jsonschema {
 	struct node **nodes;        /* every node, for destroy */
 	size_t nnodes, cap;
 };
+
+/* Where the validator and the fast check (jsonschema_fast.c) share a keyword's meaning. */
+
+/** The index of the first property of n named name[0..len), or NODE_NO_PROP. *next is
+ *  where to look first (the property after the one matched before: bodies mostly list
+ *  their members in the schema's order), and gets the index after the one found. */
+size_t jsonschema_node_find_prop(const struct node *n, const char *name, size_t len, size_t *next);
+
+/** Whether d is below n's minimum (exclusive or not). */
+static inline bool node_below_min(const struct node *n, double d)
+{
+	return n->has_min && (n->excl_min ? d <= n->min : d < n->min);
+}
+
+/** Whether d is above n's maximum (exclusive or not). */
+static inline bool node_above_max(const struct node *n, double d)
+{
+	return n->has_max && (n->excl_max ? d >= n->max : d > n->max);
+}
+
+/** Whether n has a multipleOf that d is not a multiple of (within a relative 1e-9). */
+static inline bool node_not_multiple(const struct node *n, double d)
+{
+	if (n->multiple_of <= 0)
+		return false;
+	double q = d / n->multiple_of;
+	return !isfinite(q) || fabs(q - nearbyint(q)) > 1e-9 * fmax(1.0, fabs(q));
+}
+
+/** The value of a number: cJSON's, or a cJSON_Raw holding a number as written. */
+bool jsonschema_number_of(const cJSON *item, double *out);
+/** Whether d meets number format f (FMT_INT32..FMT_DOUBLE; true for any other). */
+bool jsonschema_format_number(enum format f, double d);
+/** Whether s meets string format f (FMT_DATE..FMT_BYTE; true for any other). */
+bool jsonschema_format_string(enum format f, const char *s);
 
 /** Whether v is valid against n (as jsonschema_validate against a schema whose root is n,
  *  without building error messages). steps, unless NULL, gets the validation's steps

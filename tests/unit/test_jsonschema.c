@@ -181,6 +181,45 @@ Test(jsonschema, objects)
 	expect("{\"required\":[\"a\"],\"minProperties\":3}", "\"s\"", "");
 }
 
+/* Members are matched against the properties once, each trying the property after the last
+ * one matched first: whatever the order, the errors are those of a lookup per name. */
+Test(jsonschema, members_in_any_order)
+{
+	const char *s = "{\"required\":[\"c\",\"x\",\"a\",\"c\",\"y\"],\"additionalProperties\":false,"
+			"\"properties\":{\"a\":{\"type\":\"string\"},\"b\":{\"type\":\"string\"},"
+			"\"c\":{\"type\":\"string\"}}}";
+	/* missing ones in the order `required` names them, a repeated name twice */
+	expect(s, "{\"b\":\"1\"}",
+	       ": missing required property 'c' | : missing required property 'x' | "
+	       ": missing required property 'a' | : missing required property 'c' | "
+	       ": missing required property 'y'");
+	expect(s, "{\"y\":1,\"c\":\"1\",\"b\":2,\"a\":\"1\",\"x\":null}",
+	       ": unexpected property 'y' | b: expected string, got 2 | : unexpected property 'x'");
+	expect(s, "{\"a\":\"1\",\"b\":\"1\",\"c\":\"1\",\"x\":1,\"y\":1}",
+	       ": unexpected property 'x' | : unexpected property 'y'");
+	/* a repeated member is checked each time (cJSON keeps both) */
+	expect(s, "{\"c\":\"1\",\"x\":1,\"y\":1,\"a\":\"1\",\"a\":2,\"c\":3}",
+	       ": unexpected property 'x' | : unexpected property 'y' | a: expected string, got 2 | "
+	       "c: expected string, got 3");
+	/* two properties of one name: a member meets both */
+	expect("{\"required\":[\"a\"],\"properties\":{\"a\":{\"type\":\"string\"},\"a\":{\"maxLength\":1}}}",
+	       "{\"a\":\"xy\"}", "a: must be at most 1 characters long");
+	expect("{\"required\":[\"a\"],\"properties\":{\"a\":{\"type\":\"string\"},\"a\":{\"maxLength\":1}}}",
+	       "{\"b\":1}", ": missing required property 'a'");
+	/* ... and the first is the one `required` counts, whichever was matched before */
+	expect("{\"required\":[\"a\",\"b\"],\"properties\":{\"a\":{},\"b\":{},\"a\":{}}}",
+	       "{\"b\":1,\"a\":2}", "");
+	/* more properties than a small bitmap holds */
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_adds(&sb, "{\"required\":[\"p0\",\"p299\",\"p150\"],\"properties\":{");
+	for (int i = 0; i < 300; i++)
+		strbuf_addf(&sb, "%s\"p%d\":{\"type\":\"integer\"}", i ? "," : "", i);
+	strbuf_adds(&sb, "}}");
+	expect(sb.buf, "{\"p299\":1,\"p0\":2}", ": missing required property 'p150'");
+	expect(sb.buf, "{\"p150\":1,\"p299\":\"x\",\"p0\":2}", "p299: expected integer, got \"x\"");
+	strbuf_release(&sb);
+}
+
 Test(jsonschema, arrays)
 {
 	expect("{\"type\":\"array\",\"items\":{\"type\":\"integer\"},\"minItems\":1,\"maxItems\":3}",

@@ -1,0 +1,855 @@
+/* SPDX-License-Identifier: MIT */
+/* The fast check of a JSON text against a compiled schema: one pass over the text, no tree,
+ * each value checked as it is read against the schema nodes in effect for it (a `$ref`
+ * chain and `allOf` branches at once). The text is read exactly as json_parse reads it
+ * (cJSON's grammar and its quirks); what the check does not decide is left to
+ * json_parse + jsonschema_validate (-1). */
+#include <float.h>
+#include <locale.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonschema.h"
+#include "jsonschema_node.h"
+#include "regex.h"
+#include "util/xalloc.h"
+
+/* what each step answers: jsonschema_check_json's 0, 1 and -1 */
+enum { BAD = 0, OK = 1, UNSURE = -1 };
+
+/* Nodes in effect along the path from the root to the value being read, all levels
+ * together; a schema that needs more (an allOf of allOfs many levels deep) is left to the
+ * validator. */
+#define FAST_MAX_ENTRIES 256
+/* 64-bit words of "required property seen" bits, all open objects together */
+#define FAST_MAX_WORDS 64
+/* an unescaped string or member name up to this long (with its NUL) stays on the stack */
+#define FAST_BUF 512
+
+struct ent {
+	const struct node *n;
+	unsigned depth;            /* the validator's depth when it validates n here */
+	/* while the value is an object: */
+	size_t next;               /* the property to try first (after the last matched) */
+	size_t found;              /* required names seen (distinct) */
+	size_t bits;               /* where its seen bits start in struct fast's bits */
+};
+
+struct fast {
+	const unsigned char *p, *end;
+	size_t nent;               /* ent[0..nent) used */
+	size_t nbits;              /* bits[0..nbits) used */
+	size_t steps;              /* the validator's steps so far (one per node applied) */
+	unsigned nest;             /* containers open, against cJSON's CJSON_NESTING_LIMIT */
+	struct ent ent[FAST_MAX_ENTRIES];
+	uint64_t bits[FAST_MAX_WORDS];
+	char buf[FAST_BUF];
+};
+
+/* ---- reading the text as cJSON does ---------------------------------------------------- */
+
+/* Between tokens cJSON skips every byte up to the space (NUL and other controls too). */
+static void skip_ws(struct fast *f)
+{
+	while (f->p < f->end && *f->p <= ' ')
+		f->p++;
+}
+
+static int hex_digit(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The four hex digits at p (end bounds them), or -1 when they are not four hex digits. */
+static long hex4(const unsigned char *p, const unsigned char *end)
+{
+	if (end - p < 4)
+		return -1;
+	long v = 0;
+	for (int i = 0; i < 4; i++) {
+		int d = hex_digit(p[i]);
+		if (d < 0)
+			return -1;
+		v = v << 4 | d;
+	}
+	return v;
+}
+
+/* Strings are scanned a 64-bit word at a time where its first byte is its lowest. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SWAR_OK 1
+#else
+#define SWAR_OK 0
+#endif
+
+/* Non-zero when one of the eight bytes of w is 0, and then its lowest set bit is in the
+ * first such byte (the ones after it may be flagged wrongly). */
+static inline uint64_t has_zero_byte(uint64_t w)
+{
+	return (w - 0x0101010101010101u) & ~w & 0x8080808080808080u;
+}
+
+/* A string token: its raw text between the quotes and what its value measures. */
+struct str {
+	const unsigned char *raw;
+	size_t raw_len;
+	size_t code_points;        /* of the unescaped value, as jsonschema.c counts them */
+	bool escaped;              /* holds a backslash: the value differs from raw */
+};
+
+/* The string at f->p (its opening quote). cJSON copies any byte but a quote or a backslash
+ * as it is (controls and invalid UTF-8 too). A raw NUL would end cJSON's value early:
+ * where the value matters (value_matters), that is left to the validator. So is an
+ * escape \u with other than four hex digits, which cJSON reads as a NUL (or refuses).
+ * \u0000 is refused by json_parse. */
+static int scan_string(struct fast *f, struct str *s, bool value_matters)
+{
+	const unsigned char *p = f->p + 1, *end = f->end;
+	size_t cps = 0;
+	s->raw = p;
+	s->escaped = false;
+	for (;;) {
+		/* eight bytes at a time up to the first quote, backslash, NUL or non-ASCII byte */
+		while (SWAR_OK && end - p >= 8) {
+			uint64_t w;
+			memcpy(&w, p, 8);
+			uint64_t special = has_zero_byte(w ^ 0x2222222222222222u) |
+					   has_zero_byte(w ^ 0x5C5C5C5C5C5C5C5Cu) | has_zero_byte(w) |
+					   (w & 0x8080808080808080u);
+			size_t plain = special ? (size_t)__builtin_ctzll(special) / 8 : 8;
+			p += plain;
+			cps += plain;
+			if (special)
+				break;
+		}
+		if (p >= end)
+			return BAD;
+		unsigned char c = *p;
+		if (c == '"')
+			break;
+		if (c != '\\') {
+			if (!c && value_matters)
+				return UNSURE;
+			cps += (c & 0xC0) != 0x80;
+			p++;
+			continue;
+		}
+		s->escaped = true;
+		if (end - p < 2)
+			return BAD;
+		switch (p[1]) {
+		case 'b': case 'f': case 'n': case 'r': case 't': case '"': case '\\': case '/':
+			p += 2;
+			break;
+		case 'u': {
+			long cp = hex4(p + 2, end);
+			if (cp < 0)
+				return UNSURE;
+			if (cp == 0 || (cp >= 0xDC00 && cp <= 0xDFFF))
+				return BAD;
+			p += 6;
+			if (cp >= 0xD800 && cp <= 0xDBFF) {
+				/* the low half must follow: anything else, cJSON refuses */
+				long lo = end - p >= 2 && p[0] == '\\' && p[1] == 'u' ? hex4(p + 2, end) : -1;
+				if (lo < 0xDC00 || lo > 0xDFFF)
+					return BAD;
+				p += 6;
+			}
+			break;
+		}
+		default:
+			return BAD;
+		}
+		cps++;
+	}
+	s->raw_len = (size_t)(p - s->raw);
+	s->code_points = cps;
+	f->p = p + 1;
+	return OK;
+}
+
+static size_t put_utf8(char *out, unsigned long cp)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | cp >> 6);
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xE0 | cp >> 12);
+		out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+		out[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	out[0] = (char)(0xF0 | cp >> 18);
+	out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+	out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+	out[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/* The value of a string scan_string accepted, NUL-terminated, as cJSON builds it: into
+ * f->buf, or when longer into *heap (the caller frees it). Returns its length. */
+static size_t unescape(struct fast *f, const struct str *s, const char **out, char **heap)
+{
+	char *o = s->raw_len < sizeof f->buf ? f->buf : (*heap = xmalloc(s->raw_len + 1));
+	*out = o;
+	if (!s->escaped) {
+		memcpy(o, s->raw, s->raw_len);
+		o[s->raw_len] = '\0';
+		return s->raw_len;
+	}
+	const unsigned char *p = s->raw, *end = s->raw + s->raw_len;
+	size_t n = 0;
+	while (p < end) {
+		if (*p != '\\') {
+			o[n++] = (char)*p++;
+			continue;
+		}
+		char c = (char)p[1];
+		switch (c) {
+		case 'b': c = '\b'; break;
+		case 'f': c = '\f'; break;
+		case 'n': c = '\n'; break;
+		case 'r': c = '\r'; break;
+		case 't': c = '\t'; break;
+		default: break;   /* '"', '\\', '/' stand for themselves */
+		}
+		if (p[1] != 'u') {
+			o[n++] = c;
+			p += 2;
+			continue;
+		}
+		unsigned long cp = (unsigned long)hex4(p + 2, end);
+		p += 6;
+		if (cp >= 0xD800 && cp <= 0xDBFF) {
+			unsigned long lo = (unsigned long)hex4(p + 2, end);
+			cp = 0x10000 + (((cp & 0x3FF) << 10) | (lo & 0x3FF));
+			p += 6;
+		}
+		n += put_utf8(o + n, cp);
+	}
+	o[n] = '\0';
+	return n;
+}
+
+static bool number_char(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || c == '+' || c == '-' || c == 'e' || c == 'E' || c == '.';
+}
+
+/* The number at f->p (a '-' or a digit) as cJSON reads it: the longest run of [0-9+-eE.],
+ * read by strtod as far as strtod goes (so 01, 1. and -.5 are numbers, and 1.2.3 is 1.2
+ * then junk). */
+static int scan_number(struct fast *f, double *out)
+{
+	static const double pow10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+					1e11, 1e12, 1e13, 1e14, 1e15 };
+	const unsigned char *s = f->p, *q = s + (*s == '-'), *end = f->end;
+	/* -?D+(.D+)? with at most 15 digits, ending the run: exact as an integer over a power
+	 * of ten, and one division rounds it correctly, as strtod does */
+	uint64_t m = 0;
+	int digits = 0, frac = 0;
+	for (; q < end && *q >= '0' && *q <= '9'; q++, digits++)
+		m = m * 10 + (uint64_t)(*q - '0');
+	if (q < end && *q == '.' && digits)
+		for (q++; q < end && *q >= '0' && *q <= '9'; q++, digits++, frac++)
+			m = m * 10 + (uint64_t)(*q - '0');
+	if ((q == end || !number_char(*q)) && digits && digits <= 15 && q[-1] != '.' && FLT_EVAL_METHOD == 0) {
+		double d = frac ? (double)m / pow10[frac] : (double)m;
+		*out = *s == '-' ? -d : d;
+		f->p = q;
+		return OK;
+	}
+	while (q < end && number_char(*q))
+		q++;
+	/* cJSON copied at most 63 characters before CVE-2023-26819's fix, all of them after */
+	char buf[64];
+	size_t len = (size_t)(q - s);
+	if (len >= sizeof buf - 1)
+		return UNSURE;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	char *after;
+	*out = strtod(buf, &after);
+	if (after == buf)
+		return BAD;
+	f->p = s + (after - buf);
+	return OK;
+}
+
+/* cJSON's type of the literal at f->p (cJSON_NULL, cJSON_False, cJSON_True), or 0. */
+static int scan_literal(struct fast *f)
+{
+	size_t left = (size_t)(f->end - f->p);
+	if (left >= 4 && !memcmp(f->p, "null", 4)) {
+		f->p += 4;
+		return cJSON_NULL;
+	}
+	if (left >= 5 && !memcmp(f->p, "false", 5)) {
+		f->p += 5;
+		return cJSON_False;
+	}
+	if (left >= 4 && !memcmp(f->p, "true", 4)) {
+		f->p += 4;
+		return cJSON_True;
+	}
+	return 0;
+}
+
+/* A scalar whose value nothing checks. */
+static int skip_scalar(struct fast *f)
+{
+	unsigned char c = *f->p;
+	if (c == '"') {
+		struct str s;
+		return scan_string(f, &s, false);
+	}
+	if (c == '-' || (c >= '0' && c <= '9')) {
+		double d;
+		return scan_number(f, &d);
+	}
+	return scan_literal(f) ? OK : BAD;
+}
+
+/* A member's name and its colon, nothing checking it; f->p at the name. */
+static int skip_name(struct fast *f)
+{
+	struct str s;
+	if (f->p >= f->end || *f->p != '"')
+		return BAD;
+	int rc = scan_string(f, &s, false);
+	if (rc != OK)
+		return rc;
+	skip_ws(f);
+	if (f->p >= f->end || *f->p != ':')
+		return BAD;
+	f->p++;
+	skip_ws(f);
+	return OK;
+}
+
+/* A value nothing checks (any nesting, without recursion): only its syntax. */
+static int skip_value(struct fast *f)
+{
+	if (f->p < f->end && *f->p != '{' && *f->p != '[')
+		return skip_scalar(f);
+	uint64_t is_object[(CJSON_NESTING_LIMIT + 63) / 64] = { 0 };
+	unsigned depth = 0;
+	int rc;
+	for (;;) {
+		/* a value starts at f->p */
+		if (f->p >= f->end)
+			return BAD;
+		unsigned char c = *f->p;
+		bool closed = false;
+		if (c == '{' || c == '[') {
+			if (f->nest >= CJSON_NESTING_LIMIT)
+				return BAD;
+			f->nest++;
+			uint64_t bit = UINT64_C(1) << (depth % 64);
+			is_object[depth / 64] = c == '{' ? is_object[depth / 64] | bit : is_object[depth / 64] & ~bit;
+			depth++;
+			f->p++;
+			skip_ws(f);
+			if (f->p < f->end && *f->p == (c == '{' ? '}' : ']')) {
+				f->p++;
+				f->nest--;
+				depth--;
+				closed = true;
+			} else if (c == '{' && (rc = skip_name(f)) != OK) {
+				return rc;
+			}
+			if (!closed)
+				continue;
+		} else if ((rc = skip_scalar(f)) != OK) {
+			return rc;
+		}
+		/* after a value: close what ends here, up to the next value */
+		for (;;) {
+			if (!depth)
+				return OK;
+			bool obj = is_object[(depth - 1) / 64] >> ((depth - 1) % 64) & 1;
+			skip_ws(f);
+			if (f->p < f->end && *f->p == ',') {
+				f->p++;
+				skip_ws(f);
+				if (obj && (rc = skip_name(f)) != OK)
+					return rc;
+				break;
+			}
+			if (f->p >= f->end || *f->p != (obj ? '}' : ']'))
+				return BAD;
+			f->p++;
+			f->nest--;
+			depth--;
+		}
+	}
+}
+
+/* ---- the nodes in effect ----------------------------------------------------------------- */
+
+static bool push(struct fast *f, const struct node *n, unsigned depth)
+{
+	if (f->nent == FAST_MAX_ENTRIES)
+		return false;
+	struct ent *e = &f->ent[f->nent++];
+	e->n = n;
+	e->depth = depth;
+	return true;
+}
+
+/* ent[base..nent) as the validator applies them to one value: each with its `$ref` chain
+ * and `allOf` branches (one validator step and level each), those that ask nothing
+ * dropped. */
+static int expand(struct fast *f, size_t base)
+{
+	bool inert = false;
+	for (size_t i = base; i < f->nent; i++) {
+		const struct node *n = f->ent[i].n;
+		unsigned depth = f->ent[i].depth;
+		inert |= n->fast & NODE_INERT;
+		if (depth >= JSONSCHEMA_MAX_DEPTH || ++f->steps > JSONSCHEMA_MAX_STEPS)
+			return UNSURE;   /* the validator reports these; rare enough to leave it */
+		if (n->fast & NODE_UNDECIDED)
+			return UNSURE;
+		if (n->never)
+			return BAD;
+		if (n->ref && !push(f, n->ref, depth + 1))
+			return UNSURE;
+		for (size_t k = 0; k < n->all_of.n; k++)
+			if (!push(f, n->all_of.v[k], depth + 1))
+				return UNSURE;
+	}
+	if (!inert)
+		return OK;
+	size_t kept = base;
+	for (size_t i = base; i < f->nent; i++) {
+		if (f->ent[i].n->fast & NODE_INERT)
+			continue;
+		if (kept != i)
+			f->ent[kept] = f->ent[i];
+		kept++;
+	}
+	f->nent = kept;
+	return OK;
+}
+
+/* ---- values ------------------------------------------------------------------------------ */
+
+static int value(struct fast *f, size_t base);
+
+/* enum and const against an array or object (cJSON type kind): equal only to one of its
+ * kind, which is left to the validator. */
+static int container_enum(const struct node *n, int kind)
+{
+	if (n->enum_values) {
+		for (const cJSON *e = n->enum_values->child; e; e = e->next)
+			if ((e->type & 0xFF) == kind)
+				return UNSURE;
+		return BAD;
+	}
+	if (n->const_value)
+		return (n->const_value->type & 0xFF) == kind ? UNSURE : BAD;
+	return OK;
+}
+
+static void see(struct fast *f, struct ent *e, size_t bit)
+{
+	uint64_t *w = &f->bits[e->bits + bit / 64], m = UINT64_C(1) << (bit % 64);
+	if (!(*w & m)) {
+		*w |= m;
+		e->found++;
+	}
+}
+
+/* Whether a[0..len) and b[0..len) are the same bytes (names are short: no call). */
+static bool same_bytes(const char *a, const unsigned char *b, size_t len)
+{
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t x, y;
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return false;
+	}
+	for (; i < len; i++)
+		if ((unsigned char)a[i] != b[i])
+			return false;
+	return true;
+}
+
+/* Whether the member name at f->p (its opening quote) is written exactly as the property the
+ * first object node with properties, ent[*at], expects next (bodies mostly list members in
+ * the schema's order): then it needs no scanning, unescaping or looking up. Sets *at and
+ * *k, and moves f->p past the name. */
+static bool expected_name(struct fast *f, size_t base, size_t top, size_t *at, size_t *k)
+{
+	for (size_t i = base; i < top; i++) {
+		const struct ent *e = &f->ent[i];
+		const struct node *n = e->n;
+		if (!n->nprops)
+			continue;
+		if (n->props_dup || e->next >= n->nprops)
+			return false;
+		const struct prop *p = &n->props[e->next];
+		if (!p->plain || (size_t)(f->end - f->p) < p->len + 2 || f->p[p->len + 1] != '"' ||
+		    !same_bytes(p->name, f->p + 1, p->len))
+			return false;
+		*at = i;
+		*k = e->next;
+		f->p += p->len + 2;
+		return true;
+	}
+	return false;
+}
+
+/* The member name[0..len) against the objects' nodes ent[base..top): the schemas of its
+ * value pushed, the required names it is counted. ent[at]'s node (if at < top) is known to
+ * have it as its property k. */
+static int match_member(struct fast *f, size_t base, size_t top, const char *name, size_t len, size_t at,
+			size_t known)
+{
+	for (size_t i = base; i < top; i++) {
+		struct ent *e = &f->ent[i];
+		const struct node *n = e->n;
+		bool matched = false;
+		if (!n->props_dup) {
+			size_t k = i == at ? (e->next = known + 1, known)
+			       : n->nprops ? jsonschema_node_find_prop(n, name, len, &e->next) : NODE_NO_PROP;
+			if (k != NODE_NO_PROP) {
+				matched = true;
+				if (!push(f, n->props[k].schema, e->depth + 1))
+					return UNSURE;
+				if (n->props[k].required)
+					see(f, e, k);
+			}
+		} else {
+			for (size_t k = 0; k < n->nprops; k++) {
+				if (n->props[k].len != len || memcmp(n->props[k].name, name, len))
+					continue;
+				matched = true;
+				if (!push(f, n->props[k].schema, e->depth + 1))
+					return UNSURE;
+				if (n->props[k].required)
+					see(f, e, k);
+			}
+		}
+		if (matched)
+			continue;
+		if (n->no_additional)
+			return BAD;
+		if (n->additional && !push(f, n->additional, e->depth + 1))
+			return UNSURE;
+		for (size_t k = 0; k < n->nreq_other; k++)
+			if (!strncmp(n->req_other[k], name, len) && !n->req_other[k][len])
+				see(f, e, n->nprops + k);
+	}
+	return OK;
+}
+
+static int object(struct fast *f, size_t base)
+{
+	size_t top = f->nent, bits = f->nbits, count = 0;
+	int rc;
+	for (size_t i = base; i < top; i++) {
+		struct ent *e = &f->ent[i];
+		const struct node *n = e->n;
+		if (n->types && !(n->types & T_OBJECT))
+			return BAD;
+		if ((rc = container_enum(n, cJSON_Object)) != OK)
+			return rc;
+		e->next = e->found = 0;
+		if (n->nreq_props || n->nreq_other) {
+			size_t words = (n->nprops + n->nreq_other + 63) / 64;
+			if (words > FAST_MAX_WORDS - f->nbits)
+				return UNSURE;
+			e->bits = f->nbits;
+			memset(&f->bits[f->nbits], 0, words * sizeof *f->bits);
+			f->nbits += words;
+		}
+	}
+	if (f->nest >= CJSON_NESTING_LIMIT)
+		return BAD;
+	f->nest++;
+	f->p++;
+	skip_ws(f);
+	bool more = f->p >= f->end || *f->p != '}';
+	if (!more)
+		f->p++;
+	while (more) {
+		struct str key;
+		size_t at = top, k = NODE_NO_PROP;
+		const char *name;
+		size_t len;
+		char *heap = NULL;
+		if (f->p >= f->end || *f->p != '"')
+			return BAD;
+		if (expected_name(f, base, top, &at, &k)) {
+			name = f->ent[at].n->props[k].name;
+			len = f->ent[at].n->props[k].len;
+		} else {
+			if ((rc = scan_string(f, &key, true)) != OK)
+				return rc;
+			name = (const char *)key.raw;
+			len = key.raw_len;
+			if (key.escaped)
+				len = unescape(f, &key, &name, &heap);
+		}
+		skip_ws(f);
+		if (f->p >= f->end || *f->p != ':') {
+			free(heap);
+			return BAD;
+		}
+		f->p++;
+		skip_ws(f);
+		count++;
+		size_t child = f->nent;
+		rc = match_member(f, base, top, name, len, at, k);
+		free(heap);
+		if (rc != OK)
+			return rc;
+		rc = f->nent > child ? value(f, child) : skip_value(f);
+		f->nent = child;
+		if (rc != OK)
+			return rc;
+		skip_ws(f);
+		if (f->p < f->end && *f->p == ',') {
+			f->p++;
+			skip_ws(f);
+		} else if (f->p < f->end && *f->p == '}') {
+			f->p++;
+			more = false;
+		} else {
+			return BAD;
+		}
+	}
+	f->nest--;
+	for (size_t i = base; i < top; i++) {
+		const struct ent *e = &f->ent[i];
+		const struct node *n = e->n;
+		if ((n->min_props >= 0 && count < (size_t)n->min_props) ||
+		    (n->max_props >= 0 && count > (size_t)n->max_props) ||
+		    e->found < n->nreq_props + n->nreq_other)
+			return BAD;
+	}
+	f->nbits = bits;
+	return OK;
+}
+
+static int array(struct fast *f, size_t base)
+{
+	size_t top = f->nent, count = 0;
+	int rc;
+	for (size_t i = base; i < top; i++) {
+		const struct node *n = f->ent[i].n;
+		if (n->types && !(n->types & T_ARRAY))
+			return BAD;
+		if ((rc = container_enum(n, cJSON_Array)) != OK)
+			return rc;
+	}
+	if (f->nest >= CJSON_NESTING_LIMIT)
+		return BAD;
+	f->nest++;
+	f->p++;
+	skip_ws(f);
+	bool more = f->p >= f->end || *f->p != ']';
+	if (!more)
+		f->p++;
+	while (more) {
+		size_t child = f->nent;
+		for (size_t i = base; i < top; i++)
+			if (f->ent[i].n->items && !push(f, f->ent[i].n->items, f->ent[i].depth + 1))
+				return UNSURE;
+		rc = f->nent > child ? value(f, child) : skip_value(f);
+		f->nent = child;
+		if (rc != OK)
+			return rc;
+		count++;
+		skip_ws(f);
+		if (f->p < f->end && *f->p == ',') {
+			f->p++;
+			skip_ws(f);
+		} else if (f->p < f->end && *f->p == ']') {
+			f->p++;
+			more = false;
+		} else {
+			return BAD;
+		}
+	}
+	f->nest--;
+	for (size_t i = base; i < top; i++) {
+		const struct node *n = f->ent[i].n;
+		if ((n->min_items >= 0 && count < (size_t)n->min_items) ||
+		    (n->max_items >= 0 && count > (size_t)n->max_items))
+			return BAD;
+	}
+	return OK;
+}
+
+/* Whether cJSON's equal (jsonschema.c) holds between v and a string holding s[0..len). */
+static bool equals_string(const cJSON *v, const char *s, size_t len)
+{
+	return cJSON_IsString(v) && v->valuestring && !strncmp(v->valuestring, s, len) &&
+	       !v->valuestring[len];
+}
+
+static int string(struct fast *f, size_t base)
+{
+	size_t top = f->nent;
+	struct str s;
+	int rc = scan_string(f, &s, true);
+	if (rc != OK)
+		return rc;
+	bool need_text = false, need_cstr = false;
+	for (size_t i = base; i < top; i++) {
+		const struct node *n = f->ent[i].n;
+		if (n->types && !(n->types & T_STRING))
+			return BAD;
+		need_text |= n->enum_values || n->const_value || n->pattern;
+		need_cstr |= n->format > FMT_DOUBLE;
+	}
+	const char *text = (const char *)s.raw;
+	size_t len = s.raw_len;
+	char *heap = NULL;
+	if (need_cstr || (need_text && s.escaped))
+		len = unescape(f, &s, &text, &heap);
+	rc = OK;
+	for (size_t i = base; i < top && rc == OK; i++) {
+		const struct node *n = f->ent[i].n;
+		if ((n->min_length >= 0 && s.code_points < (size_t)n->min_length) ||
+		    (n->max_length >= 0 && s.code_points > (size_t)n->max_length) ||
+		    (n->pattern && !regex_match(n->pattern, text, len)) ||
+		    (n->format > FMT_DOUBLE && !jsonschema_format_string(n->format, text)) ||
+		    (n->const_value && !equals_string(n->const_value, text, len))) {
+			rc = BAD;
+		} else if (n->enum_values) {
+			const cJSON *e = n->enum_values->child;
+			while (e && !equals_string(e, text, len))
+				e = e->next;
+			rc = e ? OK : BAD;
+		}
+	}
+	free(heap);
+	return rc;
+}
+
+/* Whether cJSON's equal (jsonschema.c) holds between v and a number d. */
+static bool equals_number(const cJSON *v, double d)
+{
+	double x;
+	return jsonschema_number_of(v, &x) && x == d;
+}
+
+static int number(struct fast *f, size_t base)
+{
+	double d;
+	int rc = scan_number(f, &d);
+	if (rc != OK)
+		return rc;
+	/* as isfinite(d) && d == floor(d), without a call: from 2^53 on every double is whole */
+	bool whole = fabs(d) < 9007199254740992.0 ? d == (double)(long long)d : isfinite(d);
+	unsigned t = whole ? T_INTEGER | T_NUMBER : T_NUMBER;
+	for (size_t i = base; i < f->nent; i++) {
+		const struct node *n = f->ent[i].n;
+		if ((n->types && !(n->types & t)) || node_below_min(n, d) || node_above_max(n, d) ||
+		    node_not_multiple(n, d) ||
+		    (n->format && n->format <= FMT_DOUBLE && !jsonschema_format_number(n->format, d)) ||
+		    (n->const_value && !equals_number(n->const_value, d)))
+			return BAD;
+		if (n->enum_values) {
+			const cJSON *e = n->enum_values->child;
+			while (e && !equals_number(e, d))
+				e = e->next;
+			if (!e)
+				return BAD;
+		}
+	}
+	return OK;
+}
+
+static int literal(struct fast *f, size_t base)
+{
+	int kind = scan_literal(f);
+	if (!kind)
+		return BAD;
+	unsigned t = kind == cJSON_NULL ? T_NULL : T_BOOLEAN;
+	for (size_t i = base; i < f->nent; i++) {
+		const struct node *n = f->ent[i].n;
+		if ((n->types && !(n->types & t)) ||
+		    (n->const_value && (n->const_value->type & 0xFF) != kind))
+			return BAD;
+		if (n->enum_values) {
+			const cJSON *e = n->enum_values->child;
+			while (e && (e->type & 0xFF) != kind)
+				e = e->next;
+			if (!e)
+				return BAD;
+		}
+	}
+	return OK;
+}
+
+/* The value at f->p against ent[base..nent), which are not expanded yet. */
+static int value(struct fast *f, size_t base)
+{
+	int rc = expand(f, base);
+	if (rc != OK)
+		return rc;
+	if (f->nent == base)
+		return skip_value(f);
+	if (f->p >= f->end)
+		return BAD;
+	switch (*f->p) {
+	case '{': return object(f, base);
+	case '[': return array(f, base);
+	case '"': return string(f, base);
+	case 'n': case 't': case 'f': return literal(f, base);
+	case '-': case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7':
+	case '8': case '9': return number(f, base);
+	default: return BAD;
+	}
+}
+
+int jsonschema_check_json(const struct jsonschema *s, const char *text, size_t len)
+{
+	if (!s)
+		return UNSURE;
+	if (!text || !len)
+		return BAD;
+	/* cJSON reads numbers with the locale's decimal point in place of '.' */
+	const struct lconv *lc = localeconv();
+	if (lc->decimal_point[0] != '.' || lc->decimal_point[1])
+		return UNSURE;
+	struct fast f;
+	f.p = (const unsigned char *)text;
+	f.end = f.p + len;
+	f.nbits = f.steps = 0;
+	f.nest = 0;
+	/* cJSON skips a UTF-8 byte order mark (in a text of 5 bytes or more) */
+	if (len >= 5 && !memcmp(text, "\xEF\xBB\xBF", 3))
+		f.p += 3;
+	skip_ws(&f);
+	f.nent = 0;
+	push(&f, s->root, 0);
+	int rc = value(&f, 0);
+	if (rc != OK)
+		return rc;
+	/* after the value, json_parse allows the four JSON white space characters only */
+	while (f.p < f.end && (*f.p == ' ' || *f.p == '\t' || *f.p == '\n' || *f.p == '\r'))
+		f.p++;
+	return f.p == f.end ? OK : BAD;
+}
