@@ -58,20 +58,7 @@ static const char body[] =
 static const cJSON *resolve(void *cls, const char *ref, const cJSON *at)
 {
 	(void)at;
-	const cJSON *v = cls;
-	char seg[64];
-	if (strncmp(ref, "#/", 2))
-		return NULL;
-	for (const char *p = ref + 2; *p && v;) {
-		size_t n = strcspn(p, "/");
-		if (n >= sizeof seg)
-			return NULL;
-		memcpy(seg, p, n);
-		seg[n] = '\0';
-		v = cJSON_GetObjectItemCaseSensitive(v, seg);
-		p += n + (p[n] == '/');
-	}
-	return v;
+	return ref[0] == '#' ? json_get_pointer(cls, ref + 1) : NULL;
 }
 
 static double now(void)

@@ -29,23 +29,7 @@ static void fail(const char *what, const cJSON *v)
 static const cJSON *resolve(void *cls, const char *ref, const cJSON *from)
 {
 	(void)from;
-	const cJSON *at = cls;
-	if (strncmp(ref, "#", 1))
-		return NULL;
-	ref++;
-	while (*ref == '/' && at) {
-		ref++;
-		size_t len = strcspn(ref, "/");
-		char *seg = malloc(len + 1);
-		if (!seg)
-			abort();
-		memcpy(seg, ref, len);
-		seg[len] = '\0';
-		at = cJSON_GetObjectItemCaseSensitive(at, seg);
-		free(seg);
-		ref += len;
-	}
-	return *ref ? NULL : at;
+	return ref[0] == '#' ? json_get_pointer(cls, ref + 1) : NULL;
 }
 
 static size_t count_values(const cJSON *v)

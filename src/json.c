@@ -429,6 +429,20 @@ static bool parse_index(const char *s, size_t n, size_t *out)
  * `user.name` or `items.0.id`: each segment a member of an object or a decimal index into
  * an array.
  */
+/* The member key[0..n) of an object, or item number key of an array; NULL when none. */
+static const cJSON *child(const cJSON *cur, const char *key, size_t n)
+{
+	size_t idx;
+	if (cJSON_IsObject(cur))
+		return json_member(cur, key, n);
+	if (!cJSON_IsArray(cur) || !parse_index(key, n, &idx))
+		return NULL;
+	const cJSON *next = cur->child;
+	while (next && idx--)
+		next = next->next;
+	return next;
+}
+
 const cJSON *json_get_dotted(const cJSON *root, const char *path)
 {
 	const cJSON *cur = root;
@@ -438,20 +452,32 @@ const cJSON *json_get_dotted(const cJSON *root, const char *path)
 	for (;;) {
 		const char *dot = strchr(p, '.');
 		size_t n = dot ? (size_t)(dot - p) : strlen(p);
-		const cJSON *next = NULL;
-		size_t idx;
-		if (cJSON_IsObject(cur)) {
-			next = json_member(cur, p, n);
-		} else if (cJSON_IsArray(cur) && parse_index(p, n, &idx)) {
-			next = cur->child;
-			while (next && idx--)
-				next = next->next;
-		}
-		if (!next)
-			return NULL;
-		cur = next;
-		if (!dot)
+		cur = child(cur, p, n);
+		if (!cur || !dot)
 			return cur;
 		p = dot + 1;
 	}
+}
+
+const cJSON *json_get_pointer(const cJSON *root, const char *pointer)
+{
+	const cJSON *cur = root;
+	struct strbuf seg = STRBUF_INIT;
+	for (const char *p = pointer; cur && *p;) {
+		if (*p != '/') {
+			cur = NULL;
+			break;
+		}
+		p++;
+		size_t n = strcspn(p, "/");
+		strbuf_reset(&seg);
+		for (size_t i = 0; i < n; i++) {
+			bool esc = p[i] == '~' && i + 1 < n && (p[i + 1] == '0' || p[i + 1] == '1');
+			strbuf_addc(&seg, esc ? (p[++i] == '0' ? '~' : '/') : p[i]);
+		}
+		cur = child(cur, seg.buf ? seg.buf : "", seg.len);
+		p += n;
+	}
+	strbuf_release(&seg);
+	return cur;
 }

@@ -25,6 +25,11 @@ char *json_print(const cJSON *item, size_t *len);
  *  into an array. NULL when a step is missing. Borrowed from root. */
 const cJSON *json_get_dotted(const cJSON *root, const char *path);
 
+/** The value at a JSON pointer (RFC 6901) under root: "" is root, "/a/0/b~1c" the member
+ *  "b/c" of item 0 of member a (~0 is '~', ~1 is '/'). NULL when a step is missing or
+ *  the pointer does not start with '/'. Borrowed from root. */
+const cJSON *json_get_pointer(const cJSON *root, const char *pointer);
+
 /** Where a parse stopped. */
 struct json_error {
 	size_t offset;      /* byte offset of the problem in the text */

@@ -139,3 +139,25 @@ Test(json, exact_reader_is_bounded)
 	cr_expect_not_null(j);
 	cJSON_Delete(j);
 }
+
+/* JSON pointers (RFC 6901) and dotted paths over the same document. */
+Test(json, pointers_and_dotted_paths)
+{
+	static const char text[] = "{\"a\":[{\"b/c\":1,\"m~n\":2,\"\":3}],\"x\":{\"y\":true}}";
+	cJSON *root = json_parse(text, strlen(text), NULL);
+	cr_assert_not_null(root);
+	cr_expect_eq(json_get_pointer(root, ""), root);
+	cr_expect_eq(json_get_pointer(root, "/a/0/b~1c")->valueint, 1);
+	cr_expect_eq(json_get_pointer(root, "/a/0/m~0n")->valueint, 2);
+	cr_expect_eq(json_get_pointer(root, "/a/0/")->valueint, 3);
+	cr_expect(cJSON_IsTrue(json_get_pointer(root, "/x/y")));
+	cr_expect_null(json_get_pointer(root, "/a/1"));
+	cr_expect_null(json_get_pointer(root, "/a/01"));
+	cr_expect_null(json_get_pointer(root, "x/y"), "a pointer starts with '/'");
+	cr_expect_null(json_get_pointer(root, "/nope/y"));
+	cr_expect(cJSON_IsTrue(json_get_dotted(root, "x.y")));
+	cr_expect_eq(json_get_dotted(root, "a.0.m~n")->valueint, 2);
+	cr_expect_eq(json_get_dotted(root, ""), root);
+	cr_expect_null(json_get_dotted(root, "a.1"));
+	cJSON_Delete(root);
+}

@@ -17,15 +17,7 @@
 static const cJSON *resolve_pointer(void *cls, const char *ref, const cJSON *from)
 {
 	(void)from;
-	const cJSON *at = cls;
-	if (strncmp(ref, "#/", 2))
-		return NULL;
-	char *copy = strdup(ref + 2);
-	for (char *save = NULL, *seg = strtok_r(copy, "/", &save); seg && at;
-	     seg = strtok_r(NULL, "/", &save))
-		at = cJSON_GetObjectItemCaseSensitive(at, seg);
-	free(copy);
-	return at;
+	return ref[0] == '#' ? json_get_pointer(cls, ref + 1) : NULL;
 }
 
 static cJSON *doc;   /* the last document schema_ok parsed; freed in fini */

@@ -20,20 +20,7 @@
 static const cJSON *resolve_pointer(void *cls, const char *ref, const cJSON *from)
 {
 	(void)from;
-	const cJSON *at = cls;
-	char seg[128];
-	if (strncmp(ref, "#/", 2))
-		return NULL;
-	for (const char *p = ref + 2; *p && at;) {
-		size_t n = strcspn(p, "/");
-		if (n >= sizeof seg)
-			return NULL;
-		memcpy(seg, p, n);
-		seg[n] = '\0';
-		at = cJSON_GetObjectItemCaseSensitive(at, seg);
-		p += n + (p[n] == '/');
-	}
-	return at;
+	return ref[0] == '#' ? json_get_pointer(cls, ref + 1) : NULL;
 }
 
 static cJSON *doc;   /* the document of the last schema compiled; freed in fini */
