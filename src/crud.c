@@ -195,12 +195,6 @@ static const struct responder crud_responder = {
 
 /* ---- the stubs ---- */
 
-static void add_method(struct stub *s, const char *m)
-{
-	s->req.methods = xrealloc(s->req.methods, (s->req.nmethods + 1) * sizeof(*s->req.methods));
-	s->req.methods[s->req.nmethods++] = xstrdup(m);
-}
-
 /* A stub for /KEY (item: /KEY/{id}) answering methods (space-separated). */
 static struct stub *route_stub(struct crud_source *src, const char *key, bool item, const char *methods)
 {
@@ -216,7 +210,7 @@ static struct stub *route_stub(struct crud_source *src, const char *key, bool it
 		size_t n = strcspn(p, " ");
 		char m[16];
 		snprintf(m, sizeof(m), "%.*s", (int)n, p);
-		add_method(s, m);
+		stub_request_add_method(&s->req, m);
 		p += n + strspn(p + n, " ");
 	}
 	strbuf_addf(&sb, "/%s%s", key, item ? "/{id}" : "");

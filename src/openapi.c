@@ -102,12 +102,6 @@ bool openapi_is_spec(const char *path)
 
 /* ---- stubs ---- */
 
-static void add_method(struct stub *s, const char *m)
-{
-	s->req.methods = xrealloc(s->req.methods, (s->req.nmethods + 1) * sizeof(*s->req.methods));
-	s->req.methods[s->req.nmethods++] = xstrdup(m);
-}
-
 /* Appends text[0..n) to a regex, escaped. */
 static void add_literal(struct strbuf *re, const char *text, size_t n)
 {
@@ -215,10 +209,10 @@ static struct stub_group *build_group(struct oa_spec *sp, struct diag_list *diag
 		const char *file = locs[i].file;
 		int line = locs[i].line, col = locs[i].col;
 		struct stub *s = new_stub(op->id, file, line, col);
-		add_method(s, op->method);
+		stub_request_add_method(&s->req, op->method);
 		/* HEAD is answered like GET when the spec has no HEAD of its own */
 		if (strcmp(op->method, "GET") == 0 && !has_op(sp, op->path, "HEAD"))
-			add_method(s, "HEAD");
+			stub_request_add_method(&s->req, "HEAD");
 		ok &= set_path(s, op->path, &op->group_names, &op->ngroups, diags, file, line, col);
 		s->priority = path_priority(op->path);
 		s->resp.status = op->responses[op->chosen].status;

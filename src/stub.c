@@ -19,6 +19,12 @@ void stub_request_add_seg(struct stub_request *q, const char *text, size_t n, bo
 	g->is_param = is_param;
 }
 
+void stub_request_add_method(struct stub_request *q, const char *method)
+{
+	q->methods = xrealloc(q->methods, (q->nmethods + 1) * sizeof(*q->methods));
+	q->methods[q->nmethods++] = xstrdup(method);
+}
+
 struct match_clause *matcher_add_clause(struct matcher *m, enum match_op op)
 {
 	m->clauses = xrealloc(m->clauses, (m->n + 1) * sizeof(*m->clauses));

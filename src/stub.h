@@ -233,6 +233,8 @@ void stub_response_release(struct stub_response *r);
 size_t stub_response_count(const struct stub *s);
 /** Response i (i < stub_response_count(s)). Borrowed from s. */
 const struct stub_response *stub_response_at(const struct stub *s, size_t i);
+/** Appends a method the request must have (copied; upper case as given). */
+void stub_request_add_method(struct stub_request *q, const char *method);
 /** Appends a path template segment: text[0..n) (copied), a {param} when is_param. */
 void stub_request_add_seg(struct stub_request *q, const char *text, size_t n, bool is_param);
 /** Appends an empty clause of this op to m (the operands are the caller's to fill). */

@@ -598,9 +598,7 @@ static void to_request(struct wm_loader *w, const struct ynode *v, struct stub *
 			}
 			if (strcmp(m, "ANY") == 0)
 				break;
-			q->methods = xcalloc(1, sizeof(*q->methods));
-			q->methods[0] = xstrdup(m);
-			q->nmethods = 1;
+			stub_request_add_method(q, m);
 			break;
 		}
 		case RK_URL:
@@ -1278,9 +1276,7 @@ static void static_stub(const struct wm_files *files, const char *rel, const cha
 	s->col = 1;
 	s->tier = STUB_TIER_FALLBACK;
 	s->priority = WM_DEFAULT_PRIORITY;
-	s->req.methods = xcalloc(1, sizeof(*s->req.methods));
-	s->req.methods[0] = xstrdup("GET");
-	s->req.nmethods = 1;
+	stub_request_add_method(&s->req, "GET");
 	s->req.path_kind = PATH_EXACT;
 	s->req.path = xstrdup(path);
 	s->resp.status = 200;
