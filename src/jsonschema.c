@@ -16,6 +16,7 @@
 #include "jsonschema_node.h"
 #include "regex.h"
 #include "util/hmap.h"
+#include "util/numtext.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -910,15 +911,10 @@ static bool is_email(const char *s)
 	return true;
 }
 
-static bool is_hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 static bool is_uuid(const char *s)
 {
 	for (int i = 0; i < 36; i++)
-		if (i == 8 || i == 13 || i == 18 || i == 23 ? s[i] != '-' : !is_hex(s[i]))
+		if (i == 8 || i == 13 || i == 18 || i == 23 ? s[i] != '-' : numtext_digit_value(s[i]) > 15)
 			return false;
 	return !s[36];
 }
@@ -936,7 +932,7 @@ static bool is_uri(const char *s)
 	for (p++; *p; p++) {
 		if ((unsigned char)*p <= ' ' || strchr("<>\"{}|\\^`", *p))
 			return false;
-		if (*p == '%' && !(is_hex(p[1]) && is_hex(p[2])))
+		if (*p == '%' && !(numtext_digit_value(p[1]) < 16 && numtext_digit_value(p[2]) < 16))
 			return false;
 	}
 	return true;

@@ -14,6 +14,7 @@
 #include "jsonschema.h"
 #include "jsonschema_node.h"
 #include "regex.h"
+#include "util/numtext.h"
 #include "util/xalloc.h"
 
 /* what each step answers: jsonschema_check_json's 0, 1 and -1 */
@@ -57,17 +58,6 @@ static void skip_ws(struct fast *f)
 		f->p++;
 }
 
-static int hex_digit(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The four hex digits at p (end bounds them), or -1 when they are not four hex digits. */
 static long hex4(const unsigned char *p, const unsigned char *end)
 {
@@ -75,8 +65,8 @@ static long hex4(const unsigned char *p, const unsigned char *end)
 		return -1;
 	long v = 0;
 	for (int i = 0; i < 4; i++) {
-		int d = hex_digit(p[i]);
-		if (d < 0)
+		int d = numtext_digit_value((char)p[i]);
+		if (d > 15)
 			return -1;
 		v = v << 4 | d;
 	}

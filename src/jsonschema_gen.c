@@ -17,6 +17,7 @@
 #include "regex.h"
 #include "util/base64.h"
 #include "util/hmap.h"
+#include "util/numtext.h"
 #include "util/rng.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -276,15 +277,6 @@ static bool property_escape(struct rx *x, struct range *out, size_t *n)
 	return true;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-		return (c | 0x20) - 'a' + 10;
-	return -1;
-}
-
 /* Hex digits, at most max of them (or up to '}' after '{'). */
 static bool hex_code(struct rx *x, int max, uint32_t *cp)
 {
@@ -292,8 +284,8 @@ static bool hex_code(struct rx *x, int max, uint32_t *cp)
 	x->p += brace;
 	uint32_t v = 0;
 	int n = 0;
-	while ((brace || n < max) && hex_value(*x->p) >= 0 && v <= 0x10FFFF) {
-		v = v * 16 + (uint32_t)hex_value(*x->p++);
+	while ((brace || n < max) && numtext_digit_value(*x->p) < 16 && v <= 0x10FFFF) {
+		v = v * 16 + (uint32_t)numtext_digit_value(*x->p++);
 		n++;
 	}
 	if (brace && *x->p++ != '}')
