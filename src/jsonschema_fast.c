@@ -551,6 +551,24 @@ static int match_member(struct fast *f, size_t base, size_t top, const char *nam
 	return OK;
 }
 
+/* After a member or an item: a ',' and more to come, or close and the end (*more false);
+ * false for anything else. */
+static bool next_member(struct fast *f, char close, bool *more)
+{
+	skip_ws(f);
+	if (f->p < f->end && *f->p == ',') {
+		f->p++;
+		skip_ws(f);
+		return true;
+	}
+	if (f->p < f->end && *f->p == close) {
+		f->p++;
+		*more = false;
+		return true;
+	}
+	return false;
+}
+
 static int object(struct fast *f, size_t base)
 {
 	size_t top = f->nent, bits = f->nbits, count = 0;
@@ -616,16 +634,8 @@ static int object(struct fast *f, size_t base)
 		f->nent = child;
 		if (rc != OK)
 			return rc;
-		skip_ws(f);
-		if (f->p < f->end && *f->p == ',') {
-			f->p++;
-			skip_ws(f);
-		} else if (f->p < f->end && *f->p == '}') {
-			f->p++;
-			more = false;
-		} else {
+		if (!next_member(f, '}', &more))
 			return BAD;
-		}
 	}
 	f->nest--;
 	for (size_t i = base; i < top; i++) {
@@ -669,16 +679,8 @@ static int array(struct fast *f, size_t base)
 		if (rc != OK)
 			return rc;
 		count++;
-		skip_ws(f);
-		if (f->p < f->end && *f->p == ',') {
-			f->p++;
-			skip_ws(f);
-		} else if (f->p < f->end && *f->p == ']') {
-			f->p++;
-			more = false;
-		} else {
+		if (!next_member(f, ']', &more))
 			return BAD;
-		}
 	}
 	f->nest--;
 	for (size_t i = base; i < top; i++) {
