@@ -52,10 +52,12 @@ struct fast {
 /* ---- reading the text as cJSON does ---------------------------------------------------- */
 
 /* Between tokens cJSON skips every byte up to the space (NUL and other controls too). */
-static void skip_ws(struct fast *f)
+static inline void skip_ws(struct fast *f)
 {
-	while (f->p < f->end && *f->p <= ' ')
-		f->p++;
+	const unsigned char *p = f->p, *end = f->end;
+	while (p < end && *p <= ' ')
+		p++;
+	f->p = p;
 }
 
 /* The four hex digits at p (end bounds them), or -1 when they are not four hex digits. */
@@ -272,6 +274,10 @@ static int scan_number(struct fast *f, double *out)
 		return UNSURE;
 	memcpy(buf, s, len);
 	buf[len] = '\0';
+	/* cJSON reads a '.' as the locale's decimal point; strtod here would not */
+	const struct lconv *lc = localeconv();
+	if (memchr(buf, '.', len) && (lc->decimal_point[0] != '.' || lc->decimal_point[1]))
+		return UNSURE;
 	char *after;
 	*out = strtod(buf, &after);
 	if (after == buf)
@@ -465,18 +471,31 @@ static void see(struct fast *f, struct ent *e, size_t bit)
 	}
 }
 
-/* Whether a[0..len) and b[0..len) are the same bytes (names are short: no call). */
+/* Whether a[0..len) and b[0..len) are the same bytes (names are short: no call, and
+ * words that overlap rather than a loop over the last bytes). */
 static bool same_bytes(const char *a, const unsigned char *b, size_t len)
 {
-	size_t i = 0;
-	for (; i + 8 <= len; i += 8) {
+	if (len >= 8) {
 		uint64_t x, y;
-		memcpy(&x, a + i, 8);
-		memcpy(&y, b + i, 8);
-		if (x != y)
-			return false;
+		for (size_t i = 0; i + 8 < len; i += 8) {
+			memcpy(&x, a + i, 8);
+			memcpy(&y, b + i, 8);
+			if (x != y)
+				return false;
+		}
+		memcpy(&x, a + len - 8, 8);
+		memcpy(&y, b + len - 8, 8);
+		return x == y;
 	}
-	for (; i < len; i++)
+	if (len >= 4) {
+		uint32_t x0, y0, x1, y1;
+		memcpy(&x0, a, 4);
+		memcpy(&y0, b, 4);
+		memcpy(&x1, a + len - 4, 4);
+		memcpy(&y1, b + len - 4, 4);
+		return x0 == y0 && x1 == y1;
+	}
+	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)a[i] != b[i])
 			return false;
 	return true;
@@ -619,7 +638,8 @@ static int object(struct fast *f, size_t base)
 		}
 		skip_ws(f);
 		if (f->p >= f->end || *f->p != ':') {
-			free(heap);
+			if (heap)
+				free(heap);
 			return BAD;
 		}
 		f->p++;
@@ -627,7 +647,8 @@ static int object(struct fast *f, size_t base)
 		count++;
 		size_t child = f->nent;
 		rc = match_member(f, base, top, name, len, at, k);
-		free(heap);
+		if (heap)
+			free(heap);
 		if (rc != OK)
 			return rc;
 		rc = f->nent > child ? value(f, child) : skip_value(f);
@@ -735,7 +756,8 @@ static int string(struct fast *f, size_t base)
 			rc = e ? OK : BAD;
 		}
 	}
-	free(heap);
+	if (heap)
+		free(heap);
 	return rc;
 }
 
@@ -822,10 +844,6 @@ int jsonschema_check_json(const struct jsonschema *s, const char *text, size_t l
 		return UNSURE;
 	if (!text || !len)
 		return BAD;
-	/* cJSON reads numbers with the locale's decimal point in place of '.' */
-	const struct lconv *lc = localeconv();
-	if (lc->decimal_point[0] != '.' || lc->decimal_point[1])
-		return UNSURE;
 	struct fast f;
 	f.p = (const unsigned char *)text;
 	f.end = f.p + len;

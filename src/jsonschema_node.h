@@ -33,7 +33,7 @@ enum format {
 struct node;
 
 struct prop {
-	char *name;
+	char *name;                 /* in the block of its node's props, after them */
 	size_t len;                 /* strlen(name) */
 	struct node *schema;
 	bool required;              /* named in `required`, and the first property of its name */
@@ -66,46 +66,57 @@ enum {
 };
 
 /* One schema object. A `$ref` target is one node however often it is referred to, so a
- * recursive schema is a graph with cycles (through ref, props, items, ...). */
+ * recursive schema is a graph with cycles (through ref, props, items, ...).
+ *
+ * The fields are in the order the fast check (jsonschema_fast.c) reads them: what every
+ * value needs in the first 64 bytes, the scalar keywords in the next, the rest after. A
+ * request body's check touches a few dozen nodes that the network stack has pushed out
+ * of the cache since the last request; one line a node instead of four was measurable. */
 struct node {
-	bool never;                 /* the schema `false` */
+	/* every value: the first cache line */
 	unsigned char fast;         /* NODE_UNDECIDED, NODE_INERT: set once the schema is compiled */
-	struct node *ref;           /* `$ref`'s target */
+	bool never;                 /* the schema `false` */
+	bool props_dup;             /* two properties share a name: a member matches both */
+	bool no_additional;         /* additionalProperties: false */
 	unsigned types;             /* T_* bits; 0: any */
-	unsigned first_type;        /* the T_* bit of the first non-null type as written
-				     * (`type: [string, integer]`: T_STRING); 0: none */
-	const cJSON *enum_values;   /* borrowed array */
-	const cJSON *const_value;   /* borrowed */
-	char **required;
-	size_t nrequired;
+	struct node *ref;           /* `$ref`'s target */
+	struct list all_of;
 	struct prop *props;
 	size_t nprops;
+	struct node *items;
+	struct node *additional;
+	/* scalars: the second */
+	enum format format;
+	bool has_min, has_max, excl_min, excl_max;
+	struct regex *pattern;
+	const cJSON *enum_values;   /* borrowed array */
+	const cJSON *const_value;   /* borrowed */
+	long min_length, max_length; /* -1: none */
+	double min, max;
+	double multiple_of;         /* 0: none */
+	/* containers' counts and required names */
+	long min_items, max_items, min_props, max_props; /* -1: none */
 	/* `required` indexed at compile time, so that an object's members are matched once:
 	 * required[i] names props[req_prop[i]] (the first of that name), or no property
 	 * (NODE_NO_PROP); nreq_props properties have .required set; req_other holds the
 	 * nreq_other distinct required names that are no property (borrowed from required) */
-	size_t *req_prop;
 	size_t nreq_props;
-	const char **req_other;
 	size_t nreq_other;
-	bool props_dup;             /* two properties share a name: a member matches both */
+	const char **req_other;
+	size_t *req_prop;
+	char **required;
+	size_t nrequired;
+	/* what the fast check leaves to the validator */
+	bool unique_items;
 	struct pattern_prop *pprops;
 	size_t npprops;
-	bool no_additional;         /* additionalProperties: false */
-	struct node *additional;
-	struct node *items;
-	long min_items, max_items, min_length, max_length, min_props, max_props; /* -1: none */
-	bool unique_items;
-	struct regex *pattern;
-	bool has_min, has_max, excl_min, excl_max;
-	double min, max;
-	double multiple_of;         /* 0: none */
-	enum format format;
-	struct list all_of, any_of, one_of;
+	struct list any_of, one_of;
 	struct node *not;
 	char *disc_prop;            /* discriminator.propertyName */
 	struct mapping *disc_map;   /* explicit mapping, then the implicit names of $ref branches */
 	size_t ndisc_map;
+	unsigned first_type;        /* the T_* bit of the first non-null type as written
+				     * (`type: [string, integer]`: T_STRING); 0: none */
 	/* annotations, for jsonschema_gen: nothing validates them */
 	const cJSON *example;       /* borrowed: `example`, or the first of 3.1's `examples` */
 	const cJSON *default_value; /* borrowed: `default` */

@@ -4,6 +4,8 @@
 #include "regex.h"
 
 #include <pcre2.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,13 +69,43 @@ const char *regex_source(const struct regex *re)
 	return re->source;
 }
 
+/* Memory for one regex_match from its own stack frame: a pattern is matched on every
+ * request that it checks (a `pattern` of a schema, a matcher), and a malloc/free pair for
+ * its match data each time was a tenth of the match. What does not fit (the interpreter's
+ * backtracking frames, where there is no JIT) comes from the heap. */
+struct frame_mem {
+	_Alignas(max_align_t) unsigned char buf[512];
+	size_t used;
+};
+
+static void *frame_malloc(PCRE2_SIZE size, void *data)
+{
+	struct frame_mem *m = data;
+	size_t need = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+	if (need < size || need > sizeof m->buf - m->used)
+		return malloc(size);
+	void *p = m->buf + m->used;
+	m->used += need;
+	return p;
+}
+
+static void frame_free(void *p, void *data)
+{
+	struct frame_mem *m = data;
+	uintptr_t at = (uintptr_t)p, lo = (uintptr_t)m->buf;
+	if (at - lo >= sizeof m->buf)
+		free(p);
+}
+
 bool regex_match(const struct regex *re, const char *subject, size_t len)
 {
-	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
-	if (!md)
-		return false;
-	int rc = pcre2_match(re->code, (PCRE2_SPTR)subject, len, 0, 0, md, NULL);
+	struct frame_mem mem;
+	mem.used = 0;
+	pcre2_general_context *gc = pcre2_general_context_create(frame_malloc, frame_free, &mem);
+	pcre2_match_data *md = gc ? pcre2_match_data_create(1, gc) : NULL;
+	int rc = md ? pcre2_match(re->code, (PCRE2_SPTR)subject, len, 0, 0, md, NULL) : -1;
 	pcre2_match_data_free(md);
+	pcre2_general_context_free(gc);
 	return rc >= 0;
 }
 

@@ -7,17 +7,6 @@ bool numtext_is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-int numtext_digit_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return 99;
-}
-
 static bool all_digits(const char *s, int base)
 {
 	if (!*s)
