@@ -560,6 +560,11 @@ static void summarize(struct jsonschema *s, size_t from)
 		    n->max_props < 0 && !n->pattern && !n->has_min && !n->has_max && !n->multiple_of &&
 		    !n->format && !(n->fast & NODE_UNDECIDED))
 			n->fast |= NODE_INERT;
+		if (!(n->fast & (NODE_UNDECIDED | NODE_INERT)) && !n->never && !n->ref && !n->all_of.n)
+			n->fast |= NODE_ALONE;
+		if (n->enum_values || n->const_value || n->pattern || n->format > FMT_DOUBLE ||
+		    n->min_length >= 0 || n->max_length >= 0)
+			n->fast |= NODE_STR_CHECKS;
 	}
 }
 
@@ -946,9 +951,13 @@ static bool is_email(const char *s)
 
 static bool is_uuid(const char *s)
 {
-	for (int i = 0; i < 36; i++)
-		if (i == 8 || i == 13 || i == 18 || i == 23 ? s[i] != '-' : numtext_digit_value(s[i]) > 15)
+	/* 8-4-4-4-12 hex digits (a NUL is neither a digit nor a hyphen: no reading past it) */
+	for (int i = 0; i < 36; i++) {
+		unsigned char c = (unsigned char)s[i], lower = c | 0x20;   /* 'A'..'F' as 'a'..'f' */
+		bool hyphen = i == 8 || i == 13 || i == 18 || i == 23;
+		if (hyphen ? c != '-' : !((c >= '0' && c <= '9') || (lower >= 'a' && lower <= 'f')))
 			return false;
+	}
 	return !s[36];
 }
 

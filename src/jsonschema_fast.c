@@ -397,7 +397,7 @@ static int skip_value(struct fast *f)
 
 /* ---- the nodes in effect ----------------------------------------------------------------- */
 
-static bool push(struct fast *f, const struct node *n, unsigned depth)
+static inline bool push(struct fast *f, const struct node *n, unsigned depth)
 {
 	if (f->nent == FAST_MAX_ENTRIES)
 		return false;
@@ -410,7 +410,7 @@ static bool push(struct fast *f, const struct node *n, unsigned depth)
 /* ent[base..nent) as the validator applies them to one value: each with its `$ref` chain
  * and `allOf` branches (one validator step and level each), those that ask nothing
  * dropped. */
-static int expand(struct fast *f, size_t base)
+static int expand_all(struct fast *f, size_t base)
 {
 	bool inert = false;
 	for (size_t i = base; i < f->nent; i++) {
@@ -443,6 +443,14 @@ static int expand(struct fast *f, size_t base)
 	return OK;
 }
 
+/* expand_all, and first the usual case: one node, which brings in no other */
+static inline int expand(struct fast *f, size_t base)
+{
+	if (f->nent == base + 1 && (f->ent[base].n->fast & NODE_ALONE))
+		return f->ent[base].depth >= JSONSCHEMA_MAX_DEPTH || ++f->steps > JSONSCHEMA_MAX_STEPS ? UNSURE : OK;
+	return expand_all(f, base);
+}
+
 /* ---- values ------------------------------------------------------------------------------ */
 
 static int value(struct fast *f, size_t base);
@@ -473,7 +481,7 @@ static void see(struct fast *f, struct ent *e, size_t bit)
 
 /* Whether a[0..len) and b[0..len) are the same bytes (names are short: no call, and
  * words that overlap rather than a loop over the last bytes). */
-static bool same_bytes(const char *a, const unsigned char *b, size_t len)
+static inline bool same_bytes(const char *a, const unsigned char *b, size_t len)
 {
 	if (len >= 8) {
 		uint64_t x, y;
@@ -572,8 +580,14 @@ static int match_member(struct fast *f, size_t base, size_t top, const char *nam
 
 /* After a member or an item: a ',' and more to come, or close and the end (*more false);
  * false for anything else. */
-static bool next_member(struct fast *f, char close, bool *more)
+static inline bool next_member(struct fast *f, char close, bool *more)
 {
+	/* most often written "," or ", " before the next one */
+	const unsigned char *p = f->p;
+	if (f->end - p >= 3 && p[0] == ',' && (p[1] > ' ' || (p[1] == ' ' && p[2] > ' '))) {
+		f->p = p + 1 + (p[1] == ' ');
+		return true;
+	}
 	skip_ws(f);
 	if (f->p < f->end && *f->p == ',') {
 		f->p++;
@@ -586,6 +600,89 @@ static bool next_member(struct fast *f, char close, bool *more)
 		return true;
 	}
 	return false;
+}
+
+/* A member's name that was not the expected one, at f->p (its opening quote): *name and
+ * *len get its value, in the text or (escaped) in f->buf or *heap (the caller frees it). */
+static int read_name(struct fast *f, const char **name, size_t *len, char **heap)
+{
+	struct str key;
+	int rc = scan_string(f, &key, true);
+	if (rc != OK)
+		return rc;
+	*name = (const char *)key.raw;
+	*len = key.raw_len;
+	if (key.escaped)
+		*len = unescape(f, &key, name, heap);
+	return OK;
+}
+
+/* The ':' after a member's name, with the white space around it. */
+static inline bool colon(struct fast *f)
+{
+	/* most often written ":" or ": " before the value */
+	const unsigned char *p = f->p;
+	if (f->end - p >= 3 && p[0] == ':' && (p[1] > ' ' || (p[1] == ' ' && p[2] > ' '))) {
+		f->p = p + 1 + (p[1] == ' ');
+		return true;
+	}
+	skip_ws(f);
+	if (f->p >= f->end || *f->p != ':')
+		return false;
+	f->p++;
+	skip_ws(f);
+	return true;
+}
+
+/* One member of an object that one node alone checks (ent[base], no two properties of one
+ * name), at f->p (the name's opening quote): match_member's work for that one node,
+ * without its loops, then the value. */
+static int member_alone(struct fast *f, size_t base)
+{
+	struct ent *e = &f->ent[base];
+	const struct node *n = e->n;
+	size_t k = NODE_NO_PROP;
+	const char *name = NULL;
+	size_t len = 0;
+	char *heap = NULL;
+	int rc;
+	if (e->next < n->nprops) {
+		const struct prop *p = &n->props[e->next];
+		if (p->plain && (size_t)(f->end - f->p) >= p->len + 2 && f->p[p->len + 1] == '"' &&
+		    same_bytes(p->name, f->p + 1, p->len)) {
+			k = e->next++;
+			f->p += p->len + 2;
+		}
+	}
+	if (k == NODE_NO_PROP) {
+		if ((rc = read_name(f, &name, &len, &heap)) != OK)
+			return rc;
+		k = n->nprops ? jsonschema_node_find_prop(n, name, len, &e->next) : NODE_NO_PROP;
+	}
+	const struct node *child = NULL;
+	rc = colon(f) ? OK : BAD;
+	if (rc == OK && k != NODE_NO_PROP) {
+		child = n->props[k].schema;
+		if (n->props[k].required)
+			see(f, e, k);
+	} else if (rc == OK && n->no_additional) {
+		rc = BAD;
+	} else if (rc == OK) {
+		child = n->additional;
+		for (size_t i = 0; i < n->nreq_other; i++)
+			if (!strncmp(n->req_other[i], name, len) && !n->req_other[i][len])
+				see(f, e, n->nprops + i);
+	}
+	if (heap)
+		free(heap);
+	if (rc != OK)
+		return rc;
+	if (!child)
+		return skip_value(f);
+	push(f, child, e->depth + 1);   /* ent[base + 1]: there is room after an object's node */
+	rc = value(f, base + 1);
+	f->nent = base + 1;
+	return rc;
 }
 
 static int object(struct fast *f, size_t base)
@@ -617,34 +714,33 @@ static int object(struct fast *f, size_t base)
 	bool more = f->p >= f->end || *f->p != '}';
 	if (!more)
 		f->p++;
+	bool alone = top == base + 1 && !f->ent[base].n->props_dup;
 	while (more) {
-		struct str key;
 		size_t at = top, k = NODE_NO_PROP;
-		const char *name;
-		size_t len;
+		const char *name = NULL;
+		size_t len = 0;
 		char *heap = NULL;
 		if (f->p >= f->end || *f->p != '"')
 			return BAD;
+		count++;
+		if (alone) {
+			if ((rc = member_alone(f, base)) != OK)
+				return rc;
+			if (!next_member(f, '}', &more))
+				return BAD;
+			continue;
+		}
 		if (expected_name(f, base, top, &at, &k)) {
 			name = f->ent[at].n->props[k].name;
 			len = f->ent[at].n->props[k].len;
-		} else {
-			if ((rc = scan_string(f, &key, true)) != OK)
-				return rc;
-			name = (const char *)key.raw;
-			len = key.raw_len;
-			if (key.escaped)
-				len = unescape(f, &key, &name, &heap);
+		} else if ((rc = read_name(f, &name, &len, &heap)) != OK) {
+			return rc;
 		}
-		skip_ws(f);
-		if (f->p >= f->end || *f->p != ':') {
+		if (!colon(f)) {
 			if (heap)
 				free(heap);
 			return BAD;
 		}
-		f->p++;
-		skip_ws(f);
-		count++;
 		size_t child = f->nent;
 		rc = match_member(f, base, top, name, len, at, k);
 		if (heap)
@@ -727,6 +823,11 @@ static int string(struct fast *f, size_t base)
 	int rc = scan_string(f, &s, true);
 	if (rc != OK)
 		return rc;
+	/* the usual case: one node that asks for a type at most */
+	if (top == base + 1 && !(f->ent[base].n->fast & NODE_STR_CHECKS)) {
+		unsigned types = f->ent[base].n->types;
+		return types && !(types & T_STRING) ? BAD : OK;
+	}
 	bool need_text = false, need_cstr = false;
 	for (size_t i = base; i < top; i++) {
 		const struct node *n = f->ent[i].n;

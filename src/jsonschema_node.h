@@ -63,6 +63,10 @@ enum {
 	NODE_UNDECIDED = 1 << 0,    /* has what the fast check leaves to the validator: anyOf,
 				     * oneOf, not, a discriminator, uniqueItems, patternProperties */
 	NODE_INERT = 1 << 1,        /* asks nothing of a value itself (its $ref and allOf aside) */
+	NODE_ALONE = 1 << 2,        /* none of the above, no $ref, no allOf, not `false`: in
+				     * effect by itself */
+	NODE_STR_CHECKS = 1 << 3,   /* has a keyword a string is checked against beyond its
+				     * type: enum, const, pattern, a format, min/maxLength */
 };
 
 /* One schema object. A `$ref` target is one node however often it is referred to, so a

@@ -16,6 +16,7 @@ struct regex {
 	pcre2_code *code;
 	char *source;
 	uint32_t ncaptures;
+	bool jit;                   /* compiled to machine code: pcre2_jit_match applies */
 };
 
 static struct regex *compile(const char *pattern, uint32_t opts, bool ignore_case, char **err, size_t *offset)
@@ -36,9 +37,10 @@ static struct regex *compile(const char *pattern, uint32_t opts, bool ignore_cas
 		return NULL;
 	}
 	/* JIT is an optimisation: where it is unavailable the interpreter still works */
-	(void)pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
+	int jit = pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
 	struct regex *re = xcalloc(1, sizeof(*re));
 	re->code = c;
+	re->jit = jit == 0;
 	re->source = xstrdup(pattern);
 	pcre2_pattern_info(c, PCRE2_INFO_CAPTURECOUNT, &re->ncaptures);
 	return re;
@@ -103,7 +105,10 @@ bool regex_match(const struct regex *re, const char *subject, size_t len)
 	mem.used = 0;
 	pcre2_general_context *gc = pcre2_general_context_create(frame_malloc, frame_free, &mem);
 	pcre2_match_data *md = gc ? pcre2_match_data_create(1, gc) : NULL;
-	int rc = md ? pcre2_match(re->code, (PCRE2_SPTR)subject, len, 0, 0, md, NULL) : -1;
+	/* the JIT's own entry skips pcre2_match's checks of arguments that are right here */
+	int rc = !md ? -1
+		 : re->jit ? pcre2_jit_match(re->code, (PCRE2_SPTR)subject, len, 0, 0, md, NULL)
+			   : pcre2_match(re->code, (PCRE2_SPTR)subject, len, 0, 0, md, NULL);
 	pcre2_match_data_free(md);
 	pcre2_general_context_free(gc);
 	return rc >= 0;
