@@ -4,10 +4,12 @@
  * Built once, then read-only: lookups from many threads need no lock. */
 #include "router.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "near_index.h"
 #include "util/hash.h"
 #include "util/xalloc.h"
 
@@ -48,6 +50,20 @@ struct trie_node {
 	size_t min_rank;                /* lowest rank in this subtree; SIZE_MAX when empty */
 };
 
+/* The near-miss search's indexes of literal and template paths (near_index.h): one over
+ * every such stub, and one per method over the stubs that take it (the any-method stubs
+ * have their own, for methods no stub names). */
+struct near_group {
+	const char *method;             /* borrowed, upper case; NULL: the any-method stubs */
+	struct near_index *ix;          /* NULL when empty; `all`'s when it holds every stub */
+};
+
+struct near_set {
+	struct near_index *all;
+	struct near_group *groups;
+	size_t ngroups;
+};
+
 struct router {
 	struct route *routes;           /* every stub in winner order; routes[i].rank == i */
 	size_t n;
@@ -55,6 +71,10 @@ struct router {
 	size_t cap;
 	struct trie_node *trie;         /* NULL without template stubs */
 	struct cand_list scan;          /* PATH_REGEX and PATH_NONE stubs */
+	/* built by the first near-miss search and kept: a server that never misses never
+	 * pays for it (a set of 100,000 stubs is ready sooner); the router is otherwise
+	 * read-only, and the first search that finishes building publishes its own */
+	_Atomic(struct near_set *) near;
 };
 
 static void list_push(struct cand_list *l, const struct route *s)
@@ -392,10 +412,13 @@ struct router *router_build(const struct stub *const *stubs, size_t n)
 	return r;
 }
 
+static void near_set_destroy(struct near_set *ns);
+
 void router_destroy(struct router *r)
 {
 	if (!r)
 		return;
+	near_set_destroy(atomic_load(&r->near));
 	for (size_t i = 0; i < r->cap; i++)
 		free(r->table[i].list.v);
 	free(r->table);
@@ -589,52 +612,245 @@ static size_t path_distance(const struct stub *s, struct req_view *req)
 	return 1 + rest;
 }
 
-static bool closer(unsigned failed, size_t dist, const struct near_miss *than, size_t than_dist)
+/* ---- the near-miss indexes ------------------------------------------------------- */
+
+/* Stubs the indexes hold: those with a literal or template path; the scan list has the
+ * others. A front-end's implicit stubs are never near misses. */
+static bool indexed(const struct stub *s)
 {
-	return failed < than->failed || (failed == than->failed && dist < than_dist);
+	return !s->implicit && s->req.path &&
+	       (s->req.path_kind == PATH_EXACT || s->req.path_kind == PATH_TEMPLATE);
+}
+
+/* Whether s takes requests of method m (upper case): stub_method_ok's rule. */
+static bool takes_method(const struct stub *s, const char *m)
+{
+	if (any_method(s))
+		return true;
+	for (size_t i = 0; i < s->req.nmethods; i++)
+		if (method_eq(s->req.methods[i], m))
+			return true;
+	return false;
+}
+
+static void near_set_destroy(struct near_set *ns)
+{
+	if (!ns)
+		return;
+	for (size_t i = 0; i < ns->ngroups; i++)
+		if (ns->groups[i].ix != ns->all)
+			near_index_destroy(ns->groups[i].ix);
+	near_index_destroy(ns->all);
+	free(ns->groups);
+	free(ns);
+}
+
+/* The index over the indexed stubs that method m takes (NULL: the any-method ones); NULL
+ * when there are none, `all` when that is every one. */
+static struct near_index *group_index(const struct router *r, struct near_key *keys, const char *m,
+				      struct near_index *all)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct stub *s = r->routes[i].s;
+		if (indexed(s) && (m ? takes_method(s, m) : any_method(s)))
+			keys[n++] = (struct near_key){ s->req.path, strcspn(s->req.path, "{"), (uint32_t)i };
+	}
+	return n == near_index_size(all) ? all : near_index_build(keys, n);
+}
+
+static struct near_set *near_set_build(const struct router *r)
+{
+	struct near_set *ns = xcalloc(1, sizeof *ns);
+	struct near_key *keys = xmalloc((r->n ? r->n : 1) * sizeof *keys);
+	size_t n = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct stub *s = r->routes[i].s;
+		if (indexed(s))
+			keys[n++] = (struct near_key){ s->req.path, strcspn(s->req.path, "{"), (uint32_t)i };
+	}
+	ns->all = near_index_build(keys, n);
+	/* the methods named: a group each, and one for the any-method stubs */
+	size_t cap = 1;
+	ns->groups = xcalloc(cap, sizeof *ns->groups);
+	ns->ngroups = 1;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct stub *s = r->routes[i].s;
+		for (size_t j = 0; indexed(s) && !any_method(s) && j < s->req.nmethods; j++) {
+			bool seen = false;
+			for (size_t g = 1; g < ns->ngroups && !seen; g++)
+				seen = method_eq(ns->groups[g].method, s->req.methods[j]);
+			if (seen)
+				continue;
+			if (ns->ngroups == cap) {
+				cap *= 2;
+				ns->groups = xrealloc(ns->groups, cap * sizeof *ns->groups);
+			}
+			ns->groups[ns->ngroups++].method = s->req.methods[j];
+		}
+	}
+	for (size_t g = 0; g < ns->ngroups; g++)
+		ns->groups[g].ix = group_index(r, keys, ns->groups[g].method, ns->all);
+	free(keys);
+	return ns;
+}
+
+static const struct near_set *near_set_of(const struct router *r)
+{
+	struct router *w = (struct router *)r;   /* the memo is the one field written after build */
+	struct near_set *ns = atomic_load_explicit(&w->near, memory_order_acquire);
+	if (ns)
+		return ns;
+	struct near_set *mine = near_set_build(r), *none = NULL;
+	if (atomic_compare_exchange_strong_explicit(&w->near, &none, mine, memory_order_acq_rel,
+						    memory_order_acquire))
+		return mine;
+	near_set_destroy(mine);   /* another search built it first */
+	return none;
+}
+
+/* ---- the near-miss search ------------------------------------------------------------ */
+
+/* The best candidates so far, sorted by (failed conditions, path distance, rank). */
+struct near_top {
+	struct near_miss *out;
+	size_t dist[ROUTER_MAX_NEAR_MISSES];
+	size_t rank[ROUTER_MAX_NEAR_MISSES];
+	size_t kept, max;
+};
+
+static bool key_less(unsigned f1, size_t d1, size_t r1, unsigned f2, size_t d2, size_t r2)
+{
+	return f1 < f2 || (f1 == f2 && (d1 < d2 || (d1 == d2 && r1 < r2)));
+}
+
+/* Whether nothing of key (failed, dist, rank) or above can enter the list. */
+static bool top_closed(const struct near_top *t, unsigned failed, size_t dist, size_t rank)
+{
+	size_t w = t->max - 1;
+	return t->kept == t->max &&
+	       !key_less(failed, dist, rank, t->out[w].failed, t->dist[w], t->rank[w]);
+}
+
+/* Counts the failed conditions of routes[rank] (dist: its path distance) and keeps it if
+ * it is among the best. Once the list is full a stub is only counted until it fails as
+ * often as the worst kept one does, plus one. */
+static void consider(struct near_top *t, const struct router *r, size_t rank, size_t dist, struct req_view *req)
+{
+	const struct stub *s = r->routes[rank].s;
+	if (s->implicit)
+		return;
+	for (size_t i = 0; i < t->kept; i++)
+		if (t->out[i].stub == s)
+			return;   /* found twice (a path equal to the request's, in two methods' lists) */
+	unsigned limit = t->kept == t->max ? t->out[t->max - 1].failed + 1 : 0;
+	unsigned failed = stub_explain_count(s, req, limit);
+	if (top_closed(t, failed, dist, rank))
+		return;
+	size_t at = t->kept < t->max ? t->kept++ : t->max - 1;
+	while (at > 0 && key_less(failed, dist, rank, t->out[at - 1].failed, t->dist[at - 1], t->rank[at - 1])) {
+		t->out[at] = t->out[at - 1];
+		t->dist[at] = t->dist[at - 1];
+		t->rank[at] = t->rank[at - 1];
+		at--;
+	}
+	memset(&t->out[at], 0, sizeof t->out[at]);
+	t->out[at].stub = s;
+	t->out[at].failed = failed;
+	t->dist[at] = dist;
+	t->rank[at] = rank;
+}
+
+/* Every template in the trie whose shape can match the request path (trie_search's walk,
+ * without its pruning by rank), each considered when its path does match. */
+static void near_templates(struct near_top *t, const struct router *r, const struct trie_node *node, const char *p,
+			   struct req_view *req)
+{
+	const struct cand_list *lists[2] = { p ? NULL : &node->end, p && *p ? &node->rest : NULL };
+	for (size_t l = 0; l < 2; l++)
+		for (size_t i = 0; lists[l] && i < lists[l]->n; i++)
+			if (stub_path_ok(lists[l]->v[i]->s, req, NULL))
+				consider(t, r, lists[l]->v[i]->rank, 0, req);
+	if (!p)
+		return;
+	const char *slash = strchr(p, '/');
+	size_t len = slash ? (size_t)(slash - p) : strlen(p);
+	const char *next = slash ? slash + 1 : NULL;
+	const struct trie_node *child = find_literal(node, p, len);
+	if (child)
+		near_templates(t, r, child, next, req);
+	if (len && node->param)
+		near_templates(t, r, node->param, next, req);
+}
+
+/* The exact stubs of the request's path, in every method's list and the any-method one. */
+static void near_exact(struct near_top *t, const struct router *r, const struct near_set *ns, struct req_view *req)
+{
+	if (!r->cap)
+		return;
+	uint64_t ph = path_hash(req->path);
+	for (size_t g = 0; g < ns->ngroups; g++) {
+		const char *m = ns->groups[g].method;
+		const struct exact_entry *e = table_find(r, m, req->path, key_hash(m, ph));
+		for (size_t i = 0; e && i < e->list.n; i++)
+			consider(t, r, e->list.v[i]->rank, path_distance(e->list.v[i]->s, req), req);
+	}
+}
+
+/* The stubs of ix in order of path distance, each failing `floor` conditions at least
+ * (its path, and its method unless the index is the request method's), until none left
+ * can enter the list. Skips those a search before has considered: paths that match
+ * (near_exact, near_templates) and, with skip_method, stubs that take the method. */
+static void near_walk_index(struct near_top *t, const struct router *r, const struct near_index *ix, unsigned floor,
+			    bool skip_method, struct req_view *req)
+{
+	struct near_walk w;
+	near_walk_start(&w, ix, req->path, strlen(req->path));
+	size_t dist;
+	uint32_t rank;
+	while (near_walk_peek(&w, &dist, &rank) && !top_closed(t, floor, dist, rank)) {
+		near_walk_next(&w, &dist, &rank);
+		const struct stub *s = r->routes[rank].s;
+		if (skip_method && stub_method_ok(s, req->method))
+			continue;
+		if (stub_path_ok(s, req, NULL))
+			continue;
+		consider(t, r, rank, dist, req);
+	}
+	near_walk_end(&w);
 }
 
 size_t router_near_misses(const struct router *r, struct req_view *req, struct near_miss *out, size_t max)
 {
-	size_t kept = 0;
-	size_t dist[ROUTER_MAX_NEAR_MISSES];
 	if (max > ROUTER_MAX_NEAR_MISSES)
 		max = ROUTER_MAX_NEAR_MISSES;
-	if (!r || max == 0)
+	if (!r || max == 0 || !req->path || !req->method)
 		return 0;
 	/*
-	 * Count first, text later: out[] holds the best so far sorted by (failed, path
-	 * distance, rank), so that among stubs that fail equally often the one whose path
-	 * is closest to the request comes first. Once out[] is full a stub is only counted
-	 * until it exceeds the worst kept one (winner order breaks the remaining ties).
+	 * The stubs with the fewest failed conditions, ties to the path closest to the request
+	 * and then to winner order, found without counting every stub: first every stub whose
+	 * path matches (distance 0: the request path's exact lists, the templates that match
+	 * it, the regex and pathless ones), then the others nearest first from the indexes,
+	 * the request method's stubs (failing at least their path) before the rest (failing
+	 * their method too), each walk stopping when what is left cannot do better.
 	 */
-	for (size_t i = 0; i < r->n; i++) {
-		const struct stub *s = r->routes[i].s;
-		if (s->implicit)
-			continue;
-		unsigned limit = 0;
-		if (kept == max)
-			limit = out[max - 1].failed + 1;
-		unsigned failed = stub_explain_count(s, req, limit);
-		if (kept == max && failed >= limit)
-			continue;
-		size_t d = path_distance(s, req);
-		if (kept == max && !closer(failed, d, &out[max - 1], dist[max - 1]))
-			continue;
-		size_t at = kept < max ? kept++ : max - 1;
-		while (at > 0 && closer(failed, d, &out[at - 1], dist[at - 1])) {
-			out[at] = out[at - 1];
-			dist[at] = dist[at - 1];
-			at--;
-		}
-		memset(&out[at], 0, sizeof(out[at]));
-		out[at].stub = s;
-		out[at].failed = failed;
-		dist[at] = d;
-	}
-	for (size_t i = 0; i < kept; i++)
+	struct near_top t = { .out = out, .max = max };
+	const struct near_set *ns = near_set_of(r);
+	near_exact(&t, r, ns, req);
+	if (r->trie && req->path[0] == '/')
+		near_templates(&t, r, r->trie, req->path + 1, req);
+	for (size_t i = 0; i < r->scan.n; i++)
+		consider(&t, r, r->scan.v[i]->rank, path_distance(r->scan.v[i]->s, req), req);
+	const struct near_index *mine = ns->groups[0].ix;   /* the any-method stubs' */
+	for (size_t g = 1; g < ns->ngroups; g++)
+		if (method_eq(ns->groups[g].method, req->method))
+			mine = ns->groups[g].ix;
+	near_walk_index(&t, r, mine, 1, false, req);
+	if (!top_closed(&t, 2, 0, 0))   /* else no stub failing its method too can enter */
+		near_walk_index(&t, r, ns->all, 2, true, req);
+	for (size_t i = 0; i < t.kept; i++)
 		out[i].failed = stub_explain(out[i].stub, req, &out[i].why);
-	return kept;
+	return t.kept;
 }
 
 void near_miss_release(struct near_miss *nm, size_t n)

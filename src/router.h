@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The route index: picks the winning stub for a request without scanning every stub.
  * A hash on (method, exact path), a segment trie for templates, and a scan only over
- * path_regex stubs and stubs without a path. Immutable once built; safe on any thread. */
+ * path_regex stubs and stubs without a path; for a miss, the near misses, through an
+ * index of paths by closeness built on the first miss. Safe on any thread. */
 #pragma once
 #include <stddef.h>
 
@@ -41,6 +42,8 @@ struct near_miss {
 
 /** Up to max (at most ROUTER_MAX_NEAR_MISSES) stubs with the fewest failed conditions (ties go to
  *  the stub whose path is closest to the request path, then to winner order), with their
- *  mismatch text. Scans every stub: call it only on a miss. Returns how many were filled. */
+ *  mismatch text. Counts the stubs whose path matches, then the others nearest path first
+ *  (near_index.h), until no stub left can do better; the indexes are built by the first
+ *  call. Returns how many were filled. */
 size_t router_near_misses(const struct router *r, struct req_view *req, struct near_miss *out, size_t max);
 void near_miss_release(struct near_miss *nm, size_t n);

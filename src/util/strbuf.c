@@ -92,6 +92,17 @@ void strbuf_add_json_escaped(struct strbuf *sb, const char *s, size_t len)
 	size_t i = 0;
 	strbuf_grow(sb, len);
 	while (i < len) {
+		/* a run of printable ASCII other than '"' and '\\' goes in at once: most text
+		 * is that (a 404's near misses are ~500 such bytes, once per byte was 40,000
+		 * instructions a request) */
+		size_t run = i;
+		while (run < len && u[run] >= 0x20 && u[run] < 0x80 && u[run] != '"' && u[run] != '\\')
+			run++;
+		if (run > i) {
+			strbuf_add(sb, s + i, run - i);
+			i = run;
+			continue;
+		}
 		unsigned char c = u[i];
 		const char *esc = NULL;
 		switch (c) {

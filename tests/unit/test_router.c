@@ -16,6 +16,7 @@
 #include "stub.h"
 #include "testutil.h"
 #include "util/arena.h"
+#include "util/rng.h"
 #include "util/xalloc.h"
 
 /* ---- builders ----------------------------------------------------------------- */
@@ -633,4 +634,128 @@ Test(router, a_mapping_beats_other_stubs_of_its_priority)
 	build();
 	cr_expect_str_eq(winner("GET", "/a"), "mapping-regex");
 	cr_expect_eq(rank_of(mapping), 0);
+}
+
+/* ---- near misses through the index, against counting every stub ---- */
+
+/* path_distance's rule, written again: 0 when the path matches; else 1 + what is left of
+ * the request path and of the stub path's literal start after their common prefix. */
+static size_t ref_distance(const struct stub *s, struct req_view *req)
+{
+	if (stub_path_ok(s, req, NULL))
+		return 0;
+	const char *a = s->req.path, *b = req->path;
+	if (!a)
+		return 1 + strlen(b);
+	bool regex = s->req.path_kind == PATH_REGEX;
+	if (regex && a[0] == '^')
+		a++;
+	const char *meta = regex ? "{\\.^$|?*+()[]}" : "{";
+	size_t lit = strcspn(a, meta), i = 0;
+	while (i < lit && b[i] && a[i] == b[i])
+		i++;
+	return 1 + strlen(b + i) + (lit - i);
+}
+
+struct ref_miss {
+	const struct stub *s;
+	unsigned failed;
+	size_t dist, rank;
+};
+
+static int cmp_ref(const void *x, const void *y)
+{
+	const struct ref_miss *a = x, *b = y;
+	if (a->failed != b->failed)
+		return a->failed < b->failed ? -1 : 1;
+	if (a->dist != b->dist)
+		return a->dist < b->dist ? -1 : 1;
+	return a->rank < b->rank ? -1 : a->rank > b->rank;
+}
+
+static const char *const seg_words[] = { "api", "users", "user", "orders", "r1", "r12", "r123", "r5000", "42", "43",
+					 "v1", "x", "items", "a", "" };
+
+static void random_path(struct rng *r, char *out, size_t size, bool for_stub)
+{
+	size_t n = 1 + rng_below(r, 5), len = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < n && len + 24 < size; i++) {
+		const char *w = seg_words[rng_below(r, sizeof seg_words / sizeof *seg_words)];
+		if (for_stub && i > 0 && rng_below(r, 8) == 0)
+			w = rng_below(r, 6) ? "{id}" : "{rest*}";
+		len += (size_t)snprintf(out + len, size - len, "/%s", w);
+		if (strstr(w, "*}"))
+			break;
+	}
+	if (!len)
+		snprintf(out, size, "/");
+}
+
+Test(router, near_misses_through_the_index_equal_counting_every_stub)
+{
+	static const char *const methods[] = { "GET", "GET", "GET", "POST", "PUT", "", "GET POST", "delete", "ANY" };
+	struct rng r;
+	rng_seed(&r, 2026);
+	char path[160];
+	for (size_t i = 0; i < 3000; i++) {
+		char id[32];
+		snprintf(id, sizeof id, "s%zu", i);
+		random_path(&r, path, sizeof path, true);
+		size_t kind = rng_below(&r, 40);
+		struct stub *s;
+		if (kind == 0)   /* pathless: with a header no request sends, or it takes them all */
+			add_header_cond(s = add_stub(id, methods[rng_below(&r, 9)], NULL), "x-never", "1");
+		else if (kind == 1)
+			s = add_stub(id, methods[rng_below(&r, 9)], "~^/api/r[0-9]+/users$");
+		else
+			s = add_stub(id, methods[rng_below(&r, 9)], path);
+		if (rng_below(&r, 5) == 0)
+			add_header_cond(s, "x-k", rng_below(&r, 2) ? "1" : "2");
+		if (rng_below(&r, 9) == 0)
+			add_header_cond(s, "x-j", "1");
+		if (rng_below(&r, 50) == 0)
+			s->implicit = true;
+		if (rng_below(&r, 7) == 0)
+			s->priority = 1 + (int)rng_below(&r, 5);
+	}
+	build();
+	static const char *const req_methods[] = { "GET", "POST", "PUT", "DELETE", "PATCH", "get" };
+	size_t misses = 0;
+	struct ref_miss *ref = xmalloc(nstubs * sizeof *ref);
+	for (size_t q = 0; q < 1500; q++) {
+		random_path(&r, path, sizeof path, false);
+		if (rng_below(&r, 2))   /* a typo, a segment too many */
+			path[strlen(path) - 1] = rng_below(&r, 2) ? 'z' : '/';
+		struct req rq;
+		req_init(&rq, req_methods[rng_below(&r, 6)], path);
+		if (rng_below(&r, 3) == 0)
+			req_header(&rq, "x-k", rng_below(&r, 2) ? "1" : "2");
+		if (router_lookup(router, &rq.v, NULL)) {
+			req_fini(&rq);
+			continue;
+		}
+		misses++;
+		size_t nref = 0;
+		for (size_t rank = 0; rank < nstubs; rank++) {
+			const struct stub *s = router_at(router, rank, NULL);
+			if (s->implicit)
+				continue;
+			ref[nref++] = (struct ref_miss){ s, stub_explain_count(s, &rq.v, 0), ref_distance(s, &rq.v), rank };
+		}
+		qsort(ref, nref, sizeof *ref, cmp_ref);
+		size_t max = q % 2 ? 3 : ROUTER_MAX_NEAR_MISSES;
+		struct near_miss nm[ROUTER_MAX_NEAR_MISSES];
+		size_t n = router_near_misses(router, &rq.v, nm, max);
+		cr_assert_eq(n, nref < max ? nref : max, "%s %s: %zu near misses, want %zu", rq.v.method, path, n,
+			     nref < max ? nref : max);
+		for (size_t i = 0; i < n; i++)
+			cr_assert(nm[i].stub == ref[i].s && nm[i].failed == ref[i].failed,
+				  "%s %s, near miss %zu: %s (%u failed), want %s (%u failed, distance %zu)", rq.v.method,
+				  path, i, nm[i].stub->id, nm[i].failed, ref[i].s->id, ref[i].failed, ref[i].dist);
+		near_miss_release(nm, n);
+		req_fini(&rq);
+	}
+	free(ref);
+	cr_assert_gt(misses, 400, "only %zu of the requests missed", misses);
 }
