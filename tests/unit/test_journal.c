@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "journal.h"
@@ -458,4 +459,39 @@ Test(journal, watch_remove)
 	cr_expect(journal_watch_remove(j, &b.w));
 	cr_expect_not(journal_watch_remove(j, &b.w));
 	journal_destroy(j);
+}
+
+/* The entry's time and duration as the file and the admin API show them: the time for
+ * dates across leap years, month ends and the day's end, as gmtime + strftime write it;
+ * the duration with up to three decimals, trailing zeros dropped. */
+Test(journal, json_time_and_duration)
+{
+	static const time_t times[] = { 0, 86399, 951782400 /* 2000-02-29 */, 1709251199 /* 2024-02-29T23:59:59 */,
+					1735689599 /* 2024-12-31T23:59:59 */, 1795694400, 4102444800 /* 2100-01-01 */,
+					253402300799 /* 9999-12-31T23:59:59 */ };
+	static const struct { double ms; const char *text; } durations[] = {
+		{ 0, "0" }, { 12, "12" }, { 1.5, "1.5" }, { 0.08, "0.08" }, { 0.0004, "0" }, { 2.0006, "2.001" },
+		{ 123456.789, "123456.789" }, { -1, "0" },
+	};
+	for (size_t i = 0; i < sizeof times / sizeof *times; i++) {
+		struct journal_draft d = { 0 };
+		d.time.tv_sec = times[i];
+		d.time.tv_nsec = 7000000;
+		d.duration_ms = durations[i % (sizeof durations / sizeof *durations)].ms;
+		d.method = "GET";
+		d.path = "/";
+		d.body = "";
+		struct journal_entry *e = journal_entry_create(&d);
+		char *json = json_of(e);
+		struct tm tm;
+		char want[64];
+		gmtime_r(&times[i], &tm);
+		strftime(want, sizeof want, "\"time\":\"%Y-%m-%dT%H:%M:%S.007Z\"", &tm);
+		cr_expect(strstr(json, want), "%s: want %s", json, want);
+		char dur[64];
+		snprintf(dur, sizeof dur, "\"duration_ms\":%s}", durations[i % (sizeof durations / sizeof *durations)].text);
+		cr_expect(strstr(json, dur), "%s: want %s", json, dur);
+		free(json);
+		journal_entry_unref(e);
+	}
 }
