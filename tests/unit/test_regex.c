@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "regex.h"
+#include "util/rng.h"
 #include "util/arena.h"
 
 static struct regex *compile(const char *pattern, bool ignore_case)
@@ -293,4 +294,56 @@ Test(regex, shared_by_threads)
 		pthread_join(t[i], NULL);
 	cr_expect_eq(sh.wrong, 0);
 	regex_destroy(re);
+}
+
+/* Patterns simple enough to be matched without PCRE2 (literals and classes with counts,
+ * whole subject) answer as PCRE2 does: the same pattern inside a group, which the simple
+ * matcher does not take, is PCRE2's answer, on subjects built from the patterns' own
+ * bytes, a few others, and bytes of UTF-8 and invalid UTF-8. */
+Test(regex, simple_patterns_answer_as_pcre2)
+{
+	static const char *const patterns[] = {
+		"^[A-Z]{3}$", "^[A-Z]{2}-[0-9]{3}$", "^\\d{5}$", "^[a-z0-9_-]+$", "^a?b?a$", "^a*b+c?$", "^x{2,4}y{0,}z$",
+		"^[0-9]{1,3}\\.[0-9]{1,3}$", "^$", "^abc$", "^a{0}b$", "^[ab]*[bc]$", "^[a-c]{2,}[d-f]?$", "^\\/api\\/v[12]$",
+		"^[+-]?[0-9]+$", "^[-a]+$", "^[a-]+$", "^x{2, 5}$", "^a{,3}$", "^\\$5$", "^[\\d.]+$", "^a+?$", "^a{2}?$",
+		"^[\\]a]+$", "^ab+$", "^.$", "^[ -@\\[-~]{3}$", "^[a-c-e]+$",
+	};
+	static const char *const whole[] = { "[A-Z]{3}", "abc", "a?b?a", "[0-9]+-[0-9]+", "x{3}" };
+	static const char bytes[] = "aAbBcCzZxyd019-_.$/+v]  \xc3\xa9\xff\n[\\~`^";
+	struct rng r;
+	rng_seed(&r, 7);
+	for (size_t w = 0; w < 2; w++) {
+		size_t np = w ? sizeof whole / sizeof *whole : sizeof patterns / sizeof *patterns;
+		for (size_t i = 0; i < np; i++) {
+			const char *pat = w ? whole[i] : patterns[i];
+			char grouped[128];
+			if (w) {
+				snprintf(grouped, sizeof grouped, "(?:%s)", pat);
+			} else {
+				size_t len = strlen(pat);
+				snprintf(grouped, sizeof grouped, "^(?:%.*s)$", (int)(len - 2), pat + 1);
+			}
+			char *err = NULL;
+			size_t off = 0;
+			struct regex *fast = w ? regex_compile(pat, false, &err, &off) : regex_compile_search(pat, false, &err, &off);
+			struct regex *pcre = w ? regex_compile(grouped, false, &err, &off)
+					       : regex_compile_search(grouped, false, &err, &off);
+			cr_assert(fast && pcre, "'%s' does not compile: %s", pat, err ? err : "");
+			for (int k = 0; k < 3000; k++) {
+				char subject[16];
+				size_t len = rng_below(&r, 9);
+				for (size_t j = 0; j < len; j++)
+					subject[j] = bytes[rng_below(&r, sizeof bytes - 1)];
+				cr_assert_eq(regex_match(fast, subject, len), regex_match(pcre, subject, len),
+					     "'%s' on '%.*s'", pat, (int)len, subject);
+			}
+			static const char *const fixed[] = { "ABC", "AB-123", "12345", "aba", "a", "abbb", "xxz", "xxxxyz",
+							     "1.22", "", "b", "ab", "/api/v1", "-12", "$5", "1.2.3", "]a" };
+			for (size_t k = 0; k < sizeof fixed / sizeof *fixed; k++)
+				cr_assert_eq(regex_match(fast, fixed[k], strlen(fixed[k])),
+					     regex_match(pcre, fixed[k], strlen(fixed[k])), "'%s' on '%s'", pat, fixed[k]);
+			regex_destroy(fast);
+			regex_destroy(pcre);
+		}
+	}
 }
