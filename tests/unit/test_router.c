@@ -3,6 +3,7 @@
  * trie with backtracking, the regex/pathless scan, scale, and near misses. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -758,4 +759,47 @@ Test(router, near_misses_through_the_index_equal_counting_every_stub)
 	}
 	free(ref);
 	cr_assert_gt(misses, 400, "only %zu of the requests missed", misses);
+}
+
+/* The near-miss indexes are built by the first search: several threads missing at once
+ * on a fresh router each get the same answer (one build is kept, the others freed). */
+struct near_thread {
+	const char *path;
+	const char *first;       /* the first near miss's id */
+	size_t n;
+};
+
+static void *near_thread_run(void *arg)
+{
+	struct near_thread *t = arg;
+	struct req q;
+	req_init(&q, "GET", t->path);
+	struct near_miss nm[3];
+	t->n = router_near_misses(router, &q.v, nm, 3);
+	t->first = t->n ? nm[0].stub->id : NULL;
+	near_miss_release(nm, t->n);
+	req_fini(&q);
+	return NULL;
+}
+
+Test(router, near_misses_from_several_threads_on_a_fresh_router)
+{
+	char path[64], id[32];
+	for (int i = 0; i < 500; i++) {
+		snprintf(path, sizeof path, "/api/r%d/users/42", i);
+		snprintf(id, sizeof id, "r%d", i);
+		add_stub(id, "GET", path);
+	}
+	build();
+	struct near_thread t[4];
+	pthread_t th[4];
+	for (int i = 0; i < 4; i++) {
+		t[i] = (struct near_thread){ .path = "/api/r250/users/43" };
+		cr_assert_eq(pthread_create(&th[i], NULL, near_thread_run, &t[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		cr_assert_eq(t[i].n, 3);
+		cr_assert_str_eq(t[i].first, "r250");
+	}
 }
