@@ -514,6 +514,196 @@ def build_baseline(out):
     return path
 
 
+def define_cases(args, data, only):
+    """Every case: key, group, label, server, path, expected answers, and the baseline of
+    its ratio (key, label)."""
+    C = []
+
+    def case(key, group, label, server, path, status=200, expect=BODY, base=None, **kw):
+        C.append(dict(key=key, group=group, label=label, server=server, path=path, status=status,
+                      expect=kw.pop("expect_list", None) or [(path, expect)], base=base, **kw))
+
+    files = {}
+    for i in range(NFILES):
+        with open(os.path.join(data["files"], "files", f"f{i:03d}.bin"), "rb") as f:
+            files[f"/files/f{i:03d}.bin"] = f.read()
+    file0 = files["/files/f000.bin"]
+    big = json.dumps(big_body(42), separators=(",", ":")).encode()
+    kb = len(big) // 1000
+    octet = "application/octet-stream"
+    users = "/api/users/42"
+    G1, G2, G3, G4, G5, G6 = ("Baselines: the same 164-byte JSON", "YAML stubs", "Bodies",
+                              "Journal (1 stub)", "Front-ends: the same JSON", "Peers, for context")
+    case("mhd", G1, "bare libmicrohttpd (2 threads, epoll)", "mhd", users)
+    case("nginx", G1, "nginx `return 200` (2 workers)", "nginx", users, base=("mhd", "MHD"))
+    case("one", G1, "cannery, YAML, 1 stub (journal on: 10,000 in memory)", "one", users,
+         base=("journal_off", "journal off"))
+    case("big_first", G2, "10,000 stubs, first-loaded", "big", B.big_path(0))
+    case("big_miss", G2, "10,000 stubs, unmatched `/api/r5000/users/43` → 404 + near misses", "big",
+         "/api/r5000/users/43", status=404, expect=None, base=("big_first", "matched"))
+    if data.get("huge"):
+        case("huge_first", G2, "100,000 stubs in 1,000 files, first-loaded", "huge", B.big_path(0))
+    case("file1", G3, "cannery, 1 MB `file:` body", "files", "/files/f000.bin", expect=file0,
+         ctype=octet, base=("nginx_file1", "nginx"))
+    case("nginx_file1", G3, "nginx, the same file (sendfile)", "nginx", "/files/f000.bin", expect=file0,
+         ctype=octet)
+    case("file100", G3, "cannery, 100 files of 1 MB, one at random per request", "files", "/files/f000.bin",
+         ctype=octet, script=data["random_file_lua"], expect_list=list(files.items()),
+         base=("nginx_file100", "nginx"))
+    case("nginx_file100", G3, "nginx, the same 100 files", "nginx", "/files/f000.bin", ctype=octet,
+         script=data["random_file_lua"], expect_list=list(files.items()))
+    case("static100k", G3, f"cannery, {kb} KB JSON body, static", "bodies", "/api/big-static/42", expect=big)
+    case("tpl100k", G3, f"cannery, {kb} KB JSON body, templated (`{{{{request.params.id}}}}` twice)",
+         "bodies", "/api/big/42", expect=big, base=("static100k", "static"))
+    case("journal_off", G4, "journal off (`--journal-limit 0`)", "journal_off", users)
+    case("journal_file", G4, "journal on + `--journal-file`", "journal_file", users,
+         base=("journal_off", "journal off"))
+    case("fe_wiremock", G5, "WireMock mapping (`--wiremock ROOT`, a `url` mapping)", "fe_wiremock", users)
+    case("fe_openapi", G5, "OpenAPI operation from its example (`--openapi SPEC`)", "fe_openapi", users)
+    item = data["db_users"][0]
+    case("fe_crud", G5, "CRUD item (`--crud data.json`, `GET /users/1`: 209 bytes, pretty)", "fe_crud",
+         "/users/1", expect=item)
+    if not args.no_peers:
+        case("peer_wiremock", G6, "WireMock 3.13.2 (OpenJDK), the same root", "peer_wiremock", users,
+             base=("fe_wiremock", "cannery"))
+        case("peer_json_server", G6, "json-server 0.17.4, the same data file, `GET /users/1`",
+             "peer_json_server", "/users/1", expect=item, base=("fe_crud", "cannery"))
+        case("peer_prism", G6, "Prism, the same spec", "peer_prism", users, expect=USER,
+             base=("fe_openapi", "cannery"))
+        case("peer_mountebank", G6, "Mountebank, an imposter answering the same JSON", "peer_mountebank", users)
+    return [c for c in C if not only or c["key"] in only]
+
+
+def start_servers(args, wanted, data, baseline, tmp, procs, notes):
+    """The bare MHD program, nginx and the cannery servers the cases need, one at a time."""
+    body_file = os.path.join(tmp, "body.json")
+    with open(body_file, "wb") as f:
+        f.write(BODY)
+
+    def cannery(name, stub_dir, flags=()):
+        t = time.monotonic()
+        p, why = B.start_cannery(args.cannery, name, stub_dir, ["--no-watch"] + list(flags), tmp)
+        if not p:
+            sys.exit(f"matrix: cannery ({name}) did not start: {why}")
+        p.ready_ms = (time.monotonic() - t) * 1e3
+        return p
+
+    def nginx():
+        p, why = B.start_nginx(tmp, 2, locations=(f"    location /files/ {{ root {data['files']}; sendfile on; "
+                                                  "default_type application/octet-stream; }\n"))
+        if not p:
+            notes.append(f"nginx skipped: {why}")
+        return p
+
+    starts = {
+        "mhd": lambda: B.start_baseline(baseline, body_file, args),
+        "nginx": nginx,
+        "one": lambda: cannery("one", data["one"]),
+        "journal_off": lambda: cannery("journal_off", data["one"], ["--journal-limit", "0"]),
+        "journal_file": lambda: cannery("journal_file", data["one"], ["--journal-file", data["journal"]]),
+        "big": lambda: cannery("big", data["big"]),
+        "huge": lambda: cannery("huge", data.get("huge")),
+        "files": lambda: cannery("files", data["files"]),
+        "bodies": lambda: cannery("bodies", data["bodies"]),
+        "fe_wiremock": lambda: cannery("fe_wiremock", data["empty"], ["--wiremock", data["wiremock"]]),
+        "fe_openapi": lambda: cannery("fe_openapi", data["empty"], ["--openapi", data["spec"]]),
+        "fe_crud": lambda: cannery("fe_crud", data["empty"], ["--crud", data["db"]]),
+    }
+    servers = {}
+    for name, start in starts.items():
+        if name in wanted:
+            p = start()
+            if p:
+                procs.append(p)
+                servers[name] = p
+    return servers
+
+
+def start_peers(wanted, data, tmp, procs, notes, versions):
+    """The peers that are installed, all at once (each takes seconds), each in its own
+    process group; returns those that answer, Mountebank with its imposter made."""
+    specs = {
+        "peer_wiremock": (WIREMOCK_JAR, lambda p, port: (["java", "-jar", p, "--port", str(port),
+                                                          "--bind-address", "127.0.0.1", "--root-dir",
+                                                          data["wiremock"], "--disable-banner"])),
+        "peer_json_server": (JSON_SERVER, lambda p, port: [p, "--host", "127.0.0.1", "--port", str(port),
+                                                           "--quiet", os.path.join(tmp, "json-server.json")]),
+        "peer_prism": (PRISM, lambda p, port: [p, "mock", data["spec"], "-h", "127.0.0.1", "-p", str(port),
+                                               "-v", "error"]),
+        "peer_mountebank": (MOUNTEBANK, None),
+    }
+    started = {}
+    for name, (rel, argv) in specs.items():
+        if name not in wanted:
+            continue
+        path = cached(rel)
+        if not path or (name == "peer_wiremock" and not shutil.which("java")):
+            notes.append(f"{name[5:]} skipped: not installed (looked for .cache/{rel} here and in the main "
+                         "checkout" + (", and for java" if name == "peer_wiremock" else "") + ")")
+            continue
+        if name == "peer_json_server":
+            shutil.copy(data["db"], os.path.join(tmp, "json-server.json"))   # it writes to its file
+            versions.append(f"json-server {package_version(path, 'json-server')}")
+        elif name == "peer_prism":
+            versions.append(f"Prism {package_version(path, '@stoplight/prism-cli')}")
+        elif name == "peer_mountebank":
+            versions.append(f"Mountebank {package_version(path, 'mountebank')}")
+        else:
+            java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr
+            m = re.search(r'version "([^"]+)"', java)
+            versions.append(f"WireMock 3.13.2 on Java {m.group(1) if m else '?'}")
+        if name == "peer_mountebank":
+            p = start_mountebank(path, tmp)
+        else:
+            port = B.free_port()
+            p = spawn_peer(name, argv(path, port), tmp, port)
+        procs.append(p)
+        started[name] = p
+    if started and shutil.which("node"):
+        versions.append("Node " + subprocess.run(["node", "--version"], capture_output=True,
+                                                 text=True).stdout.strip().lstrip("v"))
+    servers = {}
+    for name, p in started.items():
+        if not wait_port(p, 120):
+            notes.append(f"{name[5:]} skipped: it did not start ({log_tail(tmp, name)})")
+            continue
+        if name == "peer_mountebank":
+            why = add_imposter(p, BODY)
+            if why:
+                notes.append(f"mountebank skipped: {why}")
+                continue
+        servers[name] = p
+    return servers
+
+
+def measure(args, C, data, notes):
+    """The warm-up, then the alternating rounds; returns the wrk results per case."""
+    print(f"matrix: {len(C)} cases, {args.runs} rounds of {args.duration} s", file=sys.stderr)
+    for c in C:
+        w = args.jvm_warmup if c["key"] == "peer_wiremock" else args.warmup
+        if w:
+            B.wrk(args, c["port"], c["path"], w, script=c.get("script"))
+    journal_bytes, journal_requests = 0, 0
+    results = {c["key"]: [] for c in C}
+    for rnd in range(args.runs):
+        for c in C:
+            r = B.wrk(args, c["port"], c["path"], args.duration, c["pid"], script=c.get("script"))
+            results[c["key"]].append(r)
+            if r["errors"]:
+                notes.append(f"{c['label']}, round {rnd + 1}: {r['errors']} socket errors")
+            if c["key"] == "journal_file" and os.path.exists(data["journal"]):
+                # keeps the disk use bounded: the file is opened with O_APPEND
+                journal_bytes += os.path.getsize(data["journal"])
+                journal_requests += r["rps"] * args.duration
+                os.truncate(data["journal"], 0)
+        print(f"matrix: round {rnd + 1}/{args.runs}: " +
+              ", ".join(f"{c['key']} {results[c['key']][-1]['rps']:.0f}/s" for c in C), file=sys.stderr)
+    if journal_requests:
+        notes.append(f"the journal file took about {journal_bytes / journal_requests:.0f} bytes per request "
+                     f"({journal_bytes / 2**20:,.0f} MB over the measured runs; emptied after each run)")
+    return results
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--cannery", default=os.path.join(ROOT, "build-bench", "cannery"))
@@ -562,161 +752,11 @@ def main():
     try:
         baseline = args.baseline or build_baseline(args.out)
         data = write_data(tmp, with_huge=not args.smoke and (only is None or "huge_first" in only))
-        body_file = os.path.join(tmp, "body.json")
-        with open(body_file, "wb") as f:
-            f.write(BODY)
-        with open(os.path.join(data["files"], "files", "f000.bin"), "rb") as f:
-            file0 = f.read()
-        files = {}
-        for i in range(NFILES):
-            with open(os.path.join(data["files"], "files", f"f{i:03d}.bin"), "rb") as f:
-                files[f"/files/f{i:03d}.bin"] = f.read()
-        big_tpl = json.dumps(big_body(42), separators=(",", ":")).encode()
-
-        # every case: key, group, label, server, path, expectations, baseline for the ratio
-        C = []
-
-        def case(key, group, label, server, path, status=200, expect=BODY, base=None, **kw):
-            C.append(dict(key=key, group=group, label=label, server=server, path=path, status=status,
-                          expect=kw.pop("expect_list", None) or [(path, expect)], base=base, **kw))
-
-        G1, G2, G3, G4, G5, G6 = ("Baselines: the same 164-byte JSON", "YAML stubs", "Bodies",
-                                  "Journal (1 stub)", "Front-ends: the same JSON", "Peers, for context")
-        case("mhd", G1, "bare libmicrohttpd (2 threads, epoll)", "mhd", "/api/users/42")
-        case("nginx", G1, "nginx `return 200` (2 workers)", "nginx", "/api/users/42", base=("mhd", "MHD"))
-        case("one", G1, "cannery, YAML, 1 stub (journal on: 10,000 in memory)", "one", "/api/users/42",
-             base=("journal_off", "journal off"))
-        case("big_first", G2, "10,000 stubs, first-loaded", "big", B.big_path(0))
-        case("big_miss", G2, "10,000 stubs, unmatched `/api/r5000/users/43` → 404 + near misses", "big",
-             "/api/r5000/users/43", status=404, expect=None, base=("big_first", "matched"))
-        if data.get("huge"):
-            case("huge_first", G2, "100,000 stubs in 1,000 files, first-loaded", "huge", B.big_path(0))
-        octet = "application/octet-stream"
-        case("file1", G3, "cannery, 1 MB `file:` body", "files", "/files/f000.bin", expect=file0,
-             ctype=octet, base=("nginx_file1", "nginx"))
-        case("nginx_file1", G3, "nginx, the same file (sendfile)", "nginx", "/files/f000.bin", expect=file0,
-             ctype=octet)
-        case("file100", G3, "cannery, 100 files of 1 MB, one at random per request", "files", "/files/f000.bin",
-             ctype=octet, script=data["random_file_lua"], expect_list=list(files.items()),
-             base=("nginx_file100", "nginx"))
-        case("nginx_file100", G3, "nginx, the same 100 files", "nginx", "/files/f000.bin", ctype=octet,
-             script=data["random_file_lua"], expect_list=list(files.items()))
-        case("static100k", G3, f"cannery, {len(big_tpl) // 1000} KB JSON body, static", "bodies",
-             "/api/big-static/42", expect=big_tpl)
-        case("tpl100k", G3, f"cannery, {len(big_tpl) // 1000} KB JSON body, templated (`{{{{request.params.id}}}}` twice)",
-             "bodies", "/api/big/42", expect=big_tpl, base=("static100k", "static"))
-        case("journal_off", G4, "journal off (`--journal-limit 0`)", "journal_off", "/api/users/42")
-        case("journal_file", G4, "journal on + `--journal-file`", "journal_file", "/api/users/42",
-             base=("journal_off", "journal off"))
-        case("fe_wiremock", G5, "WireMock mapping (`--wiremock ROOT`, a `url` mapping)", "fe_wiremock",
-             "/api/users/42")
-        case("fe_openapi", G5, "OpenAPI operation from its example (`--openapi SPEC`)", "fe_openapi",
-             "/api/users/42")
-        crud_item = data["db_users"][0]
-        case("fe_crud", G5, "CRUD item (`--crud data.json`, `GET /users/1`: 209 bytes, pretty)", "fe_crud",
-             "/users/1", expect=crud_item)
-        if not args.no_peers:
-            case("peer_wiremock", G6, "WireMock 3.13.2 (OpenJDK), the same root", "peer_wiremock",
-                 "/api/users/42", base=("fe_wiremock", "cannery"))
-            case("peer_json_server", G6, "json-server 0.17.4, the same data file, `GET /users/1`",
-                 "peer_json_server", "/users/1", expect=crud_item, base=("fe_crud", "cannery"))
-            case("peer_prism", G6, "Prism, the same spec", "peer_prism", "/api/users/42", expect=USER,
-                 base=("fe_openapi", "cannery"))
-            case("peer_mountebank", G6, "Mountebank, an imposter answering the same JSON", "peer_mountebank",
-                 "/api/users/42")
-        if only:
-            C = [c for c in C if c["key"] in only]
+        C = define_cases(args, data, only)
         wanted = {c["server"] for c in C}
-
-        # the peers start first (seconds each, in parallel), then the rest
-        servers, started_peers = {}, {}
-        peer_specs = {
-            "peer_wiremock": (WIREMOCK_JAR, lambda p, port: (["java", "-jar", p, "--port", str(port),
-                                                              "--bind-address", "127.0.0.1", "--root-dir",
-                                                              data["wiremock"], "--disable-banner"])),
-            "peer_json_server": (JSON_SERVER, lambda p, port: [p, "--host", "127.0.0.1", "--port", str(port),
-                                                               "--quiet", os.path.join(tmp, "json-server.json")]),
-            "peer_prism": (PRISM, lambda p, port: [p, "mock", data["spec"], "-h", "127.0.0.1", "-p", str(port),
-                                                   "-v", "error"]),
-            "peer_mountebank": (MOUNTEBANK, None),
-        }
-        for name, (rel, argv) in peer_specs.items():
-            if name not in wanted:
-                continue
-            path = cached(rel)
-            if not path or (name == "peer_wiremock" and not shutil.which("java")):
-                notes.append(f"{name[5:]} skipped: not installed (looked for .cache/{rel} here and in the main "
-                             "checkout" + (", and for java" if name == "peer_wiremock" else "") + ")")
-                continue
-            if name == "peer_json_server":
-                shutil.copy(data["db"], os.path.join(tmp, "json-server.json"))   # it writes to its file
-                peer_versions.append(f"json-server {package_version(path, 'json-server')}")
-            elif name == "peer_prism":
-                peer_versions.append(f"Prism {package_version(path, '@stoplight/prism-cli')}")
-            elif name == "peer_mountebank":
-                peer_versions.append(f"Mountebank {package_version(path, 'mountebank')}")
-            elif name == "peer_wiremock":
-                java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr
-                m = re.search(r'version "([^"]+)"', java)
-                peer_versions.append(f"WireMock 3.13.2 on Java {m.group(1) if m else '?'}")
-            if name == "peer_mountebank":
-                p = start_mountebank(path, tmp)
-            else:
-                port = B.free_port()
-                p = spawn_peer(name, argv(path, port), tmp, port)
-            procs.append(p)
-            started_peers[name] = p
-        if started_peers and shutil.which("node"):
-            peer_versions.append("Node " + subprocess.run(["node", "--version"], capture_output=True,
-                                                          text=True).stdout.strip().lstrip("v"))
-
-        def cannery(name, stub_dir, flags=()):
-            t = time.monotonic()
-            p, why = B.start_cannery(args.cannery, name, stub_dir, ["--no-watch"] + list(flags), tmp)
-            if not p:
-                sys.exit(f"matrix: cannery ({name}) did not start: {why}")
-            p.ready_ms = (time.monotonic() - t) * 1e3
-            procs.append(p)
-            return p
-
-        starts = {
-            "mhd": lambda: B.start_baseline(baseline, body_file, args),
-            "nginx": lambda: B.start_nginx(tmp, 2, locations=(
-                f"    location /files/ {{ root {data['files']}; sendfile on; "
-                f"default_type application/octet-stream; }}\n")),
-            "one": lambda: cannery("one", data["one"]),
-            "journal_off": lambda: cannery("journal_off", data["one"], ["--journal-limit", "0"]),
-            "journal_file": lambda: cannery("journal_file", data["one"], ["--journal-file", data["journal"]]),
-            "big": lambda: cannery("big", data["big"]),
-            "huge": lambda: cannery("huge", data.get("huge")),
-            "files": lambda: cannery("files", data["files"]),
-            "bodies": lambda: cannery("bodies", data["bodies"]),
-            "fe_wiremock": lambda: cannery("fe_wiremock", data["empty"], ["--wiremock", data["wiremock"]]),
-            "fe_openapi": lambda: cannery("fe_openapi", data["empty"], ["--openapi", data["spec"]]),
-            "fe_crud": lambda: cannery("fe_crud", data["empty"], ["--crud", data["db"]]),
-        }
-        for name, start in starts.items():
-            if name not in wanted:
-                continue
-            p = start()
-            if isinstance(p, tuple):   # start_nginx: (proc, why)
-                p, why = p
-                if not p:
-                    notes.append(f"nginx skipped: {why}")
-                    continue
-            if p not in procs:
-                procs.append(p)
-            servers[name] = p
-        for name, p in started_peers.items():
-            if not wait_port(p, 120):
-                notes.append(f"{name[5:]} skipped: it did not start ({log_tail(tmp, name)})")
-                continue
-            if name == "peer_mountebank":
-                why = add_imposter(p, BODY)
-                if why:
-                    notes.append(f"mountebank skipped: {why}")
-                    continue
-            servers[name] = p
+        # cannery first, alone, so that its ready times are not the JVM's start-up
+        servers = start_servers(args, wanted, data, baseline, tmp, procs, notes)
+        servers.update(start_peers(wanted, data, tmp, procs, notes, peer_versions))
         C = [c for c in C if c["server"] in servers]
         for c in C:
             c["port"] = servers[c["server"]].port
@@ -726,11 +766,10 @@ def main():
         for c in C:
             problems = check_case(c)
             if problems:
-                if c["key"].startswith("peer_"):
-                    notes.append(f"{c['label']}: skipped, its answer is not the same: " + "; ".join(problems))
-                    c["skip"] = True
-                else:
+                if not c["key"].startswith("peer_"):
                     sys.exit(f"matrix: {c['label']}: " + "; ".join(problems))
+                notes.append(f"{c['label']}: skipped, its answer is not the same: " + "; ".join(problems))
+                c["skip"] = True
         C = [c for c in C if not c.get("skip")]
         if "fe_crud" in servers and "peer_json_server" in servers:
             a, b = answer(servers["fe_crud"].port, "/users/1"), answer(servers["peer_json_server"].port, "/users/1")
@@ -742,27 +781,7 @@ def main():
                 notes.append(f"Prism answers the example as {len(b)} bytes (the same JSON value)")
 
         memory_before = {n: rss_mb(p.popen.pid) for n, p in servers.items()}
-        print(f"matrix: {len(C)} cases, {args.runs} rounds of {args.duration} s", file=sys.stderr)
-        for c in C:
-            w = args.jvm_warmup if c["key"] == "peer_wiremock" else args.warmup
-            if w:
-                B.wrk(args, c["port"], c["path"], w, script=c.get("script"))
-        journal_bytes, journal_requests = 0, 0
-        results = {c["key"]: [] for c in C}
-        for rnd in range(args.runs):
-            for c in C:
-                r = B.wrk(args, c["port"], c["path"], args.duration, c["pid"], script=c.get("script"))
-                results[c["key"]].append(r)
-                if r["errors"]:
-                    notes.append(f"{c['label']}, round {rnd + 1}: {r['errors']} socket errors")
-                if c["key"] == "journal_file" and os.path.exists(data["journal"]):
-                    # keeps the disk use bounded: the file is opened with O_APPEND
-                    journal_bytes += os.path.getsize(data["journal"])
-                    journal_requests += r["rps"] * args.duration
-                    os.truncate(data["journal"], 0)
-            print(f"matrix: round {rnd + 1}/{args.runs}: " +
-                  ", ".join(f"{c['key']} {results[c['key']][-1]['rps']:.0f}/s" for c in C), file=sys.stderr)
-
+        results = measure(args, C, data, notes)
         memory = []
         for name, label in (("one", "cannery, 1 stub"), ("big", "cannery, 10,000 stubs"),
                             ("huge", "cannery, 100,000 stubs"), ("files", "cannery, 100 files of 1 MB"),
@@ -772,13 +791,10 @@ def main():
                             ("peer_prism", "Prism (Node)"), ("peer_mountebank", "Mountebank (Node)")):
             if name in servers:
                 memory.append((label, memory_before[name], rss_mb(servers[name].popen.pid)))
-        if "huge" in servers:
-            notes.append(f"100,000 stubs: ready line {servers['huge'].ready_ms:,.0f} ms after the start "
-                         f"(10,000: {servers['big'].ready_ms:,.0f} ms)" if "big" in servers else
-                         f"100,000 stubs: ready line {servers['huge'].ready_ms:,.0f} ms after the start")
-        if journal_requests:
-            notes.append(f"the journal file took about {journal_bytes / journal_requests:.0f} bytes per request "
-                         f"({journal_bytes / 2**20:,.0f} MB over the measured runs; emptied after each run)")
+        ready = [f"{n:,} stubs {servers[k].ready_ms:,.0f} ms" for n, k in ((B.BIG, "big"), (HUGE, "huge"))
+                 if k in servers]
+        if ready:
+            notes.append("start to ready line (one start each, before the peers start): " + ", ".join(ready))
         text = report(args, C, results, memory, notes, peer_versions, started)
         print(text)
         with open(os.path.join(args.out, "matrix.md"), "w") as f:
