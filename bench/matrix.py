@@ -322,7 +322,9 @@ def report(args, cases, results, memory, notes, peer_versions, started):
     for key, base, threshold, text in TARGETS:
         r = B.per_round_ratio(results, key, base)
         if r is not None:
-            T.append(f"- {text}: {r:.2f} {B.verdict(r >= threshold)}")
+            cpu = [B.median([x["cpu_us"] for x in results[k] if x["cpu_us"]]) for k in (key, base)]
+            T.append(f"- {text}: {r:.2f} {B.verdict(r >= threshold)}" +
+                     (f" (server CPU {cpu[0]:.1f} vs {cpu[1]:.1f} µs/req: {cpu[1] / cpu[0]:.2f})" if all(cpu) else ""))
     if T:
         L += ["Targets (issue 19):", ""] + T + [""]
     if memory:
@@ -538,6 +540,8 @@ def define_cases(args, data, only):
     case("nginx", G1, "nginx `return 200` (2 workers)", "nginx", users, base=("mhd", "MHD"))
     case("one", G1, "cannery, YAML, 1 stub (journal on: 10,000 in memory)", "one", users,
          base=("journal_off", "journal off"))
+    case("one_miss", G2, "1 stub, unmatched `/api/users/43` → 404 + near misses", "one", "/api/users/43",
+         status=404, expect=None, base=("one", "matched"))
     case("big_first", G2, "10,000 stubs, first-loaded", "big", B.big_path(0))
     case("big_miss", G2, "10,000 stubs, unmatched `/api/r5000/users/43` → 404 + near misses", "big",
          "/api/r5000/users/43", status=404, expect=None, base=("big_first", "matched"))
@@ -775,6 +779,15 @@ def main():
             a, b = answer(servers["fe_crud"].port, "/users/1"), answer(servers["peer_json_server"].port, "/users/1")
             notes.append("json-server's route shape is cannery's `--crud` one (`GET /users/1`); their answers are "
                          + ("the same bytes" if a == b else f"the same JSON, not the same bytes ({len(a)} and {len(b)})"))
+        for key in ("one_miss", "big_miss"):
+            c = next((c for c in C if c["key"] == key), None)
+            if c:
+                b = answer(c["port"], c["path"])
+                try:
+                    n = len(json.loads(b).get("near_misses", []))
+                except (ValueError, AttributeError):
+                    n = "?"
+                notes.append(f"{c['label']}: the answer is {len(b):,} bytes of JSON with {n} near miss{'' if n == 1 else 'es'}")
         if "peer_prism" in servers:
             b = answer(servers["peer_prism"].port, "/api/users/42")
             if b != BODY:
