@@ -296,7 +296,7 @@ def report(args, cases, results, memory, notes, peer_versions, started):
              f"wrk -t{args.wrk_threads} -c{args.connections}, {args.duration} s per run after a "
              f"{args.warmup} s warm-up{jvm}, {args.runs} alternating rounds; "
              f"medians; ratios are medians of per-round ratios. "
-             f"cannery: `{args.cannery}`, `--quiet --no-watch`, default threads and journal unless said.")
+             f"cannery: `{args.shown}`, `--quiet --no-watch`, default threads and journal unless said.")
     L.append("")
     L.append("| case | req/s | min–max | × YAML 1 stub | × its baseline | p50 ms | p99 ms | server CPU µs/req |")
     L.append("|---|---:|---:|---:|---:|---:|---:|---:|")
@@ -479,7 +479,7 @@ def soak(args):
 
 def soak_report(args, samples, minutes, rate):
     L = [f"Soak {datetime.datetime.now():%Y-%m-%d %H:%M} at commit {B.git('rev-parse', '--short', 'HEAD')}: "
-         f"`{args.cannery}` with the journal on (default in-memory limit) and `--journal-file`, "
+         f"`{args.shown}` with the journal on (default in-memory limit) and `--journal-file`, "
          f"{rate:,} requests/s asked for {minutes:g} min (a Python client, 2 processes, "
          f"{args.soak_connections} keep-alive connections); machine {B.machine()}, load average "
          f"{args.load_before} before and {B.load_average()} after.", ""]
@@ -731,6 +731,8 @@ def main():
     ap.add_argument("--out", default=os.path.join(HERE, "out"))
     args = ap.parse_args()
     args.load_before = B.load_average()
+    args.cannery = os.path.abspath(args.cannery)
+    args.shown = os.path.relpath(args.cannery, ROOT) if args.cannery.startswith(ROOT + os.sep) else args.cannery
     if not os.access(args.cannery, os.X_OK):
         sys.exit(f"matrix: no cannery at {args.cannery} (meson setup build-bench --buildtype=debugoptimized "
                  "&& ninja -C build-bench)")
