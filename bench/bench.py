@@ -110,6 +110,13 @@ class Proc:
                 self.popen.wait()
 
 
+def stop_all(procs, tmp):
+    """Stops the servers we started, last first, and removes the temporary directory."""
+    for p in reversed(procs):
+        p.stop()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
 def read_line(popen, pattern, timeout):
     """Waits for a stdout line matching pattern; returns the match or None."""
     deadline = time.monotonic() + timeout
@@ -158,7 +165,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_nginx(tmp, workers):
+def start_nginx(tmp, workers, locations=""):
+    """nginx answering every path with BODY (`return 200`), plus any `locations` given
+    (server-block text, e.g. a static-file location for bench/matrix.py)."""
     nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None)
     if not nginx:
         return None, "nginx not installed"
@@ -179,7 +188,7 @@ def start_nginx(tmp, workers):
             "  keepalive_requests 1000000;\n  keepalive_timeout 65;\n"
             f"  default_type {CONTENT_TYPE};\n{temps}"
             f"  server {{\n    listen 127.0.0.1:{port};\n"
-            f"    location / {{ return 200 '{BODY.decode()}'; }}\n  }}\n}}\n")
+            f"    location / {{ return 200 '{BODY.decode()}'; }}\n{locations}  }}\n}}\n")
     path = os.path.join(prefix, "nginx.conf")
     with open(path, "w") as out:
         out.write(conf)
@@ -273,9 +282,10 @@ def parse_ms(text):
     return float(m.group(1)) * UNITS[m.group(2)] if m else None
 
 
-def wrk(args, port, path, duration, pid=None):
+def wrk(args, port, path, duration, pid=None, script=None):
+    """One wrk run; script is a wrk Lua script (e.g. one that picks the path per request)."""
     cmd = ["wrk", f"-t{args.wrk_threads}", f"-c{args.connections}", f"-d{duration}s", "--latency",
-           f"http://127.0.0.1:{port}{path}"]
+           f"http://127.0.0.1:{port}{path}"] + (["-s", script] if script else [])
     before = cpu_ns(pid) if pid else 0
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60).stdout
     used = cpu_ns(pid) - before if pid else 0
@@ -704,9 +714,7 @@ def main():
         if args.readme:
             update_readme(text)
     finally:
-        for p in reversed(procs):
-            p.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
+        stop_all(procs, tmp)
 
 
 if __name__ == "__main__":
