@@ -278,7 +278,7 @@ void near_walk_start(struct near_walk *w, const struct near_index *ix, const cha
 	size_t level = w->lcp_left > w->lcp_right ? w->lcp_left : w->lcp_right;
 	run_for(w, level, &w->lo, &w->hi);
 	push_run(w, w->lo, w->hi, level);
-	if (level > 0)
+	if (level > 0 && (w->lo > 0 || w->hi < ix->n))
 		push_token(w, level - 1);
 }
 
@@ -291,7 +291,7 @@ static void widen(struct near_walk *w, size_t level)
 	push_run(w, w->hi, hi, level);
 	w->lo = lo;
 	w->hi = hi;
-	if (level > 0)
+	if (level > 0 && (lo > 0 || hi < w->ix->n))   /* else every key is in a run already */
 		push_token(w, level - 1);
 }
 

@@ -846,7 +846,9 @@ size_t router_near_misses(const struct router *r, struct req_view *req, struct n
 		if (method_eq(ns->groups[g].method, req->method))
 			mine = ns->groups[g].ix;
 	near_walk_index(&t, r, mine, 1, false, req);
-	if (!top_closed(&t, 2, 0, 0))   /* else no stub failing its method too can enter */
+	/* the others, failing their method too: none can enter once the list is full of
+	 * stubs failing once, and there are none when every stub takes the method */
+	if (!top_closed(&t, 2, 0, 0) && mine != ns->all)
 		near_walk_index(&t, r, ns->all, 2, true, req);
 	for (size_t i = 0; i < t.kept; i++)
 		out[i].failed = stub_explain(out[i].stub, req, &out[i].why);
