@@ -23,6 +23,7 @@ struct loader {
 	const char *stub_file;      /* stub->file; NULL for runtime stubs */
 	const char *relpath;        /* RELPATH of RELPATH#INDEX ids */
 	bool runtime;
+	bool pool;                  /* a stub file's: its stubs share the result's strpool (stub_intern) */
 	const char *file_dir;       /* file: paths are relative to it; NULL forbids file: */
 	const char *root_shown;     /* ... and must stay inside this directory */
 	const char *root_real;      /* its realpath, or NULL when that failed */

@@ -16,6 +16,7 @@ struct regex;
 struct reply;
 struct respond_ctx;
 struct stub_response;
+struct strpool;
 struct tpl;
 
 /**
@@ -221,10 +222,27 @@ struct stub {
 	 * has no operation for): not counted in the ready line, not listed by the admin API,
 	 * never offered as a near miss. */
 	bool implicit;
+	uint8_t pooled;             /* STUB_POOLED_* bits: these fields belong to a strpool (stub_intern) */
 	char *front_json;           /* a front-end's own form of the stub (a WireMock mapping as WireMock
 				     * prints it, for GET /__admin/mappings), or NULL */
 };
 
+/* What stub_intern moved into a pool: stub_destroy leaves those to it. */
+enum {
+	STUB_POOLED_ID = 1,
+	STUB_POOLED_FILE = 2,
+	STUB_POOLED_PATH = 4,
+	STUB_POOLED_METHODS = 8,         /* the array and the names */
+	STUB_POOLED_BODY = 16,           /* resp's */
+	STUB_POOLED_CONTENT_TYPE = 32,   /* resp's */
+	STUB_POOLED_RESPONSES = 64,      /* the array (its entries after the first stay s's) */
+};
+
+/** Moves s's id, file, request path and methods, its response's body and content type,
+ *  and its responses array into pool, equal strings stored once (a file's name, "GET", a
+ *  body many stubs answer), and marks them in s->pooled. The pool must outlive s: a group
+ *  owns its stubs' pool (stub_group's pool). Those fields must not be replaced after. */
+void stub_intern(struct stub *s, struct strpool *pool);
 /** Frees a stub and everything it owns. NULL does nothing. */
 void stub_destroy(struct stub *s);
 /** Frees what a response owns (not r itself). */
@@ -252,6 +270,7 @@ struct stub_group {
 	/* a joined group (stub_group_join): stubs[] borrows from these, which it references */
 	struct stub_group **parts;
 	size_t nparts;
+	struct strpool *pool;       /* what stub_intern moved out of the stubs, or NULL; freed after them */
 };
 
 /** Takes ownership of stubs[0..n) and of the array. Refcount 1. */
