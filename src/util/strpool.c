@@ -80,7 +80,7 @@ static char *bump(struct strpool *p, size_t n, size_t align)
 
 void *strpool_alloc(struct strpool *p, size_t n)
 {
-	return bump(p, n ? n : 1, alignof(max_align_t));
+	return bump(p, n ? n : 1, alignof(void *));
 }
 
 static char *copy(struct strpool *p, const char *s, size_t len)

@@ -16,7 +16,7 @@ void strpool_destroy(struct strpool *p);
 /** A NUL-terminated copy of s[0..len) in the pool (s may hold NULs), or the copy made
  *  by an earlier call with the same bytes. Valid until strpool_destroy. */
 const char *strpool_intern(struct strpool *p, const char *s, size_t len);
-/** n bytes aligned for any pointer, not interned. Valid until strpool_destroy. */
+/** n bytes aligned for a pointer (arrays of pointers or sizes), not interned. Valid until strpool_destroy. */
 void *strpool_alloc(struct strpool *p, size_t n);
 /** Drops the table that finds equal strings: the strings stay, intern copies from now on.
  *  For a pool that is done being filled. */
