@@ -30,9 +30,11 @@ void load_result_release(struct load_result *res)
 
 struct stub_group *load_result_take(struct load_result *res, char ***paths, size_t *npaths)
 {
-	struct stub_group *g = stub_group_create(res->stubs, res->n);
-	if (res->pool)
+	if (res->pool) {
+		stub_pack(res->stubs, res->n, res->pool);
 		strpool_seal(res->pool);
+	}
+	struct stub_group *g = stub_group_create(res->stubs, res->n);
 	g->pool = res->pool;
 	*paths = res->paths;
 	*npaths = res->npaths;

@@ -118,6 +118,21 @@ void stub_intern(struct stub *s, struct strpool *pool)
 	}
 }
 
+void stub_pack(struct stub **stubs, size_t n, struct strpool *pool)
+{
+	if (!n)
+		return;
+	struct stub *v = strpool_alloc_exact(pool, n * sizeof(*v));
+	for (size_t i = 0; i < n; i++) {
+		v[i] = *stubs[i];
+		free(stubs[i]);
+		stubs[i] = &v[i];
+		if (v[i].nresponses)
+			v[i].responses[0] = &v[i].resp;
+		v[i].pooled |= STUB_POOLED_SELF;
+	}
+}
+
 void stub_destroy(struct stub *s)
 {
 	if (!s)
@@ -160,7 +175,8 @@ void stub_destroy(struct stub *s)
 	free(s->scenario);
 	free(s->state);
 	free(s->next_state);
-	free(s);
+	if (!(s->pooled & STUB_POOLED_SELF))
+		free(s);
 }
 
 void stub_response_release(struct stub_response *r)

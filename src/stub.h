@@ -241,6 +241,7 @@ enum {
 	STUB_POOLED_BODY = 16,           /* resp's */
 	STUB_POOLED_CONTENT_TYPE = 32,   /* resp's */
 	STUB_POOLED_RESPONSES = 64,      /* the array (its entries after the first stay s's) */
+	STUB_POOLED_SELF = 128,          /* the struct itself */
 };
 
 /** Moves s's id, file, request path and methods, its response's body and content type,
@@ -248,6 +249,10 @@ enum {
  *  body many stubs answer), and marks them in s->pooled. The pool must outlive s: a group
  *  owns its stubs' pool (stub_group's pool). Those fields must not be replaced after. */
 void stub_intern(struct stub *s, struct strpool *pool);
+/** Moves the structs of stubs[0..n) (malloc'd, not packed before) into one array of
+ *  exactly their size in pool, side by side, and points stubs[] at them (STUB_POOLED_SELF):
+ *  a file's stubs without malloc's header each, where the route index reads them. */
+void stub_pack(struct stub **stubs, size_t n, struct strpool *pool);
 /** Frees a stub and everything it owns. NULL does nothing. */
 void stub_destroy(struct stub *s);
 /** Frees what a response owns (not r itself). */

@@ -11,9 +11,12 @@
 #include "util/hash.h"
 #include "util/xalloc.h"
 
-/* Big enough that a file of 100 one-line stubs takes one or two, small enough that a
- * file of one stub does not waste much. */
-#define BLOCK_SIZE 8192
+/* Blocks grow with the pool, from MIN_BLOCK to MAX_BLOCK: a file of one stub takes a
+ * block or two of 512 bytes, one of 100 stubs a handful, and what is left at the end of a
+ * block stays under half the pool. A string over BIG gets a block of its own. */
+#define MIN_BLOCK 256
+#define MAX_BLOCK 16384
+#define BIG 4096
 
 struct block {
 	struct block *next;
@@ -53,20 +56,41 @@ void strpool_destroy(struct strpool *p)
 	free(p);
 }
 
+/* A block of exactly n bytes behind the current one (or the first), left out of bumping. */
+static char *own_block(struct strpool *p, size_t n)
+{
+	struct block *b = xmalloc(sizeof(*b) + n);
+	b->size = n;
+	p->bytes += n;
+	if (p->head) {
+		b->next = p->head->next;
+		p->head->next = b;
+	} else {
+		b->next = NULL;
+		p->head = b;
+		p->cur = p->end = b->data + n;
+	}
+	return b->data;
+}
+
+void *strpool_alloc_exact(struct strpool *p, size_t n)
+{
+	return own_block(p, n ? n : 1);
+}
+
 static char *bump(struct strpool *p, size_t n, size_t align)
 {
 	size_t pad = (size_t)(-(uintptr_t)p->cur & (align - 1));
 	if (!p->cur || (size_t)(p->end - p->cur) < pad + n) {
-		size_t size = n > BLOCK_SIZE / 4 ? n : BLOCK_SIZE;
+		/* a big string gets a block of its own */
+		if (n > BIG)
+			return own_block(p, n);
+		size_t size = p->bytes < MIN_BLOCK ? MIN_BLOCK : p->bytes > MAX_BLOCK ? MAX_BLOCK : p->bytes;
+		if (size < n)
+			size = n;
 		struct block *b = xmalloc(sizeof(*b) + size);
 		b->size = size;
 		p->bytes += size;
-		if (size != BLOCK_SIZE && p->head) {
-			/* a big string gets a block of its own, behind the current one */
-			b->next = p->head->next;
-			p->head->next = b;
-			return b->data;
-		}
 		b->next = p->head;
 		p->head = b;
 		p->cur = b->data;
@@ -93,7 +117,7 @@ static char *copy(struct strpool *p, const char *s, size_t len)
 
 static void grow(struct strpool *p)
 {
-	size_t cap = p->cap ? p->cap * 2 : 64;
+	size_t cap = p->cap ? p->cap * 2 : 16;
 	struct slot *t = xcalloc(cap, sizeof(*t));
 	for (size_t i = 0; i < p->cap; i++) {
 		if (!p->table[i].s)

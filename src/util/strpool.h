@@ -18,6 +18,9 @@ void strpool_destroy(struct strpool *p);
 const char *strpool_intern(struct strpool *p, const char *s, size_t len);
 /** n bytes aligned for a pointer (arrays of pointers or sizes), not interned. Valid until strpool_destroy. */
 void *strpool_alloc(struct strpool *p, size_t n);
+/** n bytes aligned for anything, in a block of exactly that size: for an array whose size
+ *  is known (no room wasted after it). Valid until strpool_destroy. */
+void *strpool_alloc_exact(struct strpool *p, size_t n);
 /** Drops the table that finds equal strings: the strings stay, intern copies from now on.
  *  For a pool that is done being filled. */
 void strpool_seal(struct strpool *p);

@@ -92,6 +92,7 @@ Test(stub, interned_stubs_share_equal_strings_and_the_group_frees_them)
 		g->stubs[i]->file = xstrdup("stubs/f.yaml");
 		stub_intern(g->stubs[i], g->pool);
 	}
+	stub_pack(g->stubs, g->n, g->pool);
 	const struct stub *a = g->stubs[0], *b = g->stubs[1], *c = g->stubs[2];
 	cr_assert_eq(a->file, b->file);
 	cr_assert_str_eq(a->file, "stubs/f.yaml");
@@ -104,6 +105,7 @@ Test(stub, interned_stubs_share_equal_strings_and_the_group_frees_them)
 	cr_assert_str_eq(b->req.path, "/b");
 	cr_assert_eq(a->pooled & STUB_POOLED_METHODS, STUB_POOLED_METHODS);
 	cr_assert_eq(c->pooled & (STUB_POOLED_METHODS | STUB_POOLED_RESPONSES), STUB_POOLED_RESPONSES);
+	cr_assert_eq(c->pooled & STUB_POOLED_SELF, STUB_POOLED_SELF);
 	/* a responses list: its array moved, the responses themselves still the stub's */
 	cr_assert_eq(stub_response_count(c), 2);
 	cr_assert_eq(stub_response_at(c, 0), &c->resp);
