@@ -36,16 +36,19 @@ def write_distinct(dirname, n, per_file=100):
                 out.write(bench.stub_yaml(bench.big_path(i), body))
 
 
-def age(dirname):
-    """Dates every file an hour back: the loader trusts a file's stat only once it is 2 s
-    old (STUB_CACHE_RACY_NS), and the files were just written."""
-    old = time.time() - 3600
-    for name in os.listdir(dirname):
-        os.utime(os.path.join(dirname, name), (old, old))
+RACY_S = 2.1   # the loader trusts a file's stat once its mtime and ctime are 2 s old
+               # (STUB_CACHE_RACY_NS); ctime cannot be set back, so the reload waits
+
+
+def cpu_s(pid):
+    """CPU time (user + system, all threads) the process has used so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start(cannery, stub_dir, extra=()):
-    """(popen, port, seconds from just before exec to the ready line)."""
+    """(popen, port, seconds from just before exec to the ready line, CPU seconds by then)."""
     t0 = time.monotonic()
     popen = subprocess.Popen([cannery, "serve", stub_dir, "--port", "0", "--quiet", *extra],
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -54,7 +57,7 @@ def start(cannery, stub_dir, extra=()):
     if not m:
         stop(popen)
         sys.exit(f"scale: {cannery} did not start on {stub_dir}")
-    return popen, int(m.group(2)), t
+    return popen, int(m.group(2)), t, cpu_s(popen.pid)
 
 
 def stop(popen):
@@ -80,7 +83,7 @@ def edit(path, k):
 def reload_times(cannery, stub_dir, edits):
     """Milliseconds of POST /__cannery/reload after one file of stub_dir changed, on a
     --no-watch server; each edit is checked to be served afterwards."""
-    popen, port, _ = start(cannery, stub_dir, ["--no-watch"])
+    popen, port, _, _ = start(cannery, stub_dir, ["--no-watch"])
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     path = os.path.join(stub_dir, EDITED)
     probe = bench.big_path(50001)         # an exact stub of the edited file
@@ -128,34 +131,36 @@ def main():
         for n in SIZES:
             sets[n] = os.path.join(tmp, f"s{n}")
             bench.write_set(sets[n], n)
-            age(sets[n])
         if not args.no_distinct:
             sets["distinct"] = os.path.join(tmp, "distinct")
             write_distinct(sets["distinct"], SIZES[-1])
-            age(sets["distinct"])
-        res = {b: {"ready": {n: [] for n in SIZES}, "rss": {}} for b in args.cannery}
+        written = time.monotonic()
+        res = {b: {"ready": {n: [] for n in SIZES}, "cpu": {n: [] for n in SIZES}, "rss": {}}
+               for b in args.cannery}
         # starts alternate between binaries and sizes, so that noise hits all of them
         for _ in range(args.starts):
             for b in args.cannery:
                 for n in SIZES:
-                    popen, _, t = start(b, sets[n])
+                    popen, _, t, cpu = start(b, sets[n])
                     res[b]["ready"][n].append(t)
+                    res[b]["cpu"][n].append(cpu)
                     res[b]["rss"][n] = bench.rss_kb(popen.pid)
                     stop(popen)
         for b in args.cannery:
             if not args.no_distinct:
-                popen, _, t = start(b, sets["distinct"])
+                popen, _, _, _ = start(b, sets["distinct"])
                 res[b]["rss"]["distinct"] = bench.rss_kb(popen.pid)
                 stop(popen)
+        # a reload reads again what was written less than 2 s before the server's load
+        time.sleep(max(0.0, written + RACY_S - time.monotonic()))
+        for b in args.cannery:
             res[b]["reload"] = reload_times(b, sets[SIZES[-1]], args.edits)
-            # the edits leave the file as they found it but for the marker: age it again
-            age(sets[SIZES[-1]])
         load_after = os.getloadavg()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
     L = []
-    L.append(f"Machine: {os.cpu_count()} CPUs, load average {load_before[0]:.2f} before and "
+    L.append(f"Machine: {bench.machine()}, load average {load_before[0]:.2f} before and "
              f"{load_after[0]:.2f} after; {args.starts} starts per size (median, min–max), "
              f"{args.edits} edits for the reload (median, min–max).")
     L.append("")
@@ -172,6 +177,8 @@ def main():
     for n in SIZES:
         row(f"ready, {n:,} stubs ({n // 100:,} files)", lambda r, n=n: spread(r["ready"][n]))
     row("ready ratio 100,000 ÷ 10,000", lambda r: f"{statistics.median(r['ready'][SIZES[1]]) / statistics.median(r['ready'][SIZES[0]]):.1f}×")
+    for n in SIZES:
+        row(f"CPU time to ready (all threads), {n:,} stubs", lambda r, n=n: spread(r["cpu"][n]))
     for n in SIZES:
         row(f"VmRSS / VmHWM after start, {n:,} stubs",
             lambda r, n=n: f"{mb(r['rss'][n]['VmRSS'])} / {mb(r['rss'][n]['VmHWM'])}")
