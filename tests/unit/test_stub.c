@@ -88,14 +88,12 @@ Test(stub, interned_stubs_share_equal_strings_and_the_group_frees_them)
 						    "- request: { path: /c }\n"
 						    "  responses: [ { body: x }, { body: y } ]\n");
 	g->pool = strpool_create();
-	for (size_t i = 0; i < g->n; i++) {
-		g->stubs[i]->file = xstrdup("stubs/f.yaml");
+	for (size_t i = 0; i < g->n; i++)
 		stub_intern(g->stubs[i], g->pool);
-	}
 	stub_pack(g->stubs, g->n, g->pool);
 	const struct stub *a = g->stubs[0], *b = g->stubs[1], *c = g->stubs[2];
 	cr_assert_eq(a->file, b->file);
-	cr_assert_str_eq(a->file, "stubs/f.yaml");
+	cr_assert_str_eq(a->file, "f.yaml");
 	cr_assert_eq(a->req.methods[0], b->req.methods[0]);
 	cr_assert_str_eq(b->req.methods[1], "POST");
 	cr_assert_eq(a->resp.body, b->resp.body);
