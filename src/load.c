@@ -208,6 +208,21 @@ static cJSON *scalar_json(struct loader *ld, const struct ynode *n, unsigned fla
 	return json_check(cJSON_CreateString(n->text));
 }
 
+/* Up to this many pairs, a mapping's keys are checked against the earlier ones one by
+ * one: cheaper than a hash map that copies every key (a response body's objects are
+ * mostly small, and a start with 100,000 of them made ~800,000 such copies). */
+#define FEW_KEYS 16
+
+/* Whether scalar key kids[i] of mapping n is a scalar key before it (as written, up to a
+ * NUL: what the hash map compares). */
+static bool key_seen(const struct ynode *n, size_t i)
+{
+	for (size_t j = 0; j < i; j += 2)
+		if (n->kids[j]->kind == YNODE_SCALAR && strcmp(n->kids[j]->text, n->kids[i]->text) == 0)
+			return true;
+	return false;
+}
+
 cJSON *load_json(struct loader *ld, const struct ynode *n, unsigned flags)
 {
 	if (n->kind == YNODE_SCALAR)
@@ -220,11 +235,12 @@ cJSON *load_json(struct loader *ld, const struct ynode *n, unsigned flags)
 	}
 	cJSON *obj = json_check(cJSON_CreateObject());
 	struct hmap keys = HMAP_INIT;
+	bool few = n->n / 2 <= FEW_KEYS;
 	for (size_t i = 0; i + 1 < n->n; i += 2) {
 		const struct ynode *k = n->kids[i];
 		if (!load_key_ok(ld, k))
 			continue;
-		if (!hmap_add_key(&keys, k->text)) {
+		if (few ? key_seen(n, i) : !hmap_add_key(&keys, k->text)) {
 			load_err(ld, k, "duplicate key %s", load_shown(ld, k->text, k->len));
 			continue;
 		}

@@ -1082,6 +1082,14 @@ Test(stub_load, scalar_typing_in_json)
 	cr_assert_str_eq(res.stubs[0]->resp.body, "null");
 	expect_error("response: { json: [1e400] }\n", "stubs/x.yaml:1:20: error: number '1e400' is out of range\n");
 	expect_error("response: { json: { a: 1, a: 2 } }\n", "stubs/x.yaml:1:27: error: duplicate key 'a'\n");
+	/* many keys (checked through a hash map), and few (one by one): the same errors */
+	expect_error("response: { json: { k1: 1, k2: 2, k3: 3, k4: 4, k5: 5, k6: 6, k7: 7, k8: 8, k9: 9, k10: 10,\n"
+		     "  k11: 11, k12: 12, k13: 13, k14: 14, k15: 15, k16: 16, k17: 17, k2: 0, k17: 0 } }\n",
+		     "stubs/x.yaml:2:66: error: duplicate key 'k2'\nstubs/x.yaml:2:73: error: duplicate key 'k17'\n");
+	expect_error("response: { json: { k1: 1, [x]: 2, k2: 2, k1: 3, k2: 4, k1: 5 } }\n",
+		     "stubs/x.yaml:1:28: error: a key must be a scalar, got a sequence\n"
+		     "stubs/x.yaml:1:43: error: duplicate key 'k1'\nstubs/x.yaml:1:50: error: duplicate key 'k2'\n"
+		     "stubs/x.yaml:1:57: error: duplicate key 'k1'\n");
 }
 
 Test(stub_load, body_conditions)
