@@ -81,19 +81,22 @@ def edit(path, k):
 
 
 def reload_times(cannery, stub_dir, edits):
-    """Milliseconds of POST /__cannery/reload after one file of stub_dir changed, on a
-    --no-watch server; each edit is checked to be served afterwards."""
+    """Seconds of POST /__cannery/reload after one file of stub_dir changed, on a
+    --no-watch server, and the CPU time the server used meanwhile (schedstat, all its
+    threads: steadier on a busy machine); each edit is checked to be served afterwards."""
     popen, port, _, _ = start(cannery, stub_dir, ["--no-watch"])
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     path = os.path.join(stub_dir, EDITED)
     probe = bench.big_path(50001)         # an exact stub of the edited file
-    out = []
+    out, cpu = [], []
     try:
         for k in range(edits):
             edit(path, k)
+            c0 = bench.cpu_ns(popen.pid)
             t0 = time.monotonic()
             status, body = request(conn, "POST", "/__cannery/reload")
             t = time.monotonic() - t0
+            cpu.append((bench.cpu_ns(popen.pid) - c0) / 1e9)
             if status != 200:
                 sys.exit(f"scale: reload answered {status}: {body[:200]!r}")
             status, body = request(conn, "GET", probe)
@@ -103,7 +106,7 @@ def reload_times(cannery, stub_dir, edits):
     finally:
         conn.close()
         stop(popen)
-    return out
+    return out, cpu
 
 
 def ms(t):
@@ -154,7 +157,7 @@ def main():
         # a reload reads again what was written less than 2 s before the server's load
         time.sleep(max(0.0, written + RACY_S - time.monotonic()))
         for b in args.cannery:
-            res[b]["reload"] = reload_times(b, sets[SIZES[-1]], args.edits)
+            res[b]["reload"], res[b]["reload_cpu"] = reload_times(b, sets[SIZES[-1]], args.edits)
         load_after = os.getloadavg()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -186,6 +189,7 @@ def main():
         row("VmRSS / VmHWM, 100,000 stubs, no two bodies alike",
             lambda r: f"{mb(r['rss']['distinct']['VmRSS'])} / {mb(r['rss']['distinct']['VmHWM'])}")
     row("reload of one changed file at 100,000 (POST /__cannery/reload)", lambda r: spread(r["reload"]))
+    row("CPU time of that reload (server, all threads)", lambda r: spread(r["reload_cpu"]))
     print("\n".join(L))
 
 
