@@ -182,6 +182,7 @@ def main():
     row("ready ratio 100,000 ÷ 10,000", lambda r: f"{statistics.median(r['ready'][SIZES[1]]) / statistics.median(r['ready'][SIZES[0]]):.1f}×")
     for n in SIZES:
         row(f"CPU time to ready (all threads), {n:,} stubs", lambda r, n=n: spread(r["cpu"][n]))
+    row("CPU time ratio 100,000 ÷ 10,000", lambda r: f"{statistics.median(r['cpu'][SIZES[1]]) / statistics.median(r['cpu'][SIZES[0]]):.1f}×")
     for n in SIZES:
         row(f"VmRSS / VmHWM after start, {n:,} stubs",
             lambda r, n=n: f"{mb(r['rss'][n]['VmRSS'])} / {mb(r['rss'][n]['VmHWM'])}")
