@@ -92,6 +92,15 @@ void strbuf_add_json_escaped(struct strbuf *sb, const char *s, size_t len)
 	size_t i = 0;
 	strbuf_grow(sb, len);
 	while (i < len) {
+		/* a run of ASCII that stays as it is goes in one piece */
+		size_t run = i;
+		while (run < len && u[run] >= 0x20 && u[run] < 0x80 && u[run] != '"' && u[run] != '\\')
+			run++;
+		if (run > i) {
+			strbuf_add(sb, s + i, run - i);
+			i = run;
+			continue;
+		}
 		unsigned char c = u[i];
 		const char *esc = NULL;
 		switch (c) {
