@@ -1055,6 +1055,41 @@ Test(stub_load, json_text_through_string)
 	cr_assert_eq(res.n, 0);
 }
 
+/* A body is printed straight from the YAML nodes unless it holds what only the cJSON way
+ * decides (here a float next to it): both ways give the same bytes. */
+Test(stub_load, json_body_text_is_the_same_without_the_tree)
+{
+	static const char *const bodies[] = {
+		"{ \"q\\\"uote\": \"a\\\"b\\\\c/d\", tab: \"x\\ty\", nl: \"l1\\nl2\", ctl: \"\\x01\\x1f\\x7f\" }",
+		"{ u: \"\u00e9\u65e5\U0001F389\", e: \"\", n: ~, N: NULL, t: True, f: false, y: yes, o: on }",
+		"{ i: 007, p: +5, m: -0, big: 123456789012345678901234567890, s: '007', tagged: !!str 7 }",
+		"[1, \"2\", [], {}, [[]], {a: {b: [null]}}, { \"\": 1 }, \"}\", \"]\", \",\", \":\"]",
+		"{ key with spaces: value with spaces, 'single': \"double\", multi: \"a\n        b\", 1: key is text }",
+		"\"just a string\"",
+		"\"folded\n        over lines\\n\"",
+		"{ tpl: \"{{ not a template here }}\" }",
+	};
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(*bodies); i++) {
+		char text[512];
+		snprintf(text, sizeof(text), "template: false\nresponse:\n  json: %s\n", bodies[i]);
+		expect_ok(load_yaml(text));
+		char *fast = xstrdup(res.stubs[0]->resp.body);
+		snprintf(text, sizeof(text), "template: false\nresponse:\n  json:\n    - 1.5\n    - %s\n", bodies[i]);
+		expect_ok(load_yaml(text));
+		const char *slow = res.stubs[0]->resp.body;
+		cr_assert_eq(strncmp(slow, "[1.5,", 5), 0, "%s", slow);
+		cr_assert_eq(strlen(slow), strlen(fast) + 6, "%s\n%s", fast, slow);
+		cr_assert_eq(strncmp(slow + 5, fast, strlen(fast)), 0, "fast: %s\nslow: %s", fast, slow);
+		free(fast);
+	}
+	/* with templates on, a template string makes a template body (the cJSON way) */
+	expect_ok(load_yaml("response: { json: { id: \"{{request.params.id}}\", n: 1 } }\n"));
+	cr_assert_not_null(res.stubs[0]->resp.body_tpl);
+	expect_ok(load_yaml("response: { json: { id: \"plain\", n: 1 } }\n"));
+	cr_assert_null(res.stubs[0]->resp.body_tpl);
+	cr_assert_str_eq(res.stubs[0]->resp.body, "{\"id\":\"plain\",\"n\":1}");
+}
+
 Test(stub_load, scalar_typing_in_json)
 {
 	expect_ok(load_yaml("response:\n  json:\n"
