@@ -71,9 +71,11 @@ static int publish(struct catalog *c, struct stub_group *files, struct stub_grou
 		groups[n++] = runtime[i];
 	if (files)
 		groups[n++] = files;
-	/* last: on a full tie under section 2's rules, a stub file wins over a resource */
+	/* last: on a full tie under section 2's rules, a stub file wins over a resource; an
+	 * empty one (the WireMock front of a server without mappings) adds nothing */
 	for (size_t i = 0; i < c->nsources; i++)
-		groups[n++] = c->sources[i];
+		if (c->sources[i]->n)
+			groups[n++] = c->sources[i];
 	struct stub_set *set = stub_set_create(groups, n, c->stats.generation + 1, c->cfg.ext);
 	free(groups);
 	c->stats.generation++;
@@ -327,17 +329,30 @@ out:
 	return rc;
 }
 
+/* Whether any of groups[0..n) has a stub. */
+static bool stubs_in(struct stub_group *const *groups, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (groups[i]->n)
+			return true;
+	return false;
+}
+
 int catalog_set_sources(struct catalog *c, struct stub_group *const *groups, size_t n, char **errors)
 {
 	struct diag_list diags = DIAG_LIST_INIT;
 	pthread_mutex_lock(&c->lock);
 	struct stub_group **old = c->sources;
 	size_t nold = c->nsources;
+	/* no stubs from another front-end before or now (the server's start asks, with an
+	 * empty WireMock front): the set published is this one already, and at 100,000 stubs
+	 * building it again was 90 ms and 30 MB */
+	bool same = !stubs_in(groups, n) && !stubs_in(old, nold);
 	c->sources = xmalloc((n ? n : 1) * sizeof(*c->sources));
 	for (size_t i = 0; i < n; i++)
 		c->sources[i] = stub_group_ref(groups[i]);
 	c->nsources = n;
-	int rc = publish(c, c->files, c->runtime, c->nruntime, &diags);
+	int rc = same ? 0 : publish(c, c->files, c->runtime, c->nruntime, &diags);
 	if (rc < 0) {
 		for (size_t i = 0; i < n; i++)
 			stub_group_unref(c->sources[i]);

@@ -51,7 +51,8 @@ int catalog_reload_settled(struct catalog *c, char **errors, bool (*settled)(voi
 			   void *cls);
 
 /** Replaces the stubs of other front-ends (one group per `--crud FILE`, in order), served
- *  after the stub files, and publishes the new set. Takes its own references. Returns 0,
+ *  after the stub files, and publishes the new set (none when neither the old nor the new
+ *  sources have a stub: the current set is that one already). Takes its own references. Returns 0,
  *  or -EINVAL with *errors (caller frees; may be NULL) while the previous set stays. */
 int catalog_set_sources(struct catalog *c, struct stub_group *const *groups, size_t n, char **errors);
 

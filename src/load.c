@@ -143,21 +143,27 @@ bool load_expect_mapping(struct loader *ld, const struct ynode *v, const char *w
 
 /* ---- YAML values to JSON ---- */
 
+/* A decimal integer's exact digits, as a body keeps them: "007" -> 7, "+5" -> 5, "-0" -> 0,
+ * however large. */
+static void raw_int(struct strbuf *out, const char *s)
+{
+	bool neg = *s == '-';
+	if (*s == '+' || *s == '-')
+		s++;
+	while (s[0] == '0' && s[1])
+		s++;
+	if (neg && strcmp(s, "0") != 0)
+		strbuf_addc(out, '-');
+	strbuf_adds(out, s);
+}
+
 static cJSON *number_json(struct loader *ld, const struct ynode *n, unsigned flags)
 {
 	const char *s = n->text;
 	int base = numtext_int_base(s);
 	if (base == 10 && (flags & LOAD_JSON_RAW_INTS)) {
-		/* exact digits: "007" -> 7, "+5" -> 5, however large */
-		bool neg = *s == '-';
-		if (*s == '+' || *s == '-')
-			s++;
-		while (s[0] == '0' && s[1])
-			s++;
 		struct strbuf sb = STRBUF_INIT;
-		if (neg && strcmp(s, "0") != 0)
-			strbuf_addc(&sb, '-');
-		strbuf_adds(&sb, s);
+		raw_int(&sb, s);
 		cJSON *j = json_check(cJSON_CreateRaw(sb.buf));
 		strbuf_release(&sb);
 		return j;
@@ -208,6 +214,21 @@ static cJSON *scalar_json(struct loader *ld, const struct ynode *n, unsigned fla
 	return json_check(cJSON_CreateString(n->text));
 }
 
+/* Up to this many pairs, a mapping's keys are checked against the earlier ones one by
+ * one: cheaper than a hash map that copies every key (a response body's objects are
+ * mostly small, and a start with 100,000 of them made ~800,000 such copies). */
+#define FEW_KEYS 16
+
+/* Whether scalar key kids[i] of mapping n is a scalar key before it (as written, up to a
+ * NUL: what the hash map compares). */
+static bool key_seen(const struct ynode *n, size_t i)
+{
+	for (size_t j = 0; j < i; j += 2)
+		if (n->kids[j]->kind == YNODE_SCALAR && strcmp(n->kids[j]->text, n->kids[i]->text) == 0)
+			return true;
+	return false;
+}
+
 cJSON *load_json(struct loader *ld, const struct ynode *n, unsigned flags)
 {
 	if (n->kind == YNODE_SCALAR)
@@ -220,11 +241,12 @@ cJSON *load_json(struct loader *ld, const struct ynode *n, unsigned flags)
 	}
 	cJSON *obj = json_check(cJSON_CreateObject());
 	struct hmap keys = HMAP_INIT;
+	bool few = n->n / 2 <= FEW_KEYS;
 	for (size_t i = 0; i + 1 < n->n; i += 2) {
 		const struct ynode *k = n->kids[i];
 		if (!load_key_ok(ld, k))
 			continue;
-		if (!hmap_add_key(&keys, k->text)) {
+		if (few ? key_seen(n, i) : !hmap_add_key(&keys, k->text)) {
 			load_err(ld, k, "duplicate key %s", load_shown(ld, k->text, k->len));
 			continue;
 		}
@@ -232,5 +254,62 @@ cJSON *load_json(struct loader *ld, const struct ynode *n, unsigned flags)
 	}
 	hmap_release(&keys, NULL);
 	return obj;
+}
+
+/* A scalar as load_json types it for a body; false when only load_json and cJSON decide
+ * its text (a float, a hex or octal number, a template, a NUL inside). */
+static bool scalar_text(const struct ynode *n, bool tpl, struct strbuf *out)
+{
+	if (strlen(n->text) != n->len)
+		return false;
+	if (n->plain) {
+		int b = ynode_bool(n);
+		if (ynode_is_null(n)) {
+			strbuf_adds(out, "null");
+			return true;
+		}
+		if (b >= 0) {
+			strbuf_adds(out, b ? "true" : "false");
+			return true;
+		}
+		int base = numtext_int_base(n->text);
+		if (base == 10) {
+			raw_int(out, n->text);
+			return true;
+		}
+		if (base || numtext_is_float(n->text))
+			return false;
+	}
+	if (tpl && tpl_has_expr(n->text, n->len))
+		return false;
+	/* cJSON escapes as strbuf does for valid UTF-8, which libyaml's texts are */
+	strbuf_add_json_string(out, n->text, n->len);
+	return true;
+}
+
+bool load_json_text(const struct ynode *n, bool tpl, struct strbuf *out)
+{
+	if (n->kind == YNODE_SCALAR)
+		return scalar_text(n, tpl, out);
+	bool obj = n->kind == YNODE_MAPPING;
+	if (obj && n->n / 2 > FEW_KEYS)
+		return false;
+	strbuf_addc(out, obj ? '{' : '[');
+	for (size_t i = 0; i < n->n; i++) {
+		if (i)
+			strbuf_addc(out, ',');
+		if (obj) {
+			const struct ynode *k = n->kids[i];
+			if (k->kind != YNODE_SCALAR || strlen(k->text) != k->len || key_seen(n, i))
+				return false;
+			strbuf_add_json_string(out, k->text, k->len);
+			strbuf_addc(out, ':');
+			i++;
+		}
+		if (!load_json_text(n->kids[i], tpl, out))
+			return false;
+	}
+	strbuf_addc(out, obj ? '}' : ']');
+	return true;
 }
 

@@ -14,6 +14,8 @@
 #include "util/hmap.h"
 #include "yaml_tree.h"
 
+struct strbuf;
+
 struct loader {
 	struct diag_list *diags;
 	struct load_result *res;
@@ -23,6 +25,7 @@ struct loader {
 	const char *stub_file;      /* stub->file; NULL for runtime stubs */
 	const char *relpath;        /* RELPATH of RELPATH#INDEX ids */
 	bool runtime;
+	bool pool;                  /* a stub file's: its stubs share the result's strpool (stub_intern) */
 	const char *file_dir;       /* file: paths are relative to it; NULL forbids file: */
 	const char *root_shown;     /* ... and must stay inside this directory */
 	const char *root_real;      /* its realpath, or NULL when that failed */
@@ -83,6 +86,12 @@ enum {
 /** Any YAML value as JSON (caller deletes); never NULL: a wrong part becomes null after
  *  an error. */
 cJSON *load_json(struct loader *ld, const struct ynode *n, unsigned flags);
+/** Appends to out the text json_print gives for load_json(n, LOAD_JSON_RAW_INTS, plus
+ *  LOAD_JSON_TEMPLATES when tpl), straight from the nodes, when that value has no
+ *  template (with tpl) and nothing only load_json decides: floats, hex or octal numbers,
+ *  NULs inside texts, keys that are not scalars or come twice, more than 16 keys in a
+ *  mapping. Returns false for those (out then holds a part), and reports nothing. */
+bool load_json_text(const struct ynode *n, bool tpl, struct strbuf *out);
 
 /* The parts of a stub, each in its own file. */
 

@@ -307,13 +307,22 @@ void load_response(struct loader *ld, const struct ynode *map, struct stub_respo
 			has_ct = to_resp_headers(ld, v, r, tpl);
 			break;
 		case PK_JSON: {
+			r->content_type = xstrdup("application/json");
+			/* most bodies: the text straight from the nodes, without a cJSON tree to
+			 * build, print and free (15 % of a large start's instructions) */
+			struct strbuf text = STRBUF_INIT;
+			if (load_json_text(v, tpl, &text)) {
+				char *body = strbuf_detach(&text, &r->body_len);
+				r->body = xrealloc(body, r->body_len + 1);   /* strbuf's spare room */
+				break;
+			}
+			strbuf_release(&text);
 			size_t before = load_nerrors(ld);
 			cJSON *j = load_json(ld, v, LOAD_JSON_RAW_INTS | (tpl ? LOAD_JSON_TEMPLATES : 0));
 			r->body = json_print(j, &r->body_len);
 			if (tpl && load_nerrors(ld) == before)
 				r->body_tpl = tpl_compile_json(j);
 			cJSON_Delete(j);
-			r->content_type = xstrdup("application/json");
 			break;
 		}
 		case PK_BODY:

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/strpool.h"
 #include "util/xalloc.h"
 
 /* Grows an array whose capacity is the next power of two above its count. */
@@ -23,12 +24,18 @@ void load_result_release(struct load_result *res)
 	for (size_t i = 0; i < res->npaths; i++)
 		free(res->paths[i]);
 	free(res->paths);
+	strpool_destroy(res->pool);
 	memset(res, 0, sizeof(*res));
 }
 
 struct stub_group *load_result_take(struct load_result *res, char ***paths, size_t *npaths)
 {
+	if (res->pool) {
+		stub_pack(res->stubs, res->n, res->pool);
+		strpool_seal(res->pool);
+	}
 	struct stub_group *g = stub_group_create(res->stubs, res->n);
+	g->pool = res->pool;
 	*paths = res->paths;
 	*npaths = res->npaths;
 	memset(res, 0, sizeof(*res));

@@ -13,11 +13,12 @@ struct load_result {
 	char **paths;               /* every stub file and file: body read, as opened (for the watcher) */
 	size_t npaths;
 	size_t nfiles;              /* how many of the paths are stub files */
+	struct strpool *pool;       /* what the stubs share (stub_intern), or NULL: the group's */
 };
 
 /** Frees everything res holds and leaves it empty. */
 void load_result_release(struct load_result *res);
-/** The stubs as one group (refcount 1) and the paths read (*paths: caller frees each and
+/** The stubs as one group (refcount 1, owning the pool) and the paths read (*paths: caller frees each and
  *  the array), leaving res empty. */
 struct stub_group *load_result_take(struct load_result *res, char ***paths, size_t *npaths);
 /** Appends s (taken) with s->order set to its place. */

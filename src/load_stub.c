@@ -10,6 +10,7 @@
 
 #include "respond.h"
 #include "util/strbuf.h"
+#include "util/strpool.h"
 #include "util/xalloc.h"
 
 struct id_loc {
@@ -218,6 +219,15 @@ static void convert_stub(struct loader *ld, const struct ynode *map)
 		return;
 	}
 	s->file = ld->stub_file ? xstrdup(ld->stub_file) : NULL;
+	/* a file's stubs share its name, their methods, content types and equal bodies, in
+	 * one pool instead of a malloc each: 40% of a one-line stub's memory. Only stub
+	 * files: their results become one group (load_result_take), which owns the pool;
+	 * runtime stubs become a group each, and their ids may still change. */
+	if (ld->pool) {
+		if (!ld->res->pool)
+			ld->res->pool = strpool_create();
+		stub_intern(s, ld->res->pool);
+	}
 	load_result_add_stub(ld->res, s);
 }
 

@@ -9,46 +9,53 @@
 #include "stub.h"
 #include "util/xalloc.h"
 
-/* One stub's responses. */
+/* Every response of a set, stub after stub, in one array: two allocations per set rather
+ * than one per stub (a 48-byte chunk and a pointer each, 5 MB at 100,000 stubs, and 100,000
+ * callocs in every reload). */
 struct prepared {
-	size_t n;
-	struct reply_prepared r[];
+	size_t *first;                  /* stubs[i]'s responses are r[first[i] .. first[i + 1]) */
+	struct reply_prepared *r;
+	size_t total;
 };
 
 static void *prepare(const struct stub_set *set, void *cls)
 {
 	(void)cls;
-	struct prepared **v = xcalloc(set->n ? set->n : 1, sizeof(*v));
+	struct prepared *p = xmalloc(sizeof(*p));
+	p->first = xmalloc((set->n + 1) * sizeof(*p->first));
+	p->total = 0;
+	for (size_t i = 0; i < set->n; i++) {
+		p->first[i] = p->total;
+		p->total += stub_response_count(set->stubs[i]);
+	}
+	p->first[set->n] = p->total;
+	p->r = xcalloc(p->total ? p->total : 1, sizeof(*p->r));
 	for (size_t i = 0; i < set->n; i++) {
 		const struct stub *s = set->stubs[i];
-		size_t n = stub_response_count(s);
-		struct prepared *p = xcalloc(1, sizeof(*p) + n * sizeof(p->r[0]));
-		p->n = n;
-		for (size_t j = 0; j < n; j++)
-			p->r[j].expose = cors_expose_list(stub_response_at(s, j), &p->r[j].own_cors);
+		struct reply_prepared *r = &p->r[p->first[i]];
+		for (size_t j = 0; j < p->first[i + 1] - p->first[i]; j++)
+			r[j].expose = cors_expose_list(stub_response_at(s, j), &r[j].own_cors);
 		/* the adapter's prebuilt responses come on first use */
-		v[i] = p;
 	}
-	return v;
+	return p;
 }
 
 static void release(void *data, size_t n, void *cls)
 {
+	(void)n;
 	struct reply_cache_config *cfg = cls;
-	struct prepared **v = data;
-	for (size_t i = 0; i < n; i++) {
-		struct prepared *p = v[i];
-		for (size_t j = 0; j < p->n; j++) {
-			for (size_t k = 0; k < 2; k++) {
-				void *b = atomic_load(&p->r[j].built[k]);
-				if (b && cfg->drop_built)
-					cfg->drop_built(b);
-			}
-			free(p->r[j].expose);
+	struct prepared *p = data;
+	for (size_t i = 0; i < p->total; i++) {
+		for (size_t k = 0; k < 2; k++) {
+			void *b = atomic_load(&p->r[i].built[k]);
+			if (b && cfg->drop_built)
+				cfg->drop_built(b);
 		}
-		free(p);
+		free(p->r[i].expose);
 	}
-	free(v);
+	free(p->r);
+	free(p->first);
+	free(p);
 }
 
 void reply_cache_init(struct reply_cache_config *cfg, void (*drop_built)(void *built))
@@ -61,8 +68,9 @@ void reply_cache_init(struct reply_cache_config *cfg, void (*drop_built)(void *b
 
 struct reply_prepared *reply_cache_get(const struct stub_set *set, size_t slot, size_t idx)
 {
-	struct prepared *p = ((struct prepared **)set->ext)[slot];
-	return &p->r[idx < p->n ? idx : 0];
+	const struct prepared *p = set->ext;
+	size_t first = p->first[slot], n = p->first[slot + 1] - first;
+	return &p->r[first + (idx < n ? idx : 0)];
 }
 
 void reply_expand(struct reply *r, struct arena *a)

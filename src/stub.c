@@ -8,6 +8,7 @@
 #include "jsonpath.h"
 #include "regex.h"
 #include "render.h"
+#include "util/strpool.h"
 #include "util/xalloc.h"
 
 void stub_request_add_seg(struct stub_request *q, const char *text, size_t n, bool is_param)
@@ -75,17 +76,78 @@ void body_match_release(struct body_match *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/* A pooled copy of *field (len bytes), the malloc'd one freed; NULL stays NULL. */
+static bool intern_field(char **field, size_t len, struct strpool *pool)
+{
+	if (!*field)
+		return false;
+	char *old = *field;
+	*field = (char *)strpool_intern(pool, old, len);
+	free(old);
+	return true;
+}
+
+void stub_intern(struct stub *s, struct strpool *pool)
+{
+	if (s->id && intern_field(&s->id, strlen(s->id), pool))
+		s->pooled |= STUB_POOLED_ID;
+	if (s->file && intern_field(&s->file, strlen(s->file), pool))
+		s->pooled |= STUB_POOLED_FILE;
+	if (s->req.path && intern_field(&s->req.path, strlen(s->req.path), pool))
+		s->pooled |= STUB_POOLED_PATH;
+	if (s->req.nmethods) {
+		char **v = strpool_alloc(pool, s->req.nmethods * sizeof(*v));
+		for (size_t i = 0; i < s->req.nmethods; i++) {
+			v[i] = s->req.methods[i];
+			intern_field(&v[i], strlen(v[i]), pool);
+		}
+		free(s->req.methods);
+		s->req.methods = v;
+		s->pooled |= STUB_POOLED_METHODS;
+	}
+	if (intern_field(&s->resp.body, s->resp.body_len, pool))
+		s->pooled |= STUB_POOLED_BODY;
+	if (s->resp.content_type && intern_field(&s->resp.content_type, strlen(s->resp.content_type), pool))
+		s->pooled |= STUB_POOLED_CONTENT_TYPE;
+	if (s->nresponses) {
+		struct stub_response **v = strpool_alloc(pool, s->nresponses * sizeof(*v));
+		memcpy(v, s->responses, s->nresponses * sizeof(*v));
+		free(s->responses);
+		s->responses = v;
+		s->pooled |= STUB_POOLED_RESPONSES;
+	}
+}
+
+void stub_pack(struct stub **stubs, size_t n, struct strpool *pool)
+{
+	if (!n)
+		return;
+	struct stub *v = strpool_alloc_exact(pool, n * sizeof(*v));
+	for (size_t i = 0; i < n; i++) {
+		v[i] = *stubs[i];
+		free(stubs[i]);
+		stubs[i] = &v[i];
+		if (v[i].nresponses)
+			v[i].responses[0] = &v[i].resp;
+		v[i].pooled |= STUB_POOLED_SELF;
+	}
+}
+
 void stub_destroy(struct stub *s)
 {
 	if (!s)
 		return;
-	free(s->id);
+	if (!(s->pooled & STUB_POOLED_ID))
+		free(s->id);
 	free(s->name);
-	free(s->file);
-	for (size_t i = 0; i < s->req.nmethods; i++)
+	if (!(s->pooled & STUB_POOLED_FILE))
+		free(s->file);
+	for (size_t i = 0; !(s->pooled & STUB_POOLED_METHODS) && i < s->req.nmethods; i++)
 		free(s->req.methods[i]);
-	free(s->req.methods);
-	free(s->req.path);
+	if (!(s->pooled & STUB_POOLED_METHODS))
+		free(s->req.methods);
+	if (!(s->pooled & STUB_POOLED_PATH))
+		free(s->req.path);
 	for (size_t i = 0; i < s->req.nsegs; i++)
 		free(s->req.segs[i].text);
 	free(s->req.segs);
@@ -98,17 +160,23 @@ void stub_destroy(struct stub *s)
 	for (size_t i = 0; i < s->req.nbodies; i++)
 		body_match_release(&s->req.bodies[i]);
 	free(s->req.bodies);
+	if (s->pooled & STUB_POOLED_BODY)
+		s->resp.body = NULL;
+	if (s->pooled & STUB_POOLED_CONTENT_TYPE)
+		s->resp.content_type = NULL;
 	stub_response_release(&s->resp);
 	for (size_t i = 1; i < s->nresponses; i++) {
 		stub_response_release(s->responses[i]);
 		free(s->responses[i]);
 	}
-	free(s->responses);
+	if (!(s->pooled & STUB_POOLED_RESPONSES))
+		free(s->responses);
 	free(s->front_json);
 	free(s->scenario);
 	free(s->state);
 	free(s->next_state);
-	free(s);
+	if (!(s->pooled & STUB_POOLED_SELF))
+		free(s);
 }
 
 void stub_response_release(struct stub_response *r)
@@ -164,6 +232,7 @@ void stub_group_unref(struct stub_group *g)
 		stub_group_unref(g->parts[i]);
 	free(g->parts);
 	free(g->stubs);
+	strpool_destroy(g->pool);
 	free(g);
 }
 

@@ -16,6 +16,7 @@ struct regex;
 struct reply;
 struct respond_ctx;
 struct stub_response;
+struct strpool;
 struct tpl;
 
 /**
@@ -119,15 +120,18 @@ struct path_seg {
 	bool is_rest;            /* {name*}: only as the last segment; captures the rest, slashes included */
 };
 
+/* The fields of 4 bytes and less come first, together, so that no padding sits between
+ * pointers (a stub is the largest part of a loaded set's memory). */
 struct stub_request {
+	enum path_kind path_kind;
+	int path_line, path_col; /* where path/path_regex stands, for messages */
+	bool path_re_target;     /* REGEX: matched against the raw target, query included (WireMock's urlPattern) */
 	char **methods;          /* upper-case; nmethods == 0 means any method */
 	size_t nmethods;
-	enum path_kind path_kind;
 	char *path;              /* EXACT: the path; TEMPLATE: the template source; REGEX: the regex source; NONE: NULL */
 	struct path_seg *segs;   /* TEMPLATE: segments after the leading '/' */
 	size_t nsegs;
 	struct regex *path_re;   /* REGEX */
-	bool path_re_target;     /* REGEX: matched against the raw target, query included (WireMock's urlPattern) */
 	char *target;            /* the raw target (path and query as sent) must equal this (WireMock's url), or NULL */
 	struct named_matcher *path_params;  /* TEMPLATE: matchers on the captures (WireMock's pathParameters) */
 	size_t npath_params;
@@ -135,7 +139,6 @@ struct stub_request {
 	size_t nquery, nheaders, ncookies;
 	struct body_match *bodies;  /* every one must hold; none: any body */
 	size_t nbodies;
-	int path_line, path_col; /* where path/path_regex stands, for messages */
 };
 
 /** A response header; one entry per line sent (a YAML list becomes several entries). */
@@ -156,8 +159,8 @@ enum stub_fault {
 
 struct stub_response {
 	int status;                 /* 100..599, default 200 */
-	char *status_message;       /* the reason phrase on the status line, or NULL: the standard one */
 	enum stub_fault fault;      /* with the fault handler (respond.h) */
+	char *status_message;       /* the reason phrase on the status line, or NULL: the standard one */
 	char *proxy_base;           /* with the proxy handler: forward to this base URL (WireMock's proxyBaseUrl) */
 	struct header *headers;
 	size_t nheaders;
@@ -193,26 +196,28 @@ enum sequence_mode {
 	SEQUENCE_CYCLE,
 };
 
+/* The winner order's keys first (tier, priority, insertion, nconds, then req.path_kind):
+ * sorting 100,000 stubs reads them all, from one or two cache lines per stub. No padding
+ * between pointers (see stub_request). */
 struct stub {
-	char *id;                   /* name, or RELPATH#INDEX */
-	char *name;                 /* NULL when the stub has none */
-	char *file;                 /* display path "DIR/RELPATH"; NULL for runtime stubs */
-	int line, col;              /* where the stub's mapping starts, 1-based */
 	enum stub_tier tier;        /* STUB_TIER_MAIN unless a fallback front-end made it */
 	int priority;               /* lower wins; default 100 */
-	struct stub_request req;
-	struct stub_response resp;
-	unsigned nconds;            /* query + headers + cookies entries, + 1 with a body condition */
-	size_t order;               /* position in the load of its source (file or text) */
 	/* WireMock's rule among mappings (SPEC section 8): after the priority only recency
 	 * counts, the newest first. Nonzero for a mapping: how recently it was added (larger
 	 * is newer). The router ranks a mapping before any other stub of its priority. */
 	uint64_t insertion;
+	unsigned nconds;            /* query + headers + cookies entries, + 1 with a body condition */
+	int line, col;              /* where the stub's mapping starts, 1-based */
+	enum sequence_mode sequence;   /* with responses */
+	struct stub_request req;
+	char *id;                   /* name, or RELPATH#INDEX */
+	char *name;                 /* NULL when the stub has none */
+	char *file;                 /* display path "DIR/RELPATH"; NULL for runtime stubs */
+	size_t order;               /* position in the load of its source (file or text) */
 	/* dynamic responses */
 	struct stub_response **responses;  /* responses[0] == &resp; the rest owned; nresponses == 0
 					    * (a stub built by hand) means resp alone */
 	size_t nresponses;
-	enum sequence_mode sequence;
 	char *scenario;             /* NULL without scenario */
 	char *state;                /* required state of scenario, or NULL (any state) */
 	char *next_state;           /* state the scenario moves to once this stub answers, or NULL */
@@ -221,10 +226,33 @@ struct stub {
 	 * has no operation for): not counted in the ready line, not listed by the admin API,
 	 * never offered as a near miss. */
 	bool implicit;
+	uint8_t pooled;             /* STUB_POOLED_* bits: these fields belong to a strpool (stub_intern) */
 	char *front_json;           /* a front-end's own form of the stub (a WireMock mapping as WireMock
 				     * prints it, for GET /__admin/mappings), or NULL */
+	struct stub_response resp;
 };
 
+/* What stub_intern moved into a pool: stub_destroy leaves those to it. */
+enum {
+	STUB_POOLED_ID = 1,
+	STUB_POOLED_FILE = 2,
+	STUB_POOLED_PATH = 4,
+	STUB_POOLED_METHODS = 8,         /* the array and the names */
+	STUB_POOLED_BODY = 16,           /* resp's */
+	STUB_POOLED_CONTENT_TYPE = 32,   /* resp's */
+	STUB_POOLED_RESPONSES = 64,      /* the array (its entries after the first stay s's) */
+	STUB_POOLED_SELF = 128,          /* the struct itself */
+};
+
+/** Moves s's id, file, request path and methods, its response's body and content type,
+ *  and its responses array into pool, equal strings stored once (a file's name, "GET", a
+ *  body many stubs answer), and marks them in s->pooled. The pool must outlive s: a group
+ *  owns its stubs' pool (stub_group's pool). Those fields must not be replaced after. */
+void stub_intern(struct stub *s, struct strpool *pool);
+/** Moves the structs of stubs[0..n) (malloc'd, not packed before) into one array of
+ *  exactly their size in pool, side by side, and points stubs[] at them (STUB_POOLED_SELF):
+ *  a file's stubs without malloc's header each, where the route index reads them. */
+void stub_pack(struct stub **stubs, size_t n, struct strpool *pool);
 /** Frees a stub and everything it owns. NULL does nothing. */
 void stub_destroy(struct stub *s);
 /** Frees what a response owns (not r itself). */
@@ -252,6 +280,7 @@ struct stub_group {
 	/* a joined group (stub_group_join): stubs[] borrows from these, which it references */
 	struct stub_group **parts;
 	size_t nparts;
+	struct strpool *pool;       /* what stub_intern moved out of the stubs, or NULL; freed after them */
 };
 
 /** Takes ownership of stubs[0..n) and of the array. Refcount 1. */

@@ -33,6 +33,7 @@ static void load_file(struct loader *ld, const char *top, const char *rel)
 	ld->stub_file = file;
 	ld->relpath = rel;
 	ld->runtime = false;
+	ld->pool = true;
 	ld->file_dir = dir;
 	load_result_add_path(ld->res, file);
 	ld->res->nfiles++;
@@ -45,6 +46,7 @@ static void load_file(struct loader *ld, const char *top, const char *rel)
 	free(dir);
 	free(file);
 	ld->file = ld->stub_file = ld->relpath = ld->file_dir = NULL;
+	ld->pool = false;
 }
 
 /* A loader filling out (emptied first); returns the error count to compare with at the end. */

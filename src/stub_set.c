@@ -25,17 +25,21 @@ struct stub_set *stub_set_create(struct stub_group *const *groups, size_t ngroup
 	size_t n = 0;
 	for (size_t i = 0; i < ngroups; i++)
 		n += groups[i]->n;
-	const struct stub **stubs = xmalloc((n ? n : 1) * sizeof(*stubs));
+	/* one group (the stub files alone, as most servers run): its array is the set's */
+	set->own_stubs = ngroups != 1;
+	const struct stub **stubs = set->own_stubs ? xmalloc((n ? n : 1) * sizeof(*stubs)) : NULL;
 	set->groups = xmalloc((ngroups ? ngroups : 1) * sizeof(*set->groups));
 	n = 0;
 	for (size_t i = 0; i < ngroups; i++) {
 		set->groups[set->ngroups++] = stub_group_ref(groups[i]);
 		for (size_t j = 0; j < groups[i]->n; j++) {
-			stubs[n++] = groups[i]->stubs[j];
+			if (stubs)
+				stubs[n] = groups[i]->stubs[j];
+			n++;
 			set->nlisted += !groups[i]->stubs[j]->implicit;
 		}
 	}
-	set->stubs = stubs;
+	set->stubs = stubs ? stubs : (const struct stub *const *)groups[0]->stubs;
 	set->n = n;
 	set->router = router_build(set->stubs, n);
 	/* in winner order: the first OPTIONS stub that accepts a preflight answers it */
@@ -73,7 +77,8 @@ void stub_set_unref(struct stub_set *set)
 	router_destroy(set->router);
 	free(set->options);
 	free(set->option_slots);
-	free((void *)set->stubs);
+	if (set->own_stubs)
+		free((void *)set->stubs);
 	for (size_t i = 0; i < set->ngroups; i++)
 		stub_group_unref(set->groups[i]);
 	free(set->groups);

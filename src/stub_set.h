@@ -25,6 +25,7 @@ struct stub_set {
 	atomic_uint refs;
 	const struct stub *const *stubs;   /* in load order (index = slot); borrowed from groups */
 	size_t n;
+	bool own_stubs;                    /* stubs is the set's array, not its one group's */
 	size_t nlisted;                    /* the stubs that are not implicit (stub.h): what users count */
 	struct stub_group **groups;        /* referenced: they own the stubs */
 	size_t ngroups;

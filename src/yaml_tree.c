@@ -13,6 +13,7 @@
 
 #include <yaml.h>
 
+#include "util/arena.h"
 #include "util/hmap.h"
 #include "util/numtext.h"
 #include "util/strbuf.h"
@@ -45,8 +46,10 @@ struct yaml_reader {
 	const char *file;
 	const unsigned char *src;             /* to place errors inside a scalar */
 	size_t srclen;
-	struct tnode **all;                   /* every node of the document, for freeing */
-	size_t nall;
+	/* every node of the document, its text, tag and kids: one block after another,
+	 * freed at once when the next document starts (a node by node malloc and free was a
+	 * third of a large load's time) */
+	struct arena nodes;
 	struct tnode *root;
 	struct tnode *stack[YAML_TREE_MAX_DEPTH];   /* open collections */
 	size_t depth;
@@ -59,24 +62,21 @@ struct yaml_reader {
 	bool saw_anchors;
 };
 
-static void *grow_pow2(void *v, size_t n, size_t size)
+/* Room for kid n of an array of n kids: the capacity is the next power of two, and a full
+ * array moves to one twice its size in the arena (what it leaves behind goes with it). */
+static struct ynode **grow_kids(struct arena *a, struct ynode **v, size_t n)
 {
 	if (n && (n & (n - 1)) != 0)
 		return v;
-	return xrealloc(v, (n ? n * 2 : 1) * size);
+	struct ynode **w = arena_alloc(a, (n ? n * 2 : 1) * sizeof(*w));
+	if (n)
+		memcpy(w, v, n * sizeof(*w));
+	return w;
 }
 
 static void reset(struct yaml_reader *r)
 {
-	for (size_t i = 0; i < r->nall; i++) {
-		free((char *)r->all[i]->pub.text);
-		free((char *)r->all[i]->pub.tag);
-		free(r->all[i]->kids);
-		free(r->all[i]);
-	}
-	free(r->all);
-	r->all = NULL;
-	r->nall = 0;
+	arena_release(&r->nodes);
 	r->root = NULL;
 	r->depth = 0;
 	r->total = 0;
@@ -111,15 +111,13 @@ static bool count_nodes(struct yaml_reader *r, size_t weight, const yaml_mark_t 
 static struct tnode *node_new(struct yaml_reader *r, enum ynode_kind kind, const yaml_mark_t *m,
 			      const yaml_char_t *anchor, const yaml_char_t *tag)
 {
-	struct tnode *n = xcalloc(1, sizeof(*n));
+	struct tnode *n = arena_calloc(&r->nodes, sizeof(*n));
 	n->pub.kind = kind;
 	n->pub.file = r->file;
 	n->pub.line = (int)m->line + 1;
 	n->pub.col = (int)m->column + 1;
-	n->pub.tag = tag ? xstrdup((const char *)tag) : NULL;
+	n->pub.tag = tag ? arena_strdup(&r->nodes, (const char *)tag) : NULL;
 	n->weight = 1;
-	r->all = grow_pow2(r->all, r->nall, sizeof(*r->all));
-	r->all[r->nall++] = n;
 	if (anchor) {
 		n->pub.anchored = true;
 		r->saw_anchors = true;
@@ -144,7 +142,7 @@ static void attach(struct yaml_reader *r, struct tnode *n)
 		return;
 	}
 	struct tnode *p = r->stack[r->depth - 1];
-	p->kids = grow_pow2(p->kids, p->pub.n, sizeof(*p->kids));
+	p->kids = grow_kids(&r->nodes, p->kids, p->pub.n);
 	p->kids[p->pub.n++] = &n->pub;
 	p->pub.kids = (const struct ynode *const *)p->kids;
 	if (!n->open)
@@ -182,7 +180,8 @@ static void on_scalar(struct yaml_reader *r, const yaml_event_t *ev)
 		return;
 	const char *tag = (const char *)ev->data.scalar.tag;
 	struct tnode *n = node_new(r, YNODE_SCALAR, &ev->start_mark, ev->data.scalar.anchor, ev->data.scalar.tag);
-	n->pub.text = xmemdup0(ev->data.scalar.value, ev->data.scalar.length);
+	/* the text may hold NULs: copied by length */
+	n->pub.text = arena_strndup(&r->nodes, (const char *)ev->data.scalar.value, ev->data.scalar.length);
 	n->pub.len = ev->data.scalar.length;
 	n->bytes = n->pub.len;
 	switch (ev->data.scalar.style) {
@@ -253,6 +252,7 @@ struct yaml_reader *yaml_reader_create(const char *file, const char *text, size_
 	r->file = file;
 	r->diags = diags;
 	r->max_nodes = YAML_TREE_MAX_NODES;
+	arena_init(&r->nodes);
 	return r;
 }
 

@@ -11,6 +11,7 @@
 
 #include "stub.h"
 #include "testutil.h"
+#include "util/strpool.h"
 #include "util/xalloc.h"
 
 static unsigned freed;
@@ -77,6 +78,39 @@ Test(stub, a_stub_built_by_hand_has_its_one_response)
 }
 
 /* ---- groups ---- */
+
+Test(stub, interned_stubs_share_equal_strings_and_the_group_frees_them)
+{
+	struct stub_group *g = load_group("f.yaml", "- request: { method: GET, path: /a }\n"
+						    "  response: { json: { ok: true } }\n"
+						    "- request: { method: [GET, POST], path: /b }\n"
+						    "  response: { json: { ok: true } }\n"
+						    "- request: { path: /c }\n"
+						    "  responses: [ { body: x }, { body: y } ]\n");
+	g->pool = strpool_create();
+	for (size_t i = 0; i < g->n; i++)
+		stub_intern(g->stubs[i], g->pool);
+	stub_pack(g->stubs, g->n, g->pool);
+	const struct stub *a = g->stubs[0], *b = g->stubs[1], *c = g->stubs[2];
+	cr_assert_eq(a->file, b->file);
+	cr_assert_str_eq(a->file, "f.yaml");
+	cr_assert_eq(a->req.methods[0], b->req.methods[0]);
+	cr_assert_str_eq(b->req.methods[1], "POST");
+	cr_assert_eq(a->resp.body, b->resp.body);
+	cr_assert_str_eq(a->resp.body, "{\"ok\":true}");
+	cr_assert_eq(a->resp.content_type, b->resp.content_type);
+	cr_assert_str_eq(a->id, "f.yaml#0");
+	cr_assert_str_eq(b->req.path, "/b");
+	cr_assert_eq(a->pooled & STUB_POOLED_METHODS, STUB_POOLED_METHODS);
+	cr_assert_eq(c->pooled & (STUB_POOLED_METHODS | STUB_POOLED_RESPONSES), STUB_POOLED_RESPONSES);
+	cr_assert_eq(c->pooled & STUB_POOLED_SELF, STUB_POOLED_SELF);
+	/* a responses list: its array moved, the responses themselves still the stub's */
+	cr_assert_eq(stub_response_count(c), 2);
+	cr_assert_eq(stub_response_at(c, 0), &c->resp);
+	cr_assert_str_eq(stub_response_at(c, 1)->body, "y");
+	/* the stubs go first, then the pool (ASan tells otherwise) */
+	stub_group_unref(g);
+}
 
 Test(stub, a_group_owns_its_stubs_until_the_last_reference_goes)
 {

@@ -262,3 +262,29 @@ Test(stub_cache, groups_outlive_the_cache_entries_they_came_from)
 	stub_group_unref(files);
 	diag_list_release(&diags);
 }
+
+/* Enough files that the load reads them on several threads (one per CPU, 16 files each at
+ * least): the result, order and errors are still a full load's. */
+Test(stub_cache, many_files_read_at_once_load_in_order)
+{
+	char path[64], text[160];
+	for (int i = 0; i < 80; i++) {
+		snprintf(path, sizeof(path), "%s/f%02d.yaml", i % 3 ? "stubs" : "more", i);
+		snprintf(text, sizeof(text), "- request: { path: /f%d/a }\n  response: { body: A%d }\n"
+					     "- request: { path: /f%d/b }\n  response: { body: B%d }\n", i, i, i, i);
+		put(path, text);
+	}
+	cr_assert_eq(load_and_compare(0), 80);
+	cr_assert_eq(load_and_compare(0), 0);
+	/* two broken files among many changed ones: the errors of a full load */
+	for (int i = 0; i < 40; i++) {
+		snprintf(path, sizeof(path), "%s/f%02d.yaml", i % 3 ? "stubs" : "more", i);
+		snprintf(text, sizeof(text), "- request: { path: /f%d/c }\n  response: { %s: C%d }\n", i,
+			 i == 7 || i == 31 ? "bodyy" : "body", i);
+		put(path, text);
+	}
+	load_and_compare(-1);
+	put("stubs/f07.yaml", "request: { path: /f7 }\nresponse: { body: fixed }\n");
+	put("stubs/f31.yaml", "request: { path: /f31 }\nresponse: { body: fixed }\n");
+	cr_assert_eq(load_and_compare(0), 2);
+}

@@ -1055,6 +1055,41 @@ Test(stub_load, json_text_through_string)
 	cr_assert_eq(res.n, 0);
 }
 
+/* A body is printed straight from the YAML nodes unless it holds what only the cJSON way
+ * decides (here a float next to it): both ways give the same bytes. */
+Test(stub_load, json_body_text_is_the_same_without_the_tree)
+{
+	static const char *const bodies[] = {
+		"{ \"q\\\"uote\": \"a\\\"b\\\\c/d\", tab: \"x\\ty\", nl: \"l1\\nl2\", ctl: \"\\x01\\x1f\\x7f\" }",
+		"{ u: \"\u00e9\u65e5\U0001F389\", e: \"\", n: ~, N: NULL, t: True, f: false, y: yes, o: on }",
+		"{ i: 007, p: +5, m: -0, big: 123456789012345678901234567890, s: '007', tagged: !!str 7 }",
+		"[1, \"2\", [], {}, [[]], {a: {b: [null]}}, { \"\": 1 }, \"}\", \"]\", \",\", \":\"]",
+		"{ key with spaces: value with spaces, 'single': \"double\", multi: \"a\n        b\", 1: key is text }",
+		"\"just a string\"",
+		"\"folded\n        over lines\\n\"",
+		"{ tpl: \"{{ not a template here }}\" }",
+	};
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(*bodies); i++) {
+		char text[512];
+		snprintf(text, sizeof(text), "template: false\nresponse:\n  json: %s\n", bodies[i]);
+		expect_ok(load_yaml(text));
+		char *fast = xstrdup(res.stubs[0]->resp.body);
+		snprintf(text, sizeof(text), "template: false\nresponse:\n  json:\n    - 1.5\n    - %s\n", bodies[i]);
+		expect_ok(load_yaml(text));
+		const char *slow = res.stubs[0]->resp.body;
+		cr_assert_eq(strncmp(slow, "[1.5,", 5), 0, "%s", slow);
+		cr_assert_eq(strlen(slow), strlen(fast) + 6, "%s\n%s", fast, slow);
+		cr_assert_eq(strncmp(slow + 5, fast, strlen(fast)), 0, "fast: %s\nslow: %s", fast, slow);
+		free(fast);
+	}
+	/* with templates on, a template string makes a template body (the cJSON way) */
+	expect_ok(load_yaml("response: { json: { id: \"{{request.params.id}}\", n: 1 } }\n"));
+	cr_assert_not_null(res.stubs[0]->resp.body_tpl);
+	expect_ok(load_yaml("response: { json: { id: \"plain\", n: 1 } }\n"));
+	cr_assert_null(res.stubs[0]->resp.body_tpl);
+	cr_assert_str_eq(res.stubs[0]->resp.body, "{\"id\":\"plain\",\"n\":1}");
+}
+
 Test(stub_load, scalar_typing_in_json)
 {
 	expect_ok(load_yaml("response:\n  json:\n"
@@ -1082,6 +1117,14 @@ Test(stub_load, scalar_typing_in_json)
 	cr_assert_str_eq(res.stubs[0]->resp.body, "null");
 	expect_error("response: { json: [1e400] }\n", "stubs/x.yaml:1:20: error: number '1e400' is out of range\n");
 	expect_error("response: { json: { a: 1, a: 2 } }\n", "stubs/x.yaml:1:27: error: duplicate key 'a'\n");
+	/* many keys (checked through a hash map), and few (one by one): the same errors */
+	expect_error("response: { json: { k1: 1, k2: 2, k3: 3, k4: 4, k5: 5, k6: 6, k7: 7, k8: 8, k9: 9, k10: 10,\n"
+		     "  k11: 11, k12: 12, k13: 13, k14: 14, k15: 15, k16: 16, k17: 17, k2: 0, k17: 0 } }\n",
+		     "stubs/x.yaml:2:66: error: duplicate key 'k2'\nstubs/x.yaml:2:73: error: duplicate key 'k17'\n");
+	expect_error("response: { json: { k1: 1, [x]: 2, k2: 2, k1: 3, k2: 4, k1: 5 } }\n",
+		     "stubs/x.yaml:1:28: error: a key must be a scalar, got a sequence\n"
+		     "stubs/x.yaml:1:43: error: duplicate key 'k1'\nstubs/x.yaml:1:50: error: duplicate key 'k2'\n"
+		     "stubs/x.yaml:1:57: error: duplicate key 'k1'\n");
 }
 
 Test(stub_load, body_conditions)

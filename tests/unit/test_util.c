@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for util/: strbuf (and its JSON escaper), arena, xalloc, utf8, rng, tz. */
+/* Unit tests for util/: strbuf (and its JSON escaper), arena, strpool, xalloc, utf8, rng, tz. */
 #include <criterion/criterion.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -9,6 +9,7 @@
 #include "util/arena.h"
 #include "util/rng.h"
 #include "util/strbuf.h"
+#include "util/strpool.h"
 #include "util/tz.h"
 #include "util/xalloc.h"
 #include "testutil.h"
@@ -99,6 +100,61 @@ Test(arena, aligned_allocations_across_blocks)
 	/* reusable after release */
 	cr_assert_not_null(arena_alloc(&a, 10));
 	arena_release(&a);
+}
+
+Test(strpool, equal_strings_are_stored_once)
+{
+	struct strpool *p = strpool_create();
+	char buf[8] = "GET";
+	const char *a = strpool_intern(p, buf, 3);
+	strcpy(buf, "PUT");
+	const char *b = strpool_intern(p, buf, 3);
+	cr_assert_str_eq(a, "GET");
+	cr_assert_str_eq(b, "PUT");
+	cr_assert_eq(strpool_intern(p, "GET", 3), a);
+	cr_assert_eq(strpool_intern(p, "GETX", 3), a, "only len bytes count");
+	cr_assert_neq(strpool_intern(p, "GE", 2), a);
+	/* NULs inside count like any byte, and each copy ends in one */
+	const char *z = strpool_intern(p, "a\0b", 3);
+	cr_assert_eq(memcmp(z, "a\0b", 4), 0);
+	cr_assert_neq(strpool_intern(p, "a\0c", 3), z);
+	cr_assert_eq(strpool_intern(p, "a\0b", 3), z);
+	strpool_destroy(p);
+	strpool_destroy(NULL);
+}
+
+Test(strpool, many_strings_big_ones_and_aligned_blocks)
+{
+	struct strpool *p = strpool_create();
+	const char *first[3000];
+	char key[32];
+	for (int i = 0; i < 3000; i++) {
+		snprintf(key, sizeof(key), "/api/r%d/users/42", i);
+		first[i] = strpool_intern(p, key, strlen(key));
+		void **v = strpool_alloc(p, (size_t)(i % 5 + 1) * sizeof(*v));
+		cr_assert_eq((uintptr_t)v % sizeof(void *), 0);
+		v[i % 5] = v;
+	}
+	char *big = xmalloc(100000);
+	memset(big, 'b', 100000);
+	const char *bigc = strpool_intern(p, big, 100000);
+	cr_assert_eq(memcmp(bigc, big, 100000), 0);
+	cr_assert_eq(bigc[100000], '\0');
+	for (int i = 0; i < 3000; i++) {
+		snprintf(key, sizeof(key), "/api/r%d/users/42", i);
+		cr_assert_eq(strpool_intern(p, key, strlen(key)), first[i], "%s", key);
+		cr_assert_str_eq(first[i], key);
+	}
+	cr_assert_eq(strpool_intern(p, big, 100000), bigc);
+	cr_assert_geq(strpool_size(p), 100000);
+	/* sealed: the strings stay, later ones are copies */
+	strpool_seal(p);
+	cr_assert_str_eq(first[7], "/api/r7/users/42");
+	const char *again = strpool_intern(p, "/api/r7/users/42", 16);
+	cr_assert_str_eq(again, "/api/r7/users/42");
+	cr_assert_neq(again, first[7]);
+	free(big);
+	strpool_destroy(p);
 }
 
 Test(xalloc, dup_helpers)
