@@ -509,6 +509,23 @@ static inline bool same_bytes(const char *a, const unsigned char *b, size_t len)
 	return true;
 }
 
+/* Whether the member name at f->p (its opening quote) is written exactly as property p's
+ * name: without escapes, the same bytes, then the closing quote. */
+static inline bool written_as(const struct fast *f, const struct prop *p)
+{
+	return p->plain && (size_t)(f->end - f->p) >= p->len + 2 && f->p[p->len + 1] == '"' &&
+	       same_bytes(p->name, f->p + 1, p->len);
+}
+
+/* The required names that are no property of e's node equal to name[0..len): seen. */
+static void see_other(struct fast *f, struct ent *e, const char *name, size_t len)
+{
+	const struct node *n = e->n;
+	for (size_t k = 0; k < n->nreq_other; k++)
+		if (!strncmp(n->req_other[k], name, len) && !n->req_other[k][len])
+			see(f, e, n->nprops + k);
+}
+
 /* Whether the member name at f->p (its opening quote) is written exactly as the property the
  * first object node with properties, ent[*at], expects next (bodies mostly list members in
  * the schema's order): then it needs no scanning, unescaping or looking up. Sets *at and
@@ -523,8 +540,7 @@ static bool expected_name(struct fast *f, size_t base, size_t top, size_t *at, s
 		if (n->props_dup || e->next >= n->nprops)
 			return false;
 		const struct prop *p = &n->props[e->next];
-		if (!p->plain || (size_t)(f->end - f->p) < p->len + 2 || f->p[p->len + 1] != '"' ||
-		    !same_bytes(p->name, f->p + 1, p->len))
+		if (!written_as(f, p))
 			return false;
 		*at = i;
 		*k = e->next;
@@ -571,9 +587,7 @@ static int match_member(struct fast *f, size_t base, size_t top, const char *nam
 			return BAD;
 		if (n->additional && !push(f, n->additional, e->depth + 1))
 			return UNSURE;
-		for (size_t k = 0; k < n->nreq_other; k++)
-			if (!strncmp(n->req_other[k], name, len) && !n->req_other[k][len])
-				see(f, e, n->nprops + k);
+		see_other(f, e, name, len);
 	}
 	return OK;
 }
@@ -646,13 +660,9 @@ static int member_alone(struct fast *f, size_t base)
 	size_t len = 0;
 	char *heap = NULL;
 	int rc;
-	if (e->next < n->nprops) {
-		const struct prop *p = &n->props[e->next];
-		if (p->plain && (size_t)(f->end - f->p) >= p->len + 2 && f->p[p->len + 1] == '"' &&
-		    same_bytes(p->name, f->p + 1, p->len)) {
-			k = e->next++;
-			f->p += p->len + 2;
-		}
+	if (e->next < n->nprops && written_as(f, &n->props[e->next])) {
+		k = e->next++;
+		f->p += n->props[k].len + 2;
 	}
 	if (k == NODE_NO_PROP) {
 		if ((rc = read_name(f, &name, &len, &heap)) != OK)
@@ -669,9 +679,7 @@ static int member_alone(struct fast *f, size_t base)
 		rc = BAD;
 	} else if (rc == OK) {
 		child = n->additional;
-		for (size_t i = 0; i < n->nreq_other; i++)
-			if (!strncmp(n->req_other[i], name, len) && !n->req_other[i][len])
-				see(f, e, n->nprops + i);
+		see_other(f, e, name, len);
 	}
 	if (heap)
 		free(heap);

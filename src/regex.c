@@ -122,13 +122,10 @@ static struct simple *simple_compile(const char *pattern, bool whole, bool ignor
 			if (*p == '^' || *p == ']')
 				goto no;
 			while (p < end && *p != ']') {
-				uint64_t one[2] = { 0, 0 };
 				unsigned char lo = (unsigned char)*p;
 				if (lo == '\\') {
-					if (!simple_escape(p, one))
+					if (!simple_escape(p, a->set))
 						goto no;
-					a->set[0] |= one[0];
-					a->set[1] |= one[1];
 					p += 2;
 					if (*p == '-' && p + 1 < end && p[1] != ']')
 						goto no;   /* an escaped character starting a range: \[-~ */

@@ -622,15 +622,12 @@ static bool indexed(const struct stub *s)
 	       (s->req.path_kind == PATH_EXACT || s->req.path_kind == PATH_TEMPLATE);
 }
 
-/* Whether s takes requests of method m (upper case): stub_method_ok's rule. */
-static bool takes_method(const struct stub *s, const char *m)
+/* routes[i]'s key in the indexes: its path up to the first template parameter, as
+ * path_distance compares it. */
+static struct near_key near_key_of(const struct router *r, size_t i)
 {
-	if (any_method(s))
-		return true;
-	for (size_t i = 0; i < s->req.nmethods; i++)
-		if (method_eq(s->req.methods[i], m))
-			return true;
-	return false;
+	const char *path = r->routes[i].s->req.path;
+	return (struct near_key){ path, strcspn(path, "{"), (uint32_t)i };
 }
 
 static void near_set_destroy(struct near_set *ns)
@@ -653,8 +650,8 @@ static struct near_index *group_index(const struct router *r, struct near_key *k
 	size_t n = 0;
 	for (size_t i = 0; i < r->n; i++) {
 		const struct stub *s = r->routes[i].s;
-		if (indexed(s) && (m ? takes_method(s, m) : any_method(s)))
-			keys[n++] = (struct near_key){ s->req.path, strcspn(s->req.path, "{"), (uint32_t)i };
+		if (indexed(s) && (m ? stub_method_ok(s, m) : any_method(s)))
+			keys[n++] = near_key_of(r, i);
 	}
 	return n == near_index_size(all) ? all : near_index_build(keys, n);
 }
@@ -664,11 +661,9 @@ static struct near_set *near_set_build(const struct router *r)
 	struct near_set *ns = xcalloc(1, sizeof *ns);
 	struct near_key *keys = xmalloc((r->n ? r->n : 1) * sizeof *keys);
 	size_t n = 0;
-	for (size_t i = 0; i < r->n; i++) {
-		const struct stub *s = r->routes[i].s;
-		if (indexed(s))
-			keys[n++] = (struct near_key){ s->req.path, strcspn(s->req.path, "{"), (uint32_t)i };
-	}
+	for (size_t i = 0; i < r->n; i++)
+		if (indexed(r->routes[i].s))
+			keys[n++] = near_key_of(r, i);
 	ns->all = near_index_build(keys, n);
 	/* the methods named: a group each, and one for the any-method stubs */
 	size_t cap = 1;
