@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The route index: stubs sorted into winner order, a hash on (method, exact path), a
- * segment trie for templates and a rank-ordered list for regex and pathless stubs.
- * Built once, then read-only: lookups from many threads need no lock. */
+ * segment trie for templates and a rank-ordered list for regex and pathless stubs, as a
+ * few flat arrays of 32-bit ranks. Built once, then read-only: lookups from many threads
+ * need no lock. */
 #include "router.h"
 
 #include <stdatomic.h>
@@ -13,41 +14,42 @@
 #include "util/hash.h"
 #include "util/xalloc.h"
 
-/* One stub in the index: its place in the winner order and in the set. */
-struct route {
-	const struct stub *s;
-	size_t rank;                    /* position in the winner order */
-	size_t slot;                    /* index in the stubs[] given to router_build */
+/*
+ * The index holds ranks (positions in the winner order, 32 bits) rather than pointers, and
+ * every list of them in one pool: at 100,000 stubs it is a few flat arrays (5 MB) where a
+ * malloc per key and per trie node made it 15 MB, and a reload builds it without them.
+ */
+#define NO_RANK UINT32_MAX
+
+/* A list of ranks, ascending: one inline, more in the router's pool. */
+struct rlist {
+	uint32_t n;
+	uint32_t at;                    /* n == 1: the rank; n > 1: pool[at .. at + n) */
 };
 
-struct cand_list {
-	const struct route **v;         /* sorted by rank */
-	size_t n, alloc;
-};
-
-/* One (method, exact path) key. method NULL is the any-method list of that path. */
+/* One (method, exact path) key: method NULL is the any-method list of that path. The key
+ * itself is read from the list's first stub (its path, and whether it names the method),
+ * so that an entry is 16 bytes. list.n == 0 marks an empty slot. */
 struct exact_entry {
-	const char *method;             /* borrowed from a stub; upper-case */
-	const char *path;               /* borrowed; NULL marks an empty slot */
 	uint64_t hash;
-	struct cand_list list;
+	struct rlist list;
 };
 
-struct trie_node;
-
-struct trie_child {
-	const char *text;               /* borrowed from a stub's segment */
-	size_t len;
-	struct trie_node *node;
-};
-
+/* A node of the template trie: its literal children (sorted by bytes then length) are
+ * kids[lit .. lit + nlit); param is the {name} child's node, 0 for none (the root is node
+ * 0, nobody's child). */
 struct trie_node {
-	struct trie_child *lit;         /* literal children, sorted by (bytes, length) */
-	size_t nlit, alit;
-	struct trie_node *param;        /* {name}: any one non-empty segment */
-	struct cand_list end;           /* templates that end at this node */
-	struct cand_list rest;          /* templates whose {name*} stands at this depth */
-	size_t min_rank;                /* lowest rank in this subtree; SIZE_MAX when empty */
+	uint32_t lit, nlit;
+	uint32_t param;
+	uint32_t min_rank;              /* lowest rank in this subtree; NO_RANK when empty */
+	struct rlist end;               /* templates that end at this node */
+	struct rlist rest;              /* templates whose {name*} stands at this depth */
+};
+
+struct trie_kid {
+	const char *text;               /* borrowed from a stub's segment */
+	uint32_t len;
+	uint32_t node;
 };
 
 /* The near-miss search's indexes of literal and template paths (near_index.h): one over
@@ -65,60 +67,132 @@ struct near_set {
 };
 
 struct router {
-	struct route *routes;           /* every stub in winner order; routes[i].rank == i */
+	const struct stub **stubs;      /* every stub in winner order: stubs[rank] */
+	uint32_t *slots;                /* slots[rank]: its index in the stubs[] given to router_build */
 	size_t n;
+	uint32_t *pool;                 /* the lists of more than one rank */
 	struct exact_entry *table;      /* open addressing, linear probing; cap is a power of 2 */
 	size_t cap;
-	struct trie_node *trie;         /* NULL without template stubs */
-	struct cand_list scan;          /* PATH_REGEX and PATH_NONE stubs */
+	struct trie_node *nodes;        /* the template trie, root first; NULL without templates */
+	struct trie_kid *kids;
+	struct rlist scan;              /* PATH_REGEX and PATH_NONE stubs */
 	/* built by the first near-miss search and kept: a server that never misses never
 	 * pays for it (a set of 100,000 stubs is ready sooner); the router is otherwise
 	 * read-only, and the first search that finishes building publishes its own */
 	_Atomic(struct near_set *) near;
 };
 
-static void list_push(struct cand_list *l, const struct route *s)
+static inline uint32_t rl_at(const struct router *r, struct rlist l, uint32_t i)
 {
-	if (l->n && l->v[l->n - 1] == s)
-		return;
-	if (l->n == l->alloc) {
-		l->alloc = l->alloc ? 2 * l->alloc : 2;
-		l->v = xrealloc(l->v, l->alloc * sizeof(*l->v));
-	}
-	l->v[l->n++] = s;
+	return l.n == 1 ? l.at : r->pool[l.at + i];
 }
 
-static int cmp_rank(const void *a, const void *b)
+/* The list of the ranks v[0..n) (ascending), which stand at pool[at..): inline when one. */
+static struct rlist rl_make(const uint32_t *v, uint32_t n, uint32_t at)
 {
-	const struct route *x = *(const struct route *const *)a, *y = *(const struct route *const *)b;
-	return x->rank < y->rank ? -1 : x->rank > y->rank;
+	return (struct rlist){ n, n == 1 ? v[0] : at };
 }
 
 /* ---- winner order ------------------------------------------------------------- */
 
-struct sort_item {
-	const struct stub *s;
-	size_t index;                   /* position in the input: keeps the order total */
+/*
+ * The winner order (tier, priority, WireMock mappings first and the newest of them first,
+ * path kind, more conditions, load order) as a key of three words per stub, so that the
+ * sort reads a flat array rather than 100,000 stubs, and most sets sort in linear time:
+ * they hold few distinct keys (one priority, one tier), and the stubs of each key stay in
+ * load order (a stable counting sort).
+ */
+struct wkey {
+	uint64_t a;                     /* tier, priority, not a WireMock mapping */
+	uint64_t b;                     /* the mapping's recency, newest lowest */
+	uint32_t c;                     /* path kind, then the conditions, most lowest */
+	uint32_t index;                 /* load order */
 };
 
-static int cmp_winner(const void *a, const void *b)
+static struct wkey wkey_of(const struct stub *s, size_t index)
 {
-	const struct sort_item *x = a, *y = b;
-	const struct stub *s = x->s, *t = y->s;
-	if (s->tier != t->tier)
-		return s->tier < t->tier ? -1 : 1;
-	if (s->priority != t->priority)
-		return s->priority < t->priority ? -1 : 1;
-	/* WireMock mappings: before the other stubs of their priority, the newest first */
-	if (s->insertion != t->insertion && (!s->insertion || !t->insertion))
-		return s->insertion ? -1 : 1;
-	if (s->insertion != t->insertion)
-		return s->insertion > t->insertion ? -1 : 1;
-	if (s->req.path_kind != t->req.path_kind)
-		return s->req.path_kind < t->req.path_kind ? -1 : 1;
-	if (s->nconds != t->nconds)
-		return s->nconds > t->nconds ? -1 : 1;
+	uint32_t conds = s->nconds > 0x3fffffffu ? 0x3fffffffu : s->nconds;
+	return (struct wkey){
+		.a = (uint64_t)s->tier << 33 | (uint64_t)((uint32_t)s->priority ^ 0x80000000u) << 1 | (s->insertion == 0),
+		.b = ~s->insertion,
+		.c = (uint32_t)s->req.path_kind << 30 | (0x3fffffffu - conds),
+		.index = (uint32_t)index,
+	};
+}
+
+static int wkey_cmp(const struct wkey *x, const struct wkey *y)
+{
+	if (x->a != y->a)
+		return x->a < y->a ? -1 : 1;
+	if (x->b != y->b)
+		return x->b < y->b ? -1 : 1;
+	if (x->c != y->c)
+		return x->c < y->c ? -1 : 1;
 	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static int cmp_wkey(const void *a, const void *b)
+{
+	return wkey_cmp(a, b);
+}
+
+static bool wkey_same(const struct wkey *x, const struct wkey *y)
+{
+	return x->a == y->a && x->b == y->b && x->c == y->c;
+}
+
+#define WINNER_BUCKETS 1024             /* distinct keys a counting sort takes; more: qsort */
+
+/* Fills order[0..n) with the indexes of keys[] in winner order. */
+static void winner_order(struct wkey *keys, size_t n, uint32_t *order)
+{
+	/* the distinct keys, through a small open-addressing table of their first index */
+	enum { CAP = 2 * WINNER_BUCKETS };
+	uint32_t *slot_of = xmalloc(CAP * sizeof(*slot_of));
+	uint32_t *bucket = xmalloc((n ? n : 1) * sizeof(*bucket));
+	struct wkey *distinct = xmalloc(WINNER_BUCKETS * sizeof(*distinct));
+	size_t nd = 0;
+	memset(slot_of, 0xff, CAP * sizeof(*slot_of));
+	for (size_t i = 0; i < n; i++) {
+		const struct wkey *k = &keys[i];
+		uint64_t h = k->a * 0x9e3779b97f4a7c15u ^ k->b * 0xc2b2ae3d27d4eb4fu ^ k->c * 0x165667b19e3779f9u;
+		size_t j = (size_t)(h ^ h >> 32) & (CAP - 1);
+		while (slot_of[j] != UINT32_MAX && !wkey_same(&distinct[slot_of[j]], k))
+			j = (j + 1) & (CAP - 1);
+		if (slot_of[j] == UINT32_MAX) {
+			if (nd == WINNER_BUCKETS)
+				break;
+			distinct[nd] = *k;
+			distinct[nd].index = (uint32_t)nd;
+			slot_of[j] = (uint32_t)nd++;
+		}
+		bucket[i] = slot_of[j];
+	}
+	if (nd < WINNER_BUCKETS || n == 0) {
+		/* the distinct keys in order, then each stub after the stubs of the keys before
+		 * its own, in load order */
+		qsort(distinct, nd, sizeof(*distinct), cmp_wkey);
+		uint32_t *start = xcalloc(nd + 1, sizeof(*start));
+		uint32_t *pos = xmalloc((nd ? nd : 1) * sizeof(*pos));
+		for (size_t d = 0; d < nd; d++)
+			pos[distinct[d].index] = (uint32_t)d;   /* first-seen number -> place */
+		for (size_t i = 0; i < n; i++)
+			start[pos[bucket[i]] + 1]++;
+		for (size_t d = 0; d < nd; d++)
+			start[d + 1] += start[d];
+		for (size_t i = 0; i < n; i++)
+			order[start[pos[bucket[i]]]++] = (uint32_t)i;
+		free(start);
+		free(pos);
+	} else {
+		/* many distinct keys (WireMock mappings each have their own recency) */
+		qsort(keys, n, sizeof(*keys), cmp_wkey);
+		for (size_t i = 0; i < n; i++)
+			order[i] = keys[i].index;
+	}
+	free(distinct);
+	free(bucket);
+	free(slot_of);
 }
 
 /* ---- exact hash --------------------------------------------------------------- */
@@ -157,37 +231,6 @@ static bool method_eq(const char *a, const char *b)
 	}
 }
 
-static struct exact_entry *table_find(const struct router *r, const char *method, const char *path, uint64_t h)
-{
-	if (!r->cap)
-		return NULL;
-	for (size_t i = (size_t)h & (r->cap - 1);; i = (i + 1) & (r->cap - 1)) {
-		struct exact_entry *e = &r->table[i];
-		if (!e->path)
-			return NULL;
-		if (e->hash == h && strcmp(e->path, path) == 0 &&
-		    (method ? e->method && method_eq(e->method, method) : !e->method))
-			return e;
-	}
-}
-
-static void table_add(struct router *r, const char *method, const struct route *e0)
-{
-	const struct stub *s = e0->s;
-	uint64_t h = key_hash(method, path_hash(s->req.path));
-	struct exact_entry *e = table_find(r, method, s->req.path, h);
-	if (!e) {
-		size_t i = (size_t)h & (r->cap - 1);
-		while (r->table[i].path)
-			i = (i + 1) & (r->cap - 1);
-		e = &r->table[i];
-		e->method = method;
-		e->path = s->req.path;
-		e->hash = h;
-	}
-	list_push(&e->list, e0);
-}
-
 static bool any_method(const struct stub *s)
 {
 	if (s->req.nmethods == 0)
@@ -198,35 +241,129 @@ static bool any_method(const struct stub *s)
 	return false;
 }
 
-static void build_table(struct router *r)
+/* Whether s lists method (any case) among its first n methods. */
+static bool lists_method(const struct stub *s, const char *method, size_t n)
 {
-	size_t keys = 0;
-	for (size_t i = 0; i < r->n; i++) {
-		const struct stub *s = r->routes[i].s;
-		if (s->req.path_kind == PATH_EXACT && s->req.path)
-			keys += any_method(s) ? 1 : s->req.nmethods;
+	for (size_t i = 0; i < n; i++)
+		if (method_eq(s->req.methods[i], method))
+			return true;
+	return false;
+}
+
+/* Whether the key (method, path) is the one of the list whose first stub is s: every
+ * stub of a key has its path, and names its method (method NULL: takes any method). */
+static bool key_is(const struct stub *s, const char *method, const char *path)
+{
+	if (strcmp(s->req.path, path) != 0)
+		return false;
+	if (!method)
+		return any_method(s);
+	return !any_method(s) && lists_method(s, method, s->req.nmethods);
+}
+
+static size_t table_slot(const struct router *r, const char *method, const char *path, uint64_t h)
+{
+	for (size_t i = (size_t)h & (r->cap - 1);; i = (i + 1) & (r->cap - 1)) {
+		const struct exact_entry *e = &r->table[i];
+		if (!e->list.n || (e->hash == h && key_is(r->stubs[rl_at(r, e->list, 0)], method, path)))
+			return i;
 	}
+}
+
+static const struct exact_entry *table_find(const struct router *r, const char *method, const char *path, uint64_t h)
+{
+	if (!r->cap)
+		return NULL;
+	const struct exact_entry *e = &r->table[table_slot(r, method, path, h)];
+	return e->list.n ? e : NULL;
+}
+
+/* One (key, rank) of the build: the table slot its key took. */
+struct key_ref {
+	uint32_t slot, rank;
+};
+
+/* Adds the key (method, path of stubs[rank]) to the table, counting its stubs: the list
+ * holds its first rank and its length until build_table lays the lists out. */
+static void table_add(struct router *r, const char *method, uint64_t ph, uint32_t rank, struct key_ref *ref)
+{
+	uint64_t h = key_hash(method, ph);
+	const char *path = r->stubs[rank]->req.path;
+	size_t i = (size_t)h & (r->cap - 1);
+	/* as table_slot, but list.at is still the first rank whatever the length */
+	for (;; i = (i + 1) & (r->cap - 1)) {
+		const struct exact_entry *o = &r->table[i];
+		if (!o->list.n || (o->hash == h && key_is(r->stubs[o->list.at], method, path)))
+			break;
+	}
+	struct exact_entry *e = &r->table[i];
+	if (!e->list.n) {
+		e->hash = h;
+		e->list.at = rank;
+	}
+	e->list.n++;
+	*ref = (struct key_ref){ (uint32_t)i, rank };
+}
+
+static bool is_exact(const struct stub *s)
+{
+	return s->req.path_kind == PATH_EXACT && s->req.path;
+}
+
+/* The keys of an exact stub: one per method it names (a name twice counts once), or the
+ * any-method one. */
+static size_t exact_keys(const struct stub *s)
+{
+	if (any_method(s))
+		return 1;
+	size_t k = 0;
+	for (size_t j = 0; j < s->req.nmethods; j++)
+		k += !lists_method(s, s->req.methods[j], j);
+	return k;
+}
+
+/* Fills the table; the lists of more than one stub go to pool[*used ..). */
+static void build_table(struct router *r, size_t keys, size_t *used)
+{
 	if (!keys)
 		return;
-	/* at most 75% full: linear probing stays short, and the table is half the size it
-	 * is at 50% (0.8 MB less at 10,000 stubs) */
+	/* at most 75% full: linear probing stays short */
 	r->cap = 8;
 	while (r->cap < keys + keys / 3 + 1)
 		r->cap *= 2;
 	r->table = xcalloc(r->cap, sizeof(*r->table));
-	/* in winner order, so every candidate list comes out sorted by rank */
-	for (size_t i = 0; i < r->n; i++) {
-		const struct route *e = &r->routes[i];
-		const struct stub *s = e->s;
-		if (s->req.path_kind != PATH_EXACT || !s->req.path)
+	struct key_ref *refs = xmalloc(keys * sizeof(*refs));
+	size_t k = 0;
+	/* in winner order, so that every list comes out ascending */
+	for (size_t rank = 0; rank < r->n; rank++) {
+		const struct stub *s = r->stubs[rank];
+		if (!is_exact(s))
 			continue;
+		uint64_t ph = path_hash(s->req.path);
 		if (any_method(s)) {
-			table_add(r, NULL, e);
+			table_add(r, NULL, ph, (uint32_t)rank, &refs[k++]);
 			continue;
 		}
 		for (size_t j = 0; j < s->req.nmethods; j++)
-			table_add(r, s->req.methods[j], e);
+			if (!lists_method(s, s->req.methods[j], j))
+				table_add(r, s->req.methods[j], ph, (uint32_t)rank, &refs[k++]);
 	}
+	/* the longer lists: a place in the pool each, then their ranks in winner order */
+	uint32_t *fill = xcalloc(r->cap, sizeof(*fill));
+	for (size_t i = 0; i < r->cap; i++) {
+		struct exact_entry *e = &r->table[i];
+		if (e->list.n > 1) {
+			e->list.at = (uint32_t)*used;
+			*used += e->list.n;
+		}
+	}
+	for (size_t i = 0; i < k; i++) {
+		struct exact_entry *e = &r->table[refs[i].slot];
+		if (e->list.n > 1)
+			r->pool[e->list.at + fill[refs[i].slot]++] = refs[i].rank;
+	}
+	free(fill);
+	free(refs);
 }
 
 /* ---- template trie ------------------------------------------------------------ */
@@ -248,137 +385,137 @@ static int seg_kind(const struct path_seg *g)
 	return g->is_rest ? 2 : g->is_param ? 1 : 0;
 }
 
+struct tpl_item {
+	const struct stub *s;
+	uint32_t rank;
+};
+
+/* Templates by their segments (literal < param < rest, a template before its
+ * extensions), then by rank: those that share the first d segments stand together, the
+ * ones that end there first. */
 static int cmp_template(const void *a, const void *b)
 {
-	const struct stub *s = (*(const struct route *const *)a)->s, *t = (*(const struct route *const *)b)->s;
+	const struct tpl_item *x = a, *y = b;
+	const struct stub *s = x->s, *t = y->s;
 	size_t n = s->req.nsegs < t->req.nsegs ? s->req.nsegs : t->req.nsegs;
 	for (size_t i = 0; i < n; i++) {
-		const struct path_seg *x = &s->req.segs[i], *y = &t->req.segs[i];
-		int kx = seg_kind(x), ky = seg_kind(y);
+		const struct path_seg *g = &s->req.segs[i], *h = &t->req.segs[i];
+		int kx = seg_kind(g), ky = seg_kind(h);
 		if (kx != ky)
 			return kx - ky;
 		if (kx == 0) {
-			int c = seg_cmp(x->text, strlen(x->text), y->text, strlen(y->text));
+			int c = strcmp(g->text, h->text);
 			if (c)
 				return c;
 		}
 	}
 	if (s->req.nsegs != t->req.nsegs)
 		return s->req.nsegs < t->req.nsegs ? -1 : 1;
-	return cmp_rank(a, b);
+	return x->rank < y->rank ? -1 : x->rank > y->rank;
 }
 
-static struct trie_node *node_create(void)
+struct trie_build {
+	struct router *r;
+	const struct tpl_item *v;       /* the templates, sorted by cmp_template */
+	uint32_t base;                  /* where v's ranks stand in the pool */
+	size_t nnodes, anodes, nkids, akids;
+};
+
+static uint32_t new_node(struct trie_build *b)
 {
-	struct trie_node *n = xcalloc(1, sizeof(*n));
-	n->min_rank = SIZE_MAX;
-	return n;
+	if (b->nnodes == b->anodes) {
+		b->anodes = b->anodes ? 2 * b->anodes : 16;
+		b->r->nodes = xrealloc(b->r->nodes, b->anodes * sizeof(*b->r->nodes));
+	}
+	b->r->nodes[b->nnodes] = (struct trie_node){ .min_rank = NO_RANK };
+	return (uint32_t)b->nnodes++;
+}
+
+static uint32_t list_min(const struct router *r, struct rlist l)
+{
+	uint32_t m = NO_RANK;
+	for (uint32_t i = 0; i < l.n; i++)
+		if (rl_at(r, l, i) < m)
+			m = rl_at(r, l, i);
+	return m;
 }
 
 /*
- * Templates arrive sorted by their segments, so a literal child equal to the one we
- * need is always the last one added, and children are appended in sorted order.
+ * The node of the templates v[lo..hi), which share their first `depth` segments: those
+ * that end there, then the literal children (one per distinct text, laid out together),
+ * the {name} child, and the {name*} ones. min_rank is the subtree's lowest rank.
  */
-static struct trie_node *literal_child(struct trie_node *node, const char *text)
+static uint32_t build_node(struct trie_build *b, size_t lo, size_t hi, size_t depth)
 {
-	size_t len = strlen(text);
-	if (node->nlit) {
-		struct trie_child *last = &node->lit[node->nlit - 1];
-		if (seg_cmp(last->text, last->len, text, len) == 0)
-			return last->node;
+	uint32_t id = new_node(b);
+	struct router *r = b->r;
+	const struct tpl_item *v = b->v;
+	size_t i = lo;
+	while (i < hi && v[i].s->req.nsegs == depth)
+		i++;
+	struct trie_node node = { .end = rl_make(&r->pool[b->base + lo], (uint32_t)(i - lo), (uint32_t)(b->base + lo)) };
+	/* the literal groups: count them, lay their kids out together, then build each */
+	size_t groups = 0;
+	for (size_t j = i; j < hi && seg_kind(&v[j].s->req.segs[depth]) == 0; j++)
+		groups += j == i || strcmp(v[j].s->req.segs[depth].text, v[j - 1].s->req.segs[depth].text) != 0;
+	if (b->nkids + groups > b->akids) {
+		while (b->nkids + groups > b->akids)
+			b->akids = b->akids ? 2 * b->akids : 16;
+		r->kids = xrealloc(r->kids, b->akids * sizeof(*r->kids));
 	}
-	if (node->nlit == node->alit) {
-		node->alit = node->alit ? 2 * node->alit : 2;
-		node->lit = xrealloc(node->lit, node->alit * sizeof(*node->lit));
+	node.lit = (uint32_t)b->nkids;
+	node.nlit = (uint32_t)groups;
+	b->nkids += groups;
+	for (size_t g = 0; g < groups; g++) {
+		const char *text = v[i].s->req.segs[depth].text;
+		size_t j = i + 1;
+		while (j < hi && seg_kind(&v[j].s->req.segs[depth]) == 0 && strcmp(v[j].s->req.segs[depth].text, text) == 0)
+			j++;
+		uint32_t child = build_node(b, i, j, depth + 1);
+		r->kids[node.lit + g] = (struct trie_kid){ text, (uint32_t)strlen(text), child };
+		i = j;
 	}
-	struct trie_child *c = &node->lit[node->nlit++];
-	c->text = text;
-	c->len = len;
-	c->node = node_create();
-	return c->node;
+	size_t j = i;
+	while (j < hi && seg_kind(&v[j].s->req.segs[depth]) == 1)
+		j++;
+	if (j > i)
+		node.param = build_node(b, i, j, depth + 1);
+	/* what is left has {name*} here: it ends the template */
+	node.rest = rl_make(&r->pool[b->base + j], (uint32_t)(hi - j), (uint32_t)(b->base + j));
+	node.min_rank = list_min(r, node.end);
+	uint32_t m = list_min(r, node.rest);
+	if (m < node.min_rank)
+		node.min_rank = m;
+	for (size_t g = 0; g < node.nlit; g++)
+		if (r->nodes[r->kids[node.lit + g].node].min_rank < node.min_rank)
+			node.min_rank = r->nodes[r->kids[node.lit + g].node].min_rank;
+	if (node.param && r->nodes[node.param].min_rank < node.min_rank)
+		node.min_rank = r->nodes[node.param].min_rank;
+	r->nodes[id] = node;
+	return id;
 }
 
-static void trie_insert(struct trie_node *root, const struct route *e)
+/* Builds the trie over the n templates; their ranks take pool[*used ..). */
+static void build_trie(struct router *r, size_t n, size_t *used)
 {
-	const struct stub *s = e->s;
-	struct trie_node *node = root;
-	for (size_t i = 0; i < s->req.nsegs; i++) {
-		const struct path_seg *g = &s->req.segs[i];
-		if (g->is_rest) {
-			/* {name*} swallows whatever follows; it stands last */
-			list_push(&node->rest, e);
-			return;
-		}
-		if (g->is_param) {
-			if (!node->param)
-				node->param = node_create();
-			node = node->param;
-		} else {
-			node = literal_child(node, g->text);
-		}
-	}
-	list_push(&node->end, e);
-}
-
-/* Sorts the candidate lists by rank and computes each subtree's minimum rank. */
-static size_t trie_finish(struct trie_node *node)
-{
-	size_t min = SIZE_MAX;
-	if (node->end.n > 1)
-		qsort(node->end.v, node->end.n, sizeof(*node->end.v), cmp_rank);
-	if (node->rest.n > 1)
-		qsort(node->rest.v, node->rest.n, sizeof(*node->rest.v), cmp_rank);
-	if (node->end.n)
-		min = node->end.v[0]->rank;
-	if (node->rest.n && node->rest.v[0]->rank < min)
-		min = node->rest.v[0]->rank;
-	for (size_t i = 0; i < node->nlit; i++) {
-		size_t m = trie_finish(node->lit[i].node);
-		if (m < min)
-			min = m;
-	}
-	if (node->param) {
-		size_t m = trie_finish(node->param);
-		if (m < min)
-			min = m;
-	}
-	node->min_rank = min;
-	return min;
-}
-
-static void trie_destroy(struct trie_node *node)
-{
-	if (!node)
-		return;
-	for (size_t i = 0; i < node->nlit; i++)
-		trie_destroy(node->lit[i].node);
-	free(node->lit);
-	trie_destroy(node->param);
-	free(node->end.v);
-	free(node->rest.v);
-	free(node);
-}
-
-static void build_trie(struct router *r)
-{
-	const struct route **v = NULL;
-	size_t n = 0;
-	for (size_t i = 0; i < r->n; i++)
-		if (r->routes[i].s->req.path_kind == PATH_TEMPLATE)
-			n++;
 	if (!n)
 		return;
-	v = xmalloc(n * sizeof(*v));
-	n = 0;
-	for (size_t i = 0; i < r->n; i++)
-		if (r->routes[i].s->req.path_kind == PATH_TEMPLATE)
-			v[n++] = &r->routes[i];
+	struct tpl_item *v = xmalloc(n * sizeof(*v));
+	size_t k = 0;
+	for (size_t rank = 0; rank < r->n; rank++)
+		if (r->stubs[rank]->req.path_kind == PATH_TEMPLATE)
+			v[k++] = (struct tpl_item){ r->stubs[rank], (uint32_t)rank };
 	qsort(v, n, sizeof(*v), cmp_template);
-	r->trie = node_create();
+	struct trie_build b = { .r = r, .v = v, .base = (uint32_t)*used };
 	for (size_t i = 0; i < n; i++)
-		trie_insert(r->trie, v[i]);
+		r->pool[*used + i] = v[i].rank;
+	*used += n;
+	build_node(&b, 0, n, 0);
+	/* the arrays grew by doubling: give the rest back */
+	r->nodes = xrealloc(r->nodes, b.nnodes * sizeof(*r->nodes));
+	if (b.nkids)
+		r->kids = xrealloc(r->kids, b.nkids * sizeof(*r->kids));
 	free(v);
-	trie_finish(r->trie);
 }
 
 /* ---- build -------------------------------------------------------------------- */
@@ -386,29 +523,39 @@ static void build_trie(struct router *r)
 struct router *router_build(const struct stub *const *stubs, size_t n)
 {
 	struct router *r = xcalloc(1, sizeof(*r));
-	struct sort_item *items = n ? xmalloc(n * sizeof(*items)) : NULL;
-	for (size_t i = 0; i < n; i++) {
-		items[i].s = stubs[i];
-		items[i].index = i;
-	}
-	if (n)
-		qsort(items, n, sizeof(*items), cmp_winner);
+	if (n >= NO_RANK)
+		abort();   /* ranks are 32 bits; a set is bounded far below by memory */
 	r->n = n;
-	r->routes = n ? xmalloc(n * sizeof(*r->routes)) : NULL;
-	for (size_t i = 0; i < n; i++) {
-		r->routes[i].s = items[i].s;
-		r->routes[i].rank = i;
-		r->routes[i].slot = items[i].index;
+	r->stubs = xmalloc((n ? n : 1) * sizeof(*r->stubs));
+	r->slots = xmalloc((n ? n : 1) * sizeof(*r->slots));
+	struct wkey *keys = xmalloc((n ? n : 1) * sizeof(*keys));
+	for (size_t i = 0; i < n; i++)
+		keys[i] = wkey_of(stubs[i], i);
+	winner_order(keys, n, r->slots);
+	free(keys);
+	size_t nkeys = 0, ntpl = 0, nscan = 0, pooled;
+	for (size_t rank = 0; rank < n; rank++) {
+		const struct stub *s = r->stubs[rank] = stubs[r->slots[rank]];
+		if (is_exact(s))
+			nkeys += exact_keys(s);
+		else if (s->req.path_kind == PATH_TEMPLATE)
+			ntpl++;
+		else
+			nscan++;
 	}
-	free(items);
-
-	build_table(r);
-	build_trie(r);
-	for (size_t i = 0; i < n; i++) {
-		enum path_kind k = r->routes[i].s->req.path_kind;
-		if (k == PATH_REGEX || k == PATH_NONE)
-			list_push(&r->scan, &r->routes[i]);
+	/* the pool: the longer exact lists (at most all keys), the templates, the scan list */
+	r->pool = xmalloc((nkeys + ntpl + nscan + 1) * sizeof(*r->pool));
+	pooled = 0;
+	build_table(r, nkeys, &pooled);
+	build_trie(r, ntpl, &pooled);
+	size_t at = pooled;
+	for (size_t rank = 0; rank < n; rank++) {
+		enum path_kind k = r->stubs[rank]->req.path_kind;
+		if (k == PATH_REGEX || k == PATH_NONE || (k == PATH_EXACT && !r->stubs[rank]->req.path))
+			r->pool[pooled++] = (uint32_t)rank;
 	}
+	r->scan = rl_make(&r->pool[at], (uint32_t)(pooled - at), (uint32_t)at);
+	r->pool = xrealloc(r->pool, (pooled + 1) * sizeof(*r->pool));
 	return r;
 }
 
@@ -419,12 +566,12 @@ void router_destroy(struct router *r)
 	if (!r)
 		return;
 	near_set_destroy(atomic_load(&r->near));
-	for (size_t i = 0; i < r->cap; i++)
-		free(r->table[i].list.v);
 	free(r->table);
-	trie_destroy(r->trie);
-	free(r->scan.v);
-	free(r->routes);
+	free(r->nodes);
+	free(r->kids);
+	free(r->pool);
+	free(r->slots);
+	free(r->stubs);
 	free(r);
 }
 
@@ -432,45 +579,45 @@ void router_destroy(struct router *r)
 
 /* Runs on any thread; everything it touches besides req is read-only. */
 struct best {
-	const struct route *route;
 	struct params params;           /* the winner's captures, when asked for */
 	bool want_params;
-	size_t rank;                    /* SIZE_MAX while nothing matched */
+	uint32_t rank;                  /* NO_RANK while nothing matched */
 };
 
-/* Whether e's stub takes the request; if so it becomes the best. A stub whose path has
+/* Whether stubs[rank] takes the request; if so it becomes the best. A stub whose path has
  * captures hands them over from this one match when the caller asked for them. */
-static bool accept(struct best *b, const struct route *e, struct req_view *req)
+static bool accept(const struct router *r, struct best *b, uint32_t rank, struct req_view *req)
 {
-	const struct stub *s = e->s;
+	const struct stub *s = r->stubs[rank];
 	struct params p = { NULL, 0 };
 	bool capture = b->want_params && (s->req.path_kind == PATH_TEMPLATE || s->req.path_kind == PATH_REGEX);
 	if (!stub_method_ok(s, req->method) || !stub_path_ok(s, req, capture ? &p : NULL) ||
 	    !stub_conditions_ok(s, req))
 		return false;
-	b->route = e;
-	b->rank = e->rank;
+	b->rank = rank;
 	b->params = p;
 	return true;
 }
 
-/* The first accepting stub of a rank-sorted list, if it beats the best so far. */
-static void scan_list(const struct cand_list *l, struct req_view *req, struct best *b)
+/* The first accepting stub of a list, if it beats the best so far. */
+static void scan_list(const struct router *r, struct rlist l, struct req_view *req, struct best *b)
 {
-	for (size_t i = 0; i < l->n; i++) {
-		if (l->v[i]->rank >= b->rank || accept(b, l->v[i], req))
+	for (uint32_t i = 0; i < l.n; i++) {
+		uint32_t rank = rl_at(r, l, i);
+		if (rank >= b->rank || accept(r, b, rank, req))
 			return;
 	}
 }
 
-static const struct trie_node *find_literal(const struct trie_node *node, const char *seg, size_t len)
+static const struct trie_node *find_literal(const struct router *r, const struct trie_node *node, const char *seg,
+					    size_t len)
 {
-	size_t lo = 0, hi = node->nlit;
+	size_t lo = node->lit, hi = (size_t)node->lit + node->nlit;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = seg_cmp(node->lit[mid].text, node->lit[mid].len, seg, len);
+		int c = seg_cmp(r->kids[mid].text, r->kids[mid].len, seg, len);
 		if (c == 0)
-			return node->lit[mid].node;
+			return &r->nodes[r->kids[mid].node];
 		if (c < 0)
 			lo = mid + 1;
 		else
@@ -485,24 +632,25 @@ static const struct trie_node *find_literal(const struct trie_node *node, const 
  * template behind the param), skipping subtrees that cannot beat the best so far.
  * Depth is bounded by the longest template, not by the request.
  */
-static void trie_search(const struct trie_node *node, const char *p, struct req_view *req, struct best *b)
+static void trie_search(const struct router *r, const struct trie_node *node, const char *p, struct req_view *req,
+			struct best *b)
 {
 	if (node->min_rank >= b->rank)
 		return;
 	if (!p) {
-		scan_list(&node->end, req, b);
+		scan_list(r, node->end, req, b);
 		return;
 	}
 	if (*p)
-		scan_list(&node->rest, req, b);
+		scan_list(r, node->rest, req, b);
 	const char *slash = strchr(p, '/');
 	size_t len = slash ? (size_t)(slash - p) : strlen(p);
 	const char *next = slash ? slash + 1 : NULL;
-	const struct trie_node *child = find_literal(node, p, len);
+	const struct trie_node *child = find_literal(r, node, p, len);
 	if (child)
-		trie_search(child, next, req, b);
+		trie_search(r, child, next, req, b);
 	if (len && node->param)
-		trie_search(node->param, next, req, b);
+		trie_search(r, &r->nodes[node->param], next, req, b);
 }
 
 static void exact_search(const struct router *r, struct req_view *req, struct best *b)
@@ -513,22 +661,23 @@ static void exact_search(const struct router *r, struct req_view *req, struct be
 	uint64_t ph = path_hash(req->path);
 	m = table_find(r, req->method, req->path, key_hash(req->method, ph));
 	any = table_find(r, NULL, req->path, key_hash(NULL, ph));
-	size_t i = 0, j = 0, mn = m ? m->list.n : 0, an = any ? any->list.n : 0;
+	struct rlist ml = m ? m->list : (struct rlist){ 0, 0 }, al = any ? any->list : (struct rlist){ 0, 0 };
+	uint32_t i = 0, j = 0;
 	/* merge the method's list with the any-method list by rank */
-	while (i < mn || j < an) {
-		const struct route *e;
-		if (j >= an || (i < mn && m->list.v[i]->rank < any->list.v[j]->rank))
-			e = m->list.v[i++];
+	while (i < ml.n || j < al.n) {
+		uint32_t rank;
+		if (j >= al.n || (i < ml.n && rl_at(r, ml, i) < rl_at(r, al, j)))
+			rank = rl_at(r, ml, i++);
 		else
-			e = any->list.v[j++];
-		if (e->rank >= b->rank || accept(b, e, req))
+			rank = rl_at(r, al, j++);
+		if (rank >= b->rank || accept(r, b, rank, req))
 			return;
 	}
 }
 
 const struct stub *router_find(const struct router *r, struct req_view *req, struct params *params, size_t *slot)
 {
-	struct best b = { NULL, { NULL, 0 }, params != NULL, SIZE_MAX };
+	struct best b = { { NULL, 0 }, params != NULL, NO_RANK };
 	if (params) {
 		params->items = NULL;
 		params->n = 0;
@@ -536,16 +685,16 @@ const struct stub *router_find(const struct router *r, struct req_view *req, str
 	if (!r || !req->path || !req->method)
 		return NULL;
 	exact_search(r, req, &b);
-	if (r->trie && req->path[0] == '/')
-		trie_search(r->trie, req->path + 1, req, &b);
-	scan_list(&r->scan, req, &b);
-	if (!b.route)
+	if (r->nodes && req->path[0] == '/')
+		trie_search(r, &r->nodes[0], req->path + 1, req, &b);
+	scan_list(r, r->scan, req, &b);
+	if (b.rank == NO_RANK)
 		return NULL;
 	if (params)
 		*params = b.params;
 	if (slot)
-		*slot = b.route->slot;
-	return b.route->s;
+		*slot = r->slots[b.rank];
+	return r->stubs[b.rank];
 }
 
 const struct stub *router_lookup(const struct router *r, struct req_view *req, struct params *params)
@@ -556,7 +705,7 @@ const struct stub *router_lookup(const struct router *r, struct req_view *req, s
 size_t router_rank(const struct router *r, size_t slot)
 {
 	for (size_t i = 0; i < r->n; i++)
-		if (r->routes[i].slot == slot)
+		if (r->slots[i] == slot)
 			return i;
 	return SIZE_MAX;
 }
@@ -566,8 +715,8 @@ const struct stub *router_at(const struct router *r, size_t rank, size_t *slot)
 	if (rank >= r->n)
 		return NULL;
 	if (slot)
-		*slot = r->routes[rank].slot;
-	return r->routes[rank].s;
+		*slot = r->slots[rank];
+	return r->stubs[rank];
 }
 
 /* ---- near misses -------------------------------------------------------------- */
@@ -622,11 +771,11 @@ static bool indexed(const struct stub *s)
 	       (s->req.path_kind == PATH_EXACT || s->req.path_kind == PATH_TEMPLATE);
 }
 
-/* routes[i]'s key in the indexes: its path up to the first template parameter, as
+/* stubs[i]'s key in the indexes: its path up to the first template parameter, as
  * path_distance compares it. */
 static struct near_key near_key_of(const struct router *r, size_t i)
 {
-	const char *path = r->routes[i].s->req.path;
+	const char *path = r->stubs[i]->req.path;
 	return (struct near_key){ path, strcspn(path, "{"), (uint32_t)i };
 }
 
@@ -649,7 +798,7 @@ static struct near_index *group_index(const struct router *r, struct near_key *k
 {
 	size_t n = 0;
 	for (size_t i = 0; i < r->n; i++) {
-		const struct stub *s = r->routes[i].s;
+		const struct stub *s = r->stubs[i];
 		if (indexed(s) && (m ? stub_method_ok(s, m) : any_method(s)))
 			keys[n++] = near_key_of(r, i);
 	}
@@ -662,7 +811,7 @@ static struct near_set *near_set_build(const struct router *r)
 	struct near_key *keys = xmalloc((r->n ? r->n : 1) * sizeof *keys);
 	size_t n = 0;
 	for (size_t i = 0; i < r->n; i++)
-		if (indexed(r->routes[i].s))
+		if (indexed(r->stubs[i]))
 			keys[n++] = near_key_of(r, i);
 	ns->all = near_index_build(keys, n);
 	/* the methods named: a group each, and one for the any-method stubs */
@@ -670,7 +819,7 @@ static struct near_set *near_set_build(const struct router *r)
 	ns->groups = xcalloc(cap, sizeof *ns->groups);
 	ns->ngroups = 1;
 	for (size_t i = 0; i < r->n; i++) {
-		const struct stub *s = r->routes[i].s;
+		const struct stub *s = r->stubs[i];
 		for (size_t j = 0; indexed(s) && !any_method(s) && j < s->req.nmethods; j++) {
 			bool seen = false;
 			for (size_t g = 1; g < ns->ngroups && !seen; g++)
@@ -727,12 +876,12 @@ static bool top_closed(const struct near_top *t, unsigned failed, size_t dist, s
 	       !key_less(failed, dist, rank, t->out[w].failed, t->dist[w], t->rank[w]);
 }
 
-/* Counts the failed conditions of routes[rank] (dist: its path distance) and keeps it if
+/* Counts the failed conditions of stubs[rank] (dist: its path distance) and keeps it if
  * it is among the best. Once the list is full a stub is only counted until it fails as
  * often as the worst kept one does, plus one. */
 static void consider(struct near_top *t, const struct router *r, size_t rank, size_t dist, struct req_view *req)
 {
-	const struct stub *s = r->routes[rank].s;
+	const struct stub *s = r->stubs[rank];
 	if (s->implicit)
 		return;
 	for (size_t i = 0; i < t->kept; i++)
@@ -761,21 +910,23 @@ static void consider(struct near_top *t, const struct router *r, size_t rank, si
 static void near_templates(struct near_top *t, const struct router *r, const struct trie_node *node, const char *p,
 			   struct req_view *req)
 {
-	const struct cand_list *lists[2] = { p ? NULL : &node->end, p && *p ? &node->rest : NULL };
+	struct rlist lists[2] = { p ? (struct rlist){ 0, 0 } : node->end, p && *p ? node->rest : (struct rlist){ 0, 0 } };
 	for (size_t l = 0; l < 2; l++)
-		for (size_t i = 0; lists[l] && i < lists[l]->n; i++)
-			if (stub_path_ok(lists[l]->v[i]->s, req, NULL))
-				consider(t, r, lists[l]->v[i]->rank, 0, req);
+		for (uint32_t i = 0; i < lists[l].n; i++) {
+			uint32_t rank = rl_at(r, lists[l], i);
+			if (stub_path_ok(r->stubs[rank], req, NULL))
+				consider(t, r, rank, 0, req);
+		}
 	if (!p)
 		return;
 	const char *slash = strchr(p, '/');
 	size_t len = slash ? (size_t)(slash - p) : strlen(p);
 	const char *next = slash ? slash + 1 : NULL;
-	const struct trie_node *child = find_literal(node, p, len);
+	const struct trie_node *child = find_literal(r, node, p, len);
 	if (child)
 		near_templates(t, r, child, next, req);
 	if (len && node->param)
-		near_templates(t, r, node->param, next, req);
+		near_templates(t, r, &r->nodes[node->param], next, req);
 }
 
 /* The exact stubs of the request's path, in every method's list and the any-method one. */
@@ -787,8 +938,10 @@ static void near_exact(struct near_top *t, const struct router *r, const struct 
 	for (size_t g = 0; g < ns->ngroups; g++) {
 		const char *m = ns->groups[g].method;
 		const struct exact_entry *e = table_find(r, m, req->path, key_hash(m, ph));
-		for (size_t i = 0; e && i < e->list.n; i++)
-			consider(t, r, e->list.v[i]->rank, path_distance(e->list.v[i]->s, req), req);
+		for (uint32_t i = 0; e && i < e->list.n; i++) {
+			uint32_t rank = rl_at(r, e->list, i);
+			consider(t, r, rank, path_distance(r->stubs[rank], req), req);
+		}
 	}
 }
 
@@ -805,7 +958,7 @@ static void near_walk_index(struct near_top *t, const struct router *r, const st
 	uint32_t rank;
 	while (near_walk_peek(&w, &dist, &rank) && !top_closed(t, floor, dist, rank)) {
 		near_walk_next(&w, &dist, &rank);
-		const struct stub *s = r->routes[rank].s;
+		const struct stub *s = r->stubs[rank];
 		if (skip_method && stub_method_ok(s, req->method))
 			continue;
 		if (stub_path_ok(s, req, NULL))
@@ -832,10 +985,12 @@ size_t router_near_misses(const struct router *r, struct req_view *req, struct n
 	struct near_top t = { .out = out, .max = max };
 	const struct near_set *ns = near_set_of(r);
 	near_exact(&t, r, ns, req);
-	if (r->trie && req->path[0] == '/')
-		near_templates(&t, r, r->trie, req->path + 1, req);
-	for (size_t i = 0; i < r->scan.n; i++)
-		consider(&t, r, r->scan.v[i]->rank, path_distance(r->scan.v[i]->s, req), req);
+	if (r->nodes && req->path[0] == '/')
+		near_templates(&t, r, &r->nodes[0], req->path + 1, req);
+	for (uint32_t i = 0; i < r->scan.n; i++) {
+		uint32_t rank = rl_at(r, r->scan, i);
+		consider(&t, r, rank, path_distance(r->stubs[rank], req), req);
+	}
 	const struct near_index *mine = ns->groups[0].ix;   /* the any-method stubs' */
 	for (size_t g = 1; g < ns->ngroups; g++)
 		if (method_eq(ns->groups[g].method, req->method))

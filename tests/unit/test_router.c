@@ -803,3 +803,118 @@ Test(router, near_misses_from_several_threads_on_a_fresh_router)
 		cr_assert_str_eq(t[i].first, "r250");
 	}
 }
+
+/* ---- the flat index against the rules written plainly ---- */
+
+/* The winner order as SPEC section 2 states it, compared field by field. */
+static int cmp_ref_winner(const void *a, const void *b)
+{
+	const struct stub *s = *(const struct stub *const *)a, *t = *(const struct stub *const *)b;
+	if (s->tier != t->tier)
+		return s->tier < t->tier ? -1 : 1;
+	if (s->priority != t->priority)
+		return s->priority < t->priority ? -1 : 1;
+	if ((s->insertion != 0) != (t->insertion != 0))
+		return s->insertion ? -1 : 1;
+	if (s->insertion != t->insertion)
+		return s->insertion > t->insertion ? -1 : 1;
+	if (s->req.path_kind != t->req.path_kind)
+		return s->req.path_kind < t->req.path_kind ? -1 : 1;
+	if (s->nconds != t->nconds)
+		return s->nconds > t->nconds ? -1 : 1;
+	return s->order < t->order ? -1 : s->order > t->order;
+}
+
+/* Random stubs of every path kind, methods named twice, conditions, tiers, priorities
+ * (negative ones too) and, with mappings, WireMock recency: distinct enough keys that the
+ * order is sorted by comparison rather than by counting. */
+static void random_stubs(struct rng *r, size_t n, bool mappings)
+{
+	static const char *const methods[] = { "GET", "GET", "POST", "", "GET POST", "GET GET", "put", "ANY", "DELETE GET" };
+	char path[160], id[32];
+	for (size_t i = 0; i < n; i++) {
+		snprintf(id, sizeof id, "s%zu", i);
+		random_path(r, path, sizeof path, true);
+		size_t kind = rng_below(r, 30);
+		const char *m = methods[rng_below(r, sizeof methods / sizeof *methods)];
+		struct stub *s = kind == 0 ? add_stub(id, m, NULL)
+			       : kind == 1 ? add_stub(id, m, "~^/api/[a-z0-9]+/users")
+					   : add_stub(id, m, path);
+		if (rng_below(r, 4) == 0)
+			add_header_cond(s, "x-k", rng_below(r, 2) ? "1" : "2");
+		if (rng_below(r, 6) == 0)
+			s->priority = (int)rng_below(r, 7) - 3;
+		if (rng_below(r, 10) == 0)
+			s->tier = STUB_TIER_FALLBACK;
+		if (mappings && rng_below(r, 2))
+			s->insertion = 1 + rng_below(r, 1u << 30);
+	}
+}
+
+static void expect_reference_order(void)
+{
+	const struct stub **ref = xmalloc(nstubs * sizeof *ref);
+	memcpy(ref, loaded, nstubs * sizeof *ref);
+	qsort(ref, nstubs, sizeof *ref, cmp_ref_winner);
+	for (size_t rank = 0; rank < nstubs; rank++) {
+		size_t slot;
+		const struct stub *s = router_at(router, rank, &slot);
+		cr_assert(s == ref[rank], "rank %zu: %s, want %s", rank, s->id, ref[rank]->id);
+		cr_assert(loaded[slot] == s, "rank %zu: slot %zu holds another stub", rank, slot);
+	}
+	cr_assert_null(router_at(router, nstubs, NULL));
+	free(ref);
+}
+
+Test(router, winner_order_by_counting_equals_the_rule)
+{
+	struct rng r;
+	rng_seed(&r, 7);
+	random_stubs(&r, 5000, false);
+	build();
+	expect_reference_order();
+}
+
+Test(router, winner_order_of_many_mappings_equals_the_rule)
+{
+	struct rng r;
+	rng_seed(&r, 8);
+	random_stubs(&r, 5000, true);   /* ~2,500 distinct recencies: more keys than buckets */
+	build();
+	expect_reference_order();
+}
+
+/* Every lookup equals the first stub in winner order that takes the request. */
+Test(router, lookups_equal_trying_every_stub_in_winner_order)
+{
+	struct rng r;
+	rng_seed(&r, 9);
+	random_stubs(&r, 4000, true);
+	build();
+	static const char *const req_methods[] = { "GET", "POST", "PUT", "DELETE", "PATCH", "get" };
+	char path[160];
+	size_t hits = 0;
+	for (size_t q = 0; q < 3000; q++) {
+		random_path(&r, path, sizeof path, false);
+		struct req rq;
+		req_init(&rq, req_methods[rng_below(&r, 6)], path);
+		if (rng_below(&r, 3) == 0)
+			req_header(&rq, "x-k", rng_below(&r, 2) ? "1" : "2");
+		const struct stub *want = NULL;
+		for (size_t rank = 0; rank < nstubs && !want; rank++) {
+			const struct stub *s = router_at(router, rank, NULL);
+			if (stub_method_ok(s, rq.v.method) && stub_path_ok(s, &rq.v, NULL) && stub_conditions_ok(s, &rq.v))
+				want = s;
+		}
+		size_t slot = SIZE_MAX;
+		const struct stub *got = router_find(router, &rq.v, &rq.params, &slot);
+		cr_assert(got == want, "%s %s: %s, want %s", rq.v.method, path, got ? got->id : "(none)",
+			  want ? want->id : "(none)");
+		if (got) {
+			cr_assert(loaded[slot] == got);
+			hits++;
+		}
+		req_fini(&rq);
+	}
+	cr_assert_gt(hits, 1000, "only %zu of the requests matched", hits);
+}
