@@ -187,7 +187,7 @@ enum named_kind {
 /* A mapping of name -> matcher: query, headers, cookies, json_path, form. key is the YAML
  * key ("query"), noun what one entry is called in messages ("query parameter"). */
 static void to_named(struct loader *ld, const struct ynode *v, const char *key, const char *noun,
-		     enum named_kind kind, struct named_matcher **out, size_t *nout)
+		     enum named_kind kind, struct named_matcher **out, uint32_t *nout)
 {
 	if (v->kind != YNODE_MAPPING) {
 		load_err(ld, v, "'%s' must be a mapping of name to matcher, got %s", key, load_got(ld, v));

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The reply side's per-set data: for every response of every stub of a set, what its
- * CORS headers are and the slots for the HTTP adapter's prebuilt copies. Built while the
- * set is created (a stub_set_ext), read-only afterwards but for those atomic slots. */
+ * CORS headers are and the slots for the HTTP adapter's prebuilt copies. A stub_set_ext
+ * whose data for a stub is made by the first request that stub answers (published
+ * atomically), read-only afterwards but for those atomic slots. */
 #pragma once
 #include <stddef.h>
 

@@ -100,7 +100,7 @@ struct body_match {
 	cJSON *json;             /* BODY_JSON, BODY_JSON_PARTIAL; owned */
 	struct json_compare cmp; /* BODY_JSON */
 	struct named_matcher *fields;   /* BODY_JSON_PATH, BODY_FORM */
-	size_t nfields;
+	uint32_t nfields;
 	struct jsonpath *jp;     /* BODY_JSONPATH: compiled; owned */
 	char *jp_source;         /* BODY_JSONPATH: as written, for messages */
 };
@@ -126,22 +126,22 @@ struct stub_request {
 	enum path_kind path_kind;
 	int path_line, path_col; /* where path/path_regex stands, for messages */
 	bool path_re_target;     /* REGEX: matched against the raw target, query included (WireMock's urlPattern) */
-	char **methods;          /* upper-case; nmethods == 0 means any method */
-	size_t nmethods;
+	/* the lengths of the arrays below: 32 bits, together (a stub is 28 bytes smaller) */
+	uint32_t nmethods;       /* 0 means any method */
+	uint32_t nsegs;
+	uint32_t npath_params;
+	uint32_t nquery, nheaders, ncookies;
+	uint32_t nbodies;
+	char **methods;          /* upper-case */
 	char *path;              /* EXACT: the path; TEMPLATE: the template source; REGEX: the regex source; NONE: NULL */
 	struct path_seg *segs;   /* TEMPLATE: segments after the leading '/' */
-	size_t nsegs;
 	struct regex *path_re;   /* REGEX */
 	char *target;            /* the raw target (path and query as sent) must equal this (WireMock's url), or NULL */
 	struct named_matcher *path_params;  /* TEMPLATE: matchers on the captures (WireMock's pathParameters) */
-	size_t npath_params;
 	struct named_matcher *query, *headers, *cookies;
-	size_t nquery, nheaders, ncookies;
 	struct body_match *bodies;  /* every one must hold; none: any body */
-	size_t nbodies;
 };
 
-/** A response header; one entry per line sent (a YAML list becomes several entries). */
 struct header {
 	char *name;
 	char *value;

@@ -342,7 +342,7 @@ static void to_pattern(struct wm_loader *w, const struct ynode *v, const char *l
 
 /* {NAME: pattern, ...} of queryParameters, headers, cookies, pathParameters. */
 static void to_named_patterns(struct wm_loader *w, const struct ynode *k, const struct ynode *v, const char *noun,
-			      bool header, struct named_matcher **out, size_t *nout)
+			      bool header, struct named_matcher **out, uint32_t *nout)
 {
 	if (!want_object(w, v, k->text))
 		return;

@@ -11,10 +11,13 @@
 #include "util/hash.h"
 #include "util/xalloc.h"
 
-/* Blocks grow with the pool, from MIN_BLOCK to MAX_BLOCK: a file of one stub takes a
- * block or two of 512 bytes, one of 100 stubs a handful, and what is left at the end of a
- * block stays under half the pool. A string over BIG gets a block of its own. */
+/* The first block is MIN_BLOCK bytes (a file of one stub needs no more); the next ones a
+ * quarter of what the pool holds, between STEP_BLOCK and MAX_BLOCK, so that the unused
+ * end of the last block stays under a fifth of the pool: with blocks that doubled, a file of
+ * 100 one-line stubs left half of its 8 KB unused (4 MB at 100,000 stubs). A string over
+ * BIG gets a block of its own. */
 #define MIN_BLOCK 256
+#define STEP_BLOCK 1024
 #define MAX_BLOCK 16384
 #define BIG 4096
 
@@ -85,7 +88,9 @@ static char *bump(struct strpool *p, size_t n, size_t align)
 		/* a big string gets a block of its own */
 		if (n > BIG)
 			return own_block(p, n);
-		size_t size = p->bytes < MIN_BLOCK ? MIN_BLOCK : p->bytes > MAX_BLOCK ? MAX_BLOCK : p->bytes;
+		size_t size = !p->head ? MIN_BLOCK : p->bytes / 4 < STEP_BLOCK ? STEP_BLOCK : p->bytes / 4;
+		if (size > MAX_BLOCK)
+			size = MAX_BLOCK;
 		if (size < n)
 			size = n;
 		struct block *b = xmalloc(sizeof(*b) + size);

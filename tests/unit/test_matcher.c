@@ -91,7 +91,7 @@ static void stub_exact(struct stub *s, const char *path)
 	s->req.path = xstrdup(path);
 }
 
-static struct matcher *named(struct named_matcher **v, size_t *n, const char *name)
+static struct matcher *named(struct named_matcher **v, uint32_t *n, const char *name)
 {
 	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
 	struct named_matcher *nm = &(*v)[(*n)++];

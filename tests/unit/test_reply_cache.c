@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* reply_cache.h: the per-set data of every response of every stub (the CORS expose list and
- * own_cors, the adapter's prebuilt slots, freed with their set through drop_built), and
+ * own_cors, the adapter's prebuilt slots, made on first use even by racing threads, freed
+ * with their set through drop_built), and
  * reply_expand, which turns a stub's fixed response into a reply. Sets are built over
  * stubs loaded from YAML, with the cache's stub_set_ext. */
 #include <criterion/criterion.h>
+#include <pthread.h>
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -192,6 +194,40 @@ Test(reply_cache, an_empty_set)
 	struct stub_set *empty = stub_set_create(NULL, 0, 2, &cfg.ext);
 	cr_assert_not_null(empty->ext);
 	stub_set_unref(empty);
+}
+
+/* The data is made by the first request a stub answers: threads asking at once for a
+ * fresh set's stub all get the one that was published. */
+static void *get_seq(void *arg)
+{
+	struct reply_prepared **out = arg;
+	for (size_t i = 0; i < 3; i++)
+		out[i] = reply_cache_get(set, SEQ, i);
+	return NULL;
+}
+
+Test(reply_cache, threads_racing_for_a_fresh_stub_get_the_same_data)
+{
+	for (int round = 0; round < 20; round++) {
+		struct stub_set *fresh = stub_set_create(&group, 1, 3 + (uint64_t)round, &cfg.ext);
+		struct stub_set *mine = set;
+		set = fresh;
+		struct reply_prepared *got[4][3];
+		pthread_t th[4];
+		for (int t = 0; t < 4; t++)
+			cr_assert_eq(pthread_create(&th[t], NULL, get_seq, got[t]), 0);
+		for (int t = 0; t < 4; t++)
+			pthread_join(th[t], NULL);
+		for (int t = 1; t < 4; t++)
+			for (int i = 0; i < 3; i++)
+				cr_assert_eq(got[t][i], got[0][i], "round %d thread %d response %d", round, t, i);
+		cr_assert_str_eq(got[0][0]->expose, "X-First");
+		cr_assert(got[0][2]->own_cors);
+		/* past the last response: the first one's (as a sequence's index is clamped) */
+		cr_assert_eq(reply_cache_get(set, SEQ, 7), got[0][0]);
+		set = mine;
+		stub_set_unref(fresh);
+	}
 }
 
 /* ---- reply_expand ---- */
