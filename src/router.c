@@ -322,8 +322,29 @@ static size_t exact_keys(const struct stub *s)
 	return k;
 }
 
-/* Fills the table; the lists of more than one stub go to pool[*used ..). */
-static void build_table(struct router *r, size_t keys, size_t *used)
+/*
+ * What the build needs of a stub, read in one pass in load order (the stubs of a file lie
+ * together in memory): the later passes read these arrays rather than 100,000 stubs in
+ * winner order, a cache miss or three each.
+ */
+enum build_kind { BK_EXACT, BK_TEMPLATE, BK_SCAN };
+
+struct build_info {
+	uint64_t ph;                    /* BK_EXACT: the path's hash */
+	uint8_t kind;                   /* enum build_kind */
+	bool any;                       /* takes any method */
+};
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Fills the table from stubs[] in load order (rank_of[slot]: each one's rank); the lists of
+ * more than one stub go to pool[*used ..), sorted. */
+static void build_table(struct router *r, const struct stub *const *stubs, const struct build_info *info,
+			const uint32_t *rank_of, size_t keys, size_t *used)
 {
 	if (!keys)
 		return;
@@ -334,21 +355,20 @@ static void build_table(struct router *r, size_t keys, size_t *used)
 	r->table = xcalloc(r->cap, sizeof(*r->table));
 	struct key_ref *refs = xmalloc(keys * sizeof(*refs));
 	size_t k = 0;
-	/* in winner order, so that every list comes out ascending */
-	for (size_t rank = 0; rank < r->n; rank++) {
-		const struct stub *s = r->stubs[rank];
-		if (!is_exact(s))
+	for (size_t slot = 0; slot < r->n; slot++) {
+		if (info[slot].kind != BK_EXACT)
 			continue;
-		uint64_t ph = path_hash(s->req.path);
-		if (any_method(s)) {
-			table_add(r, NULL, ph, (uint32_t)rank, &refs[k++]);
+		const struct stub *s = stubs[slot];
+		uint32_t rank = rank_of[slot];
+		if (info[slot].any) {
+			table_add(r, NULL, info[slot].ph, rank, &refs[k++]);
 			continue;
 		}
 		for (size_t j = 0; j < s->req.nmethods; j++)
 			if (!lists_method(s, s->req.methods[j], j))
-				table_add(r, s->req.methods[j], ph, (uint32_t)rank, &refs[k++]);
+				table_add(r, s->req.methods[j], info[slot].ph, rank, &refs[k++]);
 	}
-	/* the longer lists: a place in the pool each, then their ranks in winner order */
+	/* the longer lists: a place in the pool each, their ranks, then in winner order */
 	uint32_t *fill = xcalloc(r->cap, sizeof(*fill));
 	for (size_t i = 0; i < r->cap; i++) {
 		struct exact_entry *e = &r->table[i];
@@ -362,6 +382,9 @@ static void build_table(struct router *r, size_t keys, size_t *used)
 		if (e->list.n > 1)
 			r->pool[e->list.at + fill[refs[i].slot]++] = refs[i].rank;
 	}
+	for (size_t i = 0; i < r->cap; i++)
+		if (r->table[i].list.n > 1)
+			qsort(&r->pool[r->table[i].list.at], r->table[i].list.n, sizeof(*r->pool), cmp_u32);
 	free(fill);
 	free(refs);
 }
@@ -495,16 +518,17 @@ static uint32_t build_node(struct trie_build *b, size_t lo, size_t hi, size_t de
 	return id;
 }
 
-/* Builds the trie over the n templates; their ranks take pool[*used ..). */
-static void build_trie(struct router *r, size_t n, size_t *used)
+/* Builds the trie over the n templates of stubs[]; their ranks take pool[*used ..). */
+static void build_trie(struct router *r, const struct stub *const *stubs, const struct build_info *info,
+		       const uint32_t *rank_of, size_t n, size_t *used)
 {
 	if (!n)
 		return;
 	struct tpl_item *v = xmalloc(n * sizeof(*v));
 	size_t k = 0;
-	for (size_t rank = 0; rank < r->n; rank++)
-		if (r->stubs[rank]->req.path_kind == PATH_TEMPLATE)
-			v[k++] = (struct tpl_item){ r->stubs[rank], (uint32_t)rank };
+	for (size_t slot = 0; slot < r->n; slot++)
+		if (info[slot].kind == BK_TEMPLATE)
+			v[k++] = (struct tpl_item){ stubs[slot], rank_of[slot] };
 	qsort(v, n, sizeof(*v), cmp_template);
 	struct trie_build b = { .r = r, .v = v, .base = (uint32_t)*used };
 	for (size_t i = 0; i < n; i++)
@@ -528,34 +552,48 @@ struct router *router_build(const struct stub *const *stubs, size_t n)
 	r->n = n;
 	r->stubs = xmalloc((n ? n : 1) * sizeof(*r->stubs));
 	r->slots = xmalloc((n ? n : 1) * sizeof(*r->slots));
+	/* the one pass over the stubs themselves */
 	struct wkey *keys = xmalloc((n ? n : 1) * sizeof(*keys));
-	for (size_t i = 0; i < n; i++)
-		keys[i] = wkey_of(stubs[i], i);
+	struct build_info *info = xmalloc((n ? n : 1) * sizeof(*info));
+	size_t nkeys = 0, ntpl = 0, nscan = 0;
+	for (size_t slot = 0; slot < n; slot++) {
+		const struct stub *s = stubs[slot];
+		keys[slot] = wkey_of(s, slot);
+		struct build_info *in = &info[slot];
+		in->any = any_method(s);
+		if (is_exact(s)) {
+			in->kind = BK_EXACT;
+			in->ph = path_hash(s->req.path);
+			nkeys += in->any ? 1 : exact_keys(s);
+		} else if (s->req.path_kind == PATH_TEMPLATE) {
+			in->kind = BK_TEMPLATE;
+			ntpl++;
+		} else {
+			in->kind = BK_SCAN;
+			nscan++;
+		}
+	}
 	winner_order(keys, n, r->slots);
 	free(keys);
-	size_t nkeys = 0, ntpl = 0, nscan = 0, pooled;
+	uint32_t *rank_of = xmalloc((n ? n : 1) * sizeof(*rank_of));
 	for (size_t rank = 0; rank < n; rank++) {
-		const struct stub *s = r->stubs[rank] = stubs[r->slots[rank]];
-		if (is_exact(s))
-			nkeys += exact_keys(s);
-		else if (s->req.path_kind == PATH_TEMPLATE)
-			ntpl++;
-		else
-			nscan++;
+		r->stubs[rank] = stubs[r->slots[rank]];
+		rank_of[r->slots[rank]] = (uint32_t)rank;
 	}
 	/* the pool: the longer exact lists (at most all keys), the templates, the scan list */
 	r->pool = xmalloc((nkeys + ntpl + nscan + 1) * sizeof(*r->pool));
-	pooled = 0;
-	build_table(r, nkeys, &pooled);
-	build_trie(r, ntpl, &pooled);
+	size_t pooled = 0;
+	build_table(r, stubs, info, rank_of, nkeys, &pooled);
+	build_trie(r, stubs, info, rank_of, ntpl, &pooled);
 	size_t at = pooled;
-	for (size_t rank = 0; rank < n; rank++) {
-		enum path_kind k = r->stubs[rank]->req.path_kind;
-		if (k == PATH_REGEX || k == PATH_NONE || (k == PATH_EXACT && !r->stubs[rank]->req.path))
-			r->pool[pooled++] = (uint32_t)rank;
-	}
+	for (size_t slot = 0; slot < n; slot++)
+		if (info[slot].kind == BK_SCAN)
+			r->pool[pooled++] = rank_of[slot];
+	qsort(&r->pool[at], pooled - at, sizeof(*r->pool), cmp_u32);
 	r->scan = rl_make(&r->pool[at], (uint32_t)(pooled - at), (uint32_t)at);
 	r->pool = xrealloc(r->pool, (pooled + 1) * sizeof(*r->pool));
+	free(rank_of);
+	free(info);
 	return r;
 }
 

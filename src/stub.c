@@ -207,12 +207,38 @@ const struct stub_response *stub_response_at(const struct stub *s, size_t i)
 	return s->nresponses && i < s->nresponses ? s->responses[i] : &s->resp;
 }
 
-struct stub_group *stub_group_create(struct stub **stubs, size_t n)
+static struct stub_group *group_new(struct stub **stubs, size_t n)
 {
 	struct stub_group *g = xcalloc(1, sizeof(*g));
 	atomic_init(&g->refs, 1);
 	g->stubs = stubs;
 	g->n = n;
+	return g;
+}
+
+bool stub_lists_options(const struct stub *s)
+{
+	for (size_t j = 0; j < s->req.nmethods; j++)
+		if (strcmp(s->req.methods[j], "OPTIONS") == 0)
+			return true;
+	return false;
+}
+
+/* The summary of g's stubs, from the stubs themselves. */
+static void summarize(struct stub_group *g)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		const struct stub *s = g->stubs[i];
+		g->nlisted += !s->implicit;
+		g->has_states |= s->state != NULL;
+		g->has_options |= stub_lists_options(s);
+	}
+}
+
+struct stub_group *stub_group_create(struct stub **stubs, size_t n)
+{
+	struct stub_group *g = group_new(stubs, n);
+	summarize(g);
 	return g;
 }
 
@@ -253,10 +279,19 @@ struct stub_group *stub_group_subset(struct stub_group **parts, size_t nparts, b
 		for (size_t j = 0; j < parts[i]->n; j++)
 			if (!keep || keep(parts[i]->stubs[j], cls))
 				stubs[n++] = parts[i]->stubs[j];
-	struct stub_group *g = stub_group_create(stubs, n);
+	struct stub_group *g = group_new(stubs, n);
 	/* never NULL, so that an empty join still borrows */
 	g->parts = parts ? parts : xmalloc(1);
 	g->nparts = nparts;
+	if (keep) {
+		summarize(g);
+		return g;
+	}
+	for (size_t i = 0; i < nparts; i++) {
+		g->nlisted += parts[i]->nlisted;
+		g->has_states |= parts[i]->has_states;
+		g->has_options |= parts[i]->has_options;
+	}
 	return g;
 }
 

@@ -244,6 +244,9 @@ enum {
 	STUB_POOLED_SELF = 128,          /* the struct itself */
 };
 
+/** Whether s names OPTIONS among its methods (it answers CORS preflights itself). */
+bool stub_lists_options(const struct stub *s);
+
 /** Moves s's id, file, request path and methods, its response's body and content type,
  *  and its responses array into pool, equal strings stored once (a file's name, "GET", a
  *  body many stubs answer), and marks them in s->pooled. The pool must outlive s: a group
@@ -281,6 +284,11 @@ struct stub_group {
 	struct stub_group **parts;
 	size_t nparts;
 	struct strpool *pool;       /* what stub_intern moved out of the stubs, or NULL; freed after them */
+	/* what a set needs to know of all its stubs, summed when the group is made (a joined
+	 * group adds up its parts'): a set of 100,000 stubs is made without a pass over them */
+	size_t nlisted;             /* stubs that are not implicit */
+	bool has_states;            /* some stub has `state:` */
+	bool has_options;           /* some stub lists OPTIONS among its methods */
 };
 
 /** Takes ownership of stubs[0..n) and of the array. Refcount 1. */

@@ -17,6 +17,7 @@
 #include "stub_files.h"
 #include "stub_load.h"
 #include "util/hash.h"
+#include "util/hmap.h"
 #include "util/xalloc.h"
 
 /* What says a file is still the one that was read. ctime is there because mtime can be
@@ -39,6 +40,8 @@ struct entry {
 	char **paths;               /* the file, then the bodies, as the loader opened them */
 	size_t npaths;
 	struct stub_group *group;   /* its stubs; order counts from 0 in the file */
+	const char **named;         /* the ids of its stubs that have a name (borrowed from them) */
+	size_t nnamed;
 	bool racy;                  /* written too recently to trust the key: read it again */
 };
 
@@ -72,6 +75,7 @@ static void entry_release(struct entry *e)
 		free(e->paths[i]);
 	free(e->paths);
 	stub_group_unref(e->group);
+	free(e->named);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -181,6 +185,12 @@ static int load_entry(const struct stub_cache *c, struct entry *e, size_t dir, c
 	if (latest > t0 - c->racy_ns)
 		e->racy = true;
 	e->group = load_result_take(&res, &e->paths, &e->npaths);
+	for (size_t i = 0; i < e->group->n; i++)
+		e->nnamed += e->group->stubs[i]->name != NULL;
+	e->named = e->nnamed ? xmalloc(e->nnamed * sizeof(*e->named)) : NULL;
+	for (size_t i = 0, k = 0; i < e->group->n; i++)
+		if (e->group->stubs[i]->name)
+			e->named[k++] = e->group->stubs[i]->id;
 	return 0;
 }
 
@@ -219,6 +229,41 @@ static bool ids_unique(const struct stub_group *g)
 	}
 	free(t);
 	return unique;
+}
+
+/*
+ * ids_unique without reading every id: an unnamed stub's id is RELPATH#INDEX, and such ids
+ * of two files differ when their RELPATHs do (what follows the last '#' is digits), so only
+ * the named ids need a table, and a named id that looks like RELPATH#INDEX a look at that
+ * file's stubs. Files that share a RELPATH (the same name in two stub dirs) take the full
+ * check. A reload at 100,000 stubs no longer hashes 100,000 ids.
+ */
+static bool ids_unique_by_file(const struct stub_cache *c, const struct stub_group *g)
+{
+	struct hmap rels = HMAP_INIT, named = HMAP_INIT;
+	bool unique = true, shared_rel = false;
+	for (size_t i = 0; i < c->n && !shared_rel; i++) {
+		shared_rel = hmap_get(&rels, c->v[i].rel) != NULL;
+		hmap_put(&rels, c->v[i].rel, &c->v[i]);
+	}
+	for (size_t i = 0; i < c->n && unique && !shared_rel; i++)
+		for (size_t j = 0; j < c->v[i].nnamed && unique; j++)
+			unique = hmap_add_key(&named, c->v[i].named[j]);
+	for (size_t i = 0; i < c->n && unique && !shared_rel; i++) {
+		for (size_t j = 0; j < c->v[i].nnamed && unique; j++) {
+			const char *id = c->v[i].named[j], *hash = strrchr(id, '#');
+			if (!hash || !hash[1] || strspn(hash + 1, "0123456789") != strlen(hash + 1))
+				continue;
+			char *rel = xstrndup(id, (size_t)(hash - id));
+			const struct entry *e = hmap_get(&rels, rel);
+			free(rel);
+			for (size_t k = 0; e && k < e->group->n && unique; k++)
+				unique = e->group->stubs[k]->name || strcmp(e->group->stubs[k]->id, id) != 0;
+		}
+	}
+	hmap_release(&rels, NULL);
+	hmap_release(&named, NULL);
+	return shared_rel ? ids_unique(g) : unique;
 }
 
 /* A file to read (again): where its entry goes in the new list, and what loading it gave. */
@@ -386,7 +431,7 @@ int stub_cache_load(struct stub_cache *c, const char *const *dirs, size_t ndirs,
 			np += c->v[i].npaths;
 		}
 		struct stub_group *g = stub_group_join(parts, c->n);
-		if (ids_unique(g)) {
+		if (ids_unique_by_file(c, g)) {
 			char **pv = xmalloc((np ? np : 1) * sizeof(*pv));
 			np = 0;
 			for (size_t i = 0; i < c->n; i++)

@@ -8,14 +8,6 @@
 #include "router.h"
 #include "util/xalloc.h"
 
-static bool lists_options(const struct stub *s)
-{
-	for (size_t j = 0; j < s->req.nmethods; j++)
-		if (strcmp(s->req.methods[j], "OPTIONS") == 0)
-			return true;
-	return false;
-}
-
 struct stub_set *stub_set_create(struct stub_group *const *groups, size_t ngroups, uint64_t generation,
 				 const struct stub_set_ext *ext)
 {
@@ -30,25 +22,24 @@ struct stub_set *stub_set_create(struct stub_group *const *groups, size_t ngroup
 	const struct stub **stubs = set->own_stubs ? xmalloc((n ? n : 1) * sizeof(*stubs)) : NULL;
 	set->groups = xmalloc((ngroups ? ngroups : 1) * sizeof(*set->groups));
 	n = 0;
+	bool has_options = false;
 	for (size_t i = 0; i < ngroups; i++) {
 		set->groups[set->ngroups++] = stub_group_ref(groups[i]);
-		for (size_t j = 0; j < groups[i]->n; j++) {
-			if (stubs)
-				stubs[n] = groups[i]->stubs[j];
-			n++;
-			set->nlisted += !groups[i]->stubs[j]->implicit;
-		}
+		if (stubs)
+			memcpy(stubs + n, groups[i]->stubs, groups[i]->n * sizeof(*stubs));
+		n += groups[i]->n;
+		set->nlisted += groups[i]->nlisted;
+		set->has_states |= groups[i]->has_states;
+		has_options |= groups[i]->has_options;
 	}
 	set->stubs = stubs ? stubs : (const struct stub *const *)groups[0]->stubs;
 	set->n = n;
 	set->router = router_build(set->stubs, n);
 	/* in winner order: the first OPTIONS stub that accepts a preflight answers it */
-	for (size_t rank = 0; rank < n; rank++) {
+	for (size_t rank = 0; has_options && rank < n; rank++) {
 		size_t slot;
 		const struct stub *s = router_at(set->router, rank, &slot);
-		if (s->state)
-			set->has_states = true;
-		if (!lists_options(s))
+		if (!stub_lists_options(s))
 			continue;
 		set->options = xrealloc(set->options, (set->noptions + 1) * sizeof(*set->options));
 		set->option_slots = xrealloc(set->option_slots, (set->noptions + 1) * sizeof(*set->option_slots));

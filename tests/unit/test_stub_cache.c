@@ -217,6 +217,45 @@ Test(stub_cache, a_duplicate_id_from_one_edit_is_reported_at_both_places)
 	cr_assert(stub_cache_get_stats(cache).full_loads >= 2);
 }
 
+/* Unnamed stubs' ids (RELPATH#INDEX) are checked file by file: a name that equals one is
+ * still a duplicate, one that only looks like one is not, and the same RELPATH in both
+ * stub dirs gives the same ids twice. Each load agrees with a full load. */
+Test(stub_cache, a_name_equal_to_another_stubs_relpath_index_id_is_a_duplicate)
+{
+	three_files();
+	cr_assert_eq(load_and_compare(0), 3);
+	put("more/c.yml", "name: sub/b.yaml#1\nrequest: { path: /c }\nresponse: { body: C2 }\n");
+	load_and_compare(-1);
+	struct outcome o = cached_load();
+	cr_assert(strstr(o.errors, "duplicate stub id 'sub/b.yaml#1'"), "%s", o.errors);
+	outcome_release(&o);
+	/* no stub has these ids: past the file's end, not digits, or a named stub's place */
+	put("more/c.yml", "- name: sub/b.yaml#2\n  request: { path: /c }\n  response: { body: C }\n"
+			  "- name: 'sub/b.yaml#01'\n  request: { path: /d }\n  response: { body: D }\n"
+			  "- name: 'sub/b.yaml#x'\n  request: { path: /e }\n  response: { body: E }\n"
+			  "- name: 'a.yaml#0'\n  request: { path: /f }\n  response: { body: F }\n"
+			  "- name: 'more/c.yml#4'\n  request: { path: /g }\n  response: { body: G }\n");
+	cr_assert_eq(load_and_compare(0), 1);
+	/* its own unnamed stub's id */
+	put("more/c.yml", "- name: 'c.yml#1'\n  request: { path: /c }\n  response: { body: C }\n"
+			  "- request: { path: /d }\n  response: { body: D }\n");
+	load_and_compare(-1);
+}
+
+Test(stub_cache, the_same_relpath_in_both_dirs_gives_duplicate_ids)
+{
+	three_files();
+	cr_assert_eq(load_and_compare(0), 3);
+	put("more/sub/b.yaml", "- request: { path: /x }\n  response: { body: X }\n");
+	load_and_compare(-1);
+	struct outcome o = cached_load();
+	cr_assert(strstr(o.errors, "duplicate stub id 'sub/b.yaml#0'"), "%s", o.errors);
+	outcome_release(&o);
+	/* named there: no clash */
+	put("more/sub/b.yaml", "- name: x\n  request: { path: /x }\n  response: { body: X }\n");
+	cr_assert_eq(load_and_compare(0), 1);
+}
+
 Test(stub_cache, an_invalid_file_reports_as_a_full_load_and_others_stay_cached)
 {
 	three_files();
