@@ -76,7 +76,9 @@ static int publish(struct catalog *c, struct stub_group *files, struct stub_grou
 	for (size_t i = 0; i < c->nsources; i++)
 		if (c->sources[i]->n)
 			groups[n++] = c->sources[i];
-	struct stub_set *set = stub_set_create(groups, n, c->stats.generation + 1, c->cfg.ext);
+	struct stub_set *prev = slot_acquire(c->cfg.slot);
+	struct stub_set *set = stub_set_create_from(prev, groups, n, c->stats.generation + 1, c->cfg.ext);
+	stub_set_unref(prev);
 	free(groups);
 	c->stats.generation++;
 	slot_publish(c->cfg.slot, set);

@@ -73,8 +73,11 @@ struct router {
 	uint32_t *pool;                 /* the lists of more than one rank */
 	struct exact_entry *table;      /* open addressing, linear probing; cap is a power of 2 */
 	size_t cap;
+	size_t npool;
+	size_t live, tombs;             /* the table's keys, and the slots of keys that went (router_rebuild) */
 	struct trie_node *nodes;        /* the template trie, root first; NULL without templates */
 	struct trie_kid *kids;
+	uint32_t tpl_at, ntpl;          /* pool[tpl_at ..+ ntpl): the templates' ranks in trie order */
 	struct rlist scan;              /* PATH_REGEX and PATH_NONE stubs */
 	/* built by the first near-miss search and kept: a server that never misses never
 	 * pays for it (a set of 100,000 stubs is ready sooner); the router is otherwise
@@ -261,12 +264,20 @@ static bool key_is(const struct stub *s, const char *method, const char *path)
 	return !any_method(s) && lists_method(s, method, s->req.nmethods);
 }
 
+/* An empty slot has list {0, 0}; one whose key went in a rebuild {0, TOMB}: a probe goes
+ * past it. */
+#define TOMB 1u
+
 static size_t table_slot(const struct router *r, const char *method, const char *path, uint64_t h)
 {
 	for (size_t i = (size_t)h & (r->cap - 1);; i = (i + 1) & (r->cap - 1)) {
 		const struct exact_entry *e = &r->table[i];
-		if (!e->list.n || (e->hash == h && key_is(r->stubs[rl_at(r, e->list, 0)], method, path)))
+		if (!e->list.n) {
+			if (e->list.at != TOMB)
+				return i;
+		} else if (e->hash == h && key_is(r->stubs[rl_at(r, e->list, 0)], method, path)) {
 			return i;
+		}
 	}
 }
 
@@ -382,9 +393,11 @@ static void build_table(struct router *r, const struct stub *const *stubs, const
 		if (e->list.n > 1)
 			r->pool[e->list.at + fill[refs[i].slot]++] = refs[i].rank;
 	}
-	for (size_t i = 0; i < r->cap; i++)
+	for (size_t i = 0; i < r->cap; i++) {
+		r->live += r->table[i].list.n > 0;
 		if (r->table[i].list.n > 1)
 			qsort(&r->pool[r->table[i].list.at], r->table[i].list.n, sizeof(*r->pool), cmp_u32);
+	}
 	free(fill);
 	free(refs);
 }
@@ -518,6 +531,20 @@ static uint32_t build_node(struct trie_build *b, size_t lo, size_t hi, size_t de
 	return id;
 }
 
+/* The trie over the templates v[0..n) (in cmp_template order), whose ranks stand at
+ * pool[base ..+ n). */
+static void trie_over(struct router *r, const struct tpl_item *v, size_t n, uint32_t base)
+{
+	struct trie_build b = { .r = r, .v = v, .base = base };
+	r->tpl_at = base;
+	r->ntpl = (uint32_t)n;
+	build_node(&b, 0, n, 0);
+	/* the arrays grew by doubling: give the rest back */
+	r->nodes = xrealloc(r->nodes, b.nnodes * sizeof(*r->nodes));
+	if (b.nkids)
+		r->kids = xrealloc(r->kids, b.nkids * sizeof(*r->kids));
+}
+
 /* Builds the trie over the n templates of stubs[]; their ranks take pool[*used ..). */
 static void build_trie(struct router *r, const struct stub *const *stubs, const struct build_info *info,
 		       const uint32_t *rank_of, size_t n, size_t *used)
@@ -530,15 +557,10 @@ static void build_trie(struct router *r, const struct stub *const *stubs, const 
 		if (info[slot].kind == BK_TEMPLATE)
 			v[k++] = (struct tpl_item){ stubs[slot], rank_of[slot] };
 	qsort(v, n, sizeof(*v), cmp_template);
-	struct trie_build b = { .r = r, .v = v, .base = (uint32_t)*used };
 	for (size_t i = 0; i < n; i++)
 		r->pool[*used + i] = v[i].rank;
+	trie_over(r, v, n, (uint32_t)*used);
 	*used += n;
-	build_node(&b, 0, n, 0);
-	/* the arrays grew by doubling: give the rest back */
-	r->nodes = xrealloc(r->nodes, b.nnodes * sizeof(*r->nodes));
-	if (b.nkids)
-		r->kids = xrealloc(r->kids, b.nkids * sizeof(*r->kids));
 	free(v);
 }
 
@@ -592,9 +614,284 @@ struct router *router_build(const struct stub *const *stubs, size_t n)
 	qsort(&r->pool[at], pooled - at, sizeof(*r->pool), cmp_u32);
 	r->scan = rl_make(&r->pool[at], (uint32_t)(pooled - at), (uint32_t)at);
 	r->pool = xrealloc(r->pool, (pooled + 1) * sizeof(*r->pool));
+	r->npool = pooled;
 	free(rank_of);
 	free(info);
 	return r;
+}
+
+/* ---- rebuild ------------------------------------------------------------------ */
+
+struct pool_vec {
+	uint32_t *v;
+	size_t n, cap;
+};
+
+static uint32_t pool_take(struct pool_vec *p, size_t k)
+{
+	if (!p->v || p->n + k > p->cap) {   /* never NULL: memcpy's arguments may not be */
+		while (!p->cap || p->n + k > p->cap)
+			p->cap = p->cap ? 2 * p->cap : 1024;
+		p->v = xrealloc(p->v, p->cap * sizeof(*p->v));
+	}
+	p->n += k;
+	return (uint32_t)(p->n - k);
+}
+
+/* Where key k goes among v[lo..hi) (ascending by cmp): after every element not above it. */
+static size_t upper_bound_wkey(const struct stub *const *stubs, const uint32_t *v, size_t lo, size_t hi,
+			       const struct wkey *k)
+{
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		struct wkey m = wkey_of(stubs[v[mid]], v[mid]);
+		if (wkey_cmp(&m, k) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static size_t upper_bound_tpl(const struct router *r, const uint32_t *v, size_t lo, size_t hi, const struct tpl_item *t)
+{
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		struct tpl_item m = { r->stubs[v[mid]], v[mid] };
+		if (cmp_template(&m, t) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Adds the key (method, path) of stubs[rank], a stub new in a rebuild, to its list,
+ * which stays ascending (a longer list moves to the pool's end). */
+static void table_insert(struct router *r, struct pool_vec *pool, const char *method, uint64_t ph, uint32_t rank)
+{
+	uint64_t h = key_hash(method, ph);
+	const char *path = r->stubs[rank]->req.path;
+	size_t i = (size_t)h & (r->cap - 1), free_at = SIZE_MAX;
+	for (;; i = (i + 1) & (r->cap - 1)) {
+		struct exact_entry *e = &r->table[i];
+		if (!e->list.n) {
+			if (e->list.at == TOMB) {
+				if (free_at == SIZE_MAX)
+					free_at = i;
+				continue;
+			}
+			break;
+		}
+		if (e->hash == h && key_is(r->stubs[e->list.n == 1 ? e->list.at : pool->v[e->list.at]], method, path)) {
+			uint32_t n = e->list.n, at = pool_take(pool, n + 1), k = 0;
+			bool put = false;
+			for (uint32_t j = 0; j < n; j++) {
+				uint32_t x = n == 1 ? e->list.at : pool->v[e->list.at + j];
+				if (!put && rank < x) {
+					pool->v[at + k++] = rank;
+					put = true;
+				}
+				pool->v[at + k++] = x;
+			}
+			if (!put)
+				pool->v[at + k++] = rank;
+			e->list = (struct rlist){ n + 1, at };
+			return;
+		}
+	}
+	if (free_at != SIZE_MAX) {
+		i = free_at;
+		r->tombs--;
+	}
+	r->table[i] = (struct exact_entry){ h, { 1, rank } };
+	r->live++;
+}
+
+#define REBUILD_MAX_NEW(n) ((n) / 8 + 64)   /* more new stubs than this: a full build is as quick */
+
+struct router *router_rebuild(const struct router *prev, const struct stub *const *stubs, size_t n,
+			      const uint32_t *new_of_old, const uint32_t *fresh, size_t nfresh)
+{
+	if (!prev || n >= NO_RANK || nfresh > REBUILD_MAX_NEW(n))
+		return NULL;
+	/* the kept stubs in their old order, then the new ones merged in by their keys */
+	uint32_t *order = xmalloc((n ? n : 1) * sizeof(*order));
+	size_t kept = 0;
+	for (size_t rank = 0; rank < prev->n; rank++) {
+		uint32_t s = new_of_old[prev->slots[rank]];
+		if (s != NO_RANK)
+			order[kept++] = s;
+	}
+	if (kept + nfresh != n) {
+		free(order);
+		return NULL;
+	}
+	struct wkey *keys = xmalloc((nfresh ? nfresh : 1) * sizeof(*keys));
+	for (size_t i = 0; i < nfresh; i++)
+		keys[i] = wkey_of(stubs[fresh[i]], fresh[i]);
+	qsort(keys, nfresh, sizeof(*keys), cmp_wkey);
+	struct router *r = xcalloc(1, sizeof(*r));
+	r->n = n;
+	r->slots = xmalloc((n ? n : 1) * sizeof(*r->slots));
+	size_t from = 0, out = 0;
+	for (size_t i = 0; i < nfresh; i++) {
+		size_t to = upper_bound_wkey(stubs, order, from, kept, &keys[i]);
+		memcpy(r->slots + out, order + from, (to - from) * sizeof(*order));
+		out += to - from;
+		r->slots[out++] = keys[i].index;
+		from = to;
+	}
+	memcpy(r->slots + out, order + from, (kept - from) * sizeof(*order));
+	free(keys);
+	r->stubs = xmalloc((n ? n : 1) * sizeof(*r->stubs));
+	uint32_t *rank_of = order;   /* reused: new slot -> new rank */
+	for (size_t rank = 0; rank < n; rank++) {
+		r->stubs[rank] = stubs[r->slots[rank]];
+		rank_of[r->slots[rank]] = (uint32_t)rank;
+	}
+	/* old rank -> new rank, NO_RANK for a stub that went: kept stubs keep their order, so
+	 * every list stays ascending */
+	uint32_t *remap = xmalloc((prev->n ? prev->n : 1) * sizeof(*remap));
+	for (size_t rank = 0; rank < prev->n; rank++) {
+		uint32_t s = new_of_old[prev->slots[rank]];
+		remap[rank] = s == NO_RANK ? NO_RANK : rank_of[s];
+	}
+	struct pool_vec pool = { 0 };
+	/* the table: the old one with its lists renumbered, then the new stubs' keys */
+	size_t new_keys = 0;
+	for (size_t i = 0; i < nfresh; i++)
+		if (is_exact(stubs[fresh[i]]))
+			new_keys += exact_keys(stubs[fresh[i]]);
+	r->cap = prev->cap;
+	if (r->cap && prev->live + prev->tombs + new_keys > r->cap - r->cap / 4)
+		goto full;
+	if (!r->cap && new_keys)
+		goto full;
+	if (r->cap) {
+		r->table = xmalloc(r->cap * sizeof(*r->table));
+		memcpy(r->table, prev->table, r->cap * sizeof(*r->table));
+		r->live = prev->live;
+		r->tombs = prev->tombs;
+	}
+	for (size_t i = 0; i < r->cap; i++) {
+		struct exact_entry *e = &r->table[i];
+		uint32_t k = 0, at = 0;
+		if (!e->list.n)
+			continue;
+		if (e->list.n == 1) {
+			at = remap[e->list.at];
+			k = at != NO_RANK;
+		} else {
+			at = pool_take(&pool, e->list.n);
+			for (uint32_t j = 0; j < e->list.n; j++) {
+				uint32_t x = remap[prev->pool[e->list.at + j]];
+				if (x != NO_RANK)
+					pool.v[at + k++] = x;
+			}
+			pool.n -= e->list.n - k;
+			if (k == 1)
+				at = pool.v[at];
+		}
+		if (!k) {
+			e->list = (struct rlist){ 0, TOMB };
+			r->live--;
+			r->tombs++;
+		} else {
+			e->list = (struct rlist){ k, at };
+		}
+	}
+	r->pool = pool.v;   /* key_is reads the first rank of a longer list from it */
+	for (size_t i = 0; i < nfresh; i++) {
+		const struct stub *s = stubs[fresh[i]];
+		if (!is_exact(s))
+			continue;
+		uint32_t rank = rank_of[fresh[i]];
+		uint64_t ph = path_hash(s->req.path);
+		if (any_method(s)) {
+			table_insert(r, &pool, NULL, ph, rank);
+			r->pool = pool.v;
+			continue;
+		}
+		for (size_t j = 0; j < s->req.nmethods; j++)
+			if (!lists_method(s, s->req.methods[j], j)) {
+				table_insert(r, &pool, s->req.methods[j], ph, rank);
+				r->pool = pool.v;
+			}
+	}
+	/* the templates: the old trie order renumbered, the new ones merged in, then a trie
+	 * built over them (it reads only the templates) */
+	struct tpl_item *tv = NULL;
+	size_t nt = 0, ntv = 0;
+	for (size_t i = 0; i < nfresh; i++)
+		nt += stubs[fresh[i]]->req.path_kind == PATH_TEMPLATE;
+	tv = xmalloc((nt ? nt : 1) * sizeof(*tv));
+	for (size_t i = 0; i < nfresh; i++)
+		if (stubs[fresh[i]]->req.path_kind == PATH_TEMPLATE)
+			tv[ntv++] = (struct tpl_item){ stubs[fresh[i]], rank_of[fresh[i]] };
+	qsort(tv, ntv, sizeof(*tv), cmp_template);
+	uint32_t *old_tpl = xmalloc((prev->ntpl ? prev->ntpl : 1) * sizeof(*old_tpl));
+	size_t nold = 0;
+	for (size_t i = 0; i < prev->ntpl; i++) {
+		uint32_t x = remap[prev->pool[prev->tpl_at + i]];
+		if (x != NO_RANK)
+			old_tpl[nold++] = x;
+	}
+	size_t ntpl = nold + ntv;
+	uint32_t base = pool_take(&pool, ntpl);
+	r->pool = pool.v;
+	from = out = 0;
+	for (size_t i = 0; i < ntv; i++) {
+		size_t to = upper_bound_tpl(r, old_tpl, from, nold, &tv[i]);
+		memcpy(pool.v + base + out, old_tpl + from, (to - from) * sizeof(*old_tpl));
+		out += to - from;
+		pool.v[base + out++] = tv[i].rank;
+		from = to;
+	}
+	memcpy(pool.v + base + out, old_tpl + from, (nold - from) * sizeof(*old_tpl));
+	free(old_tpl);
+	free(tv);
+	if (ntpl) {
+		struct tpl_item *v = xmalloc(ntpl * sizeof(*v));
+		for (size_t i = 0; i < ntpl; i++)
+			v[i] = (struct tpl_item){ r->stubs[pool.v[base + i]], pool.v[base + i] };
+		trie_over(r, v, ntpl, base);
+		free(v);
+	}
+	/* the scan list */
+	size_t nscan = 0;
+	for (uint32_t i = 0; i < prev->scan.n; i++)
+		nscan += remap[rl_at(prev, prev->scan, i)] != NO_RANK;
+	for (size_t i = 0; i < nfresh; i++) {
+		const struct stub *s = stubs[fresh[i]];
+		nscan += !is_exact(s) && s->req.path_kind != PATH_TEMPLATE;
+	}
+	uint32_t sat = pool_take(&pool, nscan), k = 0;
+	for (uint32_t i = 0; i < prev->scan.n; i++) {
+		uint32_t x = remap[rl_at(prev, prev->scan, i)];
+		if (x != NO_RANK)
+			pool.v[sat + k++] = x;
+	}
+	for (size_t i = 0; i < nfresh; i++) {
+		const struct stub *s = stubs[fresh[i]];
+		if (!is_exact(s) && s->req.path_kind != PATH_TEMPLATE)
+			pool.v[sat + k++] = rank_of[fresh[i]];
+	}
+	qsort(pool.v + sat, nscan, sizeof(*pool.v), cmp_u32);
+	r->scan = rl_make(pool.v + sat, (uint32_t)nscan, sat);
+	r->pool = xrealloc(pool.v, (pool.n + 1) * sizeof(*pool.v));
+	r->npool = pool.n;
+	free(remap);
+	free(order);
+	return r;
+full:
+	free(remap);
+	free(order);
+	free(pool.v);
+	free(r->slots);
+	free(r->stubs);
+	free(r);
+	return NULL;
 }
 
 static void near_set_destroy(struct near_set *ns);

@@ -5,6 +5,7 @@
  * index of paths by closeness built on the first miss. Safe on any thread. */
 #pragma once
 #include <stddef.h>
+#include <stdint.h>
 
 #include "matcher.h"
 #include "stub.h"
@@ -16,6 +17,15 @@ struct router;
  *  conditions, load order); the stubs are not written. */
 struct router *router_build(const struct stub *const *stubs, size_t n);
 void router_destroy(struct router *r);
+/** The index over stubs[0..n) built from prev's (whose stubs must still be alive), for a set
+ *  that keeps most of prev's stubs in the same relative load order: new_of_old[prev slot]
+ *  is that stub's slot in stubs[] or UINT32_MAX when it went, and fresh[0..nfresh) are
+ *  the slots of the stubs that are new. Costs a few passes over flat arrays plus the new
+ *  stubs' share, where router_build reads every stub. The same index router_build gives
+ *  (same order, lookups and near misses); NULL when a full build is the better way (many
+ *  new stubs, a table that must grow). */
+struct router *router_rebuild(const struct router *prev, const struct stub *const *stubs, size_t n,
+			      const uint32_t *new_of_old, const uint32_t *fresh, size_t nfresh);
 
 /** The winning stub for the request, or NULL. Fills params (when not NULL) with the
  *  winner's path captures, allocated in req->arena, from the match that chose it (the

@@ -44,6 +44,11 @@ struct stub_set {
  *  outlive the set) prepares per-set data before this returns. Refcount 1. */
 struct stub_set *stub_set_create(struct stub_group *const *groups, size_t ngroups, uint64_t generation,
 				 const struct stub_set_ext *ext);
+/** stub_set_create for a set that follows prev (may be NULL), whose route index it builds
+ *  from prev's when they share most groups (a reload of a few files): the same set, made
+ *  in a fraction of the time at 100,000 stubs. prev is only read. */
+struct stub_set *stub_set_create_from(const struct stub_set *prev, struct stub_group *const *groups, size_t ngroups,
+				      uint64_t generation, const struct stub_set_ext *ext);
 /** Adds a reference; returns set. Thread-safe. */
 struct stub_set *stub_set_ref(struct stub_set *set);
 /** Drops a reference; the last one frees the set (the groups only lose a reference). NULL

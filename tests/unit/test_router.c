@@ -918,3 +918,164 @@ Test(router, lookups_equal_trying_every_stub_in_winner_order)
 	}
 	cr_assert_gt(hits, 1000, "only %zu of the requests matched", hits);
 }
+
+/* ---- router_rebuild: the index of a reload, from the previous one ---- */
+
+/* Whether a and b give the same order, lookups and near misses over stubs[]. */
+static void expect_same_router(const struct router *a, const struct router *b, const struct stub *const *set,
+			       size_t n, struct rng *r, const char *what)
+{
+	for (size_t rank = 0; rank <= n; rank++) {
+		size_t sa = SIZE_MAX, sb = SIZE_MAX;
+		const struct stub *x = router_at(a, rank, &sa), *y = router_at(b, rank, &sb);
+		cr_assert(x == y && (rank == n || sa == sb), "%s: rank %zu: %s, want %s", what, rank, x ? x->id : "-",
+			  y ? y->id : "-");
+		cr_assert(rank == n || set[sa] == x);
+	}
+	static const char *const req_methods[] = { "GET", "POST", "PUT", "DELETE", "PATCH", "get" };
+	char path[160];
+	for (size_t q = 0; q < 600; q++) {
+		random_path(r, path, sizeof path, false);
+		if (rng_below(r, 4) == 0)
+			path[strlen(path) - 1] = 'z';
+		struct req rq;
+		req_init(&rq, req_methods[rng_below(r, 6)], path);
+		if (rng_below(r, 3) == 0)
+			req_header(&rq, "x-k", rng_below(r, 2) ? "1" : "2");
+		size_t sa = SIZE_MAX, sb = SIZE_MAX;
+		struct params pa, pb;
+		const struct stub *x = router_find(a, &rq.v, &pa, &sa), *y = router_find(b, &rq.v, &pb, &sb);
+		cr_assert(x == y && sa == sb, "%s: %s %s: %s, want %s", what, rq.v.method, path, x ? x->id : "(none)",
+			  y ? y->id : "(none)");
+		cr_assert_eq(pa.n, pb.n);
+		if (!x && q % 4 == 0) {
+			struct near_miss na[3], nb[3];
+			size_t ka = router_near_misses(a, &rq.v, na, 3), kb = router_near_misses(b, &rq.v, nb, 3);
+			cr_assert_eq(ka, kb, "%s: %s %s", what, rq.v.method, path);
+			for (size_t i = 0; i < ka; i++)
+				cr_assert(na[i].stub == nb[i].stub && na[i].failed == nb[i].failed, "%s: %s %s near miss %zu",
+					  what, rq.v.method, path, i);
+			near_miss_release(na, ka);
+			near_miss_release(nb, kb);
+		}
+		req_fini(&rq);
+	}
+}
+
+/*
+ * A set made of "files" (runs of stubs in load order); each reload drops some files, adds
+ * new ones at random places (the same paths as others, so that lists grow and keys go and
+ * come back), and the rebuilt index must equal a full build, reload after reload (the
+ * table's emptied slots pile up until a full build is due).
+ */
+Test(router, a_rebuild_equals_a_full_build_reload_after_reload)
+{
+	struct rng r;
+	rng_seed(&r, 11);
+	enum { FILES = 60, MAXF = 120 };
+	struct file {
+		size_t first, n;        /* stubs[first ..+ n) */
+	} files[MAXF];
+	size_t nfiles = 0;
+	for (size_t f = 0; f < FILES; f++) {
+		files[nfiles].first = nstubs;
+		random_stubs(&r, 1 + rng_below(&r, 40), rng_below(&r, 4) == 0);
+		files[nfiles].n = nstubs - files[nfiles].first;
+		nfiles++;
+	}
+	/* the set: the files in their order */
+	const struct stub **cur = xmalloc(16384 * sizeof *cur), **next = xmalloc(16384 * sizeof *next);
+	size_t ncur = 0;
+	size_t *off = xmalloc(MAXF * sizeof *off);
+	for (size_t f = 0; f < nfiles; f++) {
+		off[f] = ncur;
+		for (size_t i = 0; i < files[f].n; i++)
+			cur[ncur++] = stubs[files[f].first + i];
+	}
+	struct router *prev = router_build(cur, ncur);
+	size_t rebuilt = 0, now[MAXF], nnow = nfiles;   /* the files of the set, in order */
+	for (size_t f = 0; f < nfiles; f++)
+		now[f] = f;
+	for (int reload = 0; reload < 25; reload++) {
+		/* the next list of files: each kept (in its order) unless dropped; new ones inserted */
+		size_t order[MAXF], norder = 0;
+		bool is_new[MAXF] = { false };
+		for (size_t w = 0; w < nnow && norder < MAXF - 4; w++) {
+			size_t f = now[w];
+			if (rng_below(&r, 20) == 0 && nfiles < MAXF) {
+				files[nfiles].first = nstubs;
+				random_stubs(&r, 1 + rng_below(&r, 6), false);
+				files[nfiles].n = nstubs - files[nfiles].first;
+				off[nfiles] = SIZE_MAX;
+				is_new[norder] = true;
+				order[norder++] = nfiles++;
+			}
+			if (rng_below(&r, 25) == 0)
+				continue;   /* dropped */
+			order[norder++] = f;
+		}
+		uint32_t *new_of_old = xmalloc((ncur ? ncur : 1) * sizeof *new_of_old);
+		memset(new_of_old, 0xff, (ncur ? ncur : 1) * sizeof *new_of_old);
+		uint32_t *fresh = xmalloc(16384 * sizeof *fresh);
+		size_t nnext = 0, nfresh = 0;
+		size_t newoff[MAXF];
+		for (size_t k = 0; k < norder; k++) {
+			size_t f = order[k];
+			newoff[k] = nnext;
+			for (size_t i = 0; i < files[f].n; i++) {
+				if (is_new[k])
+					fresh[nfresh++] = (uint32_t)nnext;
+				else
+					new_of_old[off[f] + i] = (uint32_t)nnext;
+				next[nnext++] = stubs[files[f].first + i];
+			}
+		}
+		struct router *full = router_build(next, nnext);
+		struct router *re = router_rebuild(prev, next, nnext, new_of_old, fresh, nfresh);
+		if (re) {
+			rebuilt++;
+			expect_same_router(re, full, next, nnext, &r, "rebuild");
+		}
+		router_destroy(prev);
+		prev = re ? re : full;
+		if (re)
+			router_destroy(full);
+		/* the next round starts from this set */
+		for (size_t f = 0; f < nfiles; f++)
+			off[f] = SIZE_MAX;
+		for (size_t k = 0; k < norder; k++)
+			off[order[k]] = newoff[k];
+		memcpy(now, order, norder * sizeof *now);
+		nnow = norder;
+		memcpy(cur, next, nnext * sizeof *cur);
+		ncur = nnext;
+		free(new_of_old);
+		free(fresh);
+	}
+	cr_assert_gt(rebuilt, 15, "only %zu of 25 reloads were rebuilt", rebuilt);
+	router_destroy(prev);
+	free(off);
+	free(cur);
+	free(next);
+}
+
+Test(router, no_rebuild_when_too_much_is_new_or_the_counts_disagree)
+{
+	struct rng r;
+	rng_seed(&r, 12);
+	random_stubs(&r, 100, false);
+	build();
+	uint32_t new_of_old[100], fresh[100];
+	for (uint32_t i = 0; i < 100; i++) {
+		new_of_old[i] = UINT32_MAX;
+		fresh[i] = i;
+	}
+	cr_assert_null(router_rebuild(router, loaded, 100, new_of_old, fresh, 100), "all new: a full build");
+	for (uint32_t i = 0; i < 100; i++)
+		new_of_old[i] = i;
+	cr_assert_null(router_rebuild(router, loaded, 100, new_of_old, fresh, 1), "more stubs than the set");
+	struct router *same = router_rebuild(router, loaded, 100, new_of_old, fresh, 0);
+	cr_assert_not_null(same);
+	expect_same_router(same, router, loaded, 100, &r, "unchanged");
+	router_destroy(same);
+}

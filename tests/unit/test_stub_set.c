@@ -4,6 +4,7 @@
  * the per-set hooks of later stages, called once per set. */
 #include <criterion/criterion.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -316,4 +317,81 @@ Test(stub_set, ext_runs_for_each_set, .init = load_two_files, .fini = unref_two_
 		cr_assert_eq(hooks.released, i + 1);
 		cr_assert_eq(hooks.released_n, n);
 	}
+}
+
+/* ---- a set that follows another: the route index built from the previous one ---- */
+
+/* The ids in winner order. */
+static char *winner_ids(const struct stub_set *set)
+{
+	const struct stub **v = xmalloc((set->n ? set->n : 1) * sizeof(*v));
+	for (size_t rank = 0; rank < set->n; rank++)
+		v[rank] = router_at(set->router, rank, NULL);
+	char *ids = stub_ids((const struct stub *const *)v, set->n);
+	free(v);
+	return ids;
+}
+
+static void expect_same_as_a_fresh_set(const struct stub_set *from, struct stub_group *const *groups, size_t n)
+{
+	struct stub_set *fresh = stub_set_create(groups, n, 9, NULL);
+	struct stub_set *next = stub_set_create_from(from, groups, n, 9, NULL);
+	char *a = winner_ids(next), *b = winner_ids(fresh);
+	cr_assert_str_eq(a, b);
+	cr_assert_eq(next->nlisted, fresh->nlisted);
+	for (size_t i = 0; i < next->n; i++)
+		cr_assert_eq(next->stubs[i], fresh->stubs[i]);
+	free(a);
+	free(b);
+	stub_set_unref(next);
+	stub_set_unref(fresh);
+}
+
+/* A joined group of the given groups (each gets a reference), as the stub cache makes. */
+static struct stub_group *join_of(struct stub_group *a, struct stub_group *b, struct stub_group *c)
+{
+	struct stub_group **parts = xmalloc(3 * sizeof(*parts));
+	size_t n = 0;
+	parts[n++] = stub_group_ref(a);
+	parts[n++] = stub_group_ref(b);
+	if (c)
+		parts[n++] = stub_group_ref(c);
+	return stub_group_join(parts, n);
+}
+
+/* A joined group of files (as the stub cache gives) where one file changed, one went and
+ * one came; then the runtime groups before it change; then the files move around (no
+ * rebuild then: load order breaks ties). Each equals a set built afresh. */
+Test(stub_set, a_set_from_the_previous_one_equals_a_fresh_one)
+{
+	static const char *const texts[] = {
+		"- request: { path: /a }\n  response: { body: a }\n- request: { method: POST, path: /a }\n  response: { body: p }\n",
+		"- request: { path: /a }\n  response: { body: a2 }\n- request: { path: '/u/{id}' }\n  response: { body: u }\n",
+		"- priority: 1\n  request: { path: /a }\n  response: { body: first }\n",
+		"- request: { path_regex: '^/r' }\n  response: { body: r }\n- request: { path: /a, headers: { x: '1' } }\n"
+		"  response: { body: h }\n",
+	};
+	struct stub_group *f[5];
+	char name[16];
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(name, sizeof name, "f%zu.yaml", i);
+		f[i] = load_group(name, texts[i]);
+	}
+	f[4] = load_group("f1.yaml", "- request: { path: /a }\n  response: { body: a3 }\n");   /* f1, edited */
+	struct stub_group *files1 = join_of(f[0], f[1], f[2]);
+	struct stub_set *s1 = stub_set_create(&files1, 1, 1, NULL);
+	struct stub_group *files2 = join_of(f[0], f[4], f[3]);
+	expect_same_as_a_fresh_set(s1, &files2, 1);
+	struct stub_group *runtime = load_group("runtime.yaml", "- request: { path: /a }\n  response: { body: rt }\n");
+	struct stub_group *with_runtime[] = { runtime, files2 };
+	expect_same_as_a_fresh_set(s1, with_runtime, 2);
+	struct stub_group *moved = join_of(f[3], f[0], NULL);
+	expect_same_as_a_fresh_set(s1, &moved, 1);
+	stub_set_unref(s1);
+	stub_group_unref(files1);
+	stub_group_unref(files2);
+	stub_group_unref(moved);
+	stub_group_unref(runtime);
+	for (size_t i = 0; i < 5; i++)
+		stub_group_unref(f[i]);
 }
