@@ -9,8 +9,8 @@ those of the parser's table in src/main.c (CMD_opts), and the options of:
         man/cannery.1.scd names every command of `cannery --help`;
   bash  what completions/cannery.bash offers for `cannery CMD --`, exactly, driven
         through _cannery and COMP_WORDS; plus option values and paths;
-  zsh   the _arguments specs completions/_cannery gives for CMD, exactly (zsh -n, and
-        the functions run with _arguments stubbed out);
+  zsh   what an interactive zsh lists for `cannery CMD --` with completions/_cannery,
+        exactly (zsh -n first; zsh-complete.zsh drives it under a pseudo-terminal);
   fish  what `complete -C 'cannery CMD --'` offers with completions/cannery.fish,
         exactly (fish -n first).
 -h/--help is accepted by every command and may be listed beside them. Exits 77
@@ -54,7 +54,7 @@ def compare(what, got, want, allowed_extra=frozenset({"--help", "-h"}), ref="`ca
     if extra:
         fail(f"{what} has {', '.join(extra)}, which {ref} does not list")
     if not missing and not extra:
-        print(f"ok: {what}: {len(want)}")
+        print(f"ok: {what}: {len(want)} names")
 
 
 def parser_options(src, cmd):
@@ -175,28 +175,50 @@ def syntax_checked(shell, path):
     return path
 
 
+def zsh_choices(src, line, cwd):
+    """What an interactive zsh lists for `cannery LINE` (tests/packaging/zsh-complete.zsh)."""
+    helper = os.path.join(src, "tests", "packaging", "zsh-complete.zsh")
+    try:
+        out = subprocess.run(["zsh", "-f", helper, os.path.join(src, "completions"), line], cwd=cwd,
+                             capture_output=True, text=True, timeout=30).stdout
+    except subprocess.TimeoutExpired:
+        return {"(no choice listed within 30 s)"}
+    out = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|.\x08|\r", "", out)
+    choices = set()
+    # the first line echoes the typed line; the line is drawn again after the last choice
+    for ln in out.split("\n")[1:]:
+        ln = ln.split("cannery")[0]
+        choices |= {ln.split(" -- ")[0].strip()} if " -- " in ln else set(ln.split())
+    return choices - {""}
+
+
 def check_zsh(cannery, src):
     path = syntax_checked("zsh", os.path.join(src, "completions", "_cannery"))
     if not path:
         return
-    for cmd in COMMANDS:
-        # run the command's function with _arguments printing its specs (after its flags and :)
-        script = f"""
-_arguments() {{ while (( $# )) && [[ $1 != : ]]; do shift; done; shift; print -rl -- "$@" }}
-_describe() {{ : }}
-source {shquote(path)} >/dev/null
-_cannery_{cmd}
-"""
-        out = subprocess.run(["zsh", "-f", "-c", script], check=True, capture_output=True, text=True).stdout
-        opts = set()
-        for spec in out.splitlines():
-            m = re.match(r"^(?:\([^)]*\))?\*?(--?[a-zA-Z][a-z-]*)", spec)
-            if m:
-                opts.add(m.group(1))
-        compare(f"zsh _cannery_{cmd}", opts, help_options(cannery, cmd) | {"--help"})
-        if cmd != "check" and not any(s.startswith("--record-mode=") and "first" in s and "sequence" in s
-                                      for s in out.splitlines()):
-            fail(f"zsh _cannery_{cmd}: --record-mode does not offer first and sequence")
+    with tempfile.TemporaryDirectory() as tmp:
+        for cmd in COMMANDS:
+            compare(f"zsh `cannery {cmd} --`", zsh_choices(src, f"{cmd} --", tmp),
+                    help_options(cannery, cmd) | {"--help"})
+        os.mkdir(os.path.join(tmp, "stubs"))
+        open(os.path.join(tmp, "spec.yaml"), "w").close()
+        open(os.path.join(tmp, "notes.txt"), "w").close()
+        cases = [
+            ("", {"serve", "check", "record", "help"}),
+            ("help ", {"serve", "check", "record"}),
+            ("serve --record-mode ", {"first", "sequence"}),
+            ("record --record-mode=", {"first", "sequence"}),
+            ("serve --port 0 --record-mode s", {"sequence"}),
+            ("record --out ", {"stubs/"}),
+            ("serve --wiremock ", {"stubs/"}),
+            ("serve --openapi ", {"stubs/", "spec.yaml"}),
+            ("check --openapi ", {"stubs/", "spec.yaml"}),
+            ("serve --journal-file ", {"stubs/", "spec.yaml", "notes.txt"}),
+            ("serve ", {"stubs/", "spec.yaml", "notes.txt"}),
+            ("record --u", {"--upstream"}),
+        ]
+        for line, want in cases:
+            expect(f"zsh `cannery {line}`", zsh_choices(src, line, tmp), want)
 
 
 def check_fish(cannery, src):
