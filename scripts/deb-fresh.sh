@@ -6,7 +6,8 @@
 # runs lintian, then takes the system back to the packages it had before, installs the
 # three .deb files with apt-get (so their Depends must be right) and runs
 # tests/packaging/deb-check.sh on the installed system. It changes the machine it runs
-# on: run it in a throw-away root, not on your workstation. With the project's
+# on: run it in a throw-away root, not on your workstation. JOBS (2) is the build's and the
+# tests' parallelism. With the project's
 # fresh-ci tool (docs/packaging.md):
 #   ../shared/tools/fresh-ci 'bash scripts/deb-fresh.sh'
 set -euo pipefail
@@ -30,7 +31,8 @@ tar -cf - --exclude=./.git --exclude='./build*' --exclude=./.cache --exclude='./
 (cd "$work" && dpkg-source -b "cannery-$version" >/dev/null)
 step "dpkg-buildpackage -us -uc -b, with the tests (log: $work/build.log)"
 start=$(date +%s)
-if ! (cd "$work/cannery-$version" && dpkg-buildpackage -us -uc -b >"$work/build.log" 2>&1); then
+if ! (cd "$work/cannery-$version" && DEB_BUILD_OPTIONS="parallel=${JOBS:-2}" \
+	dpkg-buildpackage -us -uc -b >"$work/build.log" 2>&1); then
 	tail -80 "$work/build.log"
 	echo "deb-fresh.sh: dpkg-buildpackage failed" >&2
 	exit 1
