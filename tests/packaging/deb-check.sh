@@ -43,12 +43,16 @@ if command -v man >/dev/null 2>&1; then
 		[ -z "$warnings" ] || fail "man --warnings $p.1.gz: $warnings"
 	done
 	echo "ok: man --warnings renders the 4 pages without a warning"
+else
+	echo "not checked: how the man pages render (man-db is not installed)"
 fi
 
 # no RPATH/RUNPATH: Debian's loader finds the library in the multiarch directory
 if command -v readelf >/dev/null 2>&1; then
 	! readelf -d "$root/usr/bin/cannery" | grep -E 'RPATH|RUNPATH' || fail "/usr/bin/cannery has an rpath"
 	echo "ok: no rpath in /usr/bin/cannery"
+else
+	echo "not checked: the rpath (readelf, from binutils, is not installed)"
 fi
 
 version=$("$root/usr/bin/cannery" --version) || fail "cannery --version failed"
