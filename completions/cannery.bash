@@ -31,7 +31,8 @@ _cannery_value()
 {
 	case $1 in
 	--record-mode) COMPREPLY=($(compgen -W 'first sequence' -- "$cur")) ;;
-	--host) COMPREPLY=($(compgen -W '127.0.0.1 ::1 localhost 0.0.0.0 ::' -- "$cur")) ;;
+	# (not ::1 and ::, as zsh and fish offer: ':' splits words in bash)
+	--host) COMPREPLY=($(compgen -W '127.0.0.1 localhost 0.0.0.0' -- "$cur")) ;;
 	--port) COMPREPLY=($(compgen -W '0 62893' -- "$cur")) ;;
 	--proxy | --upstream) COMPREPLY=($(compgen -W 'http:// https://' -- "$cur")) && compopt -o nospace 2>/dev/null ;;
 	--record | --out | --wiremock) _cannery_files dirs ;;
