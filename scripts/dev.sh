@@ -16,8 +16,8 @@ PACKAGES="gcc libc6-dev pkg-config meson ninja-build libmicrohttpd-dev libyaml-d
 # from elsewhere bundles its own npm and conflicts with Debian's)
 FUZZ_PACKAGES="clang libclang-rt-14-dev nodejs"
 # only for `test`: zsh and fish check their completion files (suite packaging); dpkg-dev,
-# debhelper and lintian build and check the Debian packages (suite deb)
-FUZZ_PACKAGES="$FUZZ_PACKAGES zsh fish dpkg-dev debhelper lintian"
+# build-essential, debhelper and lintian build and check the Debian packages (suite deb)
+FUZZ_PACKAGES="$FUZZ_PACKAGES zsh fish dpkg-dev build-essential debhelper lintian"
 command -v npm >/dev/null 2>&1 || FUZZ_PACKAGES="$FUZZ_PACKAGES npm"
 # the WireMock admin API clients tests/node drives, into a git-ignored folder
 NODE_CLIENTS="wiremock-rest-client@1.11.0 wiremock-captain@3.6.0"
