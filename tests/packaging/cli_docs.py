@@ -5,8 +5,9 @@
 
 For every command (serve, check, record), the options `cannery help CMD` lists are
 those of the parser's table in src/main.c (CMD_opts), and the options of:
-  man   man/cannery-CMD.1.scd: the terms of its OPTIONS section, exactly; and
-        man/cannery.1.scd names every command of `cannery --help`;
+  man   man/cannery-CMD.1.scd: the terms of its OPTIONS section, exactly, with the
+        same value names (`--port N`); and man/cannery.1.scd names every command
+        of `cannery --help`;
   bash  what completions/cannery.bash offers for `cannery CMD --`, exactly, driven
         through _cannery and COMP_WORDS; plus option values and paths;
   zsh   what an interactive zsh lists for `cannery CMD --` with completions/_cannery,
@@ -33,8 +34,21 @@ def fail(msg):
     print("FAIL: " + msg)
 
 
+def help_text(cannery, cmd):
+    return subprocess.run([cannery, "help", cmd], check=True, capture_output=True, text=True).stdout
+
+
+def metavars(text, pattern):
+    """{option: its value's name} for each option pattern finds with a value name."""
+    found = {}
+    for opt, meta in re.findall(pattern, text):
+        if meta:
+            found[opt] = meta
+    return found
+
+
 def help_options(cannery, cmd):
-    out = subprocess.run([cannery, "help", cmd], check=True, capture_output=True, text=True).stdout
+    out = help_text(cannery, cmd)
     opts = set(OPTION.findall(out))
     if not opts and cmd != "check":
         fail(f"`cannery help {cmd}` lists no option")
@@ -85,6 +99,15 @@ def check_man(cannery, src):
             if line.startswith("*-"):
                 terms |= set(OPTION.findall(line))
         compare(f"man/cannery-{cmd}.1.scd", terms, help_options(cannery, cmd))
+        # and names their values alike: `--port N` in the help, `*--port* _N_` in the page
+        want = metavars(help_text(cannery, cmd), r"(--[a-z][a-z-]*)(?: ([A-Z][A-Z_]*)\b)?")
+        got = metavars(m.group(1), r"(?m)^\*(--[a-z][a-z-]*)\*(?: _([A-Z][A-Z_]*)_)?")
+        differ = sorted(f"{o} {want.get(o, '(no value)')} (page: {got.get(o, 'no value')})"
+                        for o in set(want) | set(got) if got.get(o) != want.get(o))
+        if differ:
+            fail(f"man/cannery-{cmd}.1.scd names values unlike `cannery help {cmd}`: {', '.join(differ)}")
+        else:
+            print(f"ok: man/cannery-{cmd}.1.scd names the values of {len(want)} options as the help does")
     text = open(os.path.join(src, "man", "cannery.1.scd")).read()
     m = re.search(r"^# COMMANDS\n(.*?)(?=^# )", text, re.M | re.S)
     listed = set(re.findall(r"^\*([a-z]+)\*", m.group(1), re.M)) if m else set()
