@@ -4,16 +4,20 @@
 #                                        twice: plain, then under ASan+UBSan; then build
 #                                        the libFuzzer targets with clang, replay their
 #                                        inputs and fuzz each for FUZZ_SECONDS (30)
-# Works on a fresh Debian 12 as root (or with sudo). With CI=true, warnings are errors.
+# Works on a fresh Debian 12 as root (or with sudo). With CI=true, warnings are errors and
+# the man pages must build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES="gcc libc6-dev pkg-config meson ninja-build libmicrohttpd-dev libyaml-dev libcjson-dev
-  libpcre2-dev libcurl4-openssl-dev libcriterion-dev curl ca-certificates python3-pytest"
+  libpcre2-dev libcurl4-openssl-dev libcriterion-dev curl ca-certificates python3-pytest scdoc"
 # only for `test`: clang and its runtime, for the fuzzers; Node.js for examples/node, and
 # npm for WireMock's Node clients (tests/node), unless npm is there already (a Node.js
 # from elsewhere bundles its own npm and conflicts with Debian's)
 FUZZ_PACKAGES="clang libclang-rt-14-dev nodejs"
+# only for `test`: zsh and fish check their completion files (suite packaging); dpkg-dev,
+# build-essential, debhelper and lintian build and check the Debian packages (suite deb)
+FUZZ_PACKAGES="$FUZZ_PACKAGES zsh fish dpkg-dev build-essential debhelper lintian"
 command -v npm >/dev/null 2>&1 || FUZZ_PACKAGES="$FUZZ_PACKAGES npm"
 # the WireMock admin API clients tests/node drives, into a git-ignored folder
 NODE_CLIENTS="wiremock-rest-client@1.11.0 wiremock-captain@3.6.0"
@@ -89,7 +93,8 @@ setup() {
 	local dir=$1
 	shift
 	local werror=()
-	[ "${CI:-}" = true ] && werror=(-Dwerror=true)
+	# CI: warnings are errors, and the man pages must build (scdoc is in PACKAGES)
+	[ "${CI:-}" = true ] && werror=(-Dwerror=true -Dman=enabled)
 	if [ -f "$dir/build.ninja" ]; then
 		meson configure "$dir" "${werror[@]}" "$@" >/dev/null
 	else

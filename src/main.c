@@ -94,7 +94,8 @@ static const char record_text[] =
 	"                       sequence appends each response to the stub's 'responses:'\n"
 	"  --proxy-timeout T    bound on each exchange, e.g. 500ms or 10s (default 30s): 504 after it\n"
 	"  --host ADDR, --port N, --allow-host NAME, --max-body BYTES, --quiet, --verbose,\n"
-	"  --max-connections N, --head-timeout T, --min-body-rate B\n"
+	"  --max-connections N, --head-timeout T, --min-body-rate B, --journal-limit N,\n"
+	"  --journal-file F, --admin-token T\n"
 	"                       as for serve\n"
 	"\n"
 	"Ready line on stdout: 'cannery: recording URL on http://HOST:PORT'.\n";
