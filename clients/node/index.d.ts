@@ -113,6 +113,7 @@ export interface Cannery {
   /** "http://127.0.0.1:PORT", from the ready line */
   readonly url: string;
   readonly port: number;
+  /** the server process (not its sh watchdog) */
   readonly pid: number | undefined;
   readonly running: boolean;
   /** what the server wrote to stderr so far (the last MB): warnings and the access log */

@@ -49,31 +49,23 @@ export function findBinary(bin) {
   return path;
 }
 
-// Servers still running, stopped when the process exits or is stopped by a signal.
-const live = new Set();
-let hooked = false;
-
-function killAll() {
-  for (const child of live) child.kill('SIGTERM');
-  live.clear();
-}
-
-function onSignal(signal) {
-  killAll();
-  // Listening for a signal turns off Node's default (exit); with no other listener,
-  // restore it and raise the signal again so the process ends as it would have.
-  if (process.listenerCount(signal) === 1) {
-    process.removeListener(signal, onSignal);
-    process.kill(process.pid, signal);
-  }
-}
-
-function hookExit() {
-  if (hooked) return;
-  hooked = true;
-  process.on('exit', killAll);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, onSignal);
-}
+// The server runs under a small sh watchdog that holds the read end of a pipe from this
+// process (its stdin): when this process ends that pipe, by stop() or by exiting in any
+// way (a signal, SIGKILL, a test runner that ends its workers without running 'exit'
+// listeners), the watchdog stops the server with SIGTERM and exits with its status. It
+// tells this process the server's pid on fd 3. Nothing hooks process events or signals.
+const WATCHDOG = `exec 4<&0
+"$@" </dev/null 3>&- 4<&- &
+server=$!
+echo "$server" >&3
+exec 3>&-
+(while read -r _; do :; done <&4; kill -TERM "$server" 2>/dev/null) &
+watcher=$!
+exec 4<&-
+wait "$server"
+status=$?
+kill "$watcher" 2>/dev/null
+exit "$status"`;
 
 const list = (value) => (value === undefined || value === null ? [] : Array.isArray(value) ? value : [value]);
 
@@ -90,10 +82,11 @@ function expectedText(expected) {
   return `at least ${plural(lo ?? 1, 'request')}`;
 }
 
+// the matcher on one line, or, when long, one line a condition (as in a stub file)
 function matcherText(request) {
   const text = JSON.stringify(request);
-  if (text.length <= 72) return `    ${text}`;
-  return JSON.stringify(request, null, 2).split('\n').map((l) => `    ${l}`).join('\n');
+  if (text.length <= 72 || typeof request !== 'object' || Array.isArray(request)) return `    ${text}`;
+  return Object.entries(request).map(([key, value]) => `    ${key}: ${JSON.stringify(value)}`).join('\n');
 }
 
 /** The message of a failed verify: what was expected, the count, then the closest
@@ -121,6 +114,13 @@ export function verifyMessage(request, answer, what = 'verify') {
   return lines.join('\n');
 }
 
+// node:assert's AssertionError, as assert.fail(message) makes it: node:test and vitest
+// print the message; jest, which formats node:assert errors itself, prints it under
+// "assert.fail(received, expected)" with no empty expected/received diff
+function verifyFailure(message) {
+  return new AssertionError({ message, operator: 'fail' });
+}
+
 class Cannery {
   #child;
   #stderr = '';
@@ -134,12 +134,13 @@ class Cannery {
     this.#token = token;
     this.url = '';
     this.port = 0;
-    this.pid = child.pid;
+    this.pid = undefined; // the server's, from the watchdog
     this.#exited = new Promise((done) => {
       child.once('exit', (code, signal) => done(code ?? signal));
       child.once('error', () => done(null)); // never started (ENOENT, EACCES)
     });
     child.stderr.setEncoding('utf8');
+    child.stdin.on('error', () => {}); // EPIPE once the watchdog is gone
     child.stderr.on('data', (chunk) => {
       // keep the last MB: warnings and the access log
       this.#stderr = (this.#stderr + chunk).slice(-1 << 20);
@@ -153,6 +154,12 @@ class Cannery {
 
   get running() {
     return this.#child.exitCode === null && this.#child.signalCode === null;
+  }
+
+  async _pid() {
+    let text = '';
+    for await (const chunk of this.#child.stdio[3]) text += chunk;
+    this.pid = Number(text.trim()) || undefined;
   }
 
   async _ready(argv, timeoutMs) {
@@ -202,12 +209,18 @@ class Cannery {
   async stop(timeoutMs = 20000) {
     const child = this.#child;
     if (this.running) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      child.stdin.end(); // the watchdog sends SIGTERM: a graceful stop, exit status 0
+      const timer = setTimeout(() => {
+        if (this.pid) {
+          try {
+            process.kill(this.pid, 'SIGKILL');
+          } catch { /* gone already */ }
+        }
+        child.kill('SIGKILL');
+      }, timeoutMs);
       await this.#exited;
       clearTimeout(timer);
     }
-    live.delete(child);
     rmSync(this.#workdir, { recursive: true, force: true });
     return this.#exited;
   }
@@ -314,7 +327,7 @@ class Cannery {
     if (expect.atLeast !== undefined) body.at_least = expect.atLeast;
     if (expect.atMost !== undefined) body.at_most = expect.atMost;
     const answer = await this.admin('POST', 'verify', body);
-    if (answer.status === 409) throw new AssertionError({ message: verifyMessage(request, answer.body) });
+    if (answer.status === 409) throw verifyFailure(verifyMessage(request, answer.body));
     return (await this.#ok('verify', [200], Promise.resolve(answer))).count;
   }
 
@@ -325,9 +338,9 @@ class Cannery {
     if (answer.status === 408) {
       const verdict = await this.admin('POST', 'verify', { request, at_least: count });
       if (verdict.status === 409) {
-        throw new AssertionError({ message: verifyMessage(request, verdict.body, `wait (${timeout} ms)`) });
+        throw verifyFailure(verifyMessage(request, verdict.body, `wait (${timeout} ms)`));
       }
-      throw new AssertionError({ message: `cannery wait timed out after ${timeout} ms: ${answer.body.count} of ${count} requests` });
+      throw verifyFailure(`cannery wait timed out after ${timeout} ms: ${answer.body.count} of ${count} requests`);
     }
     return (await this.#ok('wait', [200], Promise.resolve(answer))).count;
   }
@@ -374,12 +387,15 @@ export async function startCannery(options = {}) {
   argv.push(...list(options.args).map(String), '--', ...(dirs.length ? dirs : [workdir]));
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CANNERY_')));
   Object.assign(env, options.env || {});
-  hookExit();
-  const child = spawn(argv[0], argv.slice(1), { cwd: workdir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(child);
+  const child = spawn('/bin/sh', ['-c', WATCHDOG, 'cannery-watchdog', ...argv],
+    { cwd: workdir, env, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+  // a server (forgotten or not) never keeps the test process alive; when that process
+  // ends, its end of the watchdog's pipe closes and the server stops
+  child.unref();
+  for (const stream of child.stdio) stream.unref?.();
   const server = new Cannery(child, workdir, options.adminToken);
   try {
-    await server._ready(argv, options.startTimeout ?? 30000);
+    await Promise.all([server._ready(argv, options.startTimeout ?? 30000), server._pid()]);
   } catch (e) {
     await server.stop();
     throw e;

@@ -26,6 +26,7 @@ describe('a server shared by a describe block', () => {
   test('url from the ready line, stubs served, count and requests', async () => {
     assert.match(cannery.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.ok(cannery.port > 0);
+    assert.ok(cannery.pid > 0); // the server's own, not its watchdog's
     assert.deepEqual(JSON.parse((await call(`${cannery.url}/api/users`)).text), [{ id: 1, name: 'Ada' }]);
     assert.equal(await cannery.count({ path: '/api/users' }), 1);
     assert.equal(await cannery.count(), 1);
@@ -157,10 +158,10 @@ test('this process\'s CANNERY_* variables do not reach the server; adminToken do
   await locked.stop();
 });
 
-test('the server stops when the process that started it exits', async () => {
-  // a child Node process starts cannery, prints its pid and URL, and exits without stop()
+test('a server left running does not keep its process alive, and stops when it ends', async () => {
+  // a child Node process starts cannery, prints its pid, and simply ends without stop()
   const script = `import { startCannery } from ${JSON.stringify(new URL('../index.js', import.meta.url).href)};
-    const c = await startCannery(); console.log(c.pid); process.exit(0);`;
+    const c = await startCannery(); console.log(c.pid);`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d) => { out += d; });
@@ -169,16 +170,18 @@ test('the server stops when the process that started it exits', async () => {
   await assertGone(Number(out.trim()));
 });
 
-test('the server stops when the process that started it gets SIGTERM', async () => {
-  const script = `import { startCannery } from ${JSON.stringify(new URL('../index.js', import.meta.url).href)};
-    const c = await startCannery(); console.log(c.pid); setInterval(() => {}, 1000);`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (d) => { out += d; if (out.includes('\n')) child.kill('SIGTERM'); });
-  const [code, signal] = await once(child, 'exit');
-  assert.deepEqual([code, signal], [null, 'SIGTERM']); // ended by the signal, as without the client
-  await assertGone(Number(out.trim()));
-});
+for (const signal of ['SIGTERM', 'SIGKILL']) {
+  test(`the server stops when the process that started it is killed with ${signal}`, async () => {
+    const script = `import { startCannery } from ${JSON.stringify(new URL('../index.js', import.meta.url).href)};
+      const c = await startCannery(); console.log(c.pid); setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; if (out.includes('\n')) child.kill(signal); });
+    const [code, got] = await once(child, 'exit');
+    assert.deepEqual([code, got], [null, signal]); // ended by the signal, as without the client
+    await assertGone(Number(out.trim()));
+  });
+}
 
 // the seq of the last request the server answered (0: none yet), through a throwaway request
 async function lastSeq(cannery) {

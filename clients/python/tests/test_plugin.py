@@ -129,8 +129,10 @@ def test_verify_with_an_empty_journal(run, project):
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
         "E *AssertionError: cannery verify failed: expected at least 1 request matching",
-        "E *{",
-        'E *"method": "POST",',
+        'E *    method: "POST"',
+        'E *    path: "/api/users"',
+        'E *    headers: {"authorization": "Bearer t0k3n"}',
+        'E *    body: {"json": {"name": "Ada Lovelace", "email": "ada@example.com"}}',
         "E *but none matched.",
         "E *No other request is in the journal.",
     ])

@@ -134,10 +134,11 @@ def _expected_text(expected):
 
 
 def _matcher_text(request):
+    """The matcher on one line, or, when long, one line a condition (as in a stub file)."""
     text = json.dumps(request, ensure_ascii=False)
-    if len(text) <= 72:
+    if len(text) <= 72 or not isinstance(request, dict):
         return "    " + text
-    return "\n".join("    " + line for line in json.dumps(request, indent=2, ensure_ascii=False).splitlines())
+    return "\n".join("    %s: %s" % (key, json.dumps(value, ensure_ascii=False)) for key, value in request.items())
 
 
 def verify_message(request, answer, what="verify"):
