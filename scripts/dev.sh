@@ -15,6 +15,9 @@ PACKAGES="gcc libc6-dev pkg-config meson ninja-build libmicrohttpd-dev libyaml-d
 # from elsewhere bundles its own npm and conflicts with Debian's)
 FUZZ_PACKAGES="clang libclang-rt-14-dev nodejs"
 command -v npm >/dev/null 2>&1 || FUZZ_PACKAGES="$FUZZ_PACKAGES npm"
+# the client packages' tests (clients/meson.build): pip and venv for pytest-cannery's
+# offline install, tsc to type-check cannery-client's index.d.ts
+FUZZ_PACKAGES="$FUZZ_PACKAGES python3-pip python3-setuptools python3-venv node-typescript"
 # the WireMock admin API clients tests/node drives, into a git-ignored folder
 NODE_CLIENTS="wiremock-rest-client@1.11.0 wiremock-captain@3.6.0"
 
