@@ -319,3 +319,28 @@ def test_marker_rejects_unknown_options(run, project):
     result = run()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*TypeError: unknown cannery option stub (known: stubs, *"])
+
+
+def test_a_server_that_exits_badly_is_an_error(run, project):
+    # a stand-in binary that is ready at once and exits 3 on SIGTERM, as a cannery with
+    # a leak report under ASan would
+    fake = project.path / "fake-cannery"
+    fake.write_text("#!/bin/sh\n"
+                    "trap 'kill $!; echo \"LeakSanitizer: detected memory leaks\" >&2; exit 3' TERM\n"
+                    "echo 'cannery: serving 0 stubs on http://127.0.0.1:9'\n"
+                    "sleep 600 & wait $!\n")
+    fake.chmod(0o755)
+    project.makepyfile("""
+        import pytest
+
+        @pytest.mark.cannery(fresh=True)
+        def test_fresh(cannery):
+            assert cannery.url == "http://127.0.0.1:9"
+    """)
+    result = run("--cannery-bin", str(fake))
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines([
+        "*ERROR at teardown of test_fresh*",
+        "*cannery (http://127.0.0.1:9) exited with status 3 when stopped:*",
+        "*LeakSanitizer: detected memory leaks*",
+    ])

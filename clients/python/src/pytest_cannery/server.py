@@ -56,15 +56,19 @@ def _paths(value, base_dir):
     return [os.path.abspath(os.path.join(base_dir, os.fsdecode(p))) for p in value]
 
 
-def _set_parent_death_signal():
-    """Linux: the server gets SIGTERM if the process that started it dies, so a test run
-    killed by a timeout leaves no server behind."""
+def _parent_death_signal():
+    """Linux: a function for Popen's preexec_fn that makes the server get SIGTERM when
+    the thread that started it ends (with the process), so a test run killed by a
+    timeout leaves no server behind; None elsewhere. prctl is looked up here, before the
+    fork: between fork and exec the child only calls it."""
+    if not sys.platform.startswith("linux"):
+        return None
     try:
         import ctypes
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
-        pass
+        return None
+    return lambda: prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def start(binary=None, *, stubs=None, openapi=None, wiremock=None, crud=None, args=(),
@@ -103,7 +107,7 @@ def start(binary=None, *, stubs=None, openapi=None, wiremock=None, crud=None, ar
     try:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=log, cwd=workdir, env=child_env, bufsize=0,
-                                preexec_fn=_set_parent_death_signal if sys.platform.startswith("linux") else None)
+                                preexec_fn=_parent_death_signal())
     except OSError as e:
         log.close()
         shutil.rmtree(workdir, ignore_errors=True)
@@ -155,7 +159,7 @@ def verify_message(request, answer, what="verify"):
         for m in misses:
             lines.append("  #%s %s %s" % (m.get("seq"), m.get("method"), m.get("path")))
             lines += ["      x %s" % reason for reason in m.get("mismatches", [])]
-    elif "at_most" in expected and got > expected["at_most"] or "count" in expected and got > expected["count"]:
+    elif ("at_most" in expected and got > expected["at_most"]) or ("count" in expected and got > expected["count"]):
         lines.append("(Every one of them matched: there were too many, not too few.)")
     else:
         lines.append("No other request is in the journal.")
