@@ -344,3 +344,24 @@ def test_a_server_that_exits_badly_is_an_error(run, project):
         "*cannery (http://127.0.0.1:9) exited with status 3 when stopped:*",
         "*LeakSanitizer: detected memory leaks*",
     ])
+
+
+def test_many_fresh_servers_hold_no_files(run, project):
+    project.makepyfile("""
+        import os, pytest
+
+        def open_fds():
+            return len(os.listdir("/proc/self/fd"))
+
+        counts = []
+
+        @pytest.mark.parametrize("i", range(30))
+        @pytest.mark.cannery(fresh=True)
+        def test_fresh(cannery, i):
+            counts.append(open_fds())
+
+        def test_after():
+            # a leak of one descriptor per fresh server would show as 29 more here
+            assert counts[-1] - counts[0] < 5, counts
+    """)
+    run().assert_outcomes(passed=31)

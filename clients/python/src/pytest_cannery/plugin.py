@@ -76,6 +76,10 @@ class CanneryFactory:
             server.reset()
         return server
 
+    def forget(self, server):
+        """Drops a private server the caller has stopped."""
+        self._started = [s for s in self._started if s is not server]
+
     def close(self):
         """Stops every server; returns [(server, exit status)] of those that did not exit 0."""
         failed = []
@@ -130,9 +134,14 @@ def cannery(request, cannery_factory):
     request.node.stash[_SERVER_KEY] = (server, server.log_size())
     yield server
     if fresh:
+        # stopped and forgotten now, its log closed: a suite of many fresh tests must
+        # not hold a temporary file (or a process) per test until the session ends
         code = server.stop()
-        if code != 0:
-            pytest.fail(_exit_failure([(server, code)]), pytrace=False)
+        cannery_factory.forget(server)
+        failure = _exit_failure([(server, code)]) if code != 0 else None
+        server.close_log()
+        if failure:
+            pytest.fail(failure, pytrace=False)
 
 
 def _is_admin_line(line):
