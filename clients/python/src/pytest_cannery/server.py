@@ -19,15 +19,22 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from typing import Any, Dict, Mapping, Sequence, Union
 
 __all__ = ["Cannery", "CanneryError", "find_binary", "start"]
+
+
+# a request matcher: a stub's `request:` keys (method, path, headers, body, ...)
+Matcher = Dict[str, Any]
+# one path or several
+PathsArg = Union[str, "os.PathLike[str]", Sequence[Union[str, "os.PathLike[str]"]], None]
 
 
 class CanneryError(Exception):
     """cannery could not be found or started, or refused an admin call."""
 
 
-def find_binary(explicit=None):
+def find_binary(explicit: str | None = None) -> str:
     """The cannery executable: `explicit` (pytest's --cannery-bin), else $CANNERY_BIN,
     else `cannery` on PATH. Raises CanneryError saying which source was wrong."""
     for source, value in (("--cannery-bin", explicit), ("CANNERY_BIN", os.environ.get("CANNERY_BIN"))):
@@ -71,9 +78,12 @@ def _parent_death_signal():
     return lambda: prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def start(binary=None, *, stubs=None, openapi=None, wiremock=None, crud=None, args=(),
-          env=None, host="127.0.0.1", port=0, watch=False, quiet=False, seed=None,
-          admin_token=None, base_dir=None, start_timeout=30.0):
+def start(binary: str | None = None, *, stubs: PathsArg = None, openapi: PathsArg = None,
+          wiremock: PathsArg = None, crud: PathsArg = None, args: Sequence[object] = (),
+          env: Mapping[str, object] | None = None, host: str = "127.0.0.1", port: int = 0,
+          watch: bool = False, quiet: bool = False, seed: int | None = None,
+          admin_token: str | None = None, base_dir: str | os.PathLike | None = None,
+          start_timeout: float = 30.0) -> Cannery:
     """Starts `cannery serve` and returns a Cannery once its ready line is read.
 
     stubs, openapi, wiremock and crud take one path or a list (relative paths are taken
@@ -145,7 +155,7 @@ def _matcher_text(request):
     return "\n".join("    %s: %s" % (key, json.dumps(value, ensure_ascii=False)) for key, value in request.items())
 
 
-def verify_message(request, answer, what="verify"):
+def verify_message(request: Matcher, answer: dict, what: str = "verify") -> str:
     """The assertion message of a failed verify: what was expected, the count, then the
     closest journal entries, each with the conditions it failed."""
     expected = answer.get("expected") or {"at_least": 1}
@@ -224,11 +234,11 @@ class Cannery:
         self.port = urllib.parse.urlsplit(self.url).port
 
     @property
-    def running(self):
+    def running(self) -> bool:
         return self.proc.poll() is None
 
     @property
-    def log(self):
+    def log(self) -> str:
         """Everything the server wrote to stderr so far: warnings and the access log."""
         if self._log.closed:
             return ""
@@ -236,10 +246,10 @@ class Cannery:
         self._log.seek(0)
         return self._log.read().decode("utf-8", "replace")
 
-    def log_size(self):
+    def log_size(self) -> int:
         return 0 if self._log.closed else os.fstat(self._log.fileno()).st_size
 
-    def stop(self, timeout=20.0):
+    def stop(self, timeout: float = 20.0) -> int | None:
         """SIGTERM (a graceful stop), SIGKILL after timeout seconds; returns the exit status."""
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -253,12 +263,13 @@ class Cannery:
         shutil.rmtree(self._workdir, ignore_errors=True)
         return self.proc.returncode
 
-    def close_log(self):
+    def close_log(self) -> None:
         self._log.close()
 
     # --- admin API ---
 
-    def admin(self, method, path, body=None, *, data=None, content_type="application/json", timeout=30.0):
+    def admin(self, method: str, path: str, body: Any = None, *, data: str | bytes | None = None,
+              content_type: str = "application/json", timeout: float = 30.0) -> tuple[int, Any]:
         """Calls /__cannery/PATH; body is sent as JSON, data as is. Returns (status, the
         parsed JSON answer or None)."""
         if body is not None:
@@ -298,14 +309,14 @@ class Cannery:
         merged.update(matcher)
         return merged
 
-    def health(self):
+    def health(self) -> dict:
         return self._ok("health", (200,), *self.admin("GET", "health"))
 
-    def stubs(self):
+    def stubs(self) -> list[dict]:
         """Every stub: [{"id", "name", "file", "line", "methods", "path"}]."""
         return self._ok("stubs", (200,), *self.admin("GET", "stubs"))["stubs"]
 
-    def add_stub(self, stub):
+    def add_stub(self, stub: dict | list[dict] | str | bytes) -> list[str]:
         """Adds runtime stubs: a dict (one stub), a list of dicts, or YAML/JSON text with
         one stub or a list. Returns their ids. Raises CanneryError with each located error
         and the document as sent when cannery refuses it."""
@@ -326,12 +337,12 @@ class Cannery:
                            % (status, "\n".join("  " + e for e in errors),
                               "\n".join("%4d | %s" % (i, l) for i, l in enumerate(numbered, 1))))
 
-    def remove_stub(self, stub_id):
+    def remove_stub(self, stub_id: str) -> None:
         """Removes a runtime stub by id."""
         self._ok("remove_stub %r" % stub_id, (204,),
                  *self.admin("DELETE", "stubs/" + urllib.parse.quote(stub_id, safe="")))
 
-    def remove_runtime_stubs(self):
+    def remove_runtime_stubs(self) -> None:
         """Removes every runtime stub (those with no file)."""
         for s in self.stubs():
             if s["file"] is None:
@@ -339,7 +350,8 @@ class Cannery:
                 # 409: a WireMock mapping or --crud route, which has no file either
                 self._ok("remove_stub %r" % s["id"], (204, 404, 409), status, answer)
 
-    def requests(self, *, method=None, path=None, stub=None, matched=None, since=None, limit=None):
+    def requests(self, *, method: str | None = None, path: str | None = None, stub: str | None = None,
+                 matched: bool | None = None, since: int | None = None, limit: int | None = None) -> list[dict]:
         """The journal, oldest first, filtered as GET /__cannery/requests filters it."""
         filters = {"method": method, "path": path, "stub": stub, "since": since, "limit": limit,
                    "matched": None if matched is None else ("true" if matched else "false")}
@@ -347,16 +359,17 @@ class Cannery:
         answer = self._ok("requests", (200,), *self.admin("GET", "requests" + ("?" + query if query else "")))
         return answer["requests"]
 
-    def clear_requests(self):
+    def clear_requests(self) -> None:
         """Empties the journal (sequence numbers keep counting)."""
         self._ok("clear_requests", (204,), *self.admin("DELETE", "requests"))
 
-    def count(self, request=None, **matcher):
+    def count(self, request: Matcher | None = None, **matcher: Any) -> int:
         """How many journal entries match."""
         request = self._matcher(request, matcher)
         return self._ok("count", (200,), *self.admin("POST", "requests/count", {"request": request}))["count"]
 
-    def verify(self, request=None, *, count=None, at_least=None, at_most=None, **matcher):
+    def verify(self, request: Matcher | None = None, *, count: int | None = None, at_least: int | None = None,
+               at_most: int | None = None, **matcher: Any) -> int:
         """Asserts how many journal entries match: exactly `count`, or between `at_least`
         and `at_most`, or (neither) at least one. Returns the count; raises AssertionError
         showing the closest requests and the conditions each one failed."""
@@ -371,7 +384,7 @@ class Cannery:
             raise AssertionError(verify_message(request, answer))
         return self._ok("verify", (200,), status, answer)["count"]
 
-    def wait(self, request=None, *, count=1, timeout=5.0, **matcher):
+    def wait(self, request: Matcher | None = None, *, count: int = 1, timeout: float = 5.0, **matcher: Any) -> int:
         """Waits until at least `count` journal entries match (at most `timeout` seconds,
         60 at most), for requests the code under test sends in the background. Returns
         the count; raises AssertionError with the closest requests on timeout."""
@@ -386,12 +399,12 @@ class Cannery:
             raise AssertionError("cannery wait timed out after %g s: %d of %d requests" % (timeout, answer["count"], count))
         return self._ok("wait", (200,), status, answer)["count"]
 
-    def reset(self):
+    def reset(self) -> None:
         """Clears the journal, response sequences, scenario states and --crud data; the
         stubs stay (runtime ones included)."""
         self._ok("reset", (204,), *self.admin("POST", "reset"))
 
-    def reload(self):
+    def reload(self) -> int:
         """Reloads the stub files; returns the number of stubs."""
         status, answer = self.admin("POST", "reload")
         if status == 422:
