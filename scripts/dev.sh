@@ -19,18 +19,39 @@ FUZZ_PACKAGES="clang libclang-rt-14-dev nodejs"
 # build-essential, debhelper and lintian build and check the Debian packages (suite deb)
 FUZZ_PACKAGES="$FUZZ_PACKAGES zsh fish dpkg-dev build-essential debhelper lintian"
 command -v npm >/dev/null 2>&1 || FUZZ_PACKAGES="$FUZZ_PACKAGES npm"
+# the client packages' tests (clients/meson.build): pip and venv for pytest-cannery's
+# offline install, tsc to type-check cannery-client's index.d.ts
+FUZZ_PACKAGES="$FUZZ_PACKAGES python3-pip python3-setuptools python3-venv node-typescript"
 # the WireMock admin API clients tests/node drives, into a git-ignored folder
 NODE_CLIENTS="wiremock-rest-client@1.11.0 wiremock-captain@3.6.0"
+
+# npm_into DIR SKIPPED PACKAGE...: npm install the packages into the git-ignored DIR,
+# where npm is there; SKIPPED names what is skipped when npm cannot
+npm_into() {
+	local dir=$1 skipped=$2
+	shift 2
+	command -v npm >/dev/null 2>&1 || return 0
+	mkdir -p "$dir"
+	echo "dev.sh: installing $* into $dir" >&2
+	npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "$@" >&2 ||
+		echo "dev.sh: npm could not install $*: $skipped will be skipped" >&2
+}
 
 install_node_clients() {
 	local dir=.cache/node-clients
 	[ -d "$dir/node_modules/wiremock-rest-client" ] && [ -d "$dir/node_modules/wiremock-captain" ] && return 0
-	command -v npm >/dev/null 2>&1 || return 0
-	mkdir -p "$dir"
-	echo "dev.sh: installing $NODE_CLIENTS into $dir" >&2
 	# shellcheck disable=SC2086
-	npm install --prefix "$dir" --no-audit --no-fund --loglevel=error $NODE_CLIENTS >&2 ||
-		echo "dev.sh: npm could not install the WireMock clients: tests/node will be skipped" >&2
+	npm_into "$dir" "tests/node" $NODE_CLIENTS
+}
+
+# jest and vitest, for the client-node-jest and client-node-vitest tests (clients/node
+# under each runner), into a git-ignored folder
+TEST_RUNNERS="jest@29.7.0 vitest@1.6.1"
+install_test_runners() {
+	local dir=.cache/test-runners
+	[ -x "$dir/node_modules/.bin/jest" ] && [ -x "$dir/node_modules/.bin/vitest" ] && return 0
+	# shellcheck disable=SC2086
+	npm_into "$dir" "client-node-jest and client-node-vitest" $TEST_RUNNERS
 }
 
 # real OpenAPI specs for tests/compat/openapi/contract.py (suite openapi-real), taken
@@ -115,6 +136,7 @@ test)
 	PACKAGES="$PACKAGES $FUZZ_PACKAGES"
 	install_missing
 	install_node_clients
+	install_test_runners
 	fetch_specs
 	status=0
 	setup build
