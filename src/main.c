@@ -600,11 +600,11 @@ static int run(int argc, char **argv, bool record)
 		record_config(&cli);
 	if (cli.record && !cli.proxy)
 		die_usage("--record needs --proxy URL");
+	if ((cli.cfg.tls_cert_file || cli.cfg.tls_key_file) && cli.cfg.tls_self_signed)
+		die_usage("--tls-self-signed cannot go with --tls-cert/--tls-key: give one certificate");
 	if (!!cli.cfg.tls_cert_file != !!cli.cfg.tls_key_file)
 		die_usage(cli.cfg.tls_cert_file ? "--tls-cert needs --tls-key FILE (the certificate's private key)"
 						: "--tls-key needs --tls-cert FILE (the key's certificate)");
-	if (cli.cfg.tls_cert_file && cli.cfg.tls_self_signed)
-		die_usage("--tls-self-signed cannot go with --tls-cert/--tls-key: give one certificate");
 	cli.cfg.proxy = cli.proxy;
 	cli.cfg.record_dir = cli.record;
 	if (cli.unsupported[0]) {
