@@ -508,7 +508,7 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	if (h->cfg.tls_cert_pem && strstr(sb.buf, "received handshake message out of context")) {
 		/* what libmicrohttpd says of every failed handshake: say what usually causes one */
 		strbuf_reset(&sb);
-		strbuf_adds(&sb, "cannery: http: TLS handshake failed (a client that does not trust the "
+		strbuf_adds(&sb, "cannery: http: TLS handshake failed (most often a client that does not trust the "
 			    "certificate, or plain HTTP sent to this HTTPS port)\n");
 	}
 	if (sb.buf[sb.len - 1] != '\n')
