@@ -437,3 +437,14 @@ Test(tls, the_environment_turns_tls_on)
 	cr_expect(h_contains(s->ready_line, " on https://"), "%s", s->ready_line);
 	h_server_stop_ok(s);
 }
+
+Test(tls, a_client_that_never_finishes_its_handshake_is_closed_by_the_head_timeout)
+{
+	struct h_server *s = serve_tls(NULL, "--head-timeout", "300ms");
+	int fd = h_connect(s);
+	/* half a ClientHello's record header, then nothing */
+	struct h_raw *r = h_sock_exchange(fd, "\x16\x03\x01", 3, H_UNTIL_CLOSE, H_DEADLINE_MS);
+	cr_expect(r->closed, "the stalled handshake was not closed (timed out: %d)", r->timed_out);
+	h_assert_get(s, "/hello", 200, "{\"hello\":\"tls\"}");
+	h_server_stop_ok(s);
+}
