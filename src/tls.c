@@ -318,6 +318,13 @@ static char *datum_text(gnutls_datum_t *d)
 
 int tls_identity_self_signed(struct tls_identity **out, char **error)
 {
+	time_t now = time(NULL);
+	/* an hour back: clocks drift */
+	return tls_identity_generate(now - 3600, now + 365 * 86400, out, error);
+}
+
+int tls_identity_generate(time_t not_before, time_t not_after, struct tls_identity **out, char **error)
+{
 	static const unsigned char v4[4] = { 127, 0, 0, 1 };
 	static const unsigned char v6[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
 	static const char org[] = "cannery self-signed";
@@ -326,7 +333,6 @@ int tls_identity_self_signed(struct tls_identity **out, char **error)
 	gnutls_datum_t cd = { NULL, 0 }, kd = { NULL, 0 };
 	unsigned char serial[16], kid[64];
 	size_t nkid = sizeof(kid);
-	time_t now = time(NULL);
 	int g;
 	*out = NULL;
 	GEN(gnutls_x509_privkey_init(&key));
@@ -336,8 +342,8 @@ int tls_identity_self_signed(struct tls_identity **out, char **error)
 	GEN(gnutls_rnd(GNUTLS_RND_NONCE, serial, sizeof(serial)));
 	serial[0] = (unsigned char)((serial[0] & 0x7f) | 0x40);  /* positive, 16 bytes long */
 	GEN(gnutls_x509_crt_set_serial(crt, serial, sizeof(serial)));
-	GEN(gnutls_x509_crt_set_activation_time(crt, now - 3600));
-	GEN(gnutls_x509_crt_set_expiration_time(crt, now + 365 * 86400));
+	GEN(gnutls_x509_crt_set_activation_time(crt, not_before));
+	GEN(gnutls_x509_crt_set_expiration_time(crt, not_after));
 	GEN(gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_ORGANIZATION_NAME, 0, org, sizeof(org) - 1));
 	GEN(gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, "localhost", 9));
 	GEN(gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME, "localhost", 9, GNUTLS_FSAN_APPEND));

@@ -5,6 +5,7 @@
 #pragma once
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 /** A checked certificate (chain) and key, immutable once made; any thread may read it. */
 struct tls_identity;
@@ -27,6 +28,10 @@ int tls_identity_from_pem(const char *cert_pem, const char *cert_name, const cha
  *  localhost), an end entity (not a CA) for TLS servers. Returns 0 and *out, or a negative
  *  errno and *error (caller frees). */
 int tls_identity_self_signed(struct tls_identity **out, char **error);
+
+/** tls_identity_self_signed with the validity period given (seconds since the epoch): for
+ *  certificates that have expired or are not valid yet. */
+int tls_identity_generate(time_t not_before, time_t not_after, struct tls_identity **out, char **error);
 
 /** The certificate chain as PEM text, NUL-terminated; borrowed from id. */
 const char *tls_identity_cert_pem(const struct tls_identity *id);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "testutil.h"
 #include "tls.h"
@@ -170,6 +171,28 @@ Test(tls, texts_that_are_not_what_they_should_be_are_refused)
 			 "-----END RSA PRIVATE KEY-----\n",
 			 "TLS key 'k.pem' is encrypted", NULL);
 	tls_identity_destroy(a);
+}
+
+/* served (a test may want one), with a warning saying when and what clients will do */
+Test(tls, a_certificate_outside_its_validity_period_gets_a_warning)
+{
+	struct tls_identity *old = NULL, *early = NULL, *read = NULL;
+	char *err = NULL;
+	time_t now = time(NULL);
+	cr_assert_eq(tls_identity_generate(1735689600 - 86400, 1735689600, &old, &err), 0, "%s", err ? err : "?");
+	const char *w = tls_identity_warning(old);
+	cr_assert_not_null(w);
+	cr_expect_str_eq(w, "TLS certificate 'self-signed' expired on 2025-01-01 00:00 UTC: clients will refuse it");
+	cr_assert_eq(tls_identity_from_pem(tls_identity_cert_pem(old), "old.pem", tls_identity_key_pem(old), "old.key",
+					   &read, &err),
+		     0, "%s", err ? err : "?");
+	cr_expect(strstr(tls_identity_warning(read), "TLS certificate 'old.pem' expired on 2025-01-01"), "%s",
+		  tls_identity_warning(read));
+	cr_assert_eq(tls_identity_generate(now + 86400, now + 2 * 86400, &early, &err), 0, "%s", err ? err : "?");
+	cr_expect(strstr(tls_identity_warning(early), "is not valid before"), "%s", tls_identity_warning(early));
+	tls_identity_destroy(old);
+	tls_identity_destroy(early);
+	tls_identity_destroy(read);
 }
 
 Test(tls, destroy_null_does_nothing)
