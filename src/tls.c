@@ -49,12 +49,15 @@ static int fail(char **error, const char *fmt, ...)
 /* The whole file, NUL-terminated, or NULL with *error naming it. */
 static char *read_pem_file(const char *path, const char *what, char **error)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* non-blocking open: a FIFO nobody writes to then reads as empty instead of hanging
+	 * the start; reads block again, so that `--tls-key <(command)` still works */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	struct stat st;
 	if (fd < 0) {
 		fail(error, "cannot read TLS %s '%s': %s", what, path, strerror(errno));
 		return NULL;
 	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		close(fd);
 		fail(error, "cannot read TLS %s '%s': it is a directory, expected a PEM file", what, path);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "testutil.h"
@@ -126,6 +127,11 @@ Test(tls, unreadable_files_are_named_with_the_reason)
 	err = NULL;
 	rc = tls_identity_load("cert.pem", "dir", &id, &err);
 	expect_refused(rc, id, err, "cannot read TLS key 'dir': it is a directory", NULL);
+	/* a FIFO nobody writes to reads as empty: an error, not a start that hangs */
+	cr_assert_eq(mkfifo("fifo.pem", 0600), 0);
+	err = NULL;
+	rc = tls_identity_load("fifo.pem", "key.pem", &id, &err);
+	expect_refused(rc, id, err, "TLS certificate 'fifo.pem' is not PEM", NULL);
 	/* more than a MiB is not a certificate file */
 	char *big = malloc((1u << 20) + 2);
 	memset(big, 'A', (1u << 20) + 1);
