@@ -448,3 +448,25 @@ Test(tls, a_client_that_never_finishes_its_handshake_is_closed_by_the_head_timeo
 	h_assert_get(s, "/hello", 200, "{\"hello\":\"tls\"}");
 	h_server_stop_ok(s);
 }
+
+Test(tls, an_expired_certificate_is_served_with_a_warning)
+{
+	need_openssl();
+	const char *dir = h_tmpdir();
+	struct pair p = make_pair(dir, "fresh");
+	const char *csr = h_fmt("%s/r.csr", dir), *old = h_fmt("%s/old.crt", dir);
+	cr_assert_eq(system(h_fmt("openssl req -new -key %s -subj /CN=localhost -out %s >/dev/null 2>&1 && "
+				  "openssl x509 -req -in %s -signkey %s -days -1 -out %s >/dev/null 2>&1",
+				  p.key, csr, csr, p.key, old)),
+		     0);
+	struct h_server *s = h_serve(h_stub_dir("hello.yaml", stub_yaml, NULL), "--tls-cert", old, "--tls-key", p.key,
+				     NULL);
+	char *line = h_server_wait_log(s, "cannery: warning: TLS certificate", "expired on", NULL);
+	cr_expect(line, "no warning: %s", h_server_stderr(s));
+	cr_expect(h_contains(line, old), "%s", line);
+	s->ca_file = old;
+	struct h_response *r = h_get(s, "/hello");
+	cr_expect_eq(r->curl_code, CURLE_PEER_FAILED_VERIFICATION, "an expired certificate verified: %d %s", r->curl_code,
+		     r->error);
+	h_server_stop_ok(s);
+}
