@@ -15,6 +15,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -130,7 +131,7 @@ def read_line(popen, pattern, timeout):
     return None
 
 
-READY = r"^cannery: serving (\d+) stubs? on http://[^:]+:(\d+)"
+READY = r"^cannery: serving (\d+) stubs? on https?://[^:]+:(\d+)"
 
 
 def start_cannery(cannery, name, stub_dir, flags, tmp):
@@ -165,13 +166,14 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_nginx(tmp, workers, locations=""):
+def start_nginx(tmp, workers, locations="", tls=None, name="nginx"):
     """nginx answering every path with BODY (`return 200`), plus any `locations` given
-    (server-block text, e.g. a static-file location for bench/matrix.py)."""
+    (server-block text, e.g. a static-file location for bench/matrix.py). tls: (cert, key)
+    PEM files: HTTPS (TLS 1.3 only) on the port instead of HTTP."""
     nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None)
     if not nginx:
         return None, "nginx not installed"
-    prefix = os.path.join(tmp, "nginx")
+    prefix = os.path.join(tmp, name)
     os.makedirs(prefix)
     port = free_port()
     user = ""
@@ -187,7 +189,9 @@ def start_nginx(tmp, workers, locations=""):
             "http {\n  access_log off;\n  server_tokens off;\n"
             "  keepalive_requests 1000000;\n  keepalive_timeout 65;\n"
             f"  default_type {CONTENT_TYPE};\n{temps}"
-            f"  server {{\n    listen 127.0.0.1:{port};\n"
+            f"  server {{\n    listen 127.0.0.1:{port}{' ssl' if tls else ''};\n"
+            + (f"    ssl_certificate {tls[0]};\n    ssl_certificate_key {tls[1]};\n"
+               "    ssl_protocols TLSv1.3;\n" if tls else "") +
             f"    location / {{ return 200 '{BODY.decode()}'; }}\n{locations}  }}\n}}\n")
     path = os.path.join(prefix, "nginx.conf")
     with open(path, "w") as out:
@@ -200,7 +204,7 @@ def start_nginx(tmp, workers, locations=""):
             return None, "nginx exited: " + popen.stderr.read().strip()
         try:
             socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return Proc("nginx", popen, port), None
+            return Proc(name, popen, port), None
         except OSError:
             time.sleep(0.05)
     popen.kill()
@@ -239,10 +243,14 @@ def rss_kb(pid):
 # ---- checks ---------------------------------------------------------------------------
 
 
-def fetch_twice(port, path):
+def fetch_twice(port, path, cafile=None):
     """Two requests on one connection: (status, headers, body) of the second, and whether
-    the connection stayed open between them (keep-alive)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    the connection stayed open between them (keep-alive). cafile: HTTPS, verified against it."""
+    if cafile:
+        ctx = ssl.create_default_context(cafile=cafile)
+        conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=10, context=ctx)
+    else:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         conn.request("GET", path)
         r = conn.getresponse()
@@ -282,10 +290,11 @@ def parse_ms(text):
     return float(m.group(1)) * UNITS[m.group(2)] if m else None
 
 
-def wrk(args, port, path, duration, pid=None, script=None):
-    """One wrk run; script is a wrk Lua script (e.g. one that picks the path per request)."""
+def wrk(args, port, path, duration, pid=None, script=None, scheme="http"):
+    """One wrk run; script is a wrk Lua script (e.g. one that picks the path per request);
+    scheme "https" for a TLS server (wrk does not verify certificates)."""
     cmd = ["wrk", f"-t{args.wrk_threads}", f"-c{args.connections}", f"-d{duration}s", "--latency",
-           f"http://127.0.0.1:{port}{path}"] + (["-s", script] if script else [])
+           f"{scheme}://127.0.0.1:{port}{path}"] + (["-s", script] if script else [])
     before = cpu_ns(pid) if pid else 0
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60).stdout
     used = cpu_ns(pid) - before if pid else 0

@@ -18,6 +18,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -79,6 +80,26 @@ def big_body(id_value):
             "items": [dict(USER, id=i, name=f"User {i}") for i in range(TPL_ITEMS)]}
 
 
+def make_certificate(tmp):
+    """One ECDSA P-256 certificate and key for localhost and 127.0.0.1 that cannery and nginx
+    both serve in the HTTPS rows: (cert, key), or None without openssl."""
+    if not shutil.which("openssl"):
+        return None
+    cert, key = os.path.join(tmp, "tls.crt"), os.path.join(tmp, "tls.key")
+    r = subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                        "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=localhost",
+                        "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"], capture_output=True)
+    return (cert, key) if r.returncode == 0 else None
+
+
+def tls_session(port, cafile):
+    """What a TLS 1.3 client (Python's OpenSSL, like wrk's) negotiates: "TLSv1.3 CIPHER"."""
+    ctx = ssl.create_default_context(cafile=cafile)
+    with socket.create_connection(("127.0.0.1", port), 5) as raw:
+        with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as t:
+            return f"{t.version()} {t.cipher()[0]}"
+
+
 def write_data(tmp, with_huge):
     """Writes every stub set, body, root, spec and data file under tmp; returns their paths."""
     d = {}
@@ -98,6 +119,7 @@ def write_data(tmp, with_huge):
         d["huge"] = os.path.join(tmp, "s100000")
         B.write_set(d["huge"], HUGE)
     d["empty"] = stubs("empty", "")
+    d["tls"] = make_certificate(tmp)
 
     # 100 files of 1 MB, served by cannery as file: bodies and by nginx from the same folder
     files = stubs("files", "".join(f"- request:\n    method: GET\n    path: /files/f{i:03d}.bin\n"
@@ -233,7 +255,7 @@ def check_case(c):
     Content-Type and keep-alive, for each path the case asks for."""
     problems = []
     for path, expected in c["expect"]:
-        status, headers, body, kept = B.fetch_twice(c["port"], path)
+        status, headers, body, kept = B.fetch_twice(c["port"], path, c.get("cafile"))
         where = f"{path}: " if len(c["expect"]) > 1 else ""
         if status != c["status"]:
             problems.append(f"{where}status {status}, expected {c['status']}")
@@ -280,6 +302,7 @@ TARGETS = [  # key, baseline key, threshold, text
     ("file1", "nginx_file1", 0.9, "1 MB `file:` body, one file ≥ 0.9 × nginx"),
     ("file100", "nginx_file100", 0.9, "1 MB `file:` bodies, 100 files ≥ 0.9 × nginx"),
     ("journal_file", "journal_off", 0.9, "journal on + `--journal-file` ≥ 0.9 × journal off"),
+    ("tls", "nginx_tls", 0.8, "HTTPS keep-alive, 1 stub ≥ 0.8 × nginx over TLS (issue 17)"),
 ]
 
 
@@ -326,7 +349,7 @@ def report(args, cases, results, memory, notes, peer_versions, started):
             T.append(f"- {text}: {r:.2f} {B.verdict(r >= threshold)}" +
                      (f" (server CPU {cpu[0]:.1f} vs {cpu[1]:.1f} µs/req: {cpu[1] / cpu[0]:.2f})" if all(cpu) else ""))
     if T:
-        L += ["Targets (issue 19):", ""] + T + [""]
+        L += ["Targets (issues 19 and 17):", ""] + T + [""]
     if memory:
         L.append("| memory | VmRSS after start | VmRSS after the runs |")
         L.append("|---|---:|---:|")
@@ -567,6 +590,12 @@ def define_cases(args, data, only):
     item = data["db_users"][0]
     case("fe_crud", G5, "CRUD item (`--crud data.json`, `GET /users/1`: 209 bytes, pretty)", "fe_crud",
          "/users/1", expect=item)
+    if data.get("tls"):
+        G7 = "HTTPS, keep-alive: the same 164-byte JSON, the same certificate (ECDSA P-256)"
+        case("nginx_tls", G7, "nginx `return 200`, TLS 1.3 (2 workers)", "nginx_tls", users, scheme="https",
+             cafile=data["tls"][0])
+        case("tls", G7, "cannery, YAML, 1 stub, `--tls-cert` (journal on)", "tls", users, scheme="https",
+             cafile=data["tls"][0], base=("nginx_tls", "nginx"))
     if not args.no_peers:
         case("peer_wiremock", G6, "WireMock 3.13.2 (OpenJDK), the same root", "peer_wiremock", users,
              base=("fe_wiremock", "cannery"))
@@ -599,6 +628,12 @@ def start_servers(args, wanted, data, baseline, tmp, procs, notes):
             notes.append(f"nginx skipped: {why}")
         return p
 
+    def nginx_tls():
+        p, why = B.start_nginx(tmp, 2, tls=data["tls"], name="nginx_tls")
+        if not p:
+            notes.append(f"nginx over TLS skipped: {why}")
+        return p
+
     starts = {
         "mhd": lambda: B.start_baseline(baseline, body_file, args),
         "nginx": nginx,
@@ -612,6 +647,8 @@ def start_servers(args, wanted, data, baseline, tmp, procs, notes):
         "fe_wiremock": lambda: cannery("fe_wiremock", data["empty"], ["--wiremock", data["wiremock"]]),
         "fe_openapi": lambda: cannery("fe_openapi", data["empty"], ["--openapi", data["spec"]]),
         "fe_crud": lambda: cannery("fe_crud", data["empty"], ["--crud", data["db"]]),
+        "nginx_tls": nginx_tls,
+        "tls": lambda: cannery("tls", data["one"], ["--tls-cert", data["tls"][0], "--tls-key", data["tls"][1]]),
     }
     servers = {}
     for name, start in starts.items():
@@ -686,12 +723,13 @@ def measure(args, C, data, notes):
     for c in C:
         w = args.jvm_warmup if c["key"] == "peer_wiremock" else args.warmup
         if w:
-            B.wrk(args, c["port"], c["path"], w, script=c.get("script"))
+            B.wrk(args, c["port"], c["path"], w, script=c.get("script"), scheme=c.get("scheme", "http"))
     journal_bytes, journal_requests = 0, 0
     results = {c["key"]: [] for c in C}
     for rnd in range(args.runs):
         for c in C:
-            r = B.wrk(args, c["port"], c["path"], args.duration, c["pid"], script=c.get("script"))
+            r = B.wrk(args, c["port"], c["path"], args.duration, c["pid"], script=c.get("script"),
+                      scheme=c.get("scheme", "http"))
             results[c["key"]].append(r)
             if r["errors"]:
                 notes.append(f"{c['label']}, round {rnd + 1}: {r['errors']} socket errors")
@@ -790,6 +828,12 @@ def main():
                 except (ValueError, AttributeError):
                     n = "?"
                 notes.append(f"{c['label']}: the answer is {len(b):,} bytes of JSON with {n} near miss{'' if n == 1 else 'es'}")
+        for c in C:
+            if c.get("scheme") == "https":
+                try:
+                    notes.append(f"{c['label']}: {tls_session(c['port'], c['cafile'])}")
+                except (OSError, ssl.SSLError) as e:
+                    notes.append(f"{c['label']}: TLS session not read ({e})")
         if "peer_prism" in servers:
             b = answer(servers["peer_prism"].port, "/api/users/42")
             if b != BODY:
@@ -801,7 +845,7 @@ def main():
         for name, label in (("one", "cannery, 1 stub"), ("big", "cannery, 10,000 stubs"),
                             ("huge", "cannery, 100,000 stubs"), ("files", "cannery, 100 files of 1 MB"),
                             ("bodies", "cannery, the 100 KB bodies"),
-                            ("journal_file", "cannery, journal on + file"),
+                            ("journal_file", "cannery, journal on + file"), ("tls", "cannery, 1 stub, HTTPS"),
                             ("peer_wiremock", "WireMock (JVM)"), ("peer_json_server", "json-server (Node)"),
                             ("peer_prism", "Prism (Node)"), ("peer_mountebank", "Mountebank (Node)")):
             if name in servers:

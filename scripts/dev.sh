@@ -9,8 +9,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES="gcc libc6-dev pkg-config meson ninja-build libmicrohttpd-dev libyaml-dev libcjson-dev
-  libpcre2-dev libcurl4-openssl-dev libcriterion-dev curl ca-certificates python3-pytest scdoc"
+# libgnutls28-dev: src/tls.c (HTTPS certificates); openssl: the TLS tests make their certificates;
+# scdoc: the man pages
+PACKAGES="gcc libc6-dev pkg-config meson ninja-build libmicrohttpd-dev libgnutls28-dev libyaml-dev libcjson-dev
+  libpcre2-dev libcurl4-openssl-dev libcriterion-dev curl ca-certificates openssl python3-pytest scdoc"
 # only for `test`: clang and its runtime, for the fuzzers; Node.js for examples/node, and
 # npm for WireMock's Node clients (tests/node), unless npm is there already (a Node.js
 # from elsewhere bundles its own npm and conflicts with Debian's)

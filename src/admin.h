@@ -39,6 +39,7 @@ struct admin_ctx {
 	void (*republish)(void *cls);
 	void *republish_cls;
 	int64_t started_ms;             /* CLOCK_REALTIME at start, for uptimes */
+	bool https;                     /* served over TLS: absolute URLs say https:// */
 };
 struct strbuf;
 

@@ -66,14 +66,14 @@ static void route_release(void *data)
 static void save(struct crud_source *src);
 
 /* The request's URL as json-server builds its Link and Location headers from it: "http://"
- * HOST, then path (NULL: the target as received). */
+ * ("https://" over TLS) HOST, then path (NULL: the target as received). */
 static char *self_url(struct req_view *req, struct arena *a, const char *path)
 {
 	const struct kv *host = req_view_header(req, "Host");
 	struct strbuf sb = STRBUF_INIT;
 	if (!path)
 		path = req->target ? req->target : req->path;
-	strbuf_adds(&sb, "http://");
+	strbuf_adds(&sb, req->https ? "https://" : "http://");
 	strbuf_adds(&sb, host ? host->value : "localhost");
 	strbuf_adds(&sb, path);
 	char *s = arena_strndup(a, strbuf_str(&sb), sb.len);

@@ -23,6 +23,7 @@
 #include "reply.h"
 #include "reply_cache.h"
 #include "timers.h"
+#include "tls.h"
 #include "util/clock.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -213,9 +214,23 @@ static enum MHD_Result reset_connection(struct req_ctx *ctx)
 	return MHD_NO;
 }
 
-/* Writes all of buf to the client's socket (non-blocking: waits for room, up to
- * RAW_WRITE_MS in all). For the answers libmicrohttpd cannot give, after which the
- * connection closes: false when it could not. */
+/* One write of raw_write: on the socket, or on MHD's TLS session over it (bytes written
+ * on the socket itself would break the TLS record stream: the client would see a bad
+ * record, not the answer). > 0, or a negative errno. */
+static ssize_t raw_send(struct req_ctx *ctx, int fd, const void *buf, size_t len)
+{
+	if (ctx->h->cfg.tls_cert_pem) {
+		const union MHD_ConnectionInfo *ti =
+			MHD_get_connection_info(ctx->conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+		return ti && ti->tls_session ? tls_session_send(ti->tls_session, buf, len) : -EIO;
+	}
+	ssize_t w = send(fd, buf, len, MSG_NOSIGNAL);
+	return w > 0 ? w : w == 0 ? -EIO : -errno;
+}
+
+/* Writes all of buf to the client (non-blocking: waits for room, up to RAW_WRITE_MS in
+ * all). For the answers libmicrohttpd cannot give, after which the connection closes:
+ * false when it could not. */
 #define RAW_WRITE_MS 5000
 static bool raw_write(struct req_ctx *ctx, const void *buf, size_t len)
 {
@@ -224,14 +239,14 @@ static bool raw_write(struct req_ctx *ctx, const void *buf, size_t len)
 		return false;
 	uint64_t deadline = clock_now_ms() + RAW_WRITE_MS;
 	for (size_t off = 0; off < len;) {
-		ssize_t w = send(ci->connect_fd, (const char *)buf + off, len - off, MSG_NOSIGNAL);
+		ssize_t w = raw_send(ctx, ci->connect_fd, (const char *)buf + off, len - off);
 		if (w > 0) {
 			off += (size_t)w;
 			continue;
 		}
-		if (w < 0 && errno == EINTR)
+		if (w == -EINTR)
 			continue;
-		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && clock_now_ms() < deadline) {
+		if ((w == -EAGAIN || w == -EWOULDBLOCK) && clock_now_ms() < deadline) {
 			struct pollfd pfd = { ci->connect_fd, POLLOUT, 0 };
 			poll(&pfd, 1, 50);
 			continue;
@@ -342,6 +357,7 @@ static enum MHD_Result begin(struct http *h, struct req_ctx *ctx, struct MHD_Con
 	if (ctx->link)
 		conns_head_done(h->conns, ctx->link, clock_now_ms());
 	x->view.arena = &x->arena;
+	x->view.https = h->cfg.tls_cert_pem != NULL;
 	x->view.method = arena_strdup(&x->arena, method);
 	x->view.path = split_absolute_form(&x->arena, url, &x->authority);
 	x->view.target = x->raw_uri;
@@ -489,6 +505,12 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 			return;
 		}
 	}
+	if (h->cfg.tls_cert_pem && strstr(sb.buf, "received handshake message out of context")) {
+		/* what libmicrohttpd says of every failed handshake: say what usually causes one */
+		strbuf_reset(&sb);
+		strbuf_adds(&sb, "cannery: http: TLS handshake failed (most often a client that does not trust the "
+			    "certificate, or plain HTTP sent to this HTTPS port)\n");
+	}
 	if (sb.buf[sb.len - 1] != '\n')
 		strbuf_addc(&sb, '\n');
 	ssize_t w = write(h->cfg.log_fd, sb.buf, sb.len);
@@ -531,8 +553,21 @@ int http_start(struct http *h, int listen_fd, char **error)
 	fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK);
 	h->listen_fd = listen_fd;
 	unsigned threads = h->cfg.threads ? h->cfg.threads : ncores();
-	h->daemon = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME,
+	unsigned mode = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+	/* HTTPS: MHD copies neither text, so both stay with the server until it is destroyed */
+	struct MHD_OptionItem tls[] = {
+		{ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)h->cfg.tls_cert_pem },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)h->cfg.tls_key_pem },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+	if (h->cfg.tls_cert_pem) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			*error = xstrdup("cannot serve HTTPS: this libmicrohttpd was built without TLS support");
+			return -ENOTSUP;
+		}
+		mode |= MHD_USE_TLS;
+	}
+	h->daemon = MHD_start_daemon(mode,
 		0, NULL, NULL, on_request, h,
 		/* the logger goes first, or MHD complains through its own */
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
@@ -544,6 +579,7 @@ int http_start(struct http *h, int listen_fd, char **error)
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
+		MHD_OPTION_ARRAY, h->cfg.tls_cert_pem ? tls : tls + 2,
 		MHD_OPTION_END);
 	if (!h->daemon) {
 		*error = xstrdup("cannot start the HTTP server (libmicrohttpd refused the options)");

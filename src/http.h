@@ -23,6 +23,10 @@ struct http_config {
 	size_t max_body;
 	int log_fd;                     /* libmicrohttpd's own messages */
 	bool quiet;
+	/* HTTPS (SPEC section 12): the certificate chain and its key as PEM text, checked
+	 * already (tls.h); borrowed: they must outlive the adapter. NULL: plain HTTP. */
+	const char *tls_cert_pem;
+	const char *tls_key_pem;
 };
 
 /** A stopped adapter. */

@@ -66,8 +66,12 @@ static const char serve_text[] =
 	"                       limit, less 128, at most 65536)\n"
 	"  --head-timeout T     a whole request head must arrive within T (default 10s; 0: off)\n"
 	"  --min-body-rate B    bytes/s a request body must average after T (default 1024; 0: off)\n"
+	"  --tls-cert F --tls-key F\n"
+	"                       serve HTTPS on the port with this certificate and key (PEM)\n"
+	"  --tls-self-signed    serve HTTPS with a certificate made at start for localhost,\n"
+	"                       127.0.0.1 and ::1 (its SHA-256 fingerprint goes to stderr)\n"
 	"\n"
-	"Ready line on stdout: 'cannery: serving N stubs on http://HOST:PORT'.\n"
+	"Ready line on stdout: 'cannery: serving N stubs on http://HOST:PORT' (https:// with TLS).\n"
 	"SIGINT/SIGTERM stop gracefully; SIGHUP reloads the stubs.\n";
 
 static const char check_text[] =
@@ -95,10 +99,10 @@ static const char record_text[] =
 	"  --proxy-timeout T    bound on each exchange, e.g. 500ms or 10s (default 30s): 504 after it\n"
 	"  --host ADDR, --port N, --allow-host NAME, --max-body BYTES, --quiet, --verbose,\n"
 	"  --max-connections N, --head-timeout T, --min-body-rate B, --journal-limit N,\n"
-	"  --journal-file F, --admin-token T\n"
+	"  --journal-file F, --admin-token T, --tls-cert F, --tls-key F, --tls-self-signed\n"
 	"                       as for serve\n"
 	"\n"
-	"Ready line on stdout: 'cannery: recording URL on http://HOST:PORT'.\n";
+	"Ready line on stdout: 'cannery: recording URL on http://HOST:PORT' (https:// with TLS).\n";
 
 enum opt_kind { OPT_FLAG, OPT_VALUE, OPT_LIST };
 
@@ -134,6 +138,9 @@ static const struct opt serve_opts[] = {
 	{ "wiremock", OPT_LIST, true },
 	{ "openapi", OPT_LIST, true },
 	{ "no-validate", OPT_FLAG, true },
+	{ "tls-cert", OPT_VALUE, true },
+	{ "tls-key", OPT_VALUE, true },
+	{ "tls-self-signed", OPT_FLAG, true },
 	{ NULL, OPT_FLAG, false },
 };
 
@@ -154,6 +161,9 @@ static const struct opt record_opts[] = {
 	{ "max-connections", OPT_VALUE, true },
 	{ "head-timeout", OPT_VALUE, true },
 	{ "min-body-rate", OPT_VALUE, true },
+	{ "tls-cert", OPT_VALUE, true },
+	{ "tls-key", OPT_VALUE, true },
+	{ "tls-self-signed", OPT_FLAG, true },
 	{ NULL, OPT_FLAG, false },
 };
 
@@ -327,6 +337,15 @@ static void apply(struct cli *cli, const struct opt *o, const char *value, const
 		if (!parse_uint(value, 1u << 30, &v))
 			die_usage("invalid value '%s' for %s: expected bytes per second (0: off)", value, from);
 		cli->cfg.min_body_rate = (unsigned)v;
+	} else if (strcmp(n, "tls-cert") == 0 || strcmp(n, "tls-key") == 0) {
+		if (!*value)
+			die_usage("invalid value '%s' for %s: expected a PEM file", value, from);
+		if (strcmp(n, "tls-cert") == 0)
+			cli->cfg.tls_cert_file = value;
+		else
+			cli->cfg.tls_key_file = value;
+	} else if (strcmp(n, "tls-self-signed") == 0) {
+		cli->cfg.tls_self_signed = true;
 	} else if (strcmp(n, "record") == 0 || strcmp(n, "journal-file") == 0 || strcmp(n, "admin-token") == 0) {
 		if (!*value)
 			die_usage("invalid value '%s' for %s: expected a non-empty value", value, from);
@@ -581,6 +600,11 @@ static int run(int argc, char **argv, bool record)
 		record_config(&cli);
 	if (cli.record && !cli.proxy)
 		die_usage("--record needs --proxy URL");
+	if ((cli.cfg.tls_cert_file || cli.cfg.tls_key_file) && cli.cfg.tls_self_signed)
+		die_usage("--tls-self-signed cannot go with --tls-cert/--tls-key: give one certificate");
+	if (!!cli.cfg.tls_cert_file != !!cli.cfg.tls_key_file)
+		die_usage(cli.cfg.tls_cert_file ? "--tls-cert needs --tls-key FILE (the certificate's private key)"
+						: "--tls-key needs --tls-cert FILE (the key's certificate)");
 	cli.cfg.proxy = cli.proxy;
 	cli.cfg.record_dir = cli.record;
 	if (cli.unsupported[0]) {
@@ -641,6 +665,9 @@ static int run(int argc, char **argv, bool record)
 		free(err);
 		goto out;
 	}
+	if (cli.cfg.tls_self_signed)
+		fprintf(stderr, "cannery: TLS certificate made for localhost, 127.0.0.1 and ::1; "
+			"SHA-256 fingerprint %s\n", cannery_server_tls_fingerprint(srv));
 	rc = cannery_server_start(srv, &err);
 	if (rc < 0) {
 		fprintf(stderr, "cannery: %s\n", err);

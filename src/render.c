@@ -42,6 +42,7 @@ enum var_kind {
 	VAR_HOST,
 	VAR_PORT,
 	VAR_BASE_URL,
+	VAR_SCHEME,
 	VAR_RANDOM,
 	VAR_JAVA_NOW,           /* a javadate-printed time */
 	VAR_JAVA_JSON,          /* a JSON body value printed as WireMock's jsonPath helper */
@@ -206,6 +207,7 @@ void tpl_add_var(struct tpl *t, const struct tpl_var *spec)
 		[TPL_VAR_HOST] = VAR_HOST,
 		[TPL_VAR_PORT] = VAR_PORT,
 		[TPL_VAR_BASE_URL] = VAR_BASE_URL,
+		[TPL_VAR_SCHEME] = VAR_SCHEME,
 		[TPL_VAR_RANDOM] = VAR_RANDOM,
 		[TPL_VAR_NOW] = VAR_JAVA_NOW,
 		[TPL_VAR_JSON_PATH] = VAR_JAVA_JSON,
@@ -803,8 +805,9 @@ static struct val segment_val(const struct expr *e, struct render_ctx *ctx)
 	return missing;
 }
 
-/* The Host header as Jetty splits it: the host ("[v6]" whole) and the port, "80" when it
- * names none; a decimal port loses its leading zeros. False without a Host header. */
+/* The Host header as Jetty splits it: the host ("[v6]" whole) and the port, the scheme's
+ * ("80", or "443" over TLS) when it names none; a decimal port loses its leading zeros.
+ * False without a Host header. */
 static bool host_parts(struct req_view *r, struct val *host, struct val *port)
 {
 	const struct kv *h = req_view_header(r, "host");
@@ -821,7 +824,7 @@ static bool host_parts(struct req_view *r, struct val *host, struct val *port)
 	}
 	*host = text_val(s, colon);
 	if (colon + 1 >= n) {
-		*port = text_val("80", 2);
+		*port = r->https ? text_val("443", 3) : text_val("80", 2);
 		return true;
 	}
 	const char *p = s + colon + 1;
@@ -844,9 +847,10 @@ static struct val host_val(enum var_kind var, struct req_view *r)
 	if (var == VAR_PORT)
 		return port;
 	struct strbuf sb = STRBUF_INIT;
-	strbuf_adds(&sb, "http://");
+	const char *dflt = r->https ? "443" : "80";
+	strbuf_adds(&sb, r->https ? "https://" : "http://");
 	strbuf_add(&sb, host.s, host.len);
-	if (!(port.len == 2 && memcmp(port.s, "80", 2) == 0)) {
+	if (!(port.len == strlen(dflt) && memcmp(port.s, dflt, port.len) == 0)) {
 		strbuf_addc(&sb, ':');
 		strbuf_add(&sb, port.s, port.len);
 	}
@@ -977,6 +981,8 @@ static struct val eval_var(const struct expr *e, struct render_ctx *ctx)
 	case VAR_PORT:
 	case VAR_BASE_URL:
 		return host_val(e->var, r);
+	case VAR_SCHEME:
+		return r->https ? text_val("https", 5) : text_val("http", 4);
 	case VAR_RANDOM:
 		return random_val(e, ctx);
 	case VAR_JAVA_NOW: {

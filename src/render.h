@@ -82,10 +82,12 @@ enum tpl_var_kind {
 	TPL_VAR_COOKIE,         /* name: a cookie's first value (or the index-th) */
 	TPL_VAR_BODY,           /* the body as received */
 	TPL_VAR_HOST,           /* the Host header without its port ("[::1]" for IPv6) */
-	TPL_VAR_PORT,           /* the Host header's port, 80 when it names none */
-	TPL_VAR_BASE_URL,       /* http://HOST, with :PORT unless the port is 80 */
+	TPL_VAR_PORT,           /* the Host header's port, 80 (443 over TLS) when it names none */
+	TPL_VAR_BASE_URL,       /* http://HOST (https:// over TLS), with :PORT unless it is the
+				 * scheme's default port */
 	TPL_VAR_RANDOM,         /* random_length random characters of random_chars */
 	TPL_VAR_NOW,            /* the request's time (ctx->now_ms) shifted by now_offset, printed by now_format */
+	TPL_VAR_SCHEME,         /* "http", or "https" over TLS */
 	TPL_VAR_JSON_PATH,      /* name: a dotted path ("a.b.0.c", "" for the root) into the JSON body,
 				 * printed as WireMock's jsonPath helper prints it (javatext_json_value);
 				 * json_default when absent or null; empty when there is no body */

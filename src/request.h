@@ -33,6 +33,7 @@ struct req_view {
 	const char *body;               /* raw body; may be NULL when empty */
 	size_t body_len;
 	struct arena *arena;            /* for captures and parsed parts; required */
+	bool https;                     /* it came over TLS: URLs built from it say https:// */
 	/* caches: zero-initialise, then leave to request.c */
 	int json_state;                 /* 0 not tried, 1 parsed, -1 not JSON */
 	cJSON *json;                    /* owned; freed by req_view_release */

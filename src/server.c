@@ -33,6 +33,7 @@
 #include "stub_load.h"
 #include "stub_set.h"
 #include "timers.h"
+#include "tls.h"
 #include "util/rng.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -51,6 +52,7 @@ struct cannery_server {
 	char *admin_token;
 	char *proxy_url;
 	char *record_dir;
+	struct tls_identity *tls;      /* HTTPS: the certificate and key served; NULL: HTTP */
 
 	int listen_fd;
 	unsigned port;
@@ -461,6 +463,47 @@ out:
 	return rc;
 }
 
+/* The HTTPS identity the options ask for (SPEC section 12): files, PEM text, or one made
+ * now; a problem becomes one "cannery: ..." line in *errors. A warning about the
+ * certificate (expired) goes to the log. */
+static int start_tls(struct cannery_server *srv, const struct cannery_config *cfg, char **errors)
+{
+	char *msg = NULL;
+	int rc = 0;
+	bool files = cfg->tls_cert_file || cfg->tls_key_file, pem = cfg->tls_cert_pem || cfg->tls_key_pem;
+	if (files + pem + cfg->tls_self_signed > 1)
+		msg = xstrdup("give one TLS certificate: files, PEM text or self-signed, not several");
+	else if (files && (!cfg->tls_cert_file || !cfg->tls_key_file))
+		msg = xstrdup(cfg->tls_cert_file ? "a TLS certificate needs its key (tls_key_file)"
+						 : "a TLS key needs its certificate (tls_cert_file)");
+	else if (pem && (!cfg->tls_cert_pem || !cfg->tls_key_pem))
+		msg = xstrdup(cfg->tls_cert_pem ? "a TLS certificate needs its key (tls_key_pem)"
+						: "a TLS key needs its certificate (tls_cert_pem)");
+	else if (files)
+		rc = tls_identity_load(cfg->tls_cert_file, cfg->tls_key_file, &srv->tls, &msg);
+	else if (pem)
+		rc = tls_identity_from_pem(cfg->tls_cert_pem, "tls_cert_pem", cfg->tls_key_pem, "tls_key_pem", &srv->tls,
+					   &msg);
+	else if (cfg->tls_self_signed)
+		rc = tls_identity_self_signed(&srv->tls, &msg);
+	if (msg && rc == 0)
+		rc = -EINVAL;
+	if (rc < 0) {
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_addf(&sb, "cannery: %s\n", msg ? msg : strerror(-rc));
+		if (errors)
+			*errors = strbuf_detach(&sb, NULL);
+		strbuf_release(&sb);
+	} else if (srv->tls && tls_identity_warning(srv->tls)) {
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_addf(&sb, "cannery: warning: %s\n", tls_identity_warning(srv->tls));
+		log_line(srv, &sb);
+		strbuf_release(&sb);
+	}
+	free(msg);
+	return rc;
+}
+
 /* Reads every WireMock root and --crud file; all or nothing. */
 static int start_sources(struct cannery_server *srv, const struct cannery_config *cfg, char **errors)
 {
@@ -528,6 +571,13 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 {
 	struct cannery_server *srv = xcalloc(1, sizeof(*srv));
 	srv->cfg = *cfg;
+	srv->cfg.tls_cert_file = srv->cfg.tls_key_file = srv->cfg.tls_cert_pem = srv->cfg.tls_key_pem = NULL;
+	/* a bad certificate is found before anything is loaded or started */
+	int rc = start_tls(srv, cfg, errors);
+	if (rc < 0) {
+		free(srv);
+		return rc;
+	}
 	split_dirs(srv, cfg);
 	pthread_mutex_init(&srv->publish_lock, NULL);
 	pthread_mutex_init(&srv->stub_proxy_lock, NULL);
@@ -568,7 +618,7 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 		.files_read = files_read,
 		.cls = srv,
 	};
-	int rc = catalog_create(&cc, &srv->catalog, errors);
+	rc = catalog_create(&cc, &srv->catalog, errors);
 	if (rc == 0)
 		rc = start_sources(srv, cfg, errors);
 	if (rc == 0 && srv->nopenapi)
@@ -608,6 +658,7 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 		.republish = republish,
 		.republish_cls = srv,
 		.started_ms = now_ms,
+		.https = srv->tls != NULL,
 		.log_fd = srv->cfg.log_fd,
 		.quiet = srv->cfg.log == CANNERY_LOG_QUIET,
 	};
@@ -693,16 +744,17 @@ static int open_listener(struct cannery_server *srv, char **error)
 	socklen_t sl = sizeof(ss);
 	getsockname(fd, (struct sockaddr *)&ss, &sl);
 	char ip[INET6_ADDRSTRLEN] = "";
+	const char *scheme = srv->tls ? "https" : "http";
 	if (ss.ss_family == AF_INET6) {
 		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
 		inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
 		srv->port = ntohs(in6->sin6_port);
-		snprintf(srv->url, sizeof(srv->url), "http://[%s]:%u", ip, srv->port);
+		snprintf(srv->url, sizeof(srv->url), "%s://[%s]:%u", scheme, ip, srv->port);
 	} else {
 		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
 		inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
 		srv->port = ntohs(in->sin_port);
-		snprintf(srv->url, sizeof(srv->url), "http://%s:%u", ip, srv->port);
+		snprintf(srv->url, sizeof(srv->url), "%s://%s:%u", scheme, ip, srv->port);
 	}
 	srv->loopback = addr_is_loopback((struct sockaddr *)&ss);
 	srv->listen_fd = fd;
@@ -760,6 +812,8 @@ int cannery_server_start(struct cannery_server *srv, char **error)
 		.max_body = srv->cfg.max_body,
 		.log_fd = srv->cfg.log_fd,
 		.quiet = srv->cfg.log == CANNERY_LOG_QUIET,
+		.tls_cert_pem = srv->tls ? tls_identity_cert_pem(srv->tls) : NULL,
+		.tls_key_pem = srv->tls ? tls_identity_key_pem(srv->tls) : NULL,
 	};
 	srv->http = http_create(&hc);
 	/* the HTTP adapter owns the socket from here on, whatever happens */
@@ -792,6 +846,16 @@ bool cannery_server_is_loopback(const struct cannery_server *srv)
 const char *cannery_server_url(const struct cannery_server *srv)
 {
 	return srv->url[0] ? srv->url : NULL;
+}
+
+const char *cannery_server_tls_certificate(const struct cannery_server *srv)
+{
+	return srv->tls ? tls_identity_cert_pem(srv->tls) : NULL;
+}
+
+const char *cannery_server_tls_fingerprint(const struct cannery_server *srv)
+{
+	return srv->tls ? tls_identity_fingerprint(srv->tls) : NULL;
 }
 
 /*
@@ -874,5 +938,7 @@ void cannery_server_destroy(struct cannery_server *srv)
 	free_strv(srv->allow_hosts);
 	free_strv(srv->crud_files);
 	free(srv->host);
+	/* after the HTTP adapter, which served them */
+	tls_identity_destroy(srv->tls);
 	free(srv);
 }

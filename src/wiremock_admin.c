@@ -174,9 +174,10 @@ static void add_time(struct strbuf *out, const struct timespec *t)
 		    tm.tm_min, tm.tm_sec, t->tv_nsec / 1000000);
 }
 
-/* A serve event's `request`: what WireMock logs of a request. Header names are the
- * journal's (lower case); a repeated header is an array. */
-static void request_json(const struct journal_entry *e, struct strbuf *out)
+/* A serve event's `request`: what WireMock logs of a request (absoluteUrl with https://
+ * when the server serves TLS). Header names are the journal's (lower case); a repeated
+ * header is an array. */
+static void request_json(const struct journal_entry *e, bool https, struct strbuf *out)
 {
 	const char *host = "127.0.0.1";
 	for (size_t i = 0; i < e->nheaders; i++)
@@ -185,7 +186,7 @@ static void request_json(const struct journal_entry *e, struct strbuf *out)
 	strbuf_adds(out, "{\"url\":");
 	strbuf_add_json_string(out, e->target, strlen(e->target));
 	struct strbuf abs = STRBUF_INIT;
-	strbuf_addf(&abs, "http://%s%s", host, e->target);
+	strbuf_addf(&abs, "%s://%s%s", https ? "https" : "http", host, e->target);
 	strbuf_adds(out, ",\"absoluteUrl\":");
 	strbuf_add_json_string(out, abs.buf, abs.len);
 	strbuf_release(&abs);
@@ -229,7 +230,7 @@ static void request_json(const struct journal_entry *e, struct strbuf *out)
 	base64_encode(out, e->body, e->body_len);
 	strbuf_adds(out, "\",\"body\":");
 	strbuf_add_json_string(out, e->body, e->body_len);
-	strbuf_adds(out, ",\"protocol\":\"HTTP/1.1\",\"scheme\":\"http\",\"loggedDateString\":");
+	strbuf_addf(out, ",\"protocol\":\"HTTP/1.1\",\"scheme\":\"%s\",\"loggedDateString\":", https ? "https" : "http");
 	add_time(out, &e->time);
 	strbuf_adds(out, ",\"queryParams\":{");
 	for (size_t i = 0; i < e->nquery; i++) {
@@ -257,10 +258,10 @@ static void request_json(const struct journal_entry *e, struct strbuf *out)
 }
 
 /* A serve event (GET /__admin/requests): its id is made from the journal's sequence. */
-static void event_json(const struct journal_entry *e, struct strbuf *out)
+static void event_json(const struct journal_entry *e, bool https, struct strbuf *out)
 {
 	strbuf_addf(out, "{\"id\":\"00000000-0000-4000-8000-%012" PRIx64 "\",\"request\":", e->seq);
-	request_json(e, out);
+	request_json(e, https, out);
 	strbuf_addf(out, ",\"responseDefinition\":{\"status\":%d},\"response\":{\"status\":%d},\"wasMatched\":%s", e->status,
 		    e->status, e->stub ? "true" : "false");
 	strbuf_addf(out, ",\"timing\":{\"addedDelay\":0,\"processTime\":0,\"responseSendTime\":0,\"serveTime\":%.0f,"
@@ -318,9 +319,9 @@ static int list_requests(const struct admin_ctx *ax, const struct admin_request 
 		if (n++)
 			strbuf_addc(out, ',');
 		if (unmatched)
-			request_json(e, out);
+			request_json(e, ax->https, out);
 		else
-			event_json(e, out);
+			event_json(e, ax->https, out);
 	}
 	if (unmatched)
 		strbuf_adds(out, "],\"requestJournalDisabled\":false}");
@@ -354,7 +355,7 @@ static int match_requests(const struct admin_ctx *ax, const struct admin_request
 		if (find) {
 			if (count)
 				strbuf_addc(out, ',');
-			request_json(snap.v[k], out);
+			request_json(snap.v[k], ax->https, out);
 		}
 		count++;
 	}

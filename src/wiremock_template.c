@@ -476,6 +476,7 @@ static void resolve_request(struct wmc *c, const struct tok *t, char **segs, int
 	} plain[] = {
 		{ "url", TPL_VAR_URL },   { "method", TPL_VAR_METHOD }, { "body", TPL_VAR_BODY },
 		{ "host", TPL_VAR_HOST }, { "port", TPL_VAR_PORT },     { "baseUrl", TPL_VAR_BASE_URL },
+		{ "scheme", TPL_VAR_SCHEME },
 	};
 	static const char *const unsupported[] = {
 		"id", "requestLine", "bodyAsBase64", "binary", "isBinary", "multipart", "isMultipart", "parts",
@@ -494,13 +495,6 @@ static void resolve_request(struct wmc *c, const struct tok *t, char **segs, int
 				it->kind = IT_NONE;
 			return;
 		}
-	}
-	if (strcmp(a, "scheme") == 0) {
-		/* cannery serves plain HTTP only */
-		it->kind = scalar_tail(c, t, segs, 2, n) ? IT_NONE : IT_LIT;
-		it->s = "http";
-		it->len = 4;
-		return;
 	}
 	if (strcmp(a, "path") == 0 || strcmp(a, "pathSegments") == 0) {
 		resolve_path(c, t, segs, n, it);

@@ -79,6 +79,16 @@ struct cannery_config {
 	const char *const *openapi_specs;
 	size_t nopenapi_specs;
 	bool no_validate;                 /* do not validate requests against the specs; default false */
+	/* HTTPS on the same port (SPEC section 12, docs/tls.md): a certificate (chain) and its
+	 * unencrypted private key, PEM, as two files or as two texts; or tls_self_signed, a
+	 * certificate made at create for localhost, 127.0.0.1 and ::1. At most one of the three.
+	 * cannery_server_create checks them (readable, PEM, the key matches the certificate)
+	 * and fails with -EINVAL and one line in *errors naming the file and the problem. */
+	const char *tls_cert_file;
+	const char *tls_key_file;
+	const char *tls_cert_pem;
+	const char *tls_key_pem;
+	bool tls_self_signed;
 };
 
 struct cannery_server;
@@ -104,9 +114,20 @@ int cannery_server_start(struct cannery_server *srv, char **error);
 /** The port actually bound (useful after port 0). 0 before start. */
 unsigned cannery_server_port(const struct cannery_server *srv);
 
-/** The bound address as a URL without a trailing slash, e.g. "http://127.0.0.1:40123".
+/** The bound address as a URL without a trailing slash, e.g. "http://127.0.0.1:40123"
+ *  ("https://..." with TLS).
  *  Borrowed; valid until destroy. NULL before start. */
 const char *cannery_server_url(const struct cannery_server *srv);
+
+/** With TLS: the certificate served, as PEM text (for a client's CA file, e.g. libcurl's
+ *  CURLOPT_CAINFO_BLOB), the generated one with tls_self_signed. NULL without TLS.
+ *  Borrowed; valid until destroy; available once created. */
+const char *cannery_server_tls_certificate(const struct cannery_server *srv);
+
+/** With TLS: the certificate's SHA-256 fingerprint as `openssl x509 -fingerprint -sha256`
+ *  prints it ("3A:0F:...": 32 upper-case hex bytes, colon-separated). NULL without TLS.
+ *  Borrowed; valid until destroy. */
+const char *cannery_server_tls_fingerprint(const struct cannery_server *srv);
 
 /** Whether the server is bound to a loopback address (the Host check applies then). */
 bool cannery_server_is_loopback(const struct cannery_server *srv);

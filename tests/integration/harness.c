@@ -603,6 +603,7 @@ static bool parse_ready(struct h_server *s, const char *line)
 	char *end;
 	long v;
 	size_t hl;
+	bool tls;
 
 	if (!p && strncmp(line, "cannery: recording ", 19) != 0)
 		return false;
@@ -614,9 +615,12 @@ static bool parse_ready(struct h_server *s, const char *line)
 	}
 	s->nstubs = (int)v;
 	url = strstr(line, " on http://");
+	tls = !url;
+	if (tls)
+		url = strstr(line, " on https://");
 	if (!url)
 		return false;
-	url += 11;
+	url += tls ? 12 : 11;
 	colon = strrchr(url, ':');
 	if (!colon)
 		return false;
@@ -629,7 +633,7 @@ static bool parse_ready(struct h_server *s, const char *line)
 	if (end == colon + 1 || *end || v <= 0 || v > 65535)
 		return false;
 	s->port = (int)v;
-	snprintf(s->url, sizeof(s->url), "http://127.0.0.1:%d", s->port);
+	snprintf(s->url, sizeof(s->url), "%s://127.0.0.1:%d", tls ? "https" : "http", s->port);
 	return true;
 }
 
@@ -905,6 +909,8 @@ struct h_response *h_client_request(struct h_client *c, const struct h_server *s
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, &hs);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->error);
+	if (s->ca_file)
+		curl_easy_setopt(e, CURLOPT_CAINFO, s->ca_file);
 	if (body) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);

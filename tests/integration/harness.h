@@ -77,11 +77,14 @@ struct h_server {
 	int nstubs;         /* from the ready line */
 	char host[64];      /* from the ready line, e.g. "127.0.0.1" */
 	char *ready_line;   /* the ready line without its newline */
-	char url[96];       /* "http://127.0.0.1:PORT": always loopback, whatever --host says */
+	char url[96];       /* "http://127.0.0.1:PORT" ("https://" when the ready line says so):
+			     * always loopback, whatever --host says */
 	int out_fd;         /* read end of the child's stdout */
 	int err_fd;         /* unlinked temporary file holding the child's stderr */
 	bool reaped;
 	int exit_code;      /* valid once reaped: as in struct h_run */
+	const char *ca_file;   /* HTTPS: the PEM file requests verify the server's certificate
+				* against (verification is always on); NULL: the system's CAs */
 };
 
 /**

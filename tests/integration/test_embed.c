@@ -325,3 +325,117 @@ Test(embed, stop_ends_waits_on_a_server_that_never_started)
 	cr_expect_eq(w.rc, -ECANCELED);
 	cannery_server_destroy(srv);
 }
+
+/* ---- HTTPS (SPEC section 12) ---- */
+
+/* A server made with cfg's TLS fields (the rest as start() sets it), the harness trusting
+ * the certificate it serves. */
+static void start_tls(struct fixture *f, struct cannery_config *cfg)
+{
+	char *err = NULL;
+	cfg->port = 0;
+	cfg->log = CANNERY_LOG_QUIET;
+	cfg->ndirs = 0;
+	cr_assert_eq(cannery_server_create(cfg, &f->srv, &err), 0, "create: %s", err ? err : "?");
+	cr_assert_eq(cannery_server_start(f->srv, &err), 0, "start: %s", err ? err : "?");
+	memset(&f->http, 0, sizeof(f->http));
+	f->http.port = (int)cannery_server_port(f->srv);
+	f->http.reaped = true;
+	snprintf(f->http.url, sizeof(f->http.url), "%s", cannery_server_url(f->srv));
+	const char *dir = h_tmpdir();
+	h_write_file(dir, "ca.pem", cannery_server_tls_certificate(f->srv));
+	f->http.ca_file = h_fmt("%s/ca.pem", dir);
+}
+
+Test(embed, a_self_signed_server_serves_https_and_hands_out_its_certificate)
+{
+	struct fixture f;
+	struct cannery_config cfg;
+	cannery_config_init(&cfg);
+	cfg.tls_self_signed = true;
+	start_tls(&f, &cfg);
+	cr_expect(strncmp(cannery_server_url(f.srv), "https://127.0.0.1:", 18) == 0, "%s", cannery_server_url(f.srv));
+	cr_expect(h_contains(cannery_server_tls_certificate(f.srv), "-----BEGIN CERTIFICATE-----"));
+	cr_expect_eq(strlen(cannery_server_tls_fingerprint(f.srv)), 95, "%s", cannery_server_tls_fingerprint(f.srv));
+	add(&f, "request: { path: /s }\nresponse: { body: secure }\n");
+	h_assert_get(&f.http, "/s", 200, "secure");
+	cr_expect_eq(count(&f, "path: /s"), 1);
+	cannery_server_destroy(f.srv);
+}
+
+Test(embed, a_certificate_and_key_given_as_pem_text)
+{
+	if (system("openssl version >/dev/null 2>&1") != 0)
+		cr_skip_test("openssl is not installed: it makes the test certificate");
+	const char *dir = h_tmpdir();
+	cr_assert_eq(system(h_fmt("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout %s/k.pem "
+				  "-out %s/c.pem -days 2 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 "
+				  ">/dev/null 2>&1", dir, dir)),
+		     0);
+	const char *cert = h_slurp(h_fmt("%s/c.pem", dir), NULL), *key = h_slurp(h_fmt("%s/k.pem", dir), NULL);
+	struct fixture f;
+	struct cannery_config cfg;
+	cannery_config_init(&cfg);
+	cfg.tls_cert_pem = cert;
+	cfg.tls_key_pem = key;
+	start_tls(&f, &cfg);
+	cr_expect_str_eq(cannery_server_tls_certificate(f.srv), cert);
+	add(&f, "request: { path: /p }\nresponse: { body: pem }\n");
+	h_assert_get(&f.http, "/p", 200, "pem");
+	cannery_server_destroy(f.srv);
+
+	/* the same as files, and both at once is a mistake */
+	cannery_config_init(&cfg);
+	cfg.tls_cert_file = h_fmt("%s/c.pem", dir);
+	cfg.tls_key_file = h_fmt("%s/k.pem", dir);
+	start_tls(&f, &cfg);
+	h_assert_get(&f.http, "/nothing", 404, NULL);
+	cannery_server_destroy(f.srv);
+	cfg.tls_cert_pem = cert;
+	cfg.tls_key_pem = key;
+	struct cannery_server *srv = NULL;
+	char *err = NULL;
+	cr_expect_eq(cannery_server_create(&cfg, &srv, &err), -EINVAL);
+	cr_expect_null(srv);
+	cr_expect(err && h_contains(err, "give one TLS certificate"), "%s", err ? err : "(none)");
+	free(err);
+}
+
+Test(embed, a_key_without_its_certificate_or_another_certificate_is_refused_at_create)
+{
+	struct cannery_server *srv = NULL, *other = NULL;
+	struct cannery_config cfg;
+	char *err = NULL;
+	cannery_config_init(&cfg);
+	cfg.ndirs = 0;
+	cfg.tls_key_pem = "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n";
+	cr_expect_eq(cannery_server_create(&cfg, &srv, &err), -EINVAL);
+	cr_expect(err && h_contains(err, "a TLS key needs its certificate (tls_cert_pem)"), "%s", err ? err : "(none)");
+	free(err);
+	err = NULL;
+	/* a real certificate, with a key that is no key of it */
+	cannery_config_init(&cfg);
+	cfg.ndirs = 0;
+	cfg.port = 0;
+	cfg.tls_self_signed = true;
+	cr_assert_eq(cannery_server_create(&cfg, &other, &err), 0);
+	cannery_config_init(&cfg);
+	cfg.ndirs = 0;
+	cfg.tls_cert_pem = cannery_server_tls_certificate(other);
+	cfg.tls_key_pem = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+	cr_expect_eq(cannery_server_create(&cfg, &srv, &err), -EINVAL);
+	cr_expect(err && h_contains(err, "TLS key 'tls_key_pem' does not parse"), "%s", err ? err : "(none)");
+	cr_expect(err && strchr(err, '\n') == err + strlen(err) - 1, "not one line: %s", err ? err : "");
+	free(err);
+	cannery_server_destroy(other);
+}
+
+Test(embed, a_plain_server_has_no_certificate)
+{
+	struct fixture f;
+	start(&f, NULL, NULL);
+	cr_expect_null(cannery_server_tls_certificate(f.srv));
+	cr_expect_null(cannery_server_tls_fingerprint(f.srv));
+	cr_expect(strncmp(cannery_server_url(f.srv), "http://", 7) == 0);
+	cannery_server_destroy(f.srv);
+}

@@ -184,6 +184,20 @@ Test(wm_template, method_body_host_port_scheme)
 	expect("{{request.host}}|{{request.port}}|{{request.baseUrl}}", "[::1]|9000|http://[::1]:9000");
 }
 
+/* over TLS (SPEC section 12): the scheme, 443 as the default port, and a baseUrl that
+ * leaves out :443 but not :80 */
+Test(wm_template, scheme_port_and_base_url_over_https)
+{
+	rq.v.https = true;
+	expect("{{request.scheme}}|{{request.port}}|{{request.baseUrl}}", "https|8080|https://example.com:8080");
+	set_host("localhost");
+	expect("{{request.port}}|{{request.baseUrl}}", "443|https://localhost");
+	set_host("localhost:443");
+	expect("{{request.port}}|{{request.baseUrl}}", "443|https://localhost");
+	set_host("localhost:80");
+	expect("{{request.port}}|{{request.baseUrl}}", "80|https://localhost:80");
+}
+
 Test(wm_template, unknown_names_render_empty)
 {
 	expect("[{{foo}}][{{request.foo}}][{{parameters.x}}][{{request.foo.bar}}][{{@index}}]", "[][][][][]");
