@@ -12,6 +12,7 @@
 #include "wiremock_admin.h"
 #include "cannery/cannery.h"
 #include "cors.h"
+#include "dashboard.h"
 #include "dispatch.h"
 #include "guard.h"
 #include "journal.h"
@@ -178,6 +179,10 @@ static enum pipe_result admin(struct pipeline *p, struct exchange *x)
 		.arg = x,
 	};
 	x->reply.stub_id = "admin";
+	if (dashboard_path(req.path)) {
+		dashboard_serve(p->cfg.admin, &req, &x->reply, &x->arena);
+		return answered(p, x);
+	}
 	int status;
 	if (!wm_admin_path(req.path))
 		status = admin_handle(p->cfg.admin, &req, &out, &type);
