@@ -173,9 +173,11 @@ function append(list) {
   if (st.entries.length > KEEP) dropBefore(st.entries[st.entries.length - KEEP].seq);
   const sc = $('scroller');
   const added = list.filter(passes).length;
-  // reading older entries further down: keep them where they are on screen
-  if (sc.scrollTop > 0) sc.scrollTop += added * st.rowH;
+  const top = sc.scrollTop;
   layout();
+  // reading older entries further down: keep them where they are on screen (the list
+  // has grown first, so the new position is never clamped)
+  if (top > 0) sc.scrollTop = top + added * st.rowH;
   render();
 }
 
