@@ -19,6 +19,7 @@
 #include "state.h"
 #include "stub_set.h"
 #include "util/arena.h"
+#include "util/base64.h"
 #include "util/strbuf.h"
 #include "util/utf8.h"
 
@@ -79,6 +80,42 @@ static void near_misses(const struct admin_ui_ctx *ax, const struct stub_set *se
 	arena_release(&a);
 }
 
+/* ,"response":{..}: what the entry kept of the answer (journal.h). */
+static void response_json(const struct journal_entry *e, struct strbuf *out)
+{
+	strbuf_addf(out, ",\"response\":{\"status\":%d,\"kept\":%s", e->status, e->resp_kept ? "true" : "false");
+	if (!e->resp_kept) {
+		strbuf_addc(out, '}');
+		return;
+	}
+	strbuf_adds(out, ",\"content_type\":");
+	if (e->resp_type)
+		strbuf_add_json_string(out, e->resp_type, strlen(e->resp_type));
+	else
+		strbuf_adds(out, "null");
+	bool text = !memchr(e->resp_body, '\0', e->resp_body_len) && utf8_valid(e->resp_body, e->resp_body_len);
+	bool cut = e->resp_body_len < e->resp_body_total;
+	if (!text && cut) {
+		/* cut inside a UTF-8 sequence: the whole characters before it are still text */
+		size_t n = e->resp_body_len;
+		for (size_t back = 0; back < 3 && n && !text; back++)
+			text = !memchr(e->resp_body, '\0', --n) && utf8_valid(e->resp_body, n);
+		if (text) {
+			strbuf_adds(out, ",\"body\":");
+			strbuf_add_json_string(out, e->resp_body, n);
+		}
+	} else if (text) {
+		strbuf_adds(out, ",\"body\":");
+		strbuf_add_json_string(out, e->resp_body, e->resp_body_len);
+	}
+	if (!text) {
+		strbuf_adds(out, ",\"body_base64\":\"");
+		base64_encode(out, e->resp_body, e->resp_body_len);
+		strbuf_addc(out, '"');
+	}
+	strbuf_addf(out, ",\"bytes\":%zu,\"truncated\":%s}", e->resp_body_total, cut ? "true" : "false");
+}
+
 static void entry_json(const struct admin_ui_ctx *ax, const struct journal_entry *e, struct strbuf *out)
 {
 	struct stub_set *set = slot_acquire(ax->slot);
@@ -89,6 +126,7 @@ static void entry_json(const struct admin_ui_ctx *ax, const struct journal_entry
 		strbuf_adds(out, "[]");
 	else
 		near_misses(ax, set, e, out);
+	response_json(e, out);
 	strbuf_adds(out, ",\"answered_by\":");
 	const struct stub *s = e->stub ? stub_set_find(set, e->stub) : NULL;
 	if (s) {

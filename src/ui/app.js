@@ -293,11 +293,22 @@ async function select(seq) {
         (e.stub === null ? 'no stub matched' : 'answered by ' + e.stub) + ' · ' + e.duration_ms + ' ms' }),
   ];
   parts.push(el('h3', { text: 'Response' }));
-  const resp = { status: e.status, stub: e.stub === null ? '(none)' : e.stub };
+  const r = d.response;
+  const resp = { status: e.status === 0 ? '(a fault: no answer)' : e.status, stub: e.stub === null ? '(none)' : e.stub };
   if (d.answered_by) resp['stub file'] = d.answered_by.file === null ? '(runtime stub)' : d.answered_by.file + ':' + d.answered_by.line;
+  if (r.kept && r.content_type !== null) resp['content-type'] = r.content_type;
   if (e.note) resp.note = e.note;
-  resp['duration'] = e.duration_ms + ' ms';
+  resp.duration = e.duration_ms + ' ms';
   parts.push(kvTable(resp));
+  if (r.kept && r.bytes) {
+    const text = r.body !== undefined ? pretty(r.body) : '(binary, base64) ' + r.body_base64;
+    parts.push(el('pre', { id: 'detail-response', text }));
+    if (r.truncated) parts.push(el('p', { class: 'hint', text: 'the first ' + 4096 + ' of ' + r.bytes + ' bytes (the journal keeps no more)' }));
+  } else if (r.kept) {
+    parts.push(el('p', { class: 'empty', id: 'detail-response', text: 'empty body' }));
+  } else if (e.stub === null && e.status === 404) {
+    parts.push(el('p', { class: 'hint', id: 'detail-response', text: 'the 404 that lists the near misses (below, as they stand now)' }));
+  }
   if (e.stub === null) parts.push(...missParts(d));
   parts.push(el('h3', { text: 'Query' }), kvTable(e.query));
   parts.push(el('h3', { text: 'Headers' }), kvTable(e.headers));

@@ -112,6 +112,13 @@ test('live journal, near misses, copy as stub, hot reload, the match seen in the
     [['POST', 'no stub matched', true], ['GET', 'get-user', false]], 'newest first; the miss marked');
   const missSeq = rows[0].seq;
 
+  // a matched request in full: what it was answered
+  await page.eval(`document.querySelector('#rows .row:not(.miss)').click()`);
+  const answer = await page.waitFor('the answer of the matched request', `(() => {
+    const r = document.getElementById('detail-response'); return r && r.textContent; })()`);
+  assert.match(answer, /"name": "Ada"/);
+  assert.match(await page.eval(`document.getElementById('detail').textContent`), /api\.yaml:1/);
+
   // the miss in full: its near misses, with the mismatch that made create-order miss
   await page.eval(`document.querySelector('#rows .row.miss').click()`);
   const near = await page.waitFor('the near misses', `(() => {
@@ -122,6 +129,7 @@ test('live journal, near misses, copy as stub, hot reload, the match seen in the
   assert.match(near[0], /body/);
   assert.match(await page.eval(`document.getElementById('detail-title').textContent`), /^POST \/api\/orders\?tag=a\+b&x=%7By%7D$/);
   assert.match(await page.eval(`document.getElementById('detail-body').textContent`), /"sku": "B-2"/);
+  assert.match(await page.eval(`document.getElementById('detail-response').textContent`), /near misses/);
 
   // copy as stub: YAML shown (and put on the clipboard where the browser allows it)
   await page.eval(`document.getElementById('copy-stub').click()`);

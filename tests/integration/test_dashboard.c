@@ -152,6 +152,16 @@ Test(dashboard, an_entry_in_full_with_its_near_misses)
 			 "header authorization: expected prefix \"Bearer \", got \"Basic x\"");
 	cJSON_Delete(o);
 
+	/* the answers: the JSON the stub sent; nothing kept of the miss's 404 (its near misses
+	 * are worked out again) */
+	r = h_get(s, "/__cannery/requests/1");
+	cr_expect(h_contains(r->body, "\"response\":{\"status\":200,\"kept\":true,\"content_type\":"
+				      "\"application/json\",\"body\":\"{\\\"id\\\":1}\",\"bytes\":8,"
+				      "\"truncated\":false}"),
+		  "%s", r->body);
+	r = h_get(s, "/__cannery/requests/2");
+	cr_expect(h_contains(r->body, "\"response\":{\"status\":404,\"kept\":false}"), "%s", r->body);
+
 	/* unknown, evicted or malformed ones */
 	cr_expect_eq(h_get(s, "/__cannery/requests/3")->status, 404);
 	cr_expect_eq(h_get(s, "/__cannery/requests/0")->status, 404);
@@ -163,6 +173,50 @@ Test(dashboard, an_entry_in_full_with_its_near_misses)
 	r = h_get(s, "/__cannery/requests/1");
 	cr_expect_eq(r->status, 404);
 	cr_expect(h_contains(r->body, "no such entry in the journal"), "%s", r->body);
+	h_server_stop_ok(s);
+}
+
+Test(dashboard, what_an_entry_keeps_of_the_answer)
+{
+	const char *dir = h_stub_dir("r.yaml",
+				     "- request: { path: /tpl }\n"
+				     "  response: { headers: { Content-Type: text/csv }, body: \"n={{request.query.n}}\" }\n"
+				     "- request: { path: /big }\n"
+				     "  response: { file: big.txt }\n"
+				     "- request: { path: /none }\n"
+				     "  response: { status: 204 }\n"
+				     "- request: { path: /reset }\n"
+				     "  response: { fault: reset }\n",
+				     NULL);
+	/* 5000 bytes of two-byte characters: cut at 4096, inside none */
+	char big[5001];
+	for (int i = 0; i < 5000; i += 2) {
+		big[i] = (char)0xc3;
+		big[i + 1] = (char)0xa9;
+	}
+	big[5000] = '\0';
+	h_write_file(dir, "big.txt", big);
+	struct h_server *s = h_serve(dir, "--no-watch", NULL);
+	h_get(s, "/tpl?n=7");
+	h_get(s, "/big");
+	h_get(s, "/none");
+	h_get(s, "/reset");
+	struct h_response *r = h_get(s, "/__cannery/requests/1");
+	cr_expect(h_contains(r->body, "\"response\":{\"status\":200,\"kept\":true,\"content_type\":\"text/csv\","
+				      "\"body\":\"n=7\",\"bytes\":3,\"truncated\":false}"),
+		  "%s", r->body);
+	r = h_get(s, "/__cannery/requests/2");
+	cr_expect(h_contains(r->body, "\"bytes\":5000,\"truncated\":true}"), "%s", r->body);
+	cJSON *o = json(r);
+	const char *body = str(cJSON_GetObjectItem(o, "response"), "body");
+	cr_expect_eq(strlen(body), 4096, "whole characters up to the limit");
+	cJSON_Delete(o);
+	r = h_get(s, "/__cannery/requests/3");
+	cr_expect(h_contains(r->body, "\"response\":{\"status\":204,\"kept\":true,\"content_type\":null,"
+				      "\"body\":\"\",\"bytes\":0,\"truncated\":false}"),
+		  "%s", r->body);
+	r = h_get(s, "/__cannery/requests/4");
+	cr_expect(h_contains(r->body, "\"response\":{\"status\":0,\"kept\":false}"), "%s", r->body);
 	h_server_stop_ok(s);
 }
 
