@@ -121,12 +121,12 @@ static void entry_json(const struct admin_ui_ctx *ax, const struct journal_entry
 	struct stub_set *set = slot_acquire(ax->slot);
 	strbuf_adds(out, "{\"request\":");
 	journal_entry_json(e, out);
+	response_json(e, out);
 	strbuf_adds(out, ",\"near_misses\":");
 	if (e->stub)
 		strbuf_adds(out, "[]");
 	else
 		near_misses(ax, set, e, out);
-	response_json(e, out);
 	strbuf_adds(out, ",\"answered_by\":");
 	const struct stub *s = e->stub ? stub_set_find(set, e->stub) : NULL;
 	if (s) {
