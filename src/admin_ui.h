@@ -22,8 +22,9 @@ struct admin_ui_ctx {
 /** GET /__cannery/requests/SEQ and GET /__cannery/requests/SEQ/stub; rest is what
  *  follows "/requests/". The first answers {"request":ENTRY,"response":{"status","kept",..},
  *  "near_misses":[..],"answered_by":{"id","file","line"}|null} (response: what the entry
- *  kept of its answer, journal.h; near misses: of an unmatched entry, against the stubs served now; [] for a matched one); the second a YAML stub document that,
- *  saved in a stub directory, matches that request (application/yaml). Writes the body
+ *  kept of its answer, journal.h; near misses: of an unmatched entry, against the stubs
+ *  served now; [] for a matched one); the second a YAML stub document that, saved in a
+ *  stub directory, matches that request (application/yaml). Writes the body
  *  to out, points *content_type at a static string and returns the HTTP status (404 for
  *  an entry not in the journal, or a rest that is not SEQ or SEQ/stub). Runs on MHD
  *  worker threads. */
