@@ -6,7 +6,8 @@
 // such request match (seen in the page), filters, the stub list with hits, the reload
 // error, clear, the --admin-token prompt, and 10,000 entries drawn with a bounded DOM.
 // Every wait polls the page; nothing sleeps a fixed time. With CANNERY_SCREENSHOT=FILE
-// it saves a screenshot there (docs/dashboard.png). Without a Chromium: skipped (77).
+// the last test saves a screenshot there (docs/dashboard.png). Without a Chromium:
+// skipped (77).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -139,10 +140,6 @@ test('live journal, near misses, copy as stub, hot reload, the match seen in the
   assert.match(yaml, /path: \/api\/orders/);
   assert.match(yaml, /sku: B-2/);
   assert.equal(await page.eval(`navigator.clipboard.readText()`), yaml, 'the same text on the clipboard');
-  if (process.env.CANNERY_SCREENSHOT) {
-    writeFileSync(process.env.CANNERY_SCREENSHOT, await page.screenshot());
-    console.error(`dashboard browser test: screenshot saved as ${process.env.CANNERY_SCREENSHOT}`);
-  }
 
   // saved into the stub directory: hot reload serves it, and the same request now matches
   writeFileSync(join(srv.dir, 'copied.yaml'), yaml);
@@ -247,5 +244,37 @@ test('10,000 entries: all counted, a bounded number of rows in the DOM, scrollin
   await page.waitFor('the new entry counted', `document.getElementById('shown').textContent === '${N + 1} requests'`);
   const top = await page.eval(`document.getElementById('scroller').scrollTop`);
   assert.equal(top, 5001 * 24);
+  assert.deepEqual(page.problems, []);
+});
+
+test('a session like a front-end developer\'s (the screenshot of docs/dashboard.md)', async () => {
+  const srv = await serve(stubDir(STUBS));
+  await browser.grantClipboard(srv.url);
+  const page = await browser.newPage(1400, 760);
+  await page.navigate(`${srv.url}/__cannery/ui`);
+  await page.waitFor('the page to follow the journal', `document.getElementById('live').textContent === 'live'`);
+  const auth = { Authorization: 'Bearer t0k3n' };
+  const json = { 'Content-Type': 'application/json' };
+  const calls = [
+    ['GET', '/api/users/1', auth], ['GET', '/api/users/2', auth],
+    ['POST', '/api/orders', json, { sku: 'A-1', qty: 1 }], ['GET', '/api/users/3', {}],
+    ['GET', '/api/users/1', auth], ['POST', '/api/orders', json, { sku: 'A-1', qty: 3 }],
+    ['DELETE', '/api/orders/7', auth], ['GET', '/api/users/4?fields=name', auth],
+    ['POST', '/api/orders?dryRun=true', json, { sku: 'B-2', qty: 2 }],
+  ];
+  for (const [method, path, headers, body] of calls)
+    await fetch(srv.url + path, { method, headers, body: body && JSON.stringify(body) });
+  await page.waitFor('every request in the list', `${ROWS}.length === ${calls.length}`);
+  await page.eval(`document.querySelector('#rows .row.miss').click()`);
+  await page.waitFor('the near misses', `document.querySelectorAll('#near-misses > li').length > 0`);
+  await page.eval(`document.getElementById('copy-stub').click()`);
+  const yaml = await page.waitFor('the stub YAML', `(() => { const y = document.getElementById('stub-yaml');
+    return y && !y.hidden && y.textContent; })()`);
+  assert.match(yaml, /dryRun: 'true'|dryRun: "true"/);
+  assert.equal(await page.eval(`${ROWS}.filter((r) => r.miss).length`), 3);
+  if (process.env.CANNERY_SCREENSHOT) {
+    writeFileSync(process.env.CANNERY_SCREENSHOT, await page.screenshot());
+    console.error(`dashboard browser test: screenshot saved as ${process.env.CANNERY_SCREENSHOT}`);
+  }
   assert.deepEqual(page.problems, []);
 });
