@@ -87,6 +87,19 @@ fetch_specs() {
 	rm -rf "$dir/tgz"
 }
 
+# the dashboard's browser test (tests/browser) drives Debian's chromium headless; where
+# it cannot be installed, that test is skipped and says why (the rest still runs)
+install_browser() {
+	command -v chromium >/dev/null 2>&1 && return 0
+	local sudo=""
+	[ "$(id -u)" = 0 ] || sudo=sudo
+	echo "dev.sh: installing chromium for the dashboard's browser test" >&2
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends chromium >&2 ||
+		{ $sudo apt-get update -q >&2 &&
+			DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends chromium >&2; } ||
+		echo "dev.sh: chromium could not be installed: the dashboard-browser test will be skipped" >&2
+}
+
 install_missing() {
 	local missing=()
 	for p in $PACKAGES; do
@@ -137,6 +150,7 @@ serve)
 test)
 	PACKAGES="$PACKAGES $FUZZ_PACKAGES"
 	install_missing
+	install_browser
 	install_node_clients
 	install_test_runners
 	fetch_specs

@@ -2,6 +2,7 @@
 /* The admin API under /__cannery/: health, stubs, reload, the journal (requests, count,
  * wait, verify), reset and metrics, behind the Origin and token checks of SPEC section 6. */
 #include "admin.h"
+#include "admin_ui.h"
 
 #include "json.h"
 #include <errno.h>
@@ -104,6 +105,7 @@ static int list_stubs(const struct admin_ctx *ax, struct strbuf *out)
 		for (size_t j = 0; j < s->req.nmethods; j++)
 			cJSON_AddItemToArray(methods, cJSON_CreateString(s->req.methods[j]));
 		cJSON_AddItemToObject(e, "path", s->req.path ? cJSON_CreateString(s->req.path) : cJSON_CreateNull());
+		cJSON_AddNumberToObject(e, "hits", (double)metrics_stub_hits(ax->metrics, s->id));
 		cJSON_AddItemToArray(arr, e);
 	}
 	stub_set_unref(set);
@@ -697,8 +699,10 @@ int admin_handle(const struct admin_ctx *ax, const struct admin_request *req, st
 		goto done;
 	}
 	if (strcmp(sub, "/reload") == 0) {
+		if (get)
+			return admin_ui_reload_status(&(struct admin_ui_ctx){ .catalog = ax->catalog }, out);
 		if (!post)
-			return error_out(out, 405, "use POST for /__cannery/reload");
+			return error_out(out, 405, "use GET or POST for /__cannery/reload");
 		return reload(ax, out);
 	}
 	if (strcmp(sub, "/requests") == 0) {
@@ -709,6 +713,12 @@ int admin_handle(const struct admin_ctx *ax, const struct admin_request *req, st
 		journal_clear(ax->journal);
 		status = 204;
 		goto done;
+	}
+	if (strncmp(sub, "/requests/", 10) == 0 && sub[10] >= '0' && sub[10] <= '9') {
+		if (!get)
+			return error_out(out, 405, "use GET for /__cannery/requests/SEQ");
+		return admin_ui_entry(&(struct admin_ui_ctx){ ax->journal, ax->slot, ax->state, ax->catalog }, sub + 10,
+				      out, content_type);
 	}
 	if (strcmp(sub, "/requests/count") == 0) {
 		if (!post)

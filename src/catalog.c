@@ -32,6 +32,7 @@ struct catalog {
 	struct stub_group **sources;   /* other front-ends' stubs (CRUD resources), after the files */
 	size_t nsources;
 	struct catalog_stats stats;
+	struct catalog_failure failure;  /* the last refused reload; errors owned */
 };
 
 static void files_read(struct catalog *c, char **paths, size_t n)
@@ -157,6 +158,7 @@ void catalog_destroy(struct catalog *c)
 	for (size_t i = 0; i < c->nsources; i++)
 		stub_group_unref(c->sources[i]);
 	free(c->sources);
+	free(c->failure.errors);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -164,15 +166,28 @@ void catalog_destroy(struct catalog *c)
 int catalog_reload_settled(struct catalog *c, char **errors, bool (*settled)(void *cls, bool writer_seen),
 			   void *cls)
 {
+	char *why = NULL;
 	pthread_mutex_lock(&c->lock);
-	int rc = load(c, errors, settled, cls);
-	if (rc == 0)
+	int rc = load(c, &why, settled, cls);
+	if (rc == 0) {
 		c->stats.reloads++;
-	else if (rc == -EAGAIN)
+		c->failure.current = false;
+	} else if (rc == -EAGAIN) {
 		c->stats.reloads_torn++;
-	else
+	} else {
 		c->stats.reload_errors++;
+		/* kept for GET /__cannery/reload (the dashboard): who reloaded may not be
+		 * the one who wants to know why it failed */
+		free(c->failure.errors);
+		c->failure.errors = xstrdup(why ? why : "");
+		clock_gettime(CLOCK_REALTIME, &c->failure.time);
+		c->failure.current = true;
+	}
 	pthread_mutex_unlock(&c->lock);
+	if (errors)
+		*errors = why;
+	else
+		free(why);
 	return rc;
 }
 
@@ -187,6 +202,15 @@ struct catalog_stats catalog_get_stats(struct catalog *c)
 	struct catalog_stats s = c->stats;
 	pthread_mutex_unlock(&c->lock);
 	return s;
+}
+
+struct catalog_failure catalog_last_failure(struct catalog *c)
+{
+	pthread_mutex_lock(&c->lock);
+	struct catalog_failure f = c->failure;
+	f.errors = f.errors ? xstrdup(f.errors) : NULL;
+	pthread_mutex_unlock(&c->lock);
+	return f;
 }
 
 /* ---- runtime stubs ---- */

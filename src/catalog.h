@@ -6,7 +6,9 @@
  * failed one leaves the current set alone. */
 #pragma once
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "diag.h"
 
@@ -72,4 +74,16 @@ int catalog_remove(struct catalog *c, const char *id);
 
 /** A snapshot of the counters. Thread-safe. */
 struct catalog_stats catalog_get_stats(struct catalog *c);
+
+/** The last reload of the stub files that was refused (SIGHUP, POST /__cannery/reload, a
+ *  hot reload), for the dashboard. */
+struct catalog_failure {
+	char *errors;                       /* its diagnostics, one a line (caller frees); NULL:
+					     * no reload has failed since start */
+	struct timespec time;               /* CLOCK_REALTIME when it failed */
+	bool current;                       /* no reload has succeeded since: the files on disk
+					     * are not what is served */
+};
+/** A copy of the last refused reload. Thread-safe. */
+struct catalog_failure catalog_last_failure(struct catalog *c);
 

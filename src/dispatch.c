@@ -147,9 +147,9 @@ enum dispatch_result dispatch(const struct dispatch_config *d, const struct stub
 	return DISPATCH_MATCHED;
 }
 
-static void near_miss_json(struct strbuf *sb, struct strbuf *note, const struct near_miss *nm, size_t n)
+void dispatch_near_misses_json(const struct near_miss *nm, size_t n, struct strbuf *sb)
 {
-	strbuf_adds(sb, ",\"near_misses\":[");
+	strbuf_addc(sb, '[');
 	for (size_t i = 0; i < n; i++) {
 		const struct stub *s = nm[i].stub;
 		if (i)
@@ -166,6 +166,12 @@ static void near_miss_json(struct strbuf *sb, struct strbuf *note, const struct 
 		strbuf_addc(sb, '}');
 	}
 	strbuf_addc(sb, ']');
+}
+
+static void near_miss_json(struct strbuf *sb, struct strbuf *note, const struct near_miss *nm, size_t n)
+{
+	strbuf_adds(sb, ",\"near_misses\":");
+	dispatch_near_misses_json(nm, n, sb);
 	if (n == 0) {
 		strbuf_adds(note, "no stub matched");
 		return;

@@ -5,8 +5,10 @@
  * or the log file. */
 #pragma once
 #include <stdbool.h>
+#include <stddef.h>
 
 struct arena;
+struct near_miss;
 struct reply;
 struct req_view;
 struct rng;
@@ -37,3 +39,7 @@ enum dispatch_result {
  *  any thread. */
 enum dispatch_result dispatch(const struct dispatch_config *d, const struct stub_set *set, struct req_view *req,
 			      struct arena *a, struct reply *out, struct strbuf *note, struct strbuf *detail);
+
+/** Appends the near misses as the 404's JSON array: [{"stub","file","line","mismatches"}]
+ *  (SPEC section 5). */
+void dispatch_near_misses_json(const struct near_miss *nm, size_t n, struct strbuf *sb);

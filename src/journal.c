@@ -93,8 +93,13 @@ struct journal_entry *journal_entry_create(const struct journal_draft *d)
 	const char *target = d->target ? d->target : path;
 	size_t ml = strlen(method), pl = strlen(path), tl = strlen(target), sl = d->stub ? strlen(d->stub) : 0;
 	size_t nl = d->note ? strlen(d->note) : 0;
+	size_t rtl = d->resp_type ? strlen(d->resp_type) : 0;
+	size_t rbl = d->resp_body ? d->resp_body_len : 0;
+	if (rbl > JOURNAL_RESPONSE_MAX)
+		rbl = JOURNAL_RESPONSE_MAX;
 	size_t nkv = d->nquery + d->nheaders + d->ncookies;
 	size_t text = ml + 1 + pl + 1 + tl + 1 + (d->stub ? sl + 1 : 0) + (d->note ? nl + 1 : 0) + d->body_len + 1 +
+		      (d->resp_type ? rtl + 1 : 0) + rbl + 1 +
 		      kv_bytes(d->query, d->nquery) + kv_bytes(d->headers, d->nheaders) +
 		      kv_bytes(d->cookies, d->ncookies);
 	/* the entry, then its kv arrays, then every byte of text: one malloc, one free */
@@ -119,6 +124,11 @@ struct journal_entry *journal_entry_create(const struct journal_draft *d)
 	e->ncookies = d->ncookies;
 	e->body_len = d->body ? d->body_len : 0;
 	e->body = put(&cur, d->body, e->body_len);
+	e->resp_type = d->resp_type ? put(&cur, d->resp_type, rtl) : NULL;
+	e->resp_body = put(&cur, d->resp_body, rbl);
+	e->resp_body_len = rbl;
+	e->resp_body_total = d->resp_body ? d->resp_body_len : 0;
+	e->resp_kept = d->resp_body != NULL;
 	return e;
 }
 

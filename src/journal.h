@@ -36,6 +36,15 @@ struct journal_entry {
 	size_t ncookies;
 	const char *body;           /* raw bytes, NUL-terminated (may hold other NULs) */
 	size_t body_len;
+	/* the answer's body as sent, its first JOURNAL_RESPONSE_MAX bytes (NUL-terminated), and
+	 * its Content-Type (or NULL); not in journal_entry_json: GET /__cannery/requests/SEQ
+	 * (the dashboard) shows them */
+	const char *resp_type;
+	const char *resp_body;
+	size_t resp_body_len;       /* what is kept */
+	size_t resp_body_total;     /* what was sent */
+	bool resp_kept;             /* false: nothing was kept of the answer (a fault, a miss's
+				     * 404 of near misses) */
 	struct journal_entry *file_next;   /* the file writer's queue; under the journal's lock */
 };
 
@@ -58,7 +67,16 @@ struct journal_draft {
 	size_t ncookies;
 	const char *body;
 	size_t body_len;
+	const char *resp_type;      /* may be NULL */
+	const char *resp_body;      /* NULL: keep nothing of the answer; else only its first
+				     * JOURNAL_RESPONSE_MAX bytes are kept */
+	size_t resp_body_len;
 };
+
+/** How much of each answer's body an entry keeps: enough to read a JSON answer in the
+ *  dashboard, bounded so that a full journal of large answers stays small (10,000 entries
+ *  keep at most 40 MiB of them). */
+#define JOURNAL_RESPONSE_MAX 4096
 
 /** Copies a draft into one allocation. Refcount 1, seq 0 until appended. Never NULL. */
 struct journal_entry *journal_entry_create(const struct journal_draft *d);

@@ -91,6 +91,18 @@ void metrics_count(struct metrics *m, int status, const char *stub)
 	pthread_mutex_unlock(&m->lock);
 }
 
+uint64_t metrics_stub_hits(struct metrics *m, const char *stub)
+{
+	uint64_t h = fnv1a_str(stub), n = 0;
+	pthread_mutex_lock(&m->lock);
+	if (m->cap) {
+		const struct hit *e = slot(m->hits, m->cap, stub, h);
+		n = e->stub ? e->count : 0;
+	}
+	pthread_mutex_unlock(&m->lock);
+	return n;
+}
+
 /* A label value: backslash, double quote and newline escaped. */
 static void add_label(struct strbuf *out, const char *s)
 {

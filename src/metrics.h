@@ -18,6 +18,10 @@ void metrics_destroy(struct metrics *m);
  *  (NULL when none did). Runs on request threads. */
 void metrics_count(struct metrics *m, int status, const char *stub);
 
+/** How many requests the stub with this id answered since the server started (the
+ *  counter of cannery_stub_hits_total). Any thread. */
+uint64_t metrics_stub_hits(struct metrics *m, const char *stub);
+
 /** Gauges and counters kept elsewhere, rendered with the ones above. */
 struct metrics_extra {
 	size_t journal_entries;

@@ -12,6 +12,7 @@
 #include "wiremock_admin.h"
 #include "cannery/cannery.h"
 #include "cors.h"
+#include "dashboard.h"
 #include "dispatch.h"
 #include "guard.h"
 #include "journal.h"
@@ -69,6 +70,37 @@ static double ms_since(const struct timespec *start)
 	return (double)(now.tv_sec - start->tv_sec) * 1e3 + (double)(now.tv_nsec - start->tv_nsec) / 1e6;
 }
 
+/* The body and Content-Type the reply sends, wherever it keeps them: a stub's fixed
+ * response and a front-end's shared answer are expanded by the adapter only later. */
+static void answer_sent(const struct reply *r, struct journal_draft *d)
+{
+	if (r->fault)
+		return;
+	d->resp_type = r->content_type;
+	d->resp_body = r->body;
+	d->resp_body_len = r->body_len;
+	if (r->fixed && !r->body) {
+		d->resp_type = r->fixed->content_type;
+		for (size_t i = 0; !d->resp_type && i < r->fixed->nheaders; i++)
+			if (strcasecmp(r->fixed->headers[i].name, "Content-Type") == 0)
+				d->resp_type = r->fixed->headers[i].value;
+		d->resp_body = r->fixed->body;
+		d->resp_body_len = r->fixed->body_len;
+	} else if (r->shared && !r->body) {
+		d->resp_type = r->shared->content_type;
+		d->resp_body = r->shared->body;
+		d->resp_body_len = r->shared->body_len;
+	}
+	for (size_t i = 0; !d->resp_type && i < r->nheaders; i++)
+		if (strcasecmp(r->headers[i].name, "Content-Type") == 0)
+			d->resp_type = r->headers[i].value;
+	if (!d->resp_body) {
+		/* an empty body, kept as such */
+		d->resp_body = "";
+		d->resp_body_len = 0;
+	}
+}
+
 /* Journals the request once its answer is decided, before a byte of it is sent. A delayed
  * answer is journaled when the delay is over, so its duration includes the delay. */
 static void journal(struct pipeline *p, struct exchange *x)
@@ -96,6 +128,8 @@ static void journal(struct pipeline *p, struct exchange *x)
 		.body = v->body,
 		.body_len = v->body_len,
 	};
+	if (!x->miss)
+		answer_sent(&x->reply, &d);
 	metrics_count(p->cfg.metrics, status, d.stub);
 	journal_append(p->cfg.journal, journal_entry_create(&d));
 }
@@ -178,6 +212,10 @@ static enum pipe_result admin(struct pipeline *p, struct exchange *x)
 		.arg = x,
 	};
 	x->reply.stub_id = "admin";
+	if (dashboard_path(req.path)) {
+		dashboard_serve(p->cfg.admin, &req, &x->reply, &x->arena);
+		return answered(p, x);
+	}
 	int status;
 	if (!wm_admin_path(req.path))
 		status = admin_handle(p->cfg.admin, &req, &out, &type);
@@ -341,6 +379,7 @@ static enum pipe_result stubs(struct pipeline *p, struct exchange *x)
 		return forward(p, x);
 	if (r == DISPATCH_MATCHED && x->reply.proxy_base)
 		return forward_to(p, x, x->reply.proxy_base);
+	x->miss = r == DISPATCH_MISS;
 	if (r == DISPATCH_MISS && p->cfg.cors)
 		cors_add(&x->reply, &x->arena, cors_origin(&x->view, true), NULL);
 	if (r == DISPATCH_MATCHED && x->reply.delay_ms) {

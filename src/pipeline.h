@@ -82,6 +82,8 @@ struct exchange {
 	struct strbuf detail;           /* --verbose lines */
 	bool admin;                     /* under /__cannery/: not journaled */
 	bool journaled;
+	bool miss;                      /* answered with the 404 of near misses: the journal
+					 * keeps none of its body (GET /requests/SEQ rebuilds them) */
 	enum exchange_stage stage;
 	struct proxy_exchange *px;
 	int answer_status;              /* a deferred admin answer */

@@ -111,7 +111,7 @@ Test(admin, post_one_json_stub)
 	h_assert_get(s, "/rt/7", 202, "{\"ok\":true}");
 	r = h_get(s, "/__cannery/stubs");
 	cr_expect(h_contains(r->body, "{\"id\":\"rt\",\"name\":\"rt\",\"file\":null,\"line\":1,\"methods\":[\"GET\"],"
-				      "\"path\":\"/rt/{id}\"}"),
+				      "\"path\":\"/rt/{id}\",\"hits\":1}"),
 		  "runtime stubs are listed with file null: %s", r->body);
 	cr_expect(strstr(r->body, "\"rt\"") < strstr(r->body, "file-hello"), "runtime stubs come first: %s", r->body);
 	h_server_stop_ok(s);
@@ -583,7 +583,7 @@ Test(admin, wrong_methods_are_405)
 	struct h_server *s = server();
 	static const char *const cases[][2] = {
 		{ "POST", "/__cannery/health" },          { "PUT", "/__cannery/stubs" },
-		{ "GET", "/__cannery/stubs/x" },          { "GET", "/__cannery/reload" },
+		{ "GET", "/__cannery/stubs/x" },          { "PUT", "/__cannery/reload" },
 		{ "POST", "/__cannery/requests" },        { "GET", "/__cannery/requests/count" },
 		{ "GET", "/__cannery/requests/wait" },    { "GET", "/__cannery/verify" },
 		{ "GET", "/__cannery/reset" },            { "POST", "/__cannery/metrics" },

@@ -502,7 +502,7 @@ Test(serve, admin_stubs)
 
 	h_assert_response(r, "/__cannery/stubs", 200,
 			  h_fmt("{\"stubs\":[{\"id\":\"secured\",\"name\":\"secured\",\"file\":\"%s/near.yaml\","
-				"\"line\":2,\"methods\":[\"GET\"],\"path\":\"/secure\"}]}",
+				"\"line\":2,\"methods\":[\"GET\"],\"path\":\"/secure\",\"hits\":0}]}",
 				dir));
 	h_server_stop_ok(s);
 

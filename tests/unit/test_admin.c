@@ -289,8 +289,8 @@ Test(admin, reload)
 	cr_expect(strstr(logged, "b.yaml:2:"), "a failed reload is logged: %s", logged);
 	free(logged);
 
-	req.method = "GET";
-	expect_error(handle_on(&ctx, &req), 405, "use POST for /__cannery/reload", "GET reload");
+	req.method = "PUT";
+	expect_error(handle_on(&ctx, &req), 405, "use GET or POST for /__cannery/reload", "PUT reload");
 	close(ctx.log_fd);
 	unlink(log);
 	free(log);
@@ -612,7 +612,8 @@ Test(admin, wrong_methods_are_405)
 		{ "DELETE", "/__cannery/stubs", "use GET or POST for /__cannery/stubs" },
 		{ "PUT", "/__cannery/stubs", "use GET or POST for /__cannery/stubs" },
 		{ "PUT", "/__cannery/stubs/x", "use DELETE for /__cannery/stubs/ID" },
-		{ "GET", "/__cannery/reload", "use POST for /__cannery/reload" },
+		{ "PUT", "/__cannery/reload", "use GET or POST for /__cannery/reload" },
+		{ "POST", "/__cannery/requests/1", "use GET for /__cannery/requests/SEQ" },
 		{ "POST", "/__cannery/requests", "use GET or DELETE for /__cannery/requests" },
 		{ "GET", "/__cannery/requests/count", "use POST for /__cannery/requests/count" },
 		{ "DELETE", "/__cannery/requests/wait", "use POST for /__cannery/requests/wait" },

@@ -67,6 +67,35 @@ Test(journal, entry_copies_everything)
 	journal_entry_unref(e);
 }
 
+Test(journal, entry_keeps_the_start_of_the_answer)
+{
+	static char big[JOURNAL_RESPONSE_MAX + 10];
+	memset(big, 'a', sizeof(big) - 1);
+	struct journal_draft d = { 0 };
+	d.method = "GET";
+	d.path = "/";
+	d.resp_type = "text/plain";
+	d.resp_body = big;
+	d.resp_body_len = sizeof(big) - 1;
+	struct journal_entry *e = journal_entry_create(&d);
+	cr_expect(e->resp_kept);
+	cr_expect_str_eq(e->resp_type, "text/plain");
+	cr_expect_eq(e->resp_body_len, JOURNAL_RESPONSE_MAX);
+	cr_expect_eq(e->resp_body_total, JOURNAL_RESPONSE_MAX + 9);
+	cr_expect_eq(e->resp_body[JOURNAL_RESPONSE_MAX], '\0');
+	/* not part of the journal's JSON (SPEC section 4), nor of its file */
+	char *json = json_of(e);
+	cr_expect(!strstr(json, "text/plain") && !strstr(json, "aaaa"), "%s", json);
+	free(json);
+	journal_entry_unref(e);
+
+	e = entry("GET", "/");
+	cr_expect(!e->resp_kept, "no answer given: nothing kept");
+	cr_expect_null(e->resp_type);
+	cr_expect_eq(e->resp_body_len, 0);
+	journal_entry_unref(e);
+}
+
 Test(journal, seqs_increase_from_one)
 {
 	struct journal *j = journal_create(100);
