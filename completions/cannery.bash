@@ -6,13 +6,13 @@
 _cannery_serve_opts='--host --port --no-watch --cors --no-cors --journal-limit --journal-file
 	--proxy --record --admin-token --allow-host --max-body --quiet --verbose --seed
 	--record-mode --proxy-timeout --crud --crud-save --wiremock --openapi --no-validate
-	--max-connections --head-timeout --min-body-rate --help'
+	--max-connections --head-timeout --min-body-rate --tls-cert --tls-key --tls-self-signed --help'
 _cannery_check_opts='--openapi --help'
 _cannery_record_opts='--upstream --out --record-mode --proxy-timeout --host --port --allow-host
 	--max-body --quiet --verbose --max-connections --head-timeout --min-body-rate
-	--journal-limit --journal-file --admin-token --help'
+	--journal-limit --journal-file --admin-token --tls-cert --tls-key --tls-self-signed --help'
 # options that take no value
-_cannery_flags='--no-watch --cors --no-cors --quiet --verbose --crud-save --no-validate --help'
+_cannery_flags='--no-watch --cors --no-cors --quiet --verbose --crud-save --no-validate --tls-self-signed --help'
 
 # _cannery_files [dirs]: file (or directory) names matching the current word
 _cannery_files()
@@ -36,7 +36,7 @@ _cannery_value()
 	--port) COMPREPLY=($(compgen -W '0 62893' -- "$cur")) ;;
 	--proxy | --upstream) COMPREPLY=($(compgen -W 'http:// https://' -- "$cur")) && compopt -o nospace 2>/dev/null ;;
 	--record | --out | --wiremock) _cannery_files dirs ;;
-	--journal-file | --crud | --openapi) _cannery_files ;;
+	--journal-file | --crud | --openapi | --tls-cert | --tls-key) _cannery_files ;;
 	esac
 	# --journal-limit, --admin-token, --allow-host, --max-body, --seed, --proxy-timeout,
 	# --max-connections, --head-timeout, --min-body-rate: free-form, nothing to offer

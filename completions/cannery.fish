@@ -44,6 +44,9 @@ complete -c cannery -n '__cannery_using serve record' -l proxy-timeout -x -d 'bo
 complete -c cannery -n '__cannery_using serve record' -l max-connections -x -d 'client connections open at once'
 complete -c cannery -n '__cannery_using serve record' -l head-timeout -x -d 'a request head must arrive within T (0: off)'
 complete -c cannery -n '__cannery_using serve record' -l min-body-rate -x -d 'bytes/s a request body must average (0: off)'
+complete -c cannery -n '__cannery_using serve record' -l tls-cert -r -F -d 'serve HTTPS with this PEM certificate'
+complete -c cannery -n '__cannery_using serve record' -l tls-key -r -F -d 'the PEM private key of --tls-cert'
+complete -c cannery -n '__cannery_using serve record' -l tls-self-signed -d 'serve HTTPS with a certificate made at start'
 
 # serve only
 complete -c cannery -n '__cannery_using serve' -l no-watch -d 'do not hot-reload stub files'
