@@ -3,7 +3,8 @@
  * certificate verification on: --tls-cert/--tls-key with a certificate the test makes
  * with openssl, --tls-self-signed (its printed fingerprint is the served certificate's),
  * the admin API's Origin check, the journal, CRUD's Location, WireMock's templates,
- * serve events and faults, the proxy, recording; bad certificates and keys (one line,
+ * serve events and faults, the proxy, recording, an OpenAPI operation, the dashboard;
+ * bad certificates and keys (one line,
  * exit 1), usage errors (exit 2), and plain HTTP sent to the HTTPS port. */
 #include <criterion/criterion.h>
 #include <curl/curl.h>
@@ -286,6 +287,44 @@ Test(tls, crud_location_and_links_say_https)
 	cr_assert(link, "no Link header");
 	cr_expect(h_contains(link, h_fmt("<https://127.0.0.1:%d/posts?", s->port)), "Link: %s", link);
 	cr_expect(!h_contains(link, "http://"), "Link: %s", link);
+	h_server_stop_ok(s);
+}
+
+/* An OpenAPI operation (example and validation) and the dashboard page with its data,
+ * over HTTPS, with the page's admin Origin rule taking the https origin. */
+Test(tls, openapi_routes_and_the_dashboard_over_https)
+{
+	need_openssl();
+	const char *dir = h_tmpdir();
+	h_write_file(dir, "api.yaml",
+		     "openapi: 3.0.3\n"
+		     "info: { title: t, version: '1' }\n"
+		     "paths:\n"
+		     "  /pets/{id}:\n"
+		     "    get:\n"
+		     "      parameters: [{ name: id, in: path, required: true, schema: { type: integer } }]\n"
+		     "      responses:\n"
+		     "        '200':\n"
+		     "          description: a pet\n"
+		     "          content: { application/json: { example: { id: 1, name: rex } } }\n");
+	h_write_file(dir, "stubs/.keep", "");
+	struct pair p = make_pair(dir, "server");
+	struct h_server *s = h_serve(h_fmt("%s/stubs", dir), "--openapi", h_fmt("%s/api.yaml", dir), "--tls-cert",
+				     p.cert, "--tls-key", p.key, NULL);
+	s->ca_file = p.cert;
+	struct h_response *ok = h_get(s, "/pets/1");
+	h_assert_response(ok, "GET /pets/1 over https", 200, "{\"id\":1,\"name\":\"rex\"}");
+	struct h_response *bad = h_get(s, "/pets/abc");
+	cr_expect_eq(bad->status, 422, "%s", bad->body);
+	cr_expect(h_contains(h_header(bad, "Content-Type"), "application/problem+json"));
+	struct h_response *ui = h_get(s, "/__cannery/ui");
+	cr_assert_eq(ui->status, 200, "%s", ui->body);
+	cr_expect(h_contains(h_header(ui, "Content-Type"), "text/html"));
+	const char *origin = h_fmt("Origin: https://127.0.0.1:%d", s->port);
+	struct h_response *reset = h_request(s, "POST", "/__cannery/reset", NULL, HDRS(origin));
+	cr_expect_eq(reset->status, 204, "%s", reset->body);
+	struct h_response *foreign = h_request(s, "POST", "/__cannery/reset", NULL, HDRS("Origin: https://evil.example"));
+	cr_expect_eq(foreign->status, 403, "%s", foreign->body);
 	h_server_stop_ok(s);
 }
 
