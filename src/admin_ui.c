@@ -93,6 +93,16 @@ static void response_json(const struct journal_entry *e, struct strbuf *out)
 		strbuf_add_json_string(out, e->resp_type, strlen(e->resp_type));
 	else
 		strbuf_adds(out, "null");
+	/* [[name, value], ...] as sent, in order: a Set-Cookie twice is two lines, not one */
+	strbuf_adds(out, ",\"headers\":[");
+	for (size_t i = 0; i < e->nresp_headers; i++) {
+		strbuf_adds(out, i ? ",[" : "[");
+		strbuf_add_json_string(out, e->resp_headers[i].name, strlen(e->resp_headers[i].name));
+		strbuf_addc(out, ',');
+		strbuf_add_json_string(out, e->resp_headers[i].value, e->resp_headers[i].len);
+		strbuf_addc(out, ']');
+	}
+	strbuf_addc(out, ']');
 	bool text = !memchr(e->resp_body, '\0', e->resp_body_len) && utf8_valid(e->resp_body, e->resp_body_len);
 	bool cut = e->resp_body_len < e->resp_body_total;
 	if (!text && cut) {

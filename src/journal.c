@@ -97,11 +97,14 @@ struct journal_entry *journal_entry_create(const struct journal_draft *d)
 	size_t rbl = d->resp_body ? d->resp_body_len : 0;
 	if (rbl > JOURNAL_RESPONSE_MAX)
 		rbl = JOURNAL_RESPONSE_MAX;
-	size_t nkv = d->nquery + d->nheaders + d->ncookies;
+	size_t nrh = d->resp_body ? d->nresp_headers : 0;
+	if (nrh > JOURNAL_RESPONSE_HEADERS)
+		nrh = JOURNAL_RESPONSE_HEADERS;
+	size_t nkv = d->nquery + d->nheaders + d->ncookies + nrh;
 	size_t text = ml + 1 + pl + 1 + tl + 1 + (d->stub ? sl + 1 : 0) + (d->note ? nl + 1 : 0) + d->body_len + 1 +
 		      (d->resp_type ? rtl + 1 : 0) + rbl + 1 +
 		      kv_bytes(d->query, d->nquery) + kv_bytes(d->headers, d->nheaders) +
-		      kv_bytes(d->cookies, d->ncookies);
+		      kv_bytes(d->cookies, d->ncookies) + kv_bytes(d->resp_headers, nrh);
 	/* the entry, then its kv arrays, then every byte of text: one malloc, one free */
 	struct journal_entry *e = xmalloc(sizeof(*e) + nkv * sizeof(struct kv) + text);
 	struct kv *kvs = (struct kv *)(e + 1);
@@ -125,6 +128,8 @@ struct journal_entry *journal_entry_create(const struct journal_draft *d)
 	e->body_len = d->body ? d->body_len : 0;
 	e->body = put(&cur, d->body, e->body_len);
 	e->resp_type = d->resp_type ? put(&cur, d->resp_type, rtl) : NULL;
+	e->resp_headers = put_kvs(kvs + d->nquery + d->nheaders + d->ncookies, &cur, d->resp_headers, nrh, false);
+	e->nresp_headers = nrh;
 	e->resp_body = put(&cur, d->resp_body, rbl);
 	e->resp_body_len = rbl;
 	e->resp_body_total = d->resp_body ? d->resp_body_len : 0;

@@ -40,6 +40,8 @@ struct journal_entry {
 	 * its Content-Type (or NULL); not in journal_entry_json: GET /__cannery/requests/SEQ
 	 * (the dashboard) shows them */
 	const char *resp_type;
+	const struct kv *resp_headers;   /* the headers the stub or front-end set, as written, in order */
+	size_t nresp_headers;
 	const char *resp_body;
 	size_t resp_body_len;       /* what is kept */
 	size_t resp_body_total;     /* what was sent */
@@ -68,6 +70,8 @@ struct journal_draft {
 	const char *body;
 	size_t body_len;
 	const char *resp_type;      /* may be NULL */
+	const struct kv *resp_headers;   /* the answer's own headers (at most JOURNAL_RESPONSE_HEADERS) */
+	size_t nresp_headers;
 	const char *resp_body;      /* NULL: keep nothing of the answer; else only its first
 				     * JOURNAL_RESPONSE_MAX bytes are kept */
 	size_t resp_body_len;
@@ -77,6 +81,8 @@ struct journal_draft {
  *  dashboard, bounded so that a full journal of large answers stays small (10,000 entries
  *  keep at most 40 MiB of them). */
 #define JOURNAL_RESPONSE_MAX 4096
+/** How many of an answer's own headers an entry keeps. */
+#define JOURNAL_RESPONSE_HEADERS 32
 
 /** Copies a draft into one allocation. Refcount 1, seq 0 until appended. Never NULL. */
 struct journal_entry *journal_entry_create(const struct journal_draft *d);

@@ -70,12 +70,46 @@ static double ms_since(const struct timespec *start)
 	return (double)(now.tv_sec - start->tv_sec) * 1e3 + (double)(now.tv_nsec - start->tv_nsec) / 1e6;
 }
 
-/* The body and Content-Type the reply sends, wherever it keeps them: a stub's fixed
- * response and a front-end's shared answer are expanded by the adapter only later. */
-static void answer_sent(const struct reply *r, struct journal_draft *d)
+static void put_header(struct kv *out, size_t *n, size_t max, const char *name, const char *value)
+{
+	if (*n < max)
+		out[(*n)++] = (struct kv){ name, value, strlen(value) };
+}
+
+/* The headers the answer sends, at most max: the reply's, and for a fixed response or a
+ * shared answer (which the adapter expands only later, reply_expand) theirs and the CORS
+ * ones it adds. Content-Length and Date, which libmicrohttpd adds, are not listed. */
+static size_t answer_headers(const struct reply *r, struct kv *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->nheaders; i++)
+		put_header(out, &n, max, r->headers[i].name, r->headers[i].value);
+	bool later = (r->fixed || r->shared) && !r->body;
+	if (later && r->fixed)
+		for (size_t i = 0; i < r->fixed->nheaders; i++)
+			put_header(out, &n, max, r->fixed->headers[i].name, r->fixed->headers[i].value);
+	else if (later)
+		for (size_t i = 0; i < r->shared->nheaders; i++)
+			put_header(out, &n, max, r->shared->headers[i].name, r->shared->headers[i].value);
+	if (later && r->star && !r->prepared->own_cors) {
+		/* what cors_add gives a prebuilt answer */
+		put_header(out, &n, max, "Access-Control-Allow-Origin", "*");
+		put_header(out, &n, max, "Vary", "Origin");
+		if (r->prepared->expose)
+			put_header(out, &n, max, "Access-Control-Expose-Headers", r->prepared->expose);
+	}
+	return n;
+}
+
+/* The body, Content-Type and headers the reply sends, wherever it keeps them: a stub's
+ * fixed response and a front-end's shared answer are expanded by the adapter only later.
+ * hdrs (JOURNAL_RESPONSE_HEADERS long) holds the headers until the entry is made. */
+static void answer_sent(const struct reply *r, struct journal_draft *d, struct kv *hdrs)
 {
 	if (r->fault)
 		return;
+	d->resp_headers = hdrs;
+	d->nresp_headers = answer_headers(r, hdrs, JOURNAL_RESPONSE_HEADERS);
 	d->resp_type = r->content_type;
 	d->resp_body = r->body;
 	d->resp_body_len = r->body_len;
@@ -128,8 +162,9 @@ static void journal(struct pipeline *p, struct exchange *x)
 		.body = v->body,
 		.body_len = v->body_len,
 	};
+	struct kv hdrs[JOURNAL_RESPONSE_HEADERS];
 	if (!x->miss)
-		answer_sent(&x->reply, &d);
+		answer_sent(&x->reply, &d, hdrs);
 	metrics_count(p->cfg.metrics, status, d.stub);
 	journal_append(p->cfg.journal, journal_entry_create(&d));
 }

@@ -300,6 +300,11 @@ async function select(seq) {
   if (e.note) resp.note = e.note;
   resp.duration = e.duration_ms + ' ms';
   parts.push(kvTable(resp));
+  if (r.kept && r.headers && r.headers.length) {
+    parts.push(el('h3', { text: 'Response headers' }));
+    parts.push(el('table', { class: 'kv', id: 'detail-response-headers' }, el('tbody', null,
+      ...r.headers.map(([k, v]) => el('tr', null, el('td', { text: k }), el('td', { text: v }))))));
+  }
   if (r.kept && r.bytes) {
     const text = r.body !== undefined ? pretty(r.body) : '(binary, base64) ' + r.body_base64;
     parts.push(el('pre', { id: 'detail-response', text }));

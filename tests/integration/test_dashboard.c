@@ -156,7 +156,8 @@ Test(dashboard, an_entry_in_full_with_its_near_misses)
 	 * are worked out again) */
 	r = h_get(s, "/__cannery/requests/1");
 	cr_expect(h_contains(r->body, "\"response\":{\"status\":200,\"kept\":true,\"content_type\":"
-				      "\"application/json\",\"body\":\"{\\\"id\\\":1}\",\"bytes\":8,"
+				      "\"application/json\",\"headers\":[[\"Access-Control-Allow-Origin\",\"*\"],"
+				      "[\"Vary\",\"Origin\"]],\"body\":\"{\\\"id\\\":1}\",\"bytes\":8,"
 				      "\"truncated\":false}"),
 		  "%s", r->body);
 	r = h_get(s, "/__cannery/requests/2");
@@ -181,6 +182,12 @@ Test(dashboard, what_an_entry_keeps_of_the_answer)
 	const char *dir = h_stub_dir("r.yaml",
 				     "- request: { path: /tpl }\n"
 				     "  response: { headers: { Content-Type: text/csv }, body: \"n={{request.query.n}}\" }\n"
+				     "- request: { path: /fx }\n"
+				     "  response: { headers: { X-Fixed: '1' }, body: fixed }\n"
+				     "- request: { path: /h }\n"
+				     "  response:\n"
+				     "    headers: { X-Id: '{{request.query.n}}', Set-Cookie: [a=1, b=2], Cache-Control: no-store }\n"
+				     "    json: { ok: true }\n"
 				     "- request: { path: /big }\n"
 				     "  response: { file: big.txt }\n"
 				     "- request: { path: /none }\n"
@@ -201,9 +208,25 @@ Test(dashboard, what_an_entry_keeps_of_the_answer)
 	h_get(s, "/big");
 	h_get(s, "/none");
 	h_get(s, "/reset");
+	h_get(s, "/h?n=9");
+	h_get(s, "/fx");
 	struct h_response *r = h_get(s, "/__cannery/requests/1");
 	cr_expect(h_contains(r->body, "\"response\":{\"status\":200,\"kept\":true,\"content_type\":\"text/csv\","
-				      "\"body\":\"n=7\",\"bytes\":3,\"truncated\":false}"),
+				      "\"headers\":[[\"Content-Type\",\"text/csv\"],[\"Access-Control-Allow-Origin\",\"*\"],"
+				      "[\"Vary\",\"Origin\"]],\"body\":\"n=7\",\"bytes\":3,"
+				      "\"truncated\":false}"),
+		  "%s", r->body);
+	/* the headers as sent, in order, one pair a line (templated, a list, CORS's) */
+	r = h_get(s, "/__cannery/requests/5");
+	cr_expect(h_contains(r->body, "\"headers\":[[\"X-Id\",\"9\"],[\"Set-Cookie\",\"a=1\"],[\"Set-Cookie\",\"b=2\"],"
+				      "[\"Cache-Control\",\"no-store\"],[\"Access-Control-Allow-Origin\",\"*\"],"
+				      "[\"Vary\",\"Origin\"],[\"Access-Control-Expose-Headers\",\"X-Id, Set-Cookie, "
+				      "Cache-Control\"]]"),
+		  "%s", r->body);
+	/* a fixed response's, which the adapter adds only when it sends it */
+	r = h_get(s, "/__cannery/requests/6");
+	cr_expect(h_contains(r->body, "\"headers\":[[\"X-Fixed\",\"1\"],[\"Access-Control-Allow-Origin\",\"*\"],"
+				      "[\"Vary\",\"Origin\"],[\"Access-Control-Expose-Headers\",\"X-Fixed\"]]"),
 		  "%s", r->body);
 	r = h_get(s, "/__cannery/requests/2");
 	cr_expect(h_contains(r->body, "\"bytes\":5000,\"truncated\":true}"), "%s", r->body);
@@ -213,7 +236,8 @@ Test(dashboard, what_an_entry_keeps_of_the_answer)
 	cJSON_Delete(o);
 	r = h_get(s, "/__cannery/requests/3");
 	cr_expect(h_contains(r->body, "\"response\":{\"status\":204,\"kept\":true,\"content_type\":null,"
-				      "\"body\":\"\",\"bytes\":0,\"truncated\":false}"),
+				      "\"headers\":[[\"Access-Control-Allow-Origin\",\"*\"],[\"Vary\",\"Origin\"]],\"body\":\"\","
+				      "\"bytes\":0,\"truncated\":false}"),
 		  "%s", r->body);
 	r = h_get(s, "/__cannery/requests/4");
 	cr_expect(h_contains(r->body, "\"response\":{\"status\":0,\"kept\":false}"), "%s", r->body);

@@ -96,6 +96,34 @@ Test(journal, entry_keeps_the_start_of_the_answer)
 	journal_entry_unref(e);
 }
 
+Test(journal, entry_keeps_the_answers_headers_as_written_up_to_a_limit)
+{
+	struct kv h[JOURNAL_RESPONSE_HEADERS + 5];
+	char names[JOURNAL_RESPONSE_HEADERS + 5][16];
+	for (size_t i = 0; i < JOURNAL_RESPONSE_HEADERS + 5; i++) {
+		snprintf(names[i], sizeof names[i], "X-H%zu", i);
+		h[i] = (struct kv){ names[i], i % 2 ? "odd" : "Even", i % 2 ? 3 : 4 };
+	}
+	struct journal_draft d = { 0 };
+	d.method = "GET";
+	d.path = "/";
+	d.resp_body = "";
+	d.resp_headers = h;
+	d.nresp_headers = JOURNAL_RESPONSE_HEADERS + 5;
+	struct journal_entry *e = journal_entry_create(&d);
+	cr_assert_eq(e->nresp_headers, JOURNAL_RESPONSE_HEADERS);
+	cr_expect_str_eq(e->resp_headers[0].name, "X-H0", "names keep their case");
+	cr_expect_str_eq(e->resp_headers[0].value, "Even");
+	cr_expect_str_eq(e->resp_headers[JOURNAL_RESPONSE_HEADERS - 1].name, "X-H31");
+	cr_expect_neq(e->resp_headers[1].value, h[1].value, "copied, not borrowed");
+	journal_entry_unref(e);
+	/* nothing kept of the answer: none of its headers either */
+	d.resp_body = NULL;
+	e = journal_entry_create(&d);
+	cr_expect_eq(e->nresp_headers, 0);
+	journal_entry_unref(e);
+}
+
 Test(journal, seqs_increase_from_one)
 {
 	struct journal *j = journal_create(100);
