@@ -210,7 +210,9 @@ def zsh_choices(src, line, cwd):
     choices = set()
     # the first line echoes the typed line; the line is drawn again after the last choice
     for ln in out.split("\n")[1:]:
-        ln = ln.split("cannery")[0]
+        # the prompt (PS1='<P>') starts the redrawn line; on some terminals (a fresh root's,
+        # with TERM unset) it is not erased before the choices
+        ln = ln.replace("<P>", "").split("cannery")[0]
         choices |= {ln.split(" -- ")[0].strip()} if " -- " in ln else set(ln.split())
     return choices - {""}
 
