@@ -887,7 +887,9 @@ static bool sample_node(struct sample *s, size_t i)
 		return true;
 	}
 	case RK_BACKREF:
-		if (n->group <= s->x->ngroups && s->caps[2 * n->group] != SIZE_MAX) {
+		/* an empty capture adds nothing (and the output may have no buffer yet) */
+		if (n->group <= s->x->ngroups && s->caps[2 * n->group] != SIZE_MAX &&
+		    s->caps[2 * n->group + 1] > s->caps[2 * n->group]) {
 			size_t a = s->caps[2 * n->group], b = s->caps[2 * n->group + 1];
 			char *copy = xmemdup0(s->out.buf + a, b - a);
 			strbuf_add(&s->out, copy, b - a);
