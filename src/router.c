@@ -268,17 +268,35 @@ static bool key_is(const struct stub *s, const char *method, const char *path)
  * past it. */
 #define TOMB 1u
 
-static size_t table_slot(const struct router *r, const char *method, const char *path, uint64_t h)
+/*
+ * The slot of the key (method, path) with hash h: its entry's, or the empty slot that
+ * ends the probe; *free_at (when not NULL) gets the first emptied slot passed, SIZE_MAX
+ * for none. A longer list's first rank is pool[at], or at itself while build_table is
+ * still counting (first_inline).
+ */
+static size_t probe(const struct router *r, const uint32_t *pool, bool first_inline, const char *method,
+		    const char *path, uint64_t h, size_t *free_at)
 {
+	if (free_at)
+		*free_at = SIZE_MAX;
 	for (size_t i = (size_t)h & (r->cap - 1);; i = (i + 1) & (r->cap - 1)) {
 		const struct exact_entry *e = &r->table[i];
 		if (!e->list.n) {
 			if (e->list.at != TOMB)
 				return i;
-		} else if (e->hash == h && key_is(r->stubs[rl_at(r, e->list, 0)], method, path)) {
-			return i;
+			if (free_at && *free_at == SIZE_MAX)
+				*free_at = i;
+			continue;
 		}
+		uint32_t first = e->list.n == 1 || first_inline ? e->list.at : pool[e->list.at];
+		if (e->hash == h && key_is(r->stubs[first], method, path))
+			return i;
 	}
+}
+
+static size_t table_slot(const struct router *r, const char *method, const char *path, uint64_t h)
+{
+	return probe(r, r->pool, false, method, path, h, NULL);
 }
 
 static const struct exact_entry *table_find(const struct router *r, const char *method, const char *path, uint64_t h)
@@ -299,14 +317,7 @@ struct key_ref {
 static void table_add(struct router *r, const char *method, uint64_t ph, uint32_t rank, struct key_ref *ref)
 {
 	uint64_t h = key_hash(method, ph);
-	const char *path = r->stubs[rank]->req.path;
-	size_t i = (size_t)h & (r->cap - 1);
-	/* as table_slot, but list.at is still the first rank whatever the length */
-	for (;; i = (i + 1) & (r->cap - 1)) {
-		const struct exact_entry *o = &r->table[i];
-		if (!o->list.n || (o->hash == h && key_is(r->stubs[o->list.at], method, path)))
-			break;
-	}
+	size_t i = probe(r, NULL, true, method, r->stubs[rank]->req.path, h, NULL);
 	struct exact_entry *e = &r->table[i];
 	if (!e->list.n) {
 		e->hash = h;
@@ -323,13 +334,29 @@ static bool is_exact(const struct stub *s)
 
 /* The keys of an exact stub: one per method it names (a name twice counts once), or the
  * any-method one. */
-static size_t exact_keys(const struct stub *s)
+/* The next key of an exact stub from *j (0 at first): sets *method (NULL: the any-method
+ * key, the one key of a stub that takes any method) and returns true, or false past the
+ * last. any: whether s takes any method. */
+static bool next_key(const struct stub *s, bool any, size_t *j, const char **method)
 {
-	if (any_method(s))
-		return 1;
+	if (any) {
+		*method = NULL;
+		return (*j)++ == 0;
+	}
+	for (; *j < s->req.nmethods; (*j)++)
+		if (!lists_method(s, s->req.methods[*j], *j)) {
+			*method = s->req.methods[(*j)++];
+			return true;
+		}
+	return false;
+}
+
+static size_t exact_keys(const struct stub *s, bool any)
+{
 	size_t k = 0;
-	for (size_t j = 0; j < s->req.nmethods; j++)
-		k += !lists_method(s, s->req.methods[j], j);
+	const char *m;
+	for (size_t j = 0; next_key(s, any, &j, &m);)
+		k++;
 	return k;
 }
 
@@ -369,15 +396,9 @@ static void build_table(struct router *r, const struct stub *const *stubs, const
 	for (size_t slot = 0; slot < r->n; slot++) {
 		if (info[slot].kind != BK_EXACT)
 			continue;
-		const struct stub *s = stubs[slot];
-		uint32_t rank = rank_of[slot];
-		if (info[slot].any) {
-			table_add(r, NULL, info[slot].ph, rank, &refs[k++]);
-			continue;
-		}
-		for (size_t j = 0; j < s->req.nmethods; j++)
-			if (!lists_method(s, s->req.methods[j], j))
-				table_add(r, s->req.methods[j], info[slot].ph, rank, &refs[k++]);
+		const char *m;
+		for (size_t j = 0; next_key(stubs[slot], info[slot].any, &j, &m);)
+			table_add(r, m, info[slot].ph, rank_of[slot], &refs[k++]);
 	}
 	/* the longer lists: a place in the pool each, their ranks, then in winner order */
 	uint32_t *fill = xcalloc(r->cap, sizeof(*fill));
@@ -586,7 +607,7 @@ struct router *router_build(const struct stub *const *stubs, size_t n)
 		if (is_exact(s)) {
 			in->kind = BK_EXACT;
 			in->ph = path_hash(s->req.path);
-			nkeys += in->any ? 1 : exact_keys(s);
+			nkeys += exact_keys(s, in->any);
 		} else if (s->req.path_kind == PATH_TEMPLATE) {
 			in->kind = BK_TEMPLATE;
 			ntpl++;
@@ -671,34 +692,24 @@ static size_t upper_bound_tpl(const struct router *r, const uint32_t *v, size_t 
 static void table_insert(struct router *r, struct pool_vec *pool, const char *method, uint64_t ph, uint32_t rank)
 {
 	uint64_t h = key_hash(method, ph);
-	const char *path = r->stubs[rank]->req.path;
-	size_t i = (size_t)h & (r->cap - 1), free_at = SIZE_MAX;
-	for (;; i = (i + 1) & (r->cap - 1)) {
-		struct exact_entry *e = &r->table[i];
-		if (!e->list.n) {
-			if (e->list.at == TOMB) {
-				if (free_at == SIZE_MAX)
-					free_at = i;
-				continue;
-			}
-			break;
-		}
-		if (e->hash == h && key_is(r->stubs[e->list.n == 1 ? e->list.at : pool->v[e->list.at]], method, path)) {
-			uint32_t n = e->list.n, at = pool_take(pool, n + 1), k = 0;
-			bool put = false;
-			for (uint32_t j = 0; j < n; j++) {
-				uint32_t x = n == 1 ? e->list.at : pool->v[e->list.at + j];
-				if (!put && rank < x) {
-					pool->v[at + k++] = rank;
-					put = true;
-				}
-				pool->v[at + k++] = x;
-			}
-			if (!put)
+	size_t free_at;
+	size_t i = probe(r, pool->v, false, method, r->stubs[rank]->req.path, h, &free_at);
+	struct exact_entry *e = &r->table[i];
+	if (e->list.n) {
+		uint32_t n = e->list.n, at = pool_take(pool, n + 1), k = 0;
+		bool put = false;
+		for (uint32_t j = 0; j < n; j++) {
+			uint32_t x = n == 1 ? e->list.at : pool->v[e->list.at + j];
+			if (!put && rank < x) {
 				pool->v[at + k++] = rank;
-			e->list = (struct rlist){ n + 1, at };
-			return;
+				put = true;
+			}
+			pool->v[at + k++] = x;
 		}
+		if (!put)
+			pool->v[at + k++] = rank;
+		e->list = (struct rlist){ n + 1, at };
+		return;
 	}
 	if (free_at != SIZE_MAX) {
 		i = free_at;
@@ -762,7 +773,7 @@ struct router *router_rebuild(const struct router *prev, const struct stub *cons
 	size_t new_keys = 0;
 	for (size_t i = 0; i < nfresh; i++)
 		if (is_exact(stubs[fresh[i]]))
-			new_keys += exact_keys(stubs[fresh[i]]);
+			new_keys += exact_keys(stubs[fresh[i]], any_method(stubs[fresh[i]]));
 	r->cap = prev->cap;
 	if (r->cap && prev->live + prev->tombs + new_keys > r->cap - r->cap / 4)
 		goto full;
@@ -801,23 +812,14 @@ struct router *router_rebuild(const struct router *prev, const struct stub *cons
 			e->list = (struct rlist){ k, at };
 		}
 	}
-	r->pool = pool.v;   /* key_is reads the first rank of a longer list from it */
 	for (size_t i = 0; i < nfresh; i++) {
 		const struct stub *s = stubs[fresh[i]];
 		if (!is_exact(s))
 			continue;
-		uint32_t rank = rank_of[fresh[i]];
 		uint64_t ph = path_hash(s->req.path);
-		if (any_method(s)) {
-			table_insert(r, &pool, NULL, ph, rank);
-			r->pool = pool.v;
-			continue;
-		}
-		for (size_t j = 0; j < s->req.nmethods; j++)
-			if (!lists_method(s, s->req.methods[j], j)) {
-				table_insert(r, &pool, s->req.methods[j], ph, rank);
-				r->pool = pool.v;
-			}
+		const char *m;
+		for (size_t j = 0; next_key(s, any_method(s), &j, &m);)
+			table_insert(r, &pool, m, ph, rank_of[fresh[i]]);
 	}
 	/* the templates: the old trie order renumbered, the new ones merged in, then a trie
 	 * built over them (it reads only the templates) */
