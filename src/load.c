@@ -224,7 +224,8 @@ static cJSON *scalar_json(struct loader *ld, const struct ynode *n, unsigned fla
 static bool key_seen(const struct ynode *n, size_t i)
 {
 	for (size_t j = 0; j < i; j += 2)
-		if (n->kids[j]->kind == YNODE_SCALAR && strcmp(n->kids[j]->text, n->kids[i]->text) == 0)
+		if (n->kids[j]->kind == YNODE_SCALAR && n->kids[j]->text[0] == n->kids[i]->text[0] &&
+		    strcmp(n->kids[j]->text, n->kids[i]->text) == 0)
 			return true;
 	return false;
 }

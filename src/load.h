@@ -21,7 +21,7 @@ struct loader {
 	struct load_result *res;
 	struct hmap ids;            /* stub id -> struct id_loc *, across the whole load */
 	/* the file (or text) being loaded */
-	const char *file;           /* FILE in messages */
+	const char *file;           /* FILE in messages; lasts as long as the loader */
 	const char *stub_file;      /* stub->file; NULL for runtime stubs */
 	const char *relpath;        /* RELPATH of RELPATH#INDEX ids */
 	bool runtime;

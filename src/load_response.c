@@ -311,6 +311,7 @@ void load_response(struct loader *ld, const struct ynode *map, struct stub_respo
 			/* most bodies: the text straight from the nodes, without a cJSON tree to
 			 * build, print and free (15 % of a large start's instructions) */
 			struct strbuf text = STRBUF_INIT;
+			strbuf_grow(&text, 500);   /* one allocation for most bodies, not one a doubling */
 			if (load_json_text(v, tpl, &text)) {
 				char *body = strbuf_detach(&text, &r->body_len);
 				r->body = xrealloc(body, r->body_len + 1);   /* strbuf's spare room */

@@ -29,14 +29,15 @@ static void load_file(struct loader *ld, const char *top, const char *rel)
 	char *dir = slash == file ? xstrdup("/") : xstrndup(file, (size_t)(slash - file));
 	char *buf = NULL;
 	size_t len = 0;
-	ld->file = file;
-	ld->stub_file = file;
+	load_result_add_path(ld->res, file);
+	ld->res->nfiles++;
+	/* the result's copy lasts as long as the loader: what ids remember of their file */
+	ld->file = ld->res->paths[ld->res->npaths - 1];
+	ld->stub_file = ld->file;
 	ld->relpath = rel;
 	ld->runtime = false;
 	ld->pool = true;
 	ld->file_dir = dir;
-	load_result_add_path(ld->res, file);
-	ld->res->nfiles++;
 	int rc = stub_file_read(file, &buf, &len);
 	if (rc < 0)
 		diag_add(ld->diags, file, 0, 0, "cannot read file: %s", strerror(-rc));

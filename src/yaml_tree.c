@@ -13,6 +13,7 @@
 
 #include <yaml.h>
 
+#include "yaml_fast.h"
 #include "util/arena.h"
 #include "util/hmap.h"
 #include "util/numtext.h"
@@ -42,6 +43,13 @@ struct tnode {
 
 struct yaml_reader {
 	yaml_parser_t parser;
+	bool parser_ready;                    /* parser initialised: only when libyaml reads */
+	/* the plain-subset reader (yaml_fast.h), tried once before libyaml: every document it
+	 * read, in its own arena, kept until the reader goes */
+	bool fast_off, fast_tried, fast;
+	struct arena fast_nodes;
+	const struct ynode **docs;
+	size_t ndocs, next_doc;
 	struct diag_list *diags;
 	const char *file;
 	const unsigned char *src;             /* to place errors inside a scalar */
@@ -244,16 +252,41 @@ static void offset_mark(const unsigned char *buf, size_t len, size_t offset, yam
 struct yaml_reader *yaml_reader_create(const char *file, const char *text, size_t len, struct diag_list *diags)
 {
 	struct yaml_reader *r = xcalloc(1, sizeof(*r));
-	if (!yaml_parser_initialize(&r->parser))
-		die_oom();
 	r->src = (const unsigned char *)(text ? text : "");
 	r->srclen = text ? len : 0;
-	yaml_parser_set_input_string(&r->parser, r->src, r->srclen);
 	r->file = file;
 	r->diags = diags;
 	r->max_nodes = YAML_TREE_MAX_NODES;
 	arena_init(&r->nodes);
+	arena_init(&r->fast_nodes);
 	return r;
+}
+
+void yaml_reader_set_fast(struct yaml_reader *r, bool on)
+{
+	r->fast_off = !on;
+}
+
+bool yaml_reader_was_fast(const struct yaml_reader *r)
+{
+	return r->fast;
+}
+
+/* The first document: the plain-subset reader reads the whole text when it can; else
+ * libyaml reads it, from the start. */
+static void choose(struct yaml_reader *r)
+{
+	r->fast_tried = true;
+	if (!r->fast_off)
+		r->fast = yaml_fast_read(r->file, (const char *)r->src, r->srclen, r->max_nodes, &r->fast_nodes,
+					 &r->docs, &r->ndocs);
+	if (r->fast)
+		return;
+	arena_release(&r->fast_nodes);
+	if (!yaml_parser_initialize(&r->parser))
+		die_oom();
+	yaml_parser_set_input_string(&r->parser, r->src, r->srclen);
+	r->parser_ready = true;
 }
 
 void yaml_reader_set_max_nodes(struct yaml_reader *r, size_t max)
@@ -266,7 +299,9 @@ void yaml_reader_destroy(struct yaml_reader *r)
 	if (!r)
 		return;
 	reset(r);
-	yaml_parser_delete(&r->parser);
+	arena_release(&r->fast_nodes);
+	if (r->parser_ready)
+		yaml_parser_delete(&r->parser);
 	free(r);
 }
 
@@ -278,6 +313,14 @@ bool yaml_reader_saw_anchors(const struct yaml_reader *r)
 int yaml_reader_next(struct yaml_reader *r, const struct ynode **root)
 {
 	*root = NULL;
+	if (!r->fast_tried)
+		choose(r);
+	if (r->fast) {
+		if (r->next_doc == r->ndocs)
+			return 0;
+		*root = r->docs[r->next_doc++];
+		return 1;
+	}
 	reset(r);
 	while (!r->failed && !r->ended) {
 		yaml_event_t ev;

@@ -8,43 +8,7 @@
 #include <stddef.h>
 
 #include "diag.h"
-
-/* Bounds that keep hostile YAML from exhausting memory or the stack. */
-#define YAML_TREE_MAX_DEPTH 64                /* nesting of mappings and sequences */
-#define YAML_TREE_MAX_NODES 1000000           /* nodes of a document once aliases are expanded */
-#define YAML_TREE_MAX_ALIAS_BYTES (64u << 20) /* scalar bytes a document's aliases may repeat */
-
-enum ynode_kind {
-	YNODE_SCALAR,
-	YNODE_SEQUENCE,
-	YNODE_MAPPING,
-};
-
-/* A scalar's style as written; YSTYLE_ANY lets the writer choose. */
-enum ynode_style {
-	YSTYLE_ANY,
-	YSTYLE_PLAIN,
-	YSTYLE_SINGLE,      /* 'single quoted' */
-	YSTYLE_DOUBLE,      /* "double quoted" */
-	YSTYLE_LITERAL,     /* | */
-	YSTYLE_FOLDED,      /* > */
-};
-
-/** One node of a document, read-only once built. Owned by its reader; an alias is the
- *  anchor's node itself, so the same node may appear in several places. */
-struct ynode {
-	enum ynode_kind kind;
-	enum ynode_style style;     /* scalars */
-	bool plain;                 /* a scalar typed by the core schema: plain, without '!' or !!str */
-	bool anchored;              /* carries an &anchor */
-	const char *tag;            /* as libyaml resolved it ("tag:yaml.org,2002:str", "!"), or NULL */
-	const char *file;           /* FILE in messages (the reader's) */
-	int line, col;              /* 1-based, where the node starts; col counts characters */
-	const char *text;           /* scalars: NUL-terminated (may hold NULs before len) */
-	size_t len;
-	const struct ynode *const *kids;   /* sequence: items; mapping: key, value, key, value... */
-	size_t n;                   /* number of kids (twice the pairs for a mapping) */
-};
+#include "ynode.h"
 
 struct yaml_reader;
 
@@ -60,6 +24,13 @@ void yaml_reader_set_max_nodes(struct yaml_reader *r, size_t max);
  *  0 at the end of the stream, or -1 after a located error was appended to diags (a
  *  syntax error or a bound exceeded): nothing more can be read then. */
 int yaml_reader_next(struct yaml_reader *r, const struct ynode **root);
+
+/** Whether the plain-subset reader (yaml_fast.h) may read the text before libyaml does:
+ *  it may unless this says otherwise before the first yaml_reader_next. Tests compare the
+ *  two. */
+void yaml_reader_set_fast(struct yaml_reader *r, bool on);
+/** Whether the plain-subset reader read the text (known after the first yaml_reader_next). */
+bool yaml_reader_was_fast(const struct yaml_reader *r);
 
 /** Whether any document read so far used an anchor or an alias. */
 bool yaml_reader_saw_anchors(const struct yaml_reader *r);

@@ -143,7 +143,7 @@ const char *strpool_intern(struct strpool *p, const char *s, size_t len)
 		return copy(p, s, len);
 	if (2 * (p->n + 1) > p->cap)
 		grow(p);
-	uint64_t h = fnv1a(s, len);
+	uint64_t h = hash_words(s, len);
 	size_t i = (size_t)h & (p->cap - 1);
 	for (; p->table[i].s; i = (i + 1) & (p->cap - 1))
 		if (p->table[i].hash == h && p->table[i].len == len && memcmp(p->table[i].s, s, len) == 0)
