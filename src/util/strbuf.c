@@ -187,6 +187,23 @@ void strbuf_add_utf8(struct strbuf *sb, uint32_t cp)
 
 void strbuf_add_json_string(struct strbuf *sb, const char *s, size_t len)
 {
+	/* most strings need no escape: in one copy */
+	const unsigned char *u = (const unsigned char *)s;
+	size_t run = 0;
+	while (run < len && json_as_is[u[run]])
+		run++;
+	if (run == len) {
+		if (sb->len + len + 2 >= sb->alloc)
+			strbuf_grow(sb, len + 2);
+		char *d = sb->buf + sb->len;
+		d[0] = '"';
+		if (len)
+			memcpy(d + 1, s, len);
+		d[len + 1] = '"';
+		d[len + 2] = '\0';
+		sb->len += len + 2;
+		return;
+	}
 	strbuf_grow(sb, len + 2);
 	sb->buf[sb->len++] = '"';
 	strbuf_add_json_escaped(sb, s, len);
