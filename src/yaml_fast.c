@@ -162,12 +162,33 @@ static bool next_content(struct fr *f)
 /* The bytes a quoted scalar's scan stops at (the text is printable ASCII and '\n'). */
 static const unsigned char quote_stop[256] = { ['\n'] = 1, ['"'] = 1, ['\''] = 1, ['\\'] = 1 };
 
+/* What the escape \c stands for in double quotes, or -1 for those left to libyaml (\x,
+ * \u and \U, the ones that give UTF-8, a line continuation): the ones that give one
+ * ASCII byte, as libyaml's scanner has them. */
+static int escaped(int c)
+{
+	switch (c) {
+	case '0': return '\0';
+	case 'a': return '\a';
+	case 'b': return '\b';
+	case 't': return '\t';
+	case 'n': return '\n';
+	case 'v': return '\v';
+	case 'f': return '\f';
+	case 'r': return '\r';
+	case 'e': return 0x1b;
+	case ' ': case '"': case '/': case '\\': return c;
+	default: return -1;
+	}
+}
+
 /* A quoted scalar at p (its quote), on one line: the text between the quotes ('' in single
- * quotes is one '); p moves past the closing quote. NULL for a backslash in double quotes
- * (an escape) or a line end before the closing quote (a folded line). */
+ * quotes is one ', escapes in double quotes as escaped() has them); p moves past the
+ * closing quote. NULL for another escape or a line end before the closing quote (a
+ * folded line). */
 static const struct ynode *quoted(struct fr *f)
 {
-	size_t start = f->p, i = start + 1, pairs = 0;
+	size_t start = f->p, i = start + 1, shorter = 0;
 	int q = at(f, start);
 	for (;;) {
 		while (i < f->len && !quote_stop[f->s[i]])
@@ -176,24 +197,34 @@ static const struct ynode *quoted(struct fr *f)
 		if (c == q) {
 			if (q == '"' || at(f, i + 1) != '\'')
 				break;
-			pairs++;
+			shorter++;
 			i += 2;
 			continue;
 		}
-		if (c == 0 || c == '\n' || (q == '"' && c == '\\'))
+		if (c == 0 || c == '\n')
 			return NULL;
+		if (q == '"' && c == '\\') {
+			if (escaped(at(f, i + 1)) < 0)
+				return NULL;
+			shorter++;
+			i += 2;
+			continue;
+		}
 		i++;   /* the other quote, or a backslash in single quotes */
 	}
-	struct ynode *n = scalar_node(f, start, i - start - 1 - pairs, q == '"' ? YSTYLE_DOUBLE : YSTYLE_SINGLE);
+	struct ynode *n = scalar_node(f, start, i - start - 1 - shorter, q == '"' ? YSTYLE_DOUBLE : YSTYLE_SINGLE);
 	if (!n)
 		return NULL;
 	char *t = (char *)(n + 1);
-	if (pairs) {
+	if (shorter) {
 		size_t k = 0;
 		for (size_t j = start + 1; j < i; j++) {
-			t[k++] = (char)f->s[j];
-			if (f->s[j] == '\'')
+			int c = f->s[j];
+			if (c == '\'' && q == '\'')
 				j++;
+			else if (c == '\\' && q == '"')
+				c = escaped(f->s[++j]);
+			t[k++] = (char)c;
 		}
 	} else {
 		memcpy(t, f->s + start + 1, n->len);

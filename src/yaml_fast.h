@@ -10,7 +10,8 @@
  * comments; documents separated by `---` lines; block mappings whose keys are scalars on
  * one line, block sequences (compact `- key: value` and `- - x` too, and sequences at
  * their key's indentation); scalars on one line: plain, 'single-quoted', or
- * "double-quoted" without backslashes; flow collections on one line. Not in it: anchors,
+ * "double-quoted" with escapes that stand for one ASCII byte (\n, \t, \", \\ ...);
+ * flow collections on one line. Not in it: anchors,
  * aliases, tags, directives, `...`, block scalars (| and >), `?` keys, empty values and
  * entries, scalars or flow collections over several lines, empty documents. Internal to
  * yaml_tree. */

@@ -88,6 +88,8 @@ Test(yaml_fast, scalars)
 	check("\"quoted key\": 1\n'single': 2\n\"spaced\" : 3\n", true);
 	check("url: http://example.com/a#frag\nt: 2024-01-15T09:30:00Z\np: /a/{id}/b[0]\n", true);
 	check("n: -1\nm: -.5\nw: a  b   c\nq: a\"b'c\n", true);
+	check("a: \"esc\\n\"\nb: \"\\0\\a\\b\\t\\n\\v\\f\\r\\e\\ \\\"\\/\\\\\"\nc: 'a\\b'\n", true);
+	check("{\"k\\\"\": \"v\\\\\"}\n", true);
 	check("plain root\n", true);
 	check("\"quoted root\"\n", true);
 }
@@ -115,7 +117,10 @@ Test(yaml_fast, comments_and_documents)
 Test(yaml_fast, outside_the_subset)
 {
 	static const char *const texts[] = {
-		"a: \"esc\\n\"\n",             /* an escape */
+		"a: \"\\x41\"\n",               /* escapes that give UTF-8 or take digits */
+		"a: \"\\u00e9\"\n",
+		"a: \"\\N\"\n",
+		"a: \"\\q\"\n",                 /* not an escape: libyaml's error */
 		"a: |\n  block\n",             /* block scalars */
 		"a: >\n  folded\n",
 		"a: &x 1\nb: *x\n",            /* anchors and aliases */
