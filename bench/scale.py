@@ -80,33 +80,46 @@ def edit(path, k):
         f.write(text)
 
 
-def reload_times(cannery, stub_dir, edits):
+def reload_times(cannery, stub_dir, edits, idle_edits, pause):
     """Seconds of POST /__cannery/reload after one file of stub_dir changed, on a
     --no-watch server, and the CPU time the server used meanwhile (schedstat, all its
-    threads: steadier on a busy machine); each edit is checked to be served afterwards."""
+    threads: steadier on a busy machine); each edit is checked to be served afterwards.
+    First edits back to back (an editing session), then idle_edits each after a pause
+    of pause s, long enough for the server to trim its heap (catalog.h's
+    CATALOG_TRIM_DELAY_MS), and VmRSS after each series."""
     popen, port, _, _ = start(cannery, stub_dir, ["--no-watch"])
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     path = os.path.join(stub_dir, EDITED)
     probe = bench.big_path(50001)         # an exact stub of the edited file
-    out, cpu = [], []
+    out = {"busy": [], "busy_cpu": [], "idle": [], "idle_cpu": []}
+
+    def one(k, series):
+        edit(path, k)
+        c0 = bench.cpu_ns(popen.pid)
+        t0 = time.monotonic()
+        status, body = request(conn, "POST", "/__cannery/reload")
+        t = time.monotonic() - t0
+        out[series + "_cpu"].append((bench.cpu_ns(popen.pid) - c0) / 1e9)
+        if status != 200:
+            sys.exit(f"scale: reload answered {status}: {body[:200]!r}")
+        status, body = request(conn, "GET", probe)
+        if status != 200 or f'"edit {k}"'.encode() not in body:
+            sys.exit(f"scale: edit {k} not served after the reload ({status} {body[:120]!r})")
+        out[series].append(t)
+
     try:
         for k in range(edits):
-            edit(path, k)
-            c0 = bench.cpu_ns(popen.pid)
-            t0 = time.monotonic()
-            status, body = request(conn, "POST", "/__cannery/reload")
-            t = time.monotonic() - t0
-            cpu.append((bench.cpu_ns(popen.pid) - c0) / 1e9)
-            if status != 200:
-                sys.exit(f"scale: reload answered {status}: {body[:200]!r}")
-            status, body = request(conn, "GET", probe)
-            if status != 200 or f'"edit {k}"'.encode() not in body:
-                sys.exit(f"scale: edit {k} not served after the reload ({status} {body[:120]!r})")
-            out.append(t)
+            one(k, "busy")
+        out["busy_rss"] = bench.rss_kb(popen.pid)
+        for k in range(edits, edits + idle_edits):
+            conn.close()                  # a new connection after a pause, as a client would
+            time.sleep(pause)
+            out["idle_rss"] = bench.rss_kb(popen.pid)
+            one(k, "idle")
     finally:
         conn.close()
         stop(popen)
-    return out, cpu
+    return out
 
 
 def ms(t):
@@ -122,6 +135,8 @@ def main():
     ap.add_argument("cannery", nargs="+", help="binaries to measure, in one run (first: the one under test)")
     ap.add_argument("--starts", type=int, default=5, help="starts per size for the ready time (median)")
     ap.add_argument("--edits", type=int, default=7, help="edits of one file for the reload time (median)")
+    ap.add_argument("--idle-edits", type=int, default=3, help="edits after a pause, for the reload of an idle server")
+    ap.add_argument("--pause", type=float, default=11.0, help="seconds of each pause (over the trim delay, 10 s)")
     ap.add_argument("--no-distinct", action="store_true", help="skip the 100,000 distinct-bodies set")
     args = ap.parse_args()
     for b in args.cannery:
@@ -157,7 +172,7 @@ def main():
         # a reload reads again what was written less than 2 s before the server's load
         time.sleep(max(0.0, written + RACY_S - time.monotonic()))
         for b in args.cannery:
-            res[b]["reload"], res[b]["reload_cpu"] = reload_times(b, sets[SIZES[-1]], args.edits)
+            res[b]["reload"] = reload_times(b, sets[SIZES[-1]], args.edits, args.idle_edits, args.pause)
         load_after = os.getloadavg()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -165,7 +180,8 @@ def main():
     L = []
     L.append(f"Machine: {bench.machine()}, load average {load_before[0]:.2f} before and "
              f"{load_after[0]:.2f} after; {args.starts} starts per size (median, min–max), "
-             f"{args.edits} edits for the reload (median, min–max).")
+             f"{args.edits} edits back to back and {args.idle_edits} after {args.pause:g} s pauses "
+             f"for the reload (median, min–max).")
     L.append("")
     cols = " | ".join(os.path.relpath(b) for b in args.cannery)
     L.append(f"| figure | {cols} |")
@@ -189,8 +205,16 @@ def main():
     if not args.no_distinct:
         row("VmRSS / VmHWM, 100,000 stubs, no two bodies alike",
             lambda r: f"{mb(r['rss']['distinct']['VmRSS'])} / {mb(r['rss']['distinct']['VmHWM'])}")
-    row("reload of one changed file at 100,000 (POST /__cannery/reload)", lambda r: spread(r["reload"]))
-    row("CPU time of that reload (server, all threads)", lambda r: spread(r["reload_cpu"]))
+    row("reload of one changed file at 100,000 (POST /__cannery/reload), edits back to back",
+        lambda r: spread(r["reload"]["busy"]))
+    row("CPU time of that reload (server, all threads)", lambda r: spread(r["reload"]["busy_cpu"]))
+    row("VmRSS / VmHWM after those reloads",
+        lambda r: f"{mb(r['reload']['busy_rss']['VmRSS'])} / {mb(r['reload']['busy_rss']['VmHWM'])}")
+    if args.idle_edits:
+        row(f"reload of one changed file at 100,000, each after a {args.pause:g} s pause",
+            lambda r: spread(r["reload"]["idle"]))
+        row("CPU time of that reload (server, all threads)", lambda r: spread(r["reload"]["idle_cpu"]))
+        row(f"VmRSS after a {args.pause:g} s pause", lambda r: mb(r["reload"]["idle_rss"]["VmRSS"]))
     print("\n".join(L))
 
 

@@ -26,7 +26,14 @@ struct catalog_config {
 	 * frees each path and the array); NULL: freed here. Runs under the catalog's lock. */
 	void (*files_read)(void *cls, char **paths, size_t n);
 	void *cls;
+	/* Where the heap is trimmed once publishes (but the first) have paused for
+	 * CATALOG_TRIM_DELAY_MS, off the reloads' answers; borrowed, must outlive the
+	 * catalog. NULL: after each publish, at once. */
+	struct timers *timers;
 };
+
+/* An editing session's reloads keep the memory they reuse; an idle server gives it back. */
+#define CATALOG_TRIM_DELAY_MS 10000
 
 struct catalog_stats {
 	uint64_t reloads;                   /* successful reloads since start */

@@ -617,6 +617,7 @@ int cannery_server_create(const struct cannery_config *cfg, struct cannery_serve
 		.ext = &srv->replies.ext,
 		.files_read = files_read,
 		.cls = srv,
+		.timers = srv->timers,
 	};
 	rc = catalog_create(&cc, &srv->catalog, errors);
 	if (rc == 0)
