@@ -879,9 +879,10 @@ static bool is_date(const char *s)
 	return m != 2 || d < 29 || leap;
 }
 
-static bool is_date_time(const char *s)
+static bool is_date_time(const char *s, size_t len)
 {
-	if (strlen(s) < 20 || !is_date(s) || (s[10] != 'T' && s[10] != 't'))
+	const char *end = s + len;
+	if (len < 20 || !is_date(s) || (s[10] != 'T' && s[10] != 't'))
 		return false;
 	const char *t = s + 11;
 	if (!digits(t, 2) || t[2] != ':' || !digits(t + 3, 2) || t[5] != ':' || !digits(t + 6, 2))
@@ -890,15 +891,17 @@ static bool is_date_time(const char *s)
 		return false;
 	t += 8;
 	if (*t == '.') {
-		if (!digits(++t, 1))
+		if (++t == end || !digits(t, 1))
 			return false;
-		while (*t >= '0' && *t <= '9')
+		while (t < end && *t >= '0' && *t <= '9')
 			t++;
 	}
-	if ((*t == 'Z' || *t == 'z') && !t[1])
+	if (t == end)
+		return false;
+	if ((*t == 'Z' || *t == 'z') && t + 1 == end)
 		return true;
-	return (*t == '+' || *t == '-') && digits(t + 1, 2) && t[3] == ':' && digits(t + 4, 2) &&
-	       !t[6] && num2(t + 1) <= 23 && num2(t + 4) <= 59;
+	return end - t == 6 && (*t == '+' || *t == '-') && digits(t + 1, 2) && t[3] == ':' &&
+	       digits(t + 4, 2) && num2(t + 1) <= 23 && num2(t + 4) <= 59;
 }
 
 /* The characters RFC 5322 does not allow unquoted in an address's local part (as a switch:
@@ -925,64 +928,76 @@ static bool uri_excluded(char c)
 	}
 }
 
-static bool is_email(const char *s)
+static bool is_email(const char *s, size_t len)
 {
-	const char *at = strrchr(s, '@');
-	if (!at || at == s || !at[1] || at - s > 64)
+	const char *end = s + len, *at = end;
+	while (at > s && at[-1] != '@')
+		at--;
+	if (at == s)
+		return false;   /* no '@' */
+	at--;
+	if (at == s || at + 1 == end || at - s > 64)
 		return false;
 	for (const char *p = s; p < at; p++)
 		if ((unsigned char)*p <= ' ' || email_special(*p))
 			return false;
 	/* the domain: dot-separated labels of letters, digits and inner hyphens */
-	for (const char *p = at + 1; *p;) {
+	for (const char *p = at + 1; p < end;) {
 		const char *label = p;
-		while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		       (*p >= '0' && *p <= '9') || *p == '-' || (unsigned char)*p >= 0x80)
+		while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+				   (*p >= '0' && *p <= '9') || *p == '-' || (unsigned char)*p >= 0x80))
 			p++;
 		if (p == label || *label == '-' || p[-1] == '-')
 			return false;
-		if (*p == '.' && p[1])
+		if (p < end && *p == '.' && p + 1 < end)
 			p++;
-		else if (*p)
+		else if (p < end)
 			return false;
 	}
 	return true;
 }
 
-static bool is_uuid(const char *s)
+/* Whether s[0..n) are hex digits. */
+static bool hex_digits(const char *s, size_t n)
 {
-	/* 8-4-4-4-12 hex digits (a NUL is neither a digit nor a hyphen: no reading past it) */
-	for (int i = 0; i < 36; i++) {
+	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i], lower = c | 0x20;   /* 'A'..'F' as 'a'..'f' */
-		bool hyphen = i == 8 || i == 13 || i == 18 || i == 23;
-		if (hyphen ? c != '-' : !((c >= '0' && c <= '9') || (lower >= 'a' && lower <= 'f')))
+		if ((unsigned char)(c - '0') > 9 && (unsigned char)(lower - 'a') > 5)
 			return false;
 	}
-	return !s[36];
+	return true;
 }
 
-static bool is_uri(const char *s)
+static bool is_uuid(const char *s, size_t len)
 {
-	const char *p = s;
-	if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+	/* 8-4-4-4-12 hex digits */
+	return len == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-' &&
+	       hex_digits(s, 8) && hex_digits(s + 9, 4) && hex_digits(s + 14, 4) &&
+	       hex_digits(s + 19, 4) && hex_digits(s + 24, 12);
+}
+
+static bool is_uri(const char *s, size_t len)
+{
+	const char *p = s, *end = s + len;
+	if (p == end || !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
 		return false;
-	while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-	       *p == '+' || *p == '-' || *p == '.')
+	while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+			   *p == '+' || *p == '-' || *p == '.'))
 		p++;
-	if (*p != ':')
+	if (p == end || *p != ':')
 		return false;
-	for (p++; *p; p++) {
+	for (p++; p < end; p++) {
 		if ((unsigned char)*p <= ' ' || uri_excluded(*p))
 			return false;
-		if (*p == '%' && !(numtext_digit_value(p[1]) < 16 && numtext_digit_value(p[2]) < 16))
+		if (*p == '%' && !(end - p >= 3 && hex_digits(p + 1, 2)))
 			return false;
 	}
 	return true;
 }
 
-static bool is_base64(const char *s)
+static bool is_base64(const char *s, size_t len)
 {
-	size_t len = strlen(s), pad = 0;
+	size_t pad = 0;
 	if (len % 4)
 		return false;
 	for (size_t i = 0; i < len; i++) {
@@ -995,6 +1010,19 @@ static bool is_base64(const char *s)
 		}
 	}
 	return pad <= 2;
+}
+
+/* inet_pton wants a C string: s[0..len) copied. No address is written in 64 characters
+ * or more (an IPv6 one takes at most 45). */
+static bool is_ip(int af, const char *s, size_t len)
+{
+	char text[64];
+	unsigned char addr[16];
+	if (len >= sizeof text)
+		return false;
+	memcpy(text, s, len);
+	text[len] = '\0';
+	return inet_pton(af, text, addr) == 1;
 }
 
 bool jsonschema_format_number(enum format f, double d)
@@ -1011,18 +1039,17 @@ bool jsonschema_format_number(enum format f, double d)
 	}
 }
 
-bool jsonschema_format_string(enum format f, const char *s)
+bool jsonschema_format_string(enum format f, const char *s, size_t len)
 {
-	unsigned char buf[16];
 	switch (f) {
-	case FMT_DATE: return strlen(s) == 10 && is_date(s);
-	case FMT_DATE_TIME: return is_date_time(s);
-	case FMT_EMAIL: return is_email(s);
-	case FMT_UUID: return is_uuid(s);
-	case FMT_URI: return is_uri(s);
-	case FMT_IPV4: return inet_pton(AF_INET, s, buf) == 1;
-	case FMT_IPV6: return inet_pton(AF_INET6, s, buf) == 1;
-	case FMT_BYTE: return is_base64(s);
+	case FMT_DATE: return len == 10 && is_date(s);
+	case FMT_DATE_TIME: return is_date_time(s, len);
+	case FMT_EMAIL: return is_email(s, len);
+	case FMT_UUID: return is_uuid(s, len);
+	case FMT_URI: return is_uri(s, len);
+	case FMT_IPV4: return is_ip(AF_INET, s, len);
+	case FMT_IPV6: return is_ip(AF_INET6, s, len);
+	case FMT_BYTE: return is_base64(s, len);
 	default: return true;
 	}
 }
@@ -1038,7 +1065,7 @@ static void check_format(struct run *r, const struct node *n, const cJSON *v)
 	} else {
 		if (!cJSON_IsString(v))
 			return;
-		ok = jsonschema_format_string(n->format, v->valuestring);
+		ok = jsonschema_format_string(n->format, v->valuestring, strlen(v->valuestring));
 	}
 	if (!ok) {
 		if (n->format == FMT_INT32 || n->format == FMT_INT64)
