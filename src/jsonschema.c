@@ -968,12 +968,41 @@ static bool hex_digits(const char *s, size_t n)
 	return true;
 }
 
+/* Whether the eight bytes of w are hex digits, all at once (a uuid is checked on every
+ * body that has one): each byte under 0x80, then in '0'..'9' or, with 0x20 set, in
+ * 'a'..'f'. Adding to bytes under 0x80 carries into no other byte. */
+static bool hex_word(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	if (w & high)
+		return false;
+	uint64_t lower = w | ones * 0x20;
+	uint64_t digit = (w + ones * (0x80 - '0')) & ~(w + ones * (0x7F - '9'));
+	uint64_t letter = (lower + ones * (0x80 - 'a')) & ~(lower + ones * (0x7F - 'f'));
+	return ((digit | letter) & high) == high;
+}
+
+/* The bytes s[0..4) and t[0..4) as one word (which byte lands where does not matter to
+ * hex_word). */
+static uint64_t two_halves(const char *s, const char *t)
+{
+	uint32_t a, b;
+	memcpy(&a, s, 4);
+	memcpy(&b, t, 4);
+	return (uint64_t)a << 32 | b;
+}
+
 static bool is_uuid(const char *s, size_t len)
 {
-	/* 8-4-4-4-12 hex digits */
-	return len == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-' &&
-	       hex_digits(s, 8) && hex_digits(s + 9, 4) && hex_digits(s + 14, 4) &&
-	       hex_digits(s + 19, 4) && hex_digits(s + 24, 12);
+	/* 8-4-4-4-12 hex digits: s[0..8), s[9..13) with s[14..18), s[19..23) with s[24..28),
+	 * s[28..36) */
+	uint64_t first, last;
+	if (len != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-')
+		return false;
+	memcpy(&first, s, 8);
+	memcpy(&last, s + 28, 8);
+	return hex_word(first) && hex_word(two_halves(s + 9, s + 14)) &&
+	       hex_word(two_halves(s + 19, s + 24)) && hex_word(last);
 }
 
 static bool is_uri(const char *s, size_t len)

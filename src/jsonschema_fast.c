@@ -666,43 +666,56 @@ static inline bool colon(struct fast *f)
 	return true;
 }
 
+/* A member of an object that one node alone checks (ent[e]), whose name is not the one
+ * expected next, at f->p (the name's opening quote): its name read and looked up, and the
+ * colon. *child gets the schema of its value (NULL: nothing checks it). */
+static __attribute__((noinline)) int other_member(struct fast *f, struct ent *e, const struct node **child)
+{
+	const struct node *n = e->n;
+	const char *name = NULL;
+	size_t len = 0;
+	char *heap = NULL;
+	int rc = read_name(f, &name, &len, &heap);
+	if (rc != OK)
+		return rc;
+	size_t k = n->nprops ? jsonschema_node_find_prop(n, name, len, &e->next) : NODE_NO_PROP;
+	*child = NULL;
+	rc = colon(f) ? OK : BAD;
+	if (rc == OK && k != NODE_NO_PROP) {
+		*child = n->props[k].schema;
+		if (n->props[k].required)
+			see(f, e, k);
+	} else if (rc == OK && n->no_additional) {
+		rc = BAD;
+	} else if (rc == OK) {
+		*child = n->additional;
+		see_other(f, e, name, len);
+	}
+	if (heap)
+		free(heap);
+	return rc;
+}
+
 /* One member of an object that one node alone checks (ent[base], no two properties of one
  * name), at f->p (the name's opening quote): match_member's work for that one node,
  * without its loops, then the value. */
 static int member_alone(struct fast *f, size_t base)
 {
 	struct ent *e = &f->ent[base];
-	const struct node *n = e->n;
-	size_t k = NODE_NO_PROP;
-	const char *name = NULL;
-	size_t len = 0;
-	char *heap = NULL;
-	int rc;
+	const struct node *n = e->n, *child;
 	if (e->next < n->nprops && written_as(f, &n->props[e->next])) {
-		k = e->next++;
-		f->p += n->props[k].len + 2;
-	}
-	if (k == NODE_NO_PROP) {
-		if ((rc = read_name(f, &name, &len, &heap)) != OK)
+		const struct prop *p = &n->props[e->next++];
+		f->p += p->len + 2;
+		if (!colon(f))
+			return BAD;
+		if (p->required)
+			see(f, e, (size_t)(p - n->props));
+		child = p->schema;
+	} else {
+		int rc = other_member(f, e, &child);
+		if (rc != OK)
 			return rc;
-		k = n->nprops ? jsonschema_node_find_prop(n, name, len, &e->next) : NODE_NO_PROP;
 	}
-	const struct node *child = NULL;
-	rc = colon(f) ? OK : BAD;
-	if (rc == OK && k != NODE_NO_PROP) {
-		child = n->props[k].schema;
-		if (n->props[k].required)
-			see(f, e, k);
-	} else if (rc == OK && n->no_additional) {
-		rc = BAD;
-	} else if (rc == OK) {
-		child = n->additional;
-		see_other(f, e, name, len);
-	}
-	if (heap)
-		free(heap);
-	if (rc != OK)
-		return rc;
 	return child ? child_value(f, child, e->depth + 1) : skip_value(f);
 }
 
@@ -737,10 +750,6 @@ static int object(struct fast *f, size_t base)
 		f->p++;
 	bool alone = top == base + 1 && !f->ent[base].n->props_dup;
 	while (more) {
-		size_t at = top, k = NODE_NO_PROP;
-		const char *name = NULL;
-		size_t len = 0;
-		char *heap = NULL;
 		if (f->p >= f->end || *f->p != '"')
 			return BAD;
 		count++;
@@ -751,6 +760,10 @@ static int object(struct fast *f, size_t base)
 				return BAD;
 			continue;
 		}
+		size_t at = top, k = NODE_NO_PROP;
+		const char *name = NULL;
+		size_t len = 0;
+		char *heap = NULL;
 		if (expected_name(f, base, top, &at, &k)) {
 			name = f->ent[at].n->props[k].name;
 			len = f->ent[at].n->props[k].len;
@@ -850,7 +863,7 @@ static inline bool equals_string(const cJSON *v, const char *s, size_t len)
 }
 
 /* Whether the string text[0..len) (s as scanned) meets node n, its type aside. */
-static bool string_ok(const struct node *n, const struct str *s, const char *text, size_t len)
+static HOT bool string_ok(const struct node *n, const struct str *s, const char *text, size_t len)
 {
 	if ((n->min_length >= 0 && s->code_points < (size_t)n->min_length) ||
 	    (n->max_length >= 0 && s->code_points > (size_t)n->max_length) ||
@@ -999,7 +1012,8 @@ static HOT int child_value(struct fast *f, const struct node *n, unsigned depth)
 	if ((n->fast & NODE_ALONE) && f->p < f->end && *f->p != '{' && *f->p != '[') {
 		if (!step(f, depth))
 			return UNSURE;
-		struct ent one = { .n = n, .depth = depth };
+		struct ent one;
+		one.n = n;   /* all a scalar reads */
 		return scalar(f, &one, 1);
 	}
 	size_t base = f->nent;
