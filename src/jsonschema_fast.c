@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "jsonschema.h"
 #include "jsonschema_node.h"
 #include "regex.h"
@@ -112,8 +116,27 @@ static HOT int scan_string(struct fast *f, struct str *s, bool value_matters)
 	s->raw = p;
 	s->escaped = false;
 	for (;;) {
-		/* eight bytes at a time up to the first quote, backslash, NUL or non-ASCII byte */
-		while (SWAR_OK && end - p >= 8) {
+		/* up to the first quote, backslash, NUL or non-ASCII byte: sixteen bytes at a time
+		 * where SSE2 is (every x86-64), then (or else) eight where a word's first byte is
+		 * its lowest, the last few bytes of the text one by one */
+		bool found = false;
+#if defined(__SSE2__)
+		const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'),
+			      zero = _mm_setzero_si128();
+		while (end - p >= 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+			/* a byte's top bit: equal to one of the three, or non-ASCII itself */
+			__m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+						   _mm_or_si128(_mm_cmpeq_epi8(v, zero), v));
+			unsigned special = (unsigned)_mm_movemask_epi8(hit);
+			size_t plain = special ? (size_t)__builtin_ctz(special) : 16;
+			p += plain;
+			cps += plain;
+			if ((found = special))
+				break;
+		}
+#endif
+		while (SWAR_OK && !found && end - p >= 8) {
 			uint64_t w;
 			memcpy(&w, p, 8);
 			uint64_t special = has_zero_byte(w ^ 0x2222222222222222u) |
@@ -122,7 +145,7 @@ static HOT int scan_string(struct fast *f, struct str *s, bool value_matters)
 			size_t plain = special ? (size_t)__builtin_ctzll(special) / 8 : 8;
 			p += plain;
 			cps += plain;
-			if (special)
+			if ((found = special))
 				break;
 		}
 		if (p >= end)

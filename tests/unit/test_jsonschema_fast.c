@@ -387,6 +387,43 @@ Test(jsonschema_fast, formats_at_their_ends)
 	check("{\"format\":\"byte\"}", "\"aG\\u006b=\"", 1);
 }
 
+/* Strings are scanned sixteen bytes at a time (SSE2), then eight, then one by one near the
+ * end of the text: a quote, an escape, a non-ASCII or a NUL byte at every offset, with
+ * the text ending at several distances after the string. */
+Test(jsonschema_fast, strings_at_every_offset)
+{
+	static const struct { const char *x; size_t cps; int nul; } specials[] = {
+		{ "", 0, 0 }, { "\\n", 1, 0 }, { "\xc3\xa9", 1, 0 }, { "\\u00e9", 1, 0 },
+		{ "\\ud83d\\ude00", 1, 0 }, { "\0", 1, 1 },
+	};
+	for (size_t i = 0; i < sizeof specials / sizeof *specials; i++)
+		for (size_t k = 0; k < 40; k++)
+			for (size_t tail = 0; tail < 24; tail += 7) {
+				char text[128], schema[64];
+				size_t xlen = specials[i].nul ? 1 : strlen(specials[i].x), n = 0;
+				text[n++] = '[';
+				text[n++] = '"';
+				memset(text + n, 'a', k);
+				n += k;
+				memcpy(text + n, specials[i].x, xlen);
+				n += xlen;
+				memset(text + n, 'b', k % 5);
+				n += k % 5;
+				text[n++] = '"';
+				memset(text + n, ' ', tail);
+				n += tail;
+				text[n++] = ']';
+				size_t cps = k + specials[i].cps + k % 5;
+				/* a NUL ends cJSON's value: left to the validator where the value counts */
+				snprintf(schema, sizeof schema, "{\"items\":{\"maxLength\":%zu}}", cps);
+				check_len(JSONSCHEMA_OAS30, schema, text, n, specials[i].nul ? -1 : 1);
+				snprintf(schema, sizeof schema, "{\"items\":{\"maxLength\":%zu}}", cps - (cps > 0));
+				check_len(JSONSCHEMA_OAS30, schema, text, n, specials[i].nul ? -1 : cps == 0);
+				check_len(JSONSCHEMA_OAS30, "{\"items\":{}}", text, n, 1);
+				check_len(JSONSCHEMA_OAS30, "{\"items\":{}}", text, n - 1, 0);   /* no ']' */
+			}
+}
+
 /* A member's or an item's scalar against one node by itself is checked without the list
  * of nodes in effect; through a $ref or an allOf it takes the list. Both must agree. */
 Test(jsonschema_fast, scalars_alone_and_in_lists)
