@@ -867,10 +867,27 @@ static int num2(const char *s)
 	return (s[0] - '0') * 10 + (s[1] - '0');
 }
 
+/* Whether the eight bytes at s are written as pattern, where '0' stands for any digit
+ * ("0000-00-", "00:00:00"), all at once (a date is checked on every body that has one).
+ * XOR with the pattern leaves 0..9 for a digit where it has '0' and 0 for its own
+ * byte elsewhere; a byte at 0x80 or above stays so, and adding 0x76 to bytes under
+ * 0x80 carries into no other byte. */
+static inline bool written_like(const char *s, const char pattern[8])
+{
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	uint64_t w, pat;
+	memcpy(&w, s, 8);
+	memcpy(&pat, pattern, 8);
+	/* 0xFF where the pattern has no '0' (its bytes are ASCII) */
+	uint64_t y = pat ^ ones * '0', others = (((((y & ~high) + ~high) | y) & high) >> 7) * 0xFF;
+	uint64_t x = w ^ pat;
+	return !(x & high) && !((x + ones * 0x76) & high) && !(x & others);
+}
+
 static bool is_date(const char *s)
 {
 	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	if (!digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' || !digits(s + 8, 2))
+	if (!written_like(s, "0000-00-") || !digits(s + 8, 2))
 		return false;
 	int y = num2(s) * 100 + num2(s + 2), m = num2(s + 5), d = num2(s + 8);
 	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
@@ -885,7 +902,7 @@ static bool is_date_time(const char *s, size_t len)
 	if (len < 20 || !is_date(s) || (s[10] != 'T' && s[10] != 't'))
 		return false;
 	const char *t = s + 11;
-	if (!digits(t, 2) || t[2] != ':' || !digits(t + 3, 2) || t[5] != ':' || !digits(t + 6, 2))
+	if (!written_like(t, "00:00:00"))
 		return false;
 	if (num2(t) > 23 || num2(t + 3) > 59 || num2(t + 6) > 60)
 		return false;

@@ -355,6 +355,16 @@ Test(jsonschema_fast, formats_at_their_ends)
 	check("{\"format\":\"uuid\"}", "\"7f0c1a44-8a4b-4bb5-a0f0-3c2cbf3bd9a\\u0031\"", 1);
 	check("{\"format\":\"uuid\"}", "\"7f0c1a44-8a4b-4bb5-a0f0-3c2cbf3bd9\xc3\xa9\"", 0);
 	check("{\"format\":\"date\"}", "\"2024-01-011\"", 0);
+	check("{\"format\":\"date\"}", "\"2024/01-01\"", 0);
+	check("{\"format\":\"date\"}", "\"2024-01/01\"", 0);
+	check("{\"format\":\"date\"}", "\"2O24-01-01\"", 0);
+	check("{\"format\":\"date\"}", "\"2024-0:-01\"", 0);
+	check("{\"format\":\"date\"}", "\"2024-01-0\xc3\"", 0);
+	check("{\"format\":\"date\"}", "\"\xb2" "024-01-01\"", 0);
+	check("{\"format\":\"date-time\"}", "\"2024-01-02T03-04:05Z\"", 0);
+	check("{\"format\":\"date-time\"}", "\"2024-01-02T03:04:/5Z\"", 0);
+	check("{\"format\":\"date-time\"}", "\"2024-01-02T03:04:0\xb5Z\"", 0);
+	check("{\"format\":\"date-time\"}", "\"2024-01-02t23:59:60z\"", 1);
 	check("{\"format\":\"date-time\"}", "\"2024-01-02T03:04:05.5Z\"", 1);
 	check("{\"format\":\"date-time\"}", "\"2024-01-02T03:04:05.\"", 0);
 	check("{\"format\":\"date-time\"}", "\"2024-01-02T03:04:05.Z\"", 0);
