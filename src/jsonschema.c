@@ -867,10 +867,27 @@ static int num2(const char *s)
 	return (s[0] - '0') * 10 + (s[1] - '0');
 }
 
+/* Whether the eight bytes at s are written as pattern, where '0' stands for any digit
+ * ("0000-00-", "00:00:00"), all at once (a date is checked on every body that has one).
+ * XOR with the pattern leaves 0..9 for a digit where it has '0' and 0 for its own
+ * byte elsewhere; a byte at 0x80 or above stays so, and adding 0x76 to bytes under
+ * 0x80 carries into no other byte. */
+static inline bool written_like(const char *s, const char pattern[8])
+{
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	uint64_t w, pat;
+	memcpy(&w, s, 8);
+	memcpy(&pat, pattern, 8);
+	/* 0xFF where the pattern has no '0' (its bytes are ASCII) */
+	uint64_t y = pat ^ ones * '0', others = (((((y & ~high) + ~high) | y) & high) >> 7) * 0xFF;
+	uint64_t x = w ^ pat;
+	return !(x & high) && !((x + ones * 0x76) & high) && !(x & others);
+}
+
 static bool is_date(const char *s)
 {
 	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	if (!digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' || !digits(s + 8, 2))
+	if (!written_like(s, "0000-00-") || !digits(s + 8, 2))
 		return false;
 	int y = num2(s) * 100 + num2(s + 2), m = num2(s + 5), d = num2(s + 8);
 	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
@@ -879,26 +896,29 @@ static bool is_date(const char *s)
 	return m != 2 || d < 29 || leap;
 }
 
-static bool is_date_time(const char *s)
+static bool is_date_time(const char *s, size_t len)
 {
-	if (strlen(s) < 20 || !is_date(s) || (s[10] != 'T' && s[10] != 't'))
+	const char *end = s + len;
+	if (len < 20 || !is_date(s) || (s[10] != 'T' && s[10] != 't'))
 		return false;
 	const char *t = s + 11;
-	if (!digits(t, 2) || t[2] != ':' || !digits(t + 3, 2) || t[5] != ':' || !digits(t + 6, 2))
+	if (!written_like(t, "00:00:00"))
 		return false;
 	if (num2(t) > 23 || num2(t + 3) > 59 || num2(t + 6) > 60)
 		return false;
 	t += 8;
 	if (*t == '.') {
-		if (!digits(++t, 1))
+		if (++t == end || !digits(t, 1))
 			return false;
-		while (*t >= '0' && *t <= '9')
+		while (t < end && *t >= '0' && *t <= '9')
 			t++;
 	}
-	if ((*t == 'Z' || *t == 'z') && !t[1])
+	if (t == end)
+		return false;
+	if ((*t == 'Z' || *t == 'z') && t + 1 == end)
 		return true;
-	return (*t == '+' || *t == '-') && digits(t + 1, 2) && t[3] == ':' && digits(t + 4, 2) &&
-	       !t[6] && num2(t + 1) <= 23 && num2(t + 4) <= 59;
+	return end - t == 6 && (*t == '+' || *t == '-') && digits(t + 1, 2) && t[3] == ':' &&
+	       digits(t + 4, 2) && num2(t + 1) <= 23 && num2(t + 4) <= 59;
 }
 
 /* The characters RFC 5322 does not allow unquoted in an address's local part (as a switch:
@@ -925,64 +945,105 @@ static bool uri_excluded(char c)
 	}
 }
 
-static bool is_email(const char *s)
+static bool is_email(const char *s, size_t len)
 {
-	const char *at = strrchr(s, '@');
-	if (!at || at == s || !at[1] || at - s > 64)
+	const char *end = s + len, *at = end;
+	while (at > s && at[-1] != '@')
+		at--;
+	if (at == s)
+		return false;   /* no '@' */
+	at--;
+	if (at == s || at + 1 == end || at - s > 64)
 		return false;
 	for (const char *p = s; p < at; p++)
 		if ((unsigned char)*p <= ' ' || email_special(*p))
 			return false;
 	/* the domain: dot-separated labels of letters, digits and inner hyphens */
-	for (const char *p = at + 1; *p;) {
+	for (const char *p = at + 1; p < end;) {
 		const char *label = p;
-		while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		       (*p >= '0' && *p <= '9') || *p == '-' || (unsigned char)*p >= 0x80)
+		while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+				   (*p >= '0' && *p <= '9') || *p == '-' || (unsigned char)*p >= 0x80))
 			p++;
 		if (p == label || *label == '-' || p[-1] == '-')
 			return false;
-		if (*p == '.' && p[1])
+		if (p < end && *p == '.' && p + 1 < end)
 			p++;
-		else if (*p)
+		else if (p < end)
 			return false;
 	}
 	return true;
 }
 
-static bool is_uuid(const char *s)
+/* Whether s[0..n) are hex digits. */
+static bool hex_digits(const char *s, size_t n)
 {
-	/* 8-4-4-4-12 hex digits (a NUL is neither a digit nor a hyphen: no reading past it) */
-	for (int i = 0; i < 36; i++) {
+	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i], lower = c | 0x20;   /* 'A'..'F' as 'a'..'f' */
-		bool hyphen = i == 8 || i == 13 || i == 18 || i == 23;
-		if (hyphen ? c != '-' : !((c >= '0' && c <= '9') || (lower >= 'a' && lower <= 'f')))
+		if ((unsigned char)(c - '0') > 9 && (unsigned char)(lower - 'a') > 5)
 			return false;
 	}
-	return !s[36];
+	return true;
 }
 
-static bool is_uri(const char *s)
+/* Whether the eight bytes of w are hex digits, all at once (a uuid is checked on every
+ * body that has one): each byte under 0x80, then in '0'..'9' or, with 0x20 set, in
+ * 'a'..'f'. Adding to bytes under 0x80 carries into no other byte. */
+static bool hex_word(uint64_t w)
 {
-	const char *p = s;
-	if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	if (w & high)
 		return false;
-	while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-	       *p == '+' || *p == '-' || *p == '.')
+	uint64_t lower = w | ones * 0x20;
+	uint64_t digit = (w + ones * (0x80 - '0')) & ~(w + ones * (0x7F - '9'));
+	uint64_t letter = (lower + ones * (0x80 - 'a')) & ~(lower + ones * (0x7F - 'f'));
+	return ((digit | letter) & high) == high;
+}
+
+/* The bytes s[0..4) and t[0..4) as one word (which byte lands where does not matter to
+ * hex_word). */
+static uint64_t two_halves(const char *s, const char *t)
+{
+	uint32_t a, b;
+	memcpy(&a, s, 4);
+	memcpy(&b, t, 4);
+	return (uint64_t)a << 32 | b;
+}
+
+static bool is_uuid(const char *s, size_t len)
+{
+	/* 8-4-4-4-12 hex digits: s[0..8), s[9..13) with s[14..18), s[19..23) with s[24..28),
+	 * s[28..36) */
+	uint64_t first, last;
+	if (len != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-')
+		return false;
+	memcpy(&first, s, 8);
+	memcpy(&last, s + 28, 8);
+	return hex_word(first) && hex_word(two_halves(s + 9, s + 14)) &&
+	       hex_word(two_halves(s + 19, s + 24)) && hex_word(last);
+}
+
+static bool is_uri(const char *s, size_t len)
+{
+	const char *p = s, *end = s + len;
+	if (p == end || !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+		return false;
+	while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+			   *p == '+' || *p == '-' || *p == '.'))
 		p++;
-	if (*p != ':')
+	if (p == end || *p != ':')
 		return false;
-	for (p++; *p; p++) {
+	for (p++; p < end; p++) {
 		if ((unsigned char)*p <= ' ' || uri_excluded(*p))
 			return false;
-		if (*p == '%' && !(numtext_digit_value(p[1]) < 16 && numtext_digit_value(p[2]) < 16))
+		if (*p == '%' && !(end - p >= 3 && hex_digits(p + 1, 2)))
 			return false;
 	}
 	return true;
 }
 
-static bool is_base64(const char *s)
+static bool is_base64(const char *s, size_t len)
 {
-	size_t len = strlen(s), pad = 0;
+	size_t pad = 0;
 	if (len % 4)
 		return false;
 	for (size_t i = 0; i < len; i++) {
@@ -995,6 +1056,19 @@ static bool is_base64(const char *s)
 		}
 	}
 	return pad <= 2;
+}
+
+/* inet_pton wants a C string: s[0..len) copied. No address is written in 64 characters
+ * or more (an IPv6 one takes at most 45). */
+static bool is_ip(int af, const char *s, size_t len)
+{
+	char text[64];
+	unsigned char addr[16];
+	if (len >= sizeof text)
+		return false;
+	memcpy(text, s, len);
+	text[len] = '\0';
+	return inet_pton(af, text, addr) == 1;
 }
 
 bool jsonschema_format_number(enum format f, double d)
@@ -1011,18 +1085,17 @@ bool jsonschema_format_number(enum format f, double d)
 	}
 }
 
-bool jsonschema_format_string(enum format f, const char *s)
+bool jsonschema_format_string(enum format f, const char *s, size_t len)
 {
-	unsigned char buf[16];
 	switch (f) {
-	case FMT_DATE: return strlen(s) == 10 && is_date(s);
-	case FMT_DATE_TIME: return is_date_time(s);
-	case FMT_EMAIL: return is_email(s);
-	case FMT_UUID: return is_uuid(s);
-	case FMT_URI: return is_uri(s);
-	case FMT_IPV4: return inet_pton(AF_INET, s, buf) == 1;
-	case FMT_IPV6: return inet_pton(AF_INET6, s, buf) == 1;
-	case FMT_BYTE: return is_base64(s);
+	case FMT_DATE: return len == 10 && is_date(s);
+	case FMT_DATE_TIME: return is_date_time(s, len);
+	case FMT_EMAIL: return is_email(s, len);
+	case FMT_UUID: return is_uuid(s, len);
+	case FMT_URI: return is_uri(s, len);
+	case FMT_IPV4: return is_ip(AF_INET, s, len);
+	case FMT_IPV6: return is_ip(AF_INET6, s, len);
+	case FMT_BYTE: return is_base64(s, len);
 	default: return true;
 	}
 }
@@ -1038,7 +1111,7 @@ static void check_format(struct run *r, const struct node *n, const cJSON *v)
 	} else {
 		if (!cJSON_IsString(v))
 			return;
-		ok = jsonschema_format_string(n->format, v->valuestring);
+		ok = jsonschema_format_string(n->format, v->valuestring, strlen(v->valuestring));
 	}
 	if (!ok) {
 		if (n->format == FMT_INT32 || n->format == FMT_INT64)

@@ -11,11 +11,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "jsonschema.h"
 #include "jsonschema_node.h"
 #include "regex.h"
 #include "util/numtext.h"
 #include "util/xalloc.h"
+
+/* For the few helpers each value goes through: a call costs as much as their work. */
+#define HOT inline __attribute__((always_inline))
 
 /* what each step answers: jsonschema_check_json's 0, 1 and -1 */
 enum { BAD = 0, OK = 1, UNSURE = -1 };
@@ -102,15 +109,34 @@ struct str {
  * where the value matters (value_matters), that is left to the validator. So is an
  * escape \u with other than four hex digits, which cJSON reads as a NUL (or refuses).
  * \u0000 is refused by json_parse. */
-static int scan_string(struct fast *f, struct str *s, bool value_matters)
+static HOT int scan_string(struct fast *f, struct str *s, bool value_matters)
 {
 	const unsigned char *p = f->p + 1, *end = f->end;
 	size_t cps = 0;
 	s->raw = p;
 	s->escaped = false;
 	for (;;) {
-		/* eight bytes at a time up to the first quote, backslash, NUL or non-ASCII byte */
-		while (SWAR_OK && end - p >= 8) {
+		/* up to the first quote, backslash, NUL or non-ASCII byte: sixteen bytes at a time
+		 * where SSE2 is (every x86-64), then (or else) eight where a word's first byte is
+		 * its lowest, the last few bytes of the text one by one */
+		bool found = false;
+#if defined(__SSE2__)
+		const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'),
+			      zero = _mm_setzero_si128();
+		while (end - p >= 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+			/* a byte's top bit: equal to one of the three, or non-ASCII itself */
+			__m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+						   _mm_or_si128(_mm_cmpeq_epi8(v, zero), v));
+			unsigned special = (unsigned)_mm_movemask_epi8(hit);
+			size_t plain = special ? (size_t)__builtin_ctz(special) : 16;
+			p += plain;
+			cps += plain;
+			if ((found = special))
+				break;
+		}
+#endif
+		while (SWAR_OK && !found && end - p >= 8) {
 			uint64_t w;
 			memcpy(&w, p, 8);
 			uint64_t special = has_zero_byte(w ^ 0x2222222222222222u) |
@@ -119,7 +145,7 @@ static int scan_string(struct fast *f, struct str *s, bool value_matters)
 			size_t plain = special ? (size_t)__builtin_ctzll(special) / 8 : 8;
 			p += plain;
 			cps += plain;
-			if (special)
+			if ((found = special))
 				break;
 		}
 		if (p >= end)
@@ -242,29 +268,10 @@ static bool number_char(unsigned char c)
 	return (c >= '0' && c <= '9') || c == '+' || c == '-' || c == 'e' || c == 'E' || c == '.';
 }
 
-/* The number at f->p (a '-' or a digit) as cJSON reads it: the longest run of [0-9+-eE.],
- * read by strtod as far as strtod goes (so 01, 1. and -.5 are numbers, and 1.2.3 is 1.2
- * then junk). */
-static int scan_number(struct fast *f, double *out)
+/* scan_number's way for any number: strtod over the run, as cJSON. */
+static __attribute__((noinline)) int scan_number_strtod(struct fast *f, double *out)
 {
-	static const double pow10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
-					1e11, 1e12, 1e13, 1e14, 1e15 };
-	const unsigned char *s = f->p, *q = s + (*s == '-'), *end = f->end;
-	/* -?D+(.D+)? with at most 15 digits, ending the run: exact as an integer over a power
-	 * of ten, and one division rounds it correctly, as strtod does */
-	uint64_t m = 0;
-	int digits = 0, frac = 0;
-	for (; q < end && *q >= '0' && *q <= '9'; q++, digits++)
-		m = m * 10 + (uint64_t)(*q - '0');
-	if (q < end && *q == '.' && digits)
-		for (q++; q < end && *q >= '0' && *q <= '9'; q++, digits++, frac++)
-			m = m * 10 + (uint64_t)(*q - '0');
-	if ((q == end || !number_char(*q)) && digits && digits <= 15 && q[-1] != '.' && FLT_EVAL_METHOD == 0) {
-		double d = frac ? (double)m / pow10[frac] : (double)m;
-		*out = *s == '-' ? -d : d;
-		f->p = q;
-		return OK;
-	}
+	const unsigned char *s = f->p, *q = s, *end = f->end;
 	while (q < end && number_char(*q))
 		q++;
 	/* cJSON copied at most 63 characters before CVE-2023-26819's fix, all of them after */
@@ -284,6 +291,32 @@ static int scan_number(struct fast *f, double *out)
 		return BAD;
 	f->p = s + (after - buf);
 	return OK;
+}
+
+/* The number at f->p (a '-' or a digit) as cJSON reads it: the longest run of [0-9+-eE.],
+ * read by strtod as far as strtod goes (so 01, 1. and -.5 are numbers, and 1.2.3 is 1.2
+ * then junk). */
+static HOT int scan_number(struct fast *f, double *out)
+{
+	static const double pow10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+					1e11, 1e12, 1e13, 1e14, 1e15 };
+	const unsigned char *s = f->p, *q = s + (*s == '-'), *end = f->end;
+	/* -?D+(.D+)? with at most 15 digits, ending the run: exact as an integer over a power
+	 * of ten, and one division rounds it correctly, as strtod does */
+	uint64_t m = 0;
+	int digits = 0, frac = 0;
+	for (; q < end && *q >= '0' && *q <= '9'; q++, digits++)
+		m = m * 10 + (uint64_t)(*q - '0');
+	if (q < end && *q == '.' && digits)
+		for (q++; q < end && *q >= '0' && *q <= '9'; q++, digits++, frac++)
+			m = m * 10 + (uint64_t)(*q - '0');
+	if ((q == end || !number_char(*q)) && digits && digits <= 15 && q[-1] != '.' && FLT_EVAL_METHOD == 0) {
+		double d = frac ? (double)m / pow10[frac] : (double)m;
+		*out = *s == '-' ? -d : d;
+		f->p = q;
+		return OK;
+	}
+	return scan_number_strtod(f, out);
 }
 
 /* cJSON's type of the literal at f->p (cJSON_NULL, cJSON_False, cJSON_True), or 0. */
@@ -407,6 +440,13 @@ static inline bool push(struct fast *f, const struct node *n, unsigned depth)
 	return true;
 }
 
+/* The validator's step for one node applied at depth: what it refuses (too deep, too
+ * many steps) is left to it. */
+static inline bool step(struct fast *f, unsigned depth)
+{
+	return depth < JSONSCHEMA_MAX_DEPTH && ++f->steps <= JSONSCHEMA_MAX_STEPS;
+}
+
 /* ent[base..nent) as the validator applies them to one value: each with its `$ref` chain
  * and `allOf` branches (one validator step and level each), those that ask nothing
  * dropped. */
@@ -417,7 +457,7 @@ static int expand_all(struct fast *f, size_t base)
 		const struct node *n = f->ent[i].n;
 		unsigned depth = f->ent[i].depth;
 		inert |= n->fast & NODE_INERT;
-		if (depth >= JSONSCHEMA_MAX_DEPTH || ++f->steps > JSONSCHEMA_MAX_STEPS)
+		if (!step(f, depth))
 			return UNSURE;   /* the validator reports these; rare enough to leave it */
 		if (n->fast & NODE_UNDECIDED)
 			return UNSURE;
@@ -447,13 +487,14 @@ static int expand_all(struct fast *f, size_t base)
 static inline int expand(struct fast *f, size_t base)
 {
 	if (f->nent == base + 1 && (f->ent[base].n->fast & NODE_ALONE))
-		return f->ent[base].depth >= JSONSCHEMA_MAX_DEPTH || ++f->steps > JSONSCHEMA_MAX_STEPS ? UNSURE : OK;
+		return step(f, f->ent[base].depth) ? OK : UNSURE;
 	return expand_all(f, base);
 }
 
 /* ---- values ------------------------------------------------------------------------------ */
 
 static int value(struct fast *f, size_t base);
+static int child_value(struct fast *f, const struct node *n, unsigned depth);
 
 /* enum and const against an array or object (cJSON type kind): equal only to one of its
  * kind, which is left to the validator. */
@@ -648,49 +689,57 @@ static inline bool colon(struct fast *f)
 	return true;
 }
 
+/* A member of an object that one node alone checks (ent[e]), whose name is not the one
+ * expected next, at f->p (the name's opening quote): its name read and looked up, and the
+ * colon. *child gets the schema of its value (NULL: nothing checks it). */
+static __attribute__((noinline)) int other_member(struct fast *f, struct ent *e, const struct node **child)
+{
+	const struct node *n = e->n;
+	const char *name = NULL;
+	size_t len = 0;
+	char *heap = NULL;
+	int rc = read_name(f, &name, &len, &heap);
+	if (rc != OK)
+		return rc;
+	size_t k = n->nprops ? jsonschema_node_find_prop(n, name, len, &e->next) : NODE_NO_PROP;
+	*child = NULL;
+	rc = colon(f) ? OK : BAD;
+	if (rc == OK && k != NODE_NO_PROP) {
+		*child = n->props[k].schema;
+		if (n->props[k].required)
+			see(f, e, k);
+	} else if (rc == OK && n->no_additional) {
+		rc = BAD;
+	} else if (rc == OK) {
+		*child = n->additional;
+		see_other(f, e, name, len);
+	}
+	if (heap)
+		free(heap);
+	return rc;
+}
+
 /* One member of an object that one node alone checks (ent[base], no two properties of one
  * name), at f->p (the name's opening quote): match_member's work for that one node,
  * without its loops, then the value. */
 static int member_alone(struct fast *f, size_t base)
 {
 	struct ent *e = &f->ent[base];
-	const struct node *n = e->n;
-	size_t k = NODE_NO_PROP;
-	const char *name = NULL;
-	size_t len = 0;
-	char *heap = NULL;
-	int rc;
+	const struct node *n = e->n, *child;
 	if (e->next < n->nprops && written_as(f, &n->props[e->next])) {
-		k = e->next++;
-		f->p += n->props[k].len + 2;
-	}
-	if (k == NODE_NO_PROP) {
-		if ((rc = read_name(f, &name, &len, &heap)) != OK)
+		const struct prop *p = &n->props[e->next++];
+		f->p += p->len + 2;
+		if (!colon(f))
+			return BAD;
+		if (p->required)
+			see(f, e, (size_t)(p - n->props));
+		child = p->schema;
+	} else {
+		int rc = other_member(f, e, &child);
+		if (rc != OK)
 			return rc;
-		k = n->nprops ? jsonschema_node_find_prop(n, name, len, &e->next) : NODE_NO_PROP;
 	}
-	const struct node *child = NULL;
-	rc = colon(f) ? OK : BAD;
-	if (rc == OK && k != NODE_NO_PROP) {
-		child = n->props[k].schema;
-		if (n->props[k].required)
-			see(f, e, k);
-	} else if (rc == OK && n->no_additional) {
-		rc = BAD;
-	} else if (rc == OK) {
-		child = n->additional;
-		see_other(f, e, name, len);
-	}
-	if (heap)
-		free(heap);
-	if (rc != OK)
-		return rc;
-	if (!child)
-		return skip_value(f);
-	push(f, child, e->depth + 1);   /* ent[base + 1]: there is room after an object's node */
-	rc = value(f, base + 1);
-	f->nent = base + 1;
-	return rc;
+	return child ? child_value(f, child, e->depth + 1) : skip_value(f);
 }
 
 static int object(struct fast *f, size_t base)
@@ -724,10 +773,6 @@ static int object(struct fast *f, size_t base)
 		f->p++;
 	bool alone = top == base + 1 && !f->ent[base].n->props_dup;
 	while (more) {
-		size_t at = top, k = NODE_NO_PROP;
-		const char *name = NULL;
-		size_t len = 0;
-		char *heap = NULL;
 		if (f->p >= f->end || *f->p != '"')
 			return BAD;
 		count++;
@@ -738,6 +783,10 @@ static int object(struct fast *f, size_t base)
 				return BAD;
 			continue;
 		}
+		size_t at = top, k = NODE_NO_PROP;
+		const char *name = NULL;
+		size_t len = 0;
+		char *heap = NULL;
 		if (expected_name(f, base, top, &at, &k)) {
 			name = f->ent[at].n->props[k].name;
 			len = f->ent[at].n->props[k].len;
@@ -794,13 +843,19 @@ static int array(struct fast *f, size_t base)
 	bool more = f->p >= f->end || *f->p != ']';
 	if (!more)
 		f->p++;
+	/* the usual case: one node, whose items are one node */
+	const struct node *items = top == base + 1 ? f->ent[base].n->items : NULL;
 	while (more) {
-		size_t child = f->nent;
-		for (size_t i = base; i < top; i++)
-			if (f->ent[i].n->items && !push(f, f->ent[i].n->items, f->ent[i].depth + 1))
-				return UNSURE;
-		rc = f->nent > child ? value(f, child) : skip_value(f);
-		f->nent = child;
+		if (items) {
+			rc = child_value(f, items, f->ent[base].depth + 1);
+		} else {
+			size_t child = f->nent;
+			for (size_t i = base; i < top; i++)
+				if (f->ent[i].n->items && !push(f, f->ent[i].n->items, f->ent[i].depth + 1))
+					return UNSURE;
+			rc = f->nent > child ? value(f, child) : skip_value(f);
+			f->nent = child;
+		}
 		if (rc != OK)
 			return rc;
 		count++;
@@ -817,54 +872,64 @@ static int array(struct fast *f, size_t base)
 	return OK;
 }
 
-/* Whether cJSON's equal (jsonschema.c) holds between v and a string holding s[0..len). */
-static bool equals_string(const cJSON *v, const char *s, size_t len)
+/* Whether cJSON's equal (jsonschema.c) holds between v and a string holding s[0..len)
+ * (which holds no NUL). Inline: an enum's values are compared on every request. */
+static inline bool equals_string(const cJSON *v, const char *s, size_t len)
 {
-	return cJSON_IsString(v) && v->valuestring && !strncmp(v->valuestring, s, len) &&
-	       !v->valuestring[len];
+	if ((v->type & 0xFF) != cJSON_String || !v->valuestring)
+		return false;
+	const char *a = v->valuestring;
+	for (size_t i = 0; i < len; i++)   /* a's NUL differs from any byte of s */
+		if (a[i] != s[i])
+			return false;
+	return !a[len];
 }
 
-static int string(struct fast *f, size_t base)
+/* Whether the string text[0..len) (s as scanned) meets node n, its type aside. */
+static HOT bool string_ok(const struct node *n, const struct str *s, const char *text, size_t len)
 {
-	size_t top = f->nent;
+	if ((n->min_length >= 0 && s->code_points < (size_t)n->min_length) ||
+	    (n->max_length >= 0 && s->code_points > (size_t)n->max_length) ||
+	    (n->pattern && !regex_match(n->pattern, text, len)) ||
+	    (n->format > FMT_DOUBLE && !jsonschema_format_string(n->format, text, len)) ||
+	    (n->const_value && !equals_string(n->const_value, text, len)))
+		return false;
+	if (!n->enum_values)
+		return true;
+	const cJSON *e = n->enum_values->child;
+	while (e && !equals_string(e, text, len))
+		e = e->next;
+	return e;
+}
+
+/* Scalars are checked against the nodes e[0..count), expanded: in f->ent, or one node
+ * outside it (child_value). */
+
+static HOT int string(struct fast *f, const struct ent *e, size_t count)
+{
 	struct str s;
 	int rc = scan_string(f, &s, true);
 	if (rc != OK)
 		return rc;
-	/* the usual case: one node that asks for a type at most */
-	if (top == base + 1 && !(f->ent[base].n->fast & NODE_STR_CHECKS)) {
-		unsigned types = f->ent[base].n->types;
-		return types && !(types & T_STRING) ? BAD : OK;
-	}
-	bool need_text = false, need_cstr = false;
-	for (size_t i = base; i < top; i++) {
-		const struct node *n = f->ent[i].n;
+	bool checks = false;
+	for (size_t i = 0; i < count; i++) {
+		const struct node *n = e[i].n;
 		if (n->types && !(n->types & T_STRING))
 			return BAD;
-		need_text |= n->enum_values || n->const_value || n->pattern;
-		need_cstr |= n->format > FMT_DOUBLE;
+		checks |= n->fast & NODE_STR_CHECKS;
 	}
+	if (!checks)
+		return OK;
+	/* the checks read the value: as written unless it has escapes (a raw NUL was left to
+	 * the validator by scan_string) */
 	const char *text = (const char *)s.raw;
 	size_t len = s.raw_len;
 	char *heap = NULL;
-	if (need_cstr || (need_text && s.escaped))
+	if (s.escaped)
 		len = unescape(f, &s, &text, &heap);
 	rc = OK;
-	for (size_t i = base; i < top && rc == OK; i++) {
-		const struct node *n = f->ent[i].n;
-		if ((n->min_length >= 0 && s.code_points < (size_t)n->min_length) ||
-		    (n->max_length >= 0 && s.code_points > (size_t)n->max_length) ||
-		    (n->pattern && !regex_match(n->pattern, text, len)) ||
-		    (n->format > FMT_DOUBLE && !jsonschema_format_string(n->format, text)) ||
-		    (n->const_value && !equals_string(n->const_value, text, len))) {
-			rc = BAD;
-		} else if (n->enum_values) {
-			const cJSON *e = n->enum_values->child;
-			while (e && !equals_string(e, text, len))
-				e = e->next;
-			rc = e ? OK : BAD;
-		}
-	}
+	for (size_t i = 0; i < count && rc == OK; i++)
+		rc = string_ok(e[i].n, &s, text, len) ? OK : BAD;
 	if (heap)
 		free(heap);
 	return rc;
@@ -877,7 +942,7 @@ static bool equals_number(const cJSON *v, double d)
 	return jsonschema_number_of(v, &x) && x == d;
 }
 
-static int number(struct fast *f, size_t base)
+static HOT int number(struct fast *f, const struct ent *e, size_t count)
 {
 	double d;
 	int rc = scan_number(f, &d);
@@ -886,44 +951,63 @@ static int number(struct fast *f, size_t base)
 	/* as isfinite(d) && d == floor(d), without a call: from 2^53 on every double is whole */
 	bool whole = fabs(d) < 9007199254740992.0 ? d == (double)(long long)d : isfinite(d);
 	unsigned t = whole ? T_INTEGER | T_NUMBER : T_NUMBER;
-	for (size_t i = base; i < f->nent; i++) {
-		const struct node *n = f->ent[i].n;
+	for (size_t i = 0; i < count; i++) {
+		const struct node *n = e[i].n;
 		if ((n->types && !(n->types & t)) || node_below_min(n, d) || node_above_max(n, d) ||
 		    node_not_multiple(n, d) ||
 		    (n->format && n->format <= FMT_DOUBLE && !jsonschema_format_number(n->format, d)) ||
 		    (n->const_value && !equals_number(n->const_value, d)))
 			return BAD;
 		if (n->enum_values) {
-			const cJSON *e = n->enum_values->child;
-			while (e && !equals_number(e, d))
-				e = e->next;
-			if (!e)
+			const cJSON *v = n->enum_values->child;
+			while (v && !equals_number(v, d))
+				v = v->next;
+			if (!v)
 				return BAD;
 		}
 	}
 	return OK;
 }
 
-static int literal(struct fast *f, size_t base)
+static int literal(struct fast *f, const struct ent *e, size_t count)
 {
 	int kind = scan_literal(f);
 	if (!kind)
 		return BAD;
 	unsigned t = kind == cJSON_NULL ? T_NULL : T_BOOLEAN;
-	for (size_t i = base; i < f->nent; i++) {
-		const struct node *n = f->ent[i].n;
+	for (size_t i = 0; i < count; i++) {
+		const struct node *n = e[i].n;
 		if ((n->types && !(n->types & t)) ||
 		    (n->const_value && (n->const_value->type & 0xFF) != kind))
 			return BAD;
 		if (n->enum_values) {
-			const cJSON *e = n->enum_values->child;
-			while (e && (e->type & 0xFF) != kind)
-				e = e->next;
-			if (!e)
+			const cJSON *v = n->enum_values->child;
+			while (v && (v->type & 0xFF) != kind)
+				v = v->next;
+			if (!v)
 				return BAD;
 		}
 	}
 	return OK;
+}
+
+/* The scalar at f->p (f->p < f->end) against e[0..count), expanded. */
+static HOT int scalar(struct fast *f, const struct ent *e, size_t count)
+{
+	switch (*f->p) {
+	case '"': return string(f, e, count);
+	case 'n': case 't': case 'f': return literal(f, e, count);
+	case '-': case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7':
+	case '8': case '9': return number(f, e, count);
+	default: return BAD;
+	}
+}
+
+/* The scalar at f->p against ent[base..nent), expanded: not the usual case, one copy of
+ * scalar's code for it. */
+static __attribute__((noinline)) int scalars(struct fast *f, size_t base)
+{
+	return scalar(f, &f->ent[base], f->nent - base);
 }
 
 /* The value at f->p against ent[base..nent), which are not expanded yet. */
@@ -939,12 +1023,28 @@ static int value(struct fast *f, size_t base)
 	switch (*f->p) {
 	case '{': return object(f, base);
 	case '[': return array(f, base);
-	case '"': return string(f, base);
-	case 'n': case 't': case 'f': return literal(f, base);
-	case '-': case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7':
-	case '8': case '9': return number(f, base);
-	default: return BAD;
+	default: return scalars(f, base);
 	}
+}
+
+/* The value at f->p (a member's or an item's) against node n applied at depth. The usual
+ * case, a scalar and a node in effect by itself, is checked without the entry list: most
+ * values of a body are that. */
+static HOT int child_value(struct fast *f, const struct node *n, unsigned depth)
+{
+	if ((n->fast & NODE_ALONE) && f->p < f->end && *f->p != '{' && *f->p != '[') {
+		if (!step(f, depth))
+			return UNSURE;
+		struct ent one;
+		one.n = n;   /* all a scalar reads */
+		return scalar(f, &one, 1);
+	}
+	size_t base = f->nent;
+	if (!push(f, n, depth))
+		return UNSURE;
+	int rc = value(f, base);
+	f->nent = base;
+	return rc;
 }
 
 int jsonschema_check_json(const struct jsonschema *s, const char *text, size_t len)

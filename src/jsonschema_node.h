@@ -165,8 +165,9 @@ static inline bool node_not_multiple(const struct node *n, double d)
 bool jsonschema_number_of(const cJSON *item, double *out);
 /** Whether d meets number format f (FMT_INT32..FMT_DOUBLE; true for any other). */
 bool jsonschema_format_number(enum format f, double d);
-/** Whether s meets string format f (FMT_DATE..FMT_BYTE; true for any other). */
-bool jsonschema_format_string(enum format f, const char *s);
+/** Whether s[0..len) meets string format f (FMT_DATE..FMT_BYTE; true for any other). s
+ *  holds no NUL (as a cJSON string): the fast check passes the text as written. */
+bool jsonschema_format_string(enum format f, const char *s, size_t len);
 
 /** Whether v is valid against n (as jsonschema_validate against a schema whose root is n,
  *  without building error messages). steps, unless NULL, gets the validation's steps

@@ -344,6 +344,134 @@ Test(jsonschema_fast, formats)
 	check("{\"format\":\"date\"}", "\"2024-01-0\\u0031\"", 1);   /* checked unescaped */
 }
 
+/* The string formats read the value as written, bounded by its length (no copy, no NUL):
+ * the edges where a C string's NUL used to stop them. */
+Test(jsonschema_fast, formats_at_their_ends)
+{
+	check("{\"format\":\"uuid\"}", "\"7F0C1A44-8A4B-4BB5-A0F0-3C2CBF3BD9A1\"", 1);
+	check("{\"format\":\"uuid\"}", "\"7f0c1a44-8a4b-4bb5-a0f0-3c2cbf3bd9a1a\"", 0);
+	check("{\"format\":\"uuid\"}", "\"7f0c1a448-a4b-4bb5-a0f0-3c2cbf3bd9a1\"", 0);
+	check("{\"format\":\"uuid\"}", "\"7f0c1a44-8a4b-4bb5-a0f0-3c2cbf3bd9ag\"", 0);
+	check("{\"format\":\"uuid\"}", "\"7f0c1a44-8a4b-4bb5-a0f0-3c2cbf3bd9a\\u0031\"", 1);
+	check("{\"format\":\"uuid\"}", "\"7f0c1a44-8a4b-4bb5-a0f0-3c2cbf3bd9\xc3\xa9\"", 0);
+	check("{\"format\":\"date\"}", "\"2024-01-011\"", 0);
+	check("{\"format\":\"date\"}", "\"2024/01-01\"", 0);
+	check("{\"format\":\"date\"}", "\"2024-01/01\"", 0);
+	check("{\"format\":\"date\"}", "\"2O24-01-01\"", 0);
+	check("{\"format\":\"date\"}", "\"2024-0:-01\"", 0);
+	check("{\"format\":\"date\"}", "\"2024-01-0\xc3\"", 0);
+	check("{\"format\":\"date\"}", "\"\xb2" "024-01-01\"", 0);
+	check("{\"format\":\"date-time\"}", "\"2024-01-02T03-04:05Z\"", 0);
+	check("{\"format\":\"date-time\"}", "\"2024-01-02T03:04:/5Z\"", 0);
+	check("{\"format\":\"date-time\"}", "\"2024-01-02T03:04:0\xb5Z\"", 0);
+	check("{\"format\":\"date-time\"}", "\"2024-01-02t23:59:60z\"", 1);
+	check("{\"format\":\"date-time\"}", "\"2024-01-02T03:04:05.5Z\"", 1);
+	check("{\"format\":\"date-time\"}", "\"2024-01-02T03:04:05.\"", 0);
+	check("{\"format\":\"date-time\"}", "\"2024-01-02T03:04:05.Z\"", 0);
+	check("{\"format\":\"date-time\"}", "\"2024-01-02T03:04:05.123\"", 0);
+	check("{\"format\":\"date-time\"}", "\"2024-01-02T03:04:05Zx\"", 0);
+	check("{\"format\":\"date-time\"}", "\"2024-01-02T03:04:05+01:00\"", 1);
+	check("{\"format\":\"date-time\"}", "\"2024-01-02T03:04:05+01:0\"", 0);
+	check("{\"format\":\"date-time\"}", "\"2024-01-02T03:04:05+01:000\"", 0);
+	check("{\"format\":\"date-time\"}", "\"2024-01-02T03:04:05\\u005a\"", 1);
+	check("{\"format\":\"email\"}", "\"@example.com\"", 0);
+	check("{\"format\":\"email\"}", "\"a@b@example.com\"", 0);
+	check("{\"format\":\"email\"}", "\"ada@example.\"", 0);
+	check("{\"format\":\"email\"}", "\"ada@x..com\"", 0);
+	check("{\"format\":\"email\"}", "\"ada@-x.com\"", 0);
+	check("{\"format\":\"email\"}", "\"ada@x-.com\"", 0);
+	check("{\"format\":\"email\"}", "\"ada@x\"", 1);
+	check("{\"format\":\"email\"}", "\"ada\\u0040example.com\"", 1);
+	check("{\"format\":\"uri\"}", "\"a:\"", 1);
+	check("{\"format\":\"uri\"}", "\"a\"", 0);
+	check("{\"format\":\"uri\"}", "\"a:%41\"", 1);
+	check("{\"format\":\"uri\"}", "\"a:%4\"", 0);
+	check("{\"format\":\"uri\"}", "\"a:%\"", 0);
+	check("{\"format\":\"uri\"}", "\"1a:b\"", 0);
+	check("{\"format\":\"ipv4\"}", "\"1.2.3.4\"", 1);
+	check("{\"format\":\"ipv4\"}",
+	      "\"1.2.3.4 5678901234567890123456789012345678901234567890123456789012345\"", 0);
+	check("{\"format\":\"ipv6\"}", "\"0:0:0:0:0:ffff:255.255.255.255\"", 1);
+	check("{\"format\":\"byte\"}", "\"\"", 1);
+	check("{\"format\":\"byte\"}", "\"a===\"", 0);
+	check("{\"format\":\"byte\"}", "\"aG\\u006b=\"", 1);
+}
+
+/* Strings are scanned sixteen bytes at a time (SSE2), then eight, then one by one near the
+ * end of the text: a quote, an escape, a non-ASCII or a NUL byte at every offset, with
+ * the text ending at several distances after the string. */
+Test(jsonschema_fast, strings_at_every_offset)
+{
+	static const struct { const char *x; size_t cps; int nul; } specials[] = {
+		{ "", 0, 0 }, { "\\n", 1, 0 }, { "\xc3\xa9", 1, 0 }, { "\\u00e9", 1, 0 },
+		{ "\\ud83d\\ude00", 1, 0 }, { "\0", 1, 1 },
+	};
+	for (size_t i = 0; i < sizeof specials / sizeof *specials; i++)
+		for (size_t k = 0; k < 40; k++)
+			for (size_t tail = 0; tail < 24; tail += 7) {
+				char text[128], schema[64];
+				size_t xlen = specials[i].nul ? 1 : strlen(specials[i].x), n = 0;
+				text[n++] = '[';
+				text[n++] = '"';
+				memset(text + n, 'a', k);
+				n += k;
+				memcpy(text + n, specials[i].x, xlen);
+				n += xlen;
+				memset(text + n, 'b', k % 5);
+				n += k % 5;
+				text[n++] = '"';
+				memset(text + n, ' ', tail);
+				n += tail;
+				text[n++] = ']';
+				size_t cps = k + specials[i].cps + k % 5;
+				/* a NUL ends cJSON's value: left to the validator where the value counts */
+				snprintf(schema, sizeof schema, "{\"items\":{\"maxLength\":%zu}}", cps);
+				check_len(JSONSCHEMA_OAS30, schema, text, n, specials[i].nul ? -1 : 1);
+				snprintf(schema, sizeof schema, "{\"items\":{\"maxLength\":%zu}}", cps - (cps > 0));
+				check_len(JSONSCHEMA_OAS30, schema, text, n, specials[i].nul ? -1 : cps == 0);
+				check_len(JSONSCHEMA_OAS30, "{\"items\":{}}", text, n, 1);
+				check_len(JSONSCHEMA_OAS30, "{\"items\":{}}", text, n - 1, 0);   /* no ']' */
+			}
+}
+
+/* A member's or an item's scalar against one node by itself is checked without the list
+ * of nodes in effect; through a $ref or an allOf it takes the list. Both must agree. */
+Test(jsonschema_fast, scalars_alone_and_in_lists)
+{
+	const char *alone = "{\"properties\":{\"a\":{\"type\":\"string\",\"enum\":[\"new\",\"paid\"]},"
+			    "\"n\":{\"type\":\"integer\",\"maximum\":5},\"b\":{\"type\":\"boolean\"}},"
+			    "\"items\":{\"type\":\"string\",\"maxLength\":2}}";
+	check(alone, "{\"a\":\"new\",\"n\":5,\"b\":true}", 1);
+	check(alone, "{\"a\":\"ne\"}", 0);
+	check(alone, "{\"a\":\"newer\"}", 0);
+	check(alone, "{\"a\":\"n\\u0065w\"}", 1);
+	check(alone, "{\"n\":6}", 0);
+	check(alone, "{\"n\":5.5}", 0);
+	check(alone, "{\"n\":5e0}", 1);   /* strtod's way */
+	check(alone, "{\"n\":0.6e1}", 0);
+	check(alone, "{\"b\":null}", 0);
+	check(alone, "{\"a\":nul}", 0);
+	check(alone, "{\"a\":}", 0);
+	check(alone, "{\"a\":", 0);
+	check(alone, "{\"n\":-}", 0);
+	check(alone, "[\"ab\",\"c\"]", 1);
+	check(alone, "[\"ab\",\"abc\"]", 0);
+	check(alone, "[\"ab\",1]", 0);
+	check(alone, "[\"ab\",[]]", 0);
+	check(alone, "[\"ab\"", 0);
+	const char *listed = "{\"schema\":{\"properties\":{\"a\":{\"$ref\":\"#/S\"},"
+			     "\"b\":{\"allOf\":[{\"$ref\":\"#/S\"},{\"maxLength\":3}]}},"
+			     "\"items\":{\"$ref\":\"#/S\"}},"
+			     "\"S\":{\"type\":\"string\",\"enum\":[\"new\",\"paid\"]}}";
+	check(listed, "{\"a\":\"new\",\"b\":\"new\"}", 1);
+	check(listed, "{\"a\":\"old\"}", 0);
+	check(listed, "{\"b\":\"paid\"}", 0);
+	check(listed, "{\"a\":1}", 0);
+	check(listed, "[\"new\",\"paid\"]", 1);
+	check(listed, "[\"new\",\"x\"]", 0);
+	check(listed, "[\"new\",null]", 0);
+}
+
 Test(jsonschema_fast, refs_allof_and_false)
 {
 	const char *tree = "{\"schema\":{\"$ref\":\"#/defs/Node\"},\"defs\":{\"Node\":{\"type\":\"object\","
