@@ -444,8 +444,20 @@ static bool repeated(const cJSON *v)
  * be matched once, each against the property after the one matched before. */
 static void index_required(struct node *n)
 {
-	for (size_t i = 0; i < n->nprops; i++)
-		n->props[i].plain = !strpbrk(n->props[i].name, "\"\\");
+	for (size_t i = 0; i < n->nprops; i++) {
+		struct prop *p = &n->props[i];
+		p->plain = !strpbrk(p->name, "\"\\");
+		if (p->plain && p->len <= PROP_HEAD_MAX) {
+			p->head[0] = '"';
+			memcpy(p->head + 1, p->name, p->len);
+			p->head[p->len + 1] = '"';
+			p->head[p->len + 2] = ':';
+			memset(p->head_mask, 0xFF, p->len + 3);
+		} else {
+			p->head[0] = '\0';
+			p->head_mask[0] = 0xFF;
+		}
+	}
 	for (size_t i = 0; i < n->nprops && !n->props_dup; i++)
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(n->props[i].name, n->props[j].name)) {

@@ -558,6 +558,23 @@ static inline bool written_as(const struct fast *f, const struct prop *p)
 	       same_bytes(p->name, f->p + 1, p->len);
 }
 
+/* Whether the text at f->p starts with property p's head ('"' name '"' ':', see struct
+ * prop): the usual way a member is written, in two word compares. Needs 16 bytes of text
+ * (else false, and the caller's slower ways decide). */
+static inline bool written_head(const struct fast *f, const struct prop *p)
+{
+	if (f->end - f->p < 16)
+		return false;
+	uint64_t w0, w1, h0, h1, m0, m1;
+	memcpy(&w0, f->p, 8);
+	memcpy(&w1, f->p + 8, 8);
+	memcpy(&h0, p->head, 8);
+	memcpy(&h1, p->head + 8, 8);
+	memcpy(&m0, p->head_mask, 8);
+	memcpy(&m1, p->head_mask + 8, 8);
+	return !(((w0 ^ h0) & m0) | ((w1 ^ h1) & m1));
+}
+
 /* The required names that are no property of e's node equal to name[0..len): seen. */
 static void see_other(struct fast *f, struct ent *e, const char *name, size_t len)
 {
@@ -726,7 +743,17 @@ static int member_alone(struct fast *f, size_t base)
 {
 	struct ent *e = &f->ent[base];
 	const struct node *n = e->n, *child;
-	if (e->next < n->nprops && written_as(f, &n->props[e->next])) {
+	if (e->next < n->nprops && written_head(f, &n->props[e->next])) {
+		/* the name and the colon at once: then the white space before the value */
+		const struct prop *p = &n->props[e->next++];
+		const unsigned char *q = f->p + p->len + 3, *end = f->end;
+		while (q < end && *q <= ' ')
+			q++;
+		f->p = q;
+		if (p->required)
+			see(f, e, (size_t)(p - n->props));
+		child = p->schema;
+	} else if (e->next < n->nprops && written_as(f, &n->props[e->next])) {
 		const struct prop *p = &n->props[e->next++];
 		f->p += p->len + 2;
 		if (!colon(f))
@@ -759,7 +786,10 @@ static int object(struct fast *f, size_t base)
 			if (words > FAST_MAX_WORDS - f->nbits)
 				return UNSURE;
 			e->bits = f->nbits;
-			memset(&f->bits[f->nbits], 0, words * sizeof *f->bits);
+			if (words == 1)   /* the usual case, without a call */
+				f->bits[f->nbits] = 0;
+			else
+				memset(&f->bits[f->nbits], 0, words * sizeof *f->bits);
 			f->nbits += words;
 		}
 	}
