@@ -304,13 +304,23 @@ static HOT int scan_number(struct fast *f, double *out)
 	/* -?D+(.D+)? with at most 15 digits, ending the run: exact as an integer over a power
 	 * of ten, and one division rounds it correctly, as strtod does */
 	uint64_t m = 0;
-	int digits = 0, frac = 0;
-	for (; q < end && *q >= '0' && *q <= '9'; q++, digits++)
-		m = m * 10 + (uint64_t)(*q - '0');
-	if (q < end && *q == '.' && digits)
-		for (q++; q < end && *q >= '0' && *q <= '9'; q++, digits++, frac++)
-			m = m * 10 + (uint64_t)(*q - '0');
-	if ((q == end || !number_char(*q)) && digits && digits <= 15 && q[-1] != '.' && FLT_EVAL_METHOD == 0) {
+	unsigned c;
+	const unsigned char *first = q;
+	while (q < end && (c = *q - (unsigned)'0') < 10) {
+		m = m * 10 + c;
+		q++;
+	}
+	size_t digits = (size_t)(q - first), frac = 0;
+	if (digits && q < end && *q == '.') {
+		const unsigned char *point = q++;
+		while (q < end && (c = *q - (unsigned)'0') < 10) {
+			m = m * 10 + c;
+			q++;
+		}
+		frac = (size_t)(q - point - 1);
+		digits += frac;
+	}
+	if (digits && digits <= 15 && q[-1] != '.' && (q == end || !number_char(*q)) && FLT_EVAL_METHOD == 0) {
 		double d = frac ? (double)m / pow10[frac] : (double)m;
 		*out = *s == '-' ? -d : d;
 		f->p = q;
@@ -656,9 +666,12 @@ static inline bool next_member(struct fast *f, char close, bool *more)
 {
 	/* most often written "," or ", " before the next one */
 	const unsigned char *p = f->p;
-	if (f->end - p >= 3 && p[0] == ',' && (p[1] > ' ' || (p[1] == ' ' && p[2] > ' '))) {
-		f->p = p + 1 + (p[1] == ' ');
-		return true;
+	if (f->end - p >= 3 && p[0] == ',') {
+		p += 1 + (p[1] == ' ');
+		if (*p > ' ') {
+			f->p = p;
+			return true;
+		}
 	}
 	skip_ws(f);
 	if (f->p < f->end && *f->p == ',') {

@@ -347,6 +347,17 @@ Test(jsonschema_fast, numbers)
 	check("{}", ".5", 0);
 	check("{}", "[0x10]", 0);
 	check("{}", "Infinity", 0);
+	/* read without strtod up to 15 digits (both sides of the point together), with it after */
+	check("{\"maximum\":12345678.1234567}", "12345678.1234567", 1);
+	check("{\"maximum\":12345678.1234567}", "12345678.1234568", 0);
+	check("{\"maximum\":12345678.1234567}", "12345678.12345671", 0);
+	check("{\"maximum\":12345678.1234567}", "-12345678.12345671", 1);
+	check("{\"items\":{\"type\":\"integer\",\"maximum\":2}}", "[1.0,2,-3.00,0 ,1.]", 1);
+	check("{\"items\":{\"type\":\"integer\"}}", "[1.0,2,-3.5]", 0);
+	check("{\"items\":{\"maximum\":2}}", "[1.5e0,2.5]", 0);
+	check("{}", "-x", 0);
+	check("{}", "[-]", 0);
+	check("{}", "[1.-2]", 0);
 	/* 63 characters or more: cJSON 1.7.15 cut them, later versions do not */
 	check("{}", "1000000000000000000000000000000000000000000000000000000000000000", -1);
 	check("{}", "100000000000000000000000000000000000000000000000000000000000000", -1);
