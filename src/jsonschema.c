@@ -273,6 +273,23 @@ static bool compile_discriminator(struct compiler *c, struct node *n, const cJSO
 	return true;
 }
 
+/* p's plain and head (see struct prop), from its name: set with the name, so that no
+ * property is without them (a zeroed head_mask would match any member). */
+static void set_head(struct prop *p)
+{
+	p->plain = !strpbrk(p->name, "\"\\");
+	if (p->plain && p->len <= PROP_HEAD_MAX) {
+		p->head[0] = '"';
+		memcpy(p->head + 1, p->name, p->len);
+		p->head[p->len + 1] = '"';
+		p->head[p->len + 2] = ':';
+		memset(p->head_mask, 0xFF, p->len + 3);
+	} else {
+		p->head[0] = '\0';
+		p->head_mask[0] = 0xFF;
+	}
+}
+
 static bool compile_keyword(struct compiler *c, struct node *n, const cJSON *schema,
 			    const cJSON *v, unsigned depth)
 {
@@ -323,6 +340,7 @@ static bool compile_keyword(struct compiler *c, struct node *n, const cJSON *sch
 			p->len = strlen(e->string);
 			p->name = memcpy(at, e->string, p->len + 1);
 			at += p->len + 1;
+			set_head(p);
 			if (!(p->schema = compile_node(c, e, depth + 1)))
 				return false;
 		}
@@ -444,20 +462,6 @@ static bool repeated(const cJSON *v)
  * be matched once, each against the property after the one matched before. */
 static void index_required(struct node *n)
 {
-	for (size_t i = 0; i < n->nprops; i++) {
-		struct prop *p = &n->props[i];
-		p->plain = !strpbrk(p->name, "\"\\");
-		if (p->plain && p->len <= PROP_HEAD_MAX) {
-			p->head[0] = '"';
-			memcpy(p->head + 1, p->name, p->len);
-			p->head[p->len + 1] = '"';
-			p->head[p->len + 2] = ':';
-			memset(p->head_mask, 0xFF, p->len + 3);
-		} else {
-			p->head[0] = '\0';
-			p->head_mask[0] = 0xFF;
-		}
-	}
 	for (size_t i = 0; i < n->nprops && !n->props_dup; i++)
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(n->props[i].name, n->props[j].name)) {
