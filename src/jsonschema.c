@@ -273,6 +273,23 @@ static bool compile_discriminator(struct compiler *c, struct node *n, const cJSO
 	return true;
 }
 
+/* p's plain and head (see struct prop), from its name: set with the name, so that no
+ * property is without them (a zeroed head_mask would match any member). */
+static void set_head(struct prop *p)
+{
+	p->plain = !strpbrk(p->name, "\"\\");
+	if (p->plain && p->len <= PROP_HEAD_MAX) {
+		p->head[0] = '"';
+		memcpy(p->head + 1, p->name, p->len);
+		p->head[p->len + 1] = '"';
+		p->head[p->len + 2] = ':';
+		memset(p->head_mask, 0xFF, p->len + 3);
+	} else {
+		p->head[0] = '\0';
+		p->head_mask[0] = 0xFF;
+	}
+}
+
 static bool compile_keyword(struct compiler *c, struct node *n, const cJSON *schema,
 			    const cJSON *v, unsigned depth)
 {
@@ -323,6 +340,7 @@ static bool compile_keyword(struct compiler *c, struct node *n, const cJSON *sch
 			p->len = strlen(e->string);
 			p->name = memcpy(at, e->string, p->len + 1);
 			at += p->len + 1;
+			set_head(p);
 			if (!(p->schema = compile_node(c, e, depth + 1)))
 				return false;
 		}
@@ -444,8 +462,6 @@ static bool repeated(const cJSON *v)
  * be matched once, each against the property after the one matched before. */
 static void index_required(struct node *n)
 {
-	for (size_t i = 0; i < n->nprops; i++)
-		n->props[i].plain = !strpbrk(n->props[i].name, "\"\\");
 	for (size_t i = 0; i < n->nprops && !n->props_dup; i++)
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(n->props[i].name, n->props[j].name)) {
@@ -921,48 +937,69 @@ static bool is_date_time(const char *s, size_t len)
 	       digits(t + 4, 2) && num2(t + 1) <= 23 && num2(t + 4) <= 59;
 }
 
-/* The characters RFC 5322 does not allow unquoted in an address's local part (as a switch:
- * a format is checked on every request body that has one). */
-static bool email_special(char c)
-{
-	switch (c) {
-	case '(': case ')': case '<': case '>': case '[': case ']': case ':': case ';': case '@':
-	case '\\': case ',': case '"':
-		return true;
-	default:
-		return false;
-	}
-}
+/* What the formats take of each byte: one load a byte, where chains of comparisons cost
+ * several (a format is checked on every request body that has one). */
+enum {
+	BYTE_URI = 1,       /* in a URI after its scheme, as it is: not a control, the space, one
+			     * RFC 3986 excludes (<>"{}|\\^`) or '%' (which takes two hex digits) */
+	BYTE_LOCAL = 2,     /* in an address's local part: not a control, the space or one of
+			     * RFC 5322's specials ()<>[]:;@\\," */
+	BYTE_DOMAIN = 4,    /* in a domain's label: a letter, a digit, '-' or a non-ASCII byte */
+	BYTE_SCHEME = 8,    /* in a URI's scheme after its first letter: a letter, a digit, +-. */
+};
 
-/* The characters RFC 3986 excludes from a URI (besides controls and the space). */
-static bool uri_excluded(char c)
-{
-	switch (c) {
-	case '<': case '>': case '"': case '{': case '}': case '|': case '\\': case '^': case '`':
-		return true;
-	default:
-		return false;
-	}
-}
+/* the table's entries: NO class, URI and Local part, AlphaNumeric (all four), URI local
+ * part and Scheme ('+', '.'), URI only, Local part only, the bytes from 0x80 (HIgh: all
+ * but the scheme) */
+#define NO 0
+#define UL (BYTE_URI | BYTE_LOCAL)
+#define AN (BYTE_URI | BYTE_LOCAL | BYTE_DOMAIN | BYTE_SCHEME)
+#define US (BYTE_URI | BYTE_LOCAL | BYTE_SCHEME)
+#define U_ BYTE_URI
+#define L_ BYTE_LOCAL
+#define HI (BYTE_URI | BYTE_LOCAL | BYTE_DOMAIN)
+static const unsigned char byte_class[256] = {
+	/*       x0  x1  x2  x3  x4  x5  x6  x7  x8  x9  xA  xB  xC  xD  xE  xF */
+	/* 0x */ NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO,
+	/* 1x */ NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO, NO,
+	/* 2x */ NO, UL, NO, UL, UL, L_, UL, UL, U_, U_, UL, US, U_, AN, US, UL,
+	/* 3x */ AN, AN, AN, AN, AN, AN, AN, AN, AN, AN, U_, U_, NO, UL, NO, UL,
+	/* 4x */ U_, AN, AN, AN, AN, AN, AN, AN, AN, AN, AN, AN, AN, AN, AN, AN,
+	/* 5x */ AN, AN, AN, AN, AN, AN, AN, AN, AN, AN, AN, U_, NO, U_, L_, UL,
+	/* 6x */ L_, AN, AN, AN, AN, AN, AN, AN, AN, AN, AN, AN, AN, AN, AN, AN,
+	/* 7x */ AN, AN, AN, AN, AN, AN, AN, AN, AN, AN, AN, L_, L_, L_, UL, UL,
+	/* 8x */ HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI,
+	/* 9x */ HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI,
+	/* Ax */ HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI,
+	/* Bx */ HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI,
+	/* Cx */ HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI,
+	/* Dx */ HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI,
+	/* Ex */ HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI,
+	/* Fx */ HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI,
+};
+#undef NO
+#undef UL
+#undef AN
+#undef US
+#undef U_
+#undef L_
+#undef HI
 
 static bool is_email(const char *s, size_t len)
 {
-	const char *end = s + len, *at = end;
-	while (at > s && at[-1] != '@')
-		at--;
-	if (at == s)
-		return false;   /* no '@' */
-	at--;
-	if (at == s || at + 1 == end || at - s > 64)
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	/* the local part: up to the first byte it does not take, which must be the last '@'
+	 * (a byte before it is in the local part; an '@' after it is refused by the domain) */
+	while (p < end && (byte_class[*p] & BYTE_LOCAL))
+		p++;
+	const unsigned char *at = p;
+	if (at == end || *at != '@' || at == (const unsigned char *)s || at + 1 == end ||
+	    at - (const unsigned char *)s > 64)
 		return false;
-	for (const char *p = s; p < at; p++)
-		if ((unsigned char)*p <= ' ' || email_special(*p))
-			return false;
 	/* the domain: dot-separated labels of letters, digits and inner hyphens */
-	for (const char *p = at + 1; p < end;) {
-		const char *label = p;
-		while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-				   (*p >= '0' && *p <= '9') || *p == '-' || (unsigned char)*p >= 0x80))
+	for (p = at + 1; p < end;) {
+		const unsigned char *label = p;
+		while (p < end && (byte_class[*p] & BYTE_DOMAIN))
 			p++;
 		if (p == label || *label == '-' || p[-1] == '-')
 			return false;
@@ -1027,15 +1064,14 @@ static bool is_uri(const char *s, size_t len)
 	const char *p = s, *end = s + len;
 	if (p == end || !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
 		return false;
-	while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-			   *p == '+' || *p == '-' || *p == '.'))
+	while (p < end && (byte_class[(unsigned char)*p] & BYTE_SCHEME))
 		p++;
 	if (p == end || *p != ':')
 		return false;
 	for (p++; p < end; p++) {
-		if ((unsigned char)*p <= ' ' || uri_excluded(*p))
-			return false;
-		if (*p == '%' && !(end - p >= 3 && hex_digits(p + 1, 2)))
+		if (byte_class[(unsigned char)*p] & BYTE_URI)
+			continue;
+		if (*p != '%' || end - p < 3 || !hex_digits(p + 1, 2))
 			return false;
 	}
 	return true;

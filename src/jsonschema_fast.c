@@ -304,13 +304,23 @@ static HOT int scan_number(struct fast *f, double *out)
 	/* -?D+(.D+)? with at most 15 digits, ending the run: exact as an integer over a power
 	 * of ten, and one division rounds it correctly, as strtod does */
 	uint64_t m = 0;
-	int digits = 0, frac = 0;
-	for (; q < end && *q >= '0' && *q <= '9'; q++, digits++)
-		m = m * 10 + (uint64_t)(*q - '0');
-	if (q < end && *q == '.' && digits)
-		for (q++; q < end && *q >= '0' && *q <= '9'; q++, digits++, frac++)
-			m = m * 10 + (uint64_t)(*q - '0');
-	if ((q == end || !number_char(*q)) && digits && digits <= 15 && q[-1] != '.' && FLT_EVAL_METHOD == 0) {
+	unsigned c;
+	const unsigned char *first = q;
+	while (q < end && (c = *q - (unsigned)'0') < 10) {
+		m = m * 10 + c;
+		q++;
+	}
+	size_t digits = (size_t)(q - first), frac = 0;
+	if (digits && q < end && *q == '.') {
+		const unsigned char *point = q++;
+		while (q < end && (c = *q - (unsigned)'0') < 10) {
+			m = m * 10 + c;
+			q++;
+		}
+		frac = (size_t)(q - point - 1);
+		digits += frac;
+	}
+	if (digits && digits <= 15 && q[-1] != '.' && (q == end || !number_char(*q)) && FLT_EVAL_METHOD == 0) {
 		double d = frac ? (double)m / pow10[frac] : (double)m;
 		*out = *s == '-' ? -d : d;
 		f->p = q;
@@ -558,6 +568,23 @@ static inline bool written_as(const struct fast *f, const struct prop *p)
 	       same_bytes(p->name, f->p + 1, p->len);
 }
 
+/* Whether the text at f->p starts with property p's head ('"' name '"' ':', see struct
+ * prop): the usual way a member is written, in two word compares. Needs 16 bytes of text
+ * (else false, and the caller's slower ways decide). */
+static inline bool written_head(const struct fast *f, const struct prop *p)
+{
+	if (f->end - f->p < 16)
+		return false;
+	uint64_t w0, w1, h0, h1, m0, m1;
+	memcpy(&w0, f->p, 8);
+	memcpy(&w1, f->p + 8, 8);
+	memcpy(&h0, p->head, 8);
+	memcpy(&h1, p->head + 8, 8);
+	memcpy(&m0, p->head_mask, 8);
+	memcpy(&m1, p->head_mask + 8, 8);
+	return !(((w0 ^ h0) & m0) | ((w1 ^ h1) & m1));
+}
+
 /* The required names that are no property of e's node equal to name[0..len): seen. */
 static void see_other(struct fast *f, struct ent *e, const char *name, size_t len)
 {
@@ -639,9 +666,12 @@ static inline bool next_member(struct fast *f, char close, bool *more)
 {
 	/* most often written "," or ", " before the next one */
 	const unsigned char *p = f->p;
-	if (f->end - p >= 3 && p[0] == ',' && (p[1] > ' ' || (p[1] == ' ' && p[2] > ' '))) {
-		f->p = p + 1 + (p[1] == ' ');
-		return true;
+	if (f->end - p >= 3 && p[0] == ',') {
+		p += 1 + (p[1] == ' ');
+		if (*p > ' ') {
+			f->p = p;
+			return true;
+		}
 	}
 	skip_ws(f);
 	if (f->p < f->end && *f->p == ',') {
@@ -726,7 +756,17 @@ static int member_alone(struct fast *f, size_t base)
 {
 	struct ent *e = &f->ent[base];
 	const struct node *n = e->n, *child;
-	if (e->next < n->nprops && written_as(f, &n->props[e->next])) {
+	if (e->next < n->nprops && written_head(f, &n->props[e->next])) {
+		/* the name and the colon at once: then the white space before the value */
+		const struct prop *p = &n->props[e->next++];
+		const unsigned char *q = f->p + p->len + 3, *end = f->end;
+		while (q < end && *q <= ' ')
+			q++;
+		f->p = q;
+		if (p->required)
+			see(f, e, (size_t)(p - n->props));
+		child = p->schema;
+	} else if (e->next < n->nprops && written_as(f, &n->props[e->next])) {
 		const struct prop *p = &n->props[e->next++];
 		f->p += p->len + 2;
 		if (!colon(f))
@@ -759,7 +799,10 @@ static int object(struct fast *f, size_t base)
 			if (words > FAST_MAX_WORDS - f->nbits)
 				return UNSURE;
 			e->bits = f->nbits;
-			memset(&f->bits[f->nbits], 0, words * sizeof *f->bits);
+			if (words == 1)   /* the usual case, without a call */
+				f->bits[f->nbits] = 0;
+			else
+				memset(&f->bits[f->nbits], 0, words * sizeof *f->bits);
 			f->nbits += words;
 		}
 	}

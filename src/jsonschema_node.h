@@ -38,7 +38,15 @@ struct prop {
 	struct node *schema;
 	bool required;              /* named in `required`, and the first property of its name */
 	bool plain;                 /* no '"' or '\\' in name: a member name written as name is it */
+	/* The member's start as bodies mostly write it, '"' name '"' ':', in head[i] where
+	 * head_mask[i] is 0xFF (a plain name of up to PROP_HEAD_MAX bytes; else a NUL for the
+	 * opening quote, which no member matches): the fast check matches name, quotes and
+	 * colon with two masked word compares. */
+	unsigned char head[16], head_mask[16];
 };
+
+/* the longest name struct prop's head holds: with its quotes and the colon, 16 bytes */
+#define PROP_HEAD_MAX 13
 
 /* "no such property" in jsonschema_node_find_prop's answer and struct node's req_prop */
 #define NODE_NO_PROP SIZE_MAX

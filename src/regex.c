@@ -185,6 +185,16 @@ static bool simple_match(const struct simple *sp, const unsigned char *s, size_t
 	size_t at = 0;
 	for (size_t i = 0; i < sp->n; i++) {
 		const struct simple_atom *a = &sp->v[i];
+		if (a->min == a->max) {
+			/* an exact count, the usual step (a literal, [A-Z]{2}): the length checked
+			 * once, not with every byte */
+			if (len - at < a->min)
+				return false;
+			for (size_t end = at + a->min; at < end; at++)
+				if (!set_has(a->set, s[at]))
+					return false;
+			continue;
+		}
 		size_t k = 0;
 		while (k < a->max && at < len && set_has(a->set, s[at])) {
 			k++;

@@ -330,6 +330,65 @@ Test(jsonschema, formats)
 	expect("{\"format\":\"double\"}", "1e300", "");
 }
 
+/* Whether the string text (a C string: no NUL) meets the string format of schema (a
+ * compiled {"format": ...}), through the validator. */
+static bool format_valid(const struct jsonschema *s, const char *text)
+{
+	cJSON *v = cJSON_CreateString(text);
+	cr_assert_not_null(v);
+	bool ok = jsonschema_validate(s, v, NULL, 0) == 0;
+	cJSON_Delete(v);
+	return ok;
+}
+
+/* The email and uri formats read a table of byte classes: each byte (but NUL, which no
+ * string holds) in an address's local part, in a domain's label, in a URI's scheme and
+ * after it, against the rules as RFCs 5322 and 3986 (as the validator reads them) word them. */
+Test(jsonschema, format_bytes)
+{
+	struct jsonschema *email = schema_ok(JSONSCHEMA_OAS30, "{\"format\":\"email\"}");
+	char *err = NULL;
+	cJSON *uri_schema = cJSON_Parse("{\"format\":\"uri\"}");
+	struct jsonschema *uri = jsonschema_compile(uri_schema, JSONSCHEMA_OAS30, NULL, NULL, &err, NULL);
+	cr_assert_not_null(uri);
+	for (int c = 1; c < 256; c++) {
+		bool ascii_alnum = c < 128 && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+					       (c >= '0' && c <= '9'));
+		bool control = c <= ' ';
+		bool special = c < 128 && strchr("()<>[]:;@\\,\"", c);
+		bool excluded = c < 128 && strchr("<>\"{}|\\^`", c);
+		char text[32];
+		snprintf(text, sizeof text, "a%cb@example.com", c);
+		cr_expect_eq(format_valid(email, text), !control && !special, "email local part, byte 0x%02X", c);
+		snprintf(text, sizeof text, "ab@ex%cm.com", c);
+		cr_expect_eq(format_valid(email, text), ascii_alnum || c == '-' || c >= 0x80 || c == '.',
+			     "email domain, byte 0x%02X", c);
+		snprintf(text, sizeof text, "ab@%cx.com", c);
+		cr_expect_eq(format_valid(email, text), ascii_alnum || c >= 0x80,
+			     "email domain, first byte 0x%02X", c);
+		snprintf(text, sizeof text, "h%ct:x", c);
+		cr_expect_eq(format_valid(uri, text), ascii_alnum || c == '+' || c == '-' || c == '.' || c == ':',
+			     "uri scheme, byte 0x%02X", c);
+		snprintf(text, sizeof text, "%cb:x", c);
+		cr_expect_eq(format_valid(uri, text), c < 128 && ascii_alnum && !(c >= '0' && c <= '9'),
+			     "uri scheme, first byte 0x%02X", c);
+		snprintf(text, sizeof text, "h:a%cb", c);
+		cr_expect_eq(format_valid(uri, text), !control && !excluded && c != '%', "uri, byte 0x%02X", c);
+		snprintf(text, sizeof text, "h:%%4%c", c);
+		cr_expect_eq(format_valid(uri, text), (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+						      (c >= 'A' && c <= 'F'),
+			     "uri, '%%4' then byte 0x%02X", c);
+	}
+	/* more than one '@': the local part holds one */
+	cr_expect(!format_valid(email, "a@b@example.com"));
+	cr_expect(!format_valid(email, "a(b@c@example.com"));
+	cr_expect(format_valid(email, "\x7f@example.com"));
+	jsonschema_destroy(email);
+	jsonschema_destroy(uri);
+	cJSON_Delete(uri_schema);
+	free(err);
+}
+
 Test(jsonschema, combinators)
 {
 	expect("{\"allOf\":[{\"minimum\":1},{\"maximum\":3}]}", "2", "");

@@ -223,6 +223,47 @@ Test(jsonschema_fast, objects)
 	strbuf_release(&text);
 }
 
+/* A member expected next is matched with its colon as one 16-byte head ('"' name '"' ':',
+ * names of up to 13 bytes, with 16 bytes of text left): the edges of that, and the other
+ * ways a member is written, which the slower ways take. */
+Test(jsonschema_fast, member_heads)
+{
+	const char *s = "{\"type\":\"object\",\"required\":[\"abcdefghijklm\",\"abcdefghijklmn\",\"a\"],"
+			"\"additionalProperties\":false,"
+			"\"properties\":{\"abcdefghijklm\":{\"type\":\"integer\"},"
+			"\"abcdefghijklmn\":{\"type\":\"integer\"},\"a\":{\"type\":\"string\"},"
+			"\"ab\":{\"type\":\"integer\"},\"q\\\"\":{\"type\":\"integer\"}}}";
+	/* names of 13 (the longest head) and 14 bytes (none) */
+	check(s, "{\"abcdefghijklm\":1,\"abcdefghijklmn\":2,\"a\":\"x\"}", 1);
+	check(s, "{\"abcdefghijklm\":\"1\",\"abcdefghijklmn\":2,\"a\":\"x\"}", 0);
+	check(s, "{\"abcdefghijklm\":1,\"abcdefghijklmn\":\"2\",\"a\":\"x\"}", 0);
+	/* white space around the colon, of every kind */
+	check(s, "{\"abcdefghijklm\" :1,\"abcdefghijklmn\"\t: 2,\"a\":\n\r\t \"x\"}", 1);
+	check(s, "{\"abcdefghijklm\":  1,\"abcdefghijklmn\":\n2,\"a\" : \"x\"}", 1);
+	check(s, "{\"abcdefghijklm\":  \"1\",\"abcdefghijklmn\":2,\"a\":\"x\"}", 0);
+	/* no colon, or something else where it goes */
+	check(s, "{\"abcdefghijklm\"1,\"abcdefghijklmn\":2,\"a\":\"x\"}", 0);
+	check(s, "{\"abcdefghijklm\";1,\"abcdefghijklmn\":2,\"a\":\"x\"}", 0);
+	check(s, "{\"abcdefghijklm\":", 0);
+	check(s, "{\"abcdefghijklm\":     ", 0);
+	/* a name that begins as the expected one, or that it begins as */
+	check(s, "{\"abcdefghijklmn\":1,\"abcdefghijklm\":2,\"a\":\"x\"}", 1);
+	check(s, "{\"abcdefghijklm\":1,\"abcdefghijklmn\":2,\"ab\":3,\"a\":\"x\"}", 1);
+	check(s, "{\"abcdefghijklm\":1,\"abcdefghijklmn\":2,\"a\":\"x\",\"ab\":\"3\"}", 0);
+	check(s, "{\"abcdefghijklm\":1,\"abcdefghijklmn\":2,\"a\":\"x\",\"abc\":3}", 0);
+	/* an escaped name, a name with a quote (no head), a member at the text's end (fewer
+	 * than 16 bytes left) */
+	check(s, "{\"abcdefghijkl\\u006d\":1,\"abcdefghijklmn\":2,\"a\":\"x\"}", 1);
+	check(s, "{\"abcdefghijklm\":1,\"abcdefghijklmn\":2,\"a\":\"x\",\"q\\\"\":1}", 1);
+	check(s, "{\"abcdefghijklm\":1,\"abcdefghijklmn\":2,\"a\":\"x\",\"q\\\"\":\"1\"}", 0);
+	check(s, "{\"abcdefghijklmn\":2,\"abcdefghijklm\":1,\"a\":\"x\"}", 1);
+	check(s, "{\"abcdefghijklmn\":2,\"abcdefghijklm\":1,\"a\":1}", 0);
+	check(s, "{\"abcdefghijklm\":1,\"a\":\"x\"}", 0);
+	/* a repeated member, matched by its head again */
+	check(s, "{\"abcdefghijklm\":1,\"abcdefghijklm\":1,\"abcdefghijklmn\":2,\"a\":\"x\"}", 1);
+	check(s, "{\"abcdefghijklm\":1,\"abcdefghijklm\":\"1\",\"abcdefghijklmn\":2,\"a\":\"x\"}", 0);
+}
+
 Test(jsonschema_fast, arrays)
 {
 	check("{\"type\":\"array\",\"items\":{\"type\":\"integer\"},\"minItems\":1,\"maxItems\":3}", "[1,2]", 1);
@@ -306,6 +347,17 @@ Test(jsonschema_fast, numbers)
 	check("{}", ".5", 0);
 	check("{}", "[0x10]", 0);
 	check("{}", "Infinity", 0);
+	/* read without strtod up to 15 digits (both sides of the point together), with it after */
+	check("{\"maximum\":12345678.1234567}", "12345678.1234567", 1);
+	check("{\"maximum\":12345678.1234567}", "12345678.1234568", 0);
+	check("{\"maximum\":12345678.1234567}", "12345678.12345671", 0);
+	check("{\"maximum\":12345678.1234567}", "-12345678.12345671", 1);
+	check("{\"items\":{\"type\":\"integer\",\"maximum\":2}}", "[1.0,2,-3.00,0 ,1.]", 1);
+	check("{\"items\":{\"type\":\"integer\"}}", "[1.0,2,-3.5]", 0);
+	check("{\"items\":{\"maximum\":2}}", "[1.5e0,2.5]", 0);
+	check("{}", "-x", 0);
+	check("{}", "[-]", 0);
+	check("{}", "[1.-2]", 0);
 	/* 63 characters or more: cJSON 1.7.15 cut them, later versions do not */
 	check("{}", "1000000000000000000000000000000000000000000000000000000000000000", -1);
 	check("{}", "100000000000000000000000000000000000000000000000000000000000000", -1);
