@@ -113,14 +113,16 @@ static int key_of(struct wm_loader *w, const struct ynode *k, const char *const 
 
 /* ---- JSON text ------------------------------------------------------------------ */
 
-/* Whether a plain scalar is a JSON literal (number, true, false, null) rather than text. */
+/* Whether a plain scalar is a JSON literal (number, true, false, null) rather than text:
+ * what YAML also reads as a number but JSON does not (+418, 01, .5) stays text, so that
+ * the text made of it is JSON. */
 static bool json_literal(const struct ynode *v)
 {
 	if (!v->plain)
 		return false;
 	if (strcmp(v->text, "true") == 0 || strcmp(v->text, "false") == 0 || strcmp(v->text, "null") == 0)
 		return true;
-	return numtext_int_base(v->text) == 10 || numtext_is_float(v->text);
+	return numtext_is_json_number(v->text);
 }
 
 /* v as compact JSON text, numbers exactly as written (jsonBody's 2.0 stays 2.0). */

@@ -54,3 +54,36 @@ bool numtext_is_float(const char *p)
 	}
 	return *p == '\0';
 }
+
+static const char *digits(const char *p)
+{
+	while (numtext_is_digit(*p))
+		p++;
+	return p;
+}
+
+bool numtext_is_json_number(const char *p)
+{
+	if (*p == '-')
+		p++;
+	if (*p == '0')
+		p++;
+	else if (*p >= '1' && *p <= '9')
+		p = digits(p);
+	else
+		return false;
+	if (*p == '.') {
+		const char *f = ++p;
+		if ((p = digits(p)) == f)
+			return false;
+	}
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		const char *e = p;
+		if ((p = digits(p)) == e)
+			return false;
+	}
+	return *p == '\0';
+}

@@ -22,3 +22,6 @@ static inline int numtext_digit_value(char c)
 int numtext_int_base(const char *s);
 /** Whether s is [-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )? */
 bool numtext_is_float(const char *s);
+/** Whether s is a JSON number (RFC 8259): -? ( 0 | [1-9][0-9]* ) ( \. [0-9]+ )? ( [eE] [-+]? [0-9]+ )?
+ *  — not YAML's +1, 01, .5 or 1. */
+bool numtext_is_json_number(const char *s);

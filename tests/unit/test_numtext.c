@@ -38,3 +38,14 @@ Test(numtext, floats)
 	for (size_t i = 0; i < sizeof(no) / sizeof(*no); i++)
 		cr_expect_not(numtext_is_float(no[i]), "%s", no[i]);
 }
+
+Test(numtext, json_numbers)
+{
+	static const char *const yes[] = { "0", "-0", "7", "418", "-12", "0.5", "1.25e3", "1E-7", "2e+10", "-0.0" };
+	static const char *const no[] = { "", "-", "+418", "01", "-01", ".5", "5.", "1e", "1e+", "0x10", "1.2.3",
+					  ".inf", "nan", "1 ", " 1", "--1" };
+	for (size_t i = 0; i < sizeof(yes) / sizeof(*yes); i++)
+		cr_expect(numtext_is_json_number(yes[i]), "%s", yes[i]);
+	for (size_t i = 0; i < sizeof(no) / sizeof(*no); i++)
+		cr_expect(!numtext_is_json_number(no[i]), "'%s'", no[i]);
+}
